@@ -1,0 +1,55 @@
+# PartnerPlan — everyday commands. `make run` to try it, `make test` to check it.
+# The first Python 3.11 or 3.12 that really runs (durable-rules does not import on 3.13).
+PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
+  $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 13))' 2>/dev/null \
+  && command -v $$p && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+
+.PHONY: install run test test-fast bench lint format schema system-deps
+
+$(BIN)/activate: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "PartnerPlan needs Python 3.11 or 3.12"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	$(FLASK) run --port $(PORT) --debug
+
+# System packages the browser and PostgreSQL tests need (Debian, as root).
+system-deps:
+	@bash scripts/system-deps.sh
+
+test: install
+	@bash scripts/system-deps.sh || echo "system packages could not be installed: browser/PostgreSQL tests will say what is missing"
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not postgres" $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check webapp rules tests
+	$(BIN)/ruff format --check webapp rules tests
+
+format: install
+	$(BIN)/ruff format webapp rules tests
+	$(BIN)/ruff check --fix webapp rules tests
+
+# Regenerate the schema migration from the models (before the first release
+# the schema is one migration).
+schema: install
+	rm -f instance/schema-check.db migrations/versions/*.py
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/schema-check.db $(FLASK) db upgrade
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/schema-check.db $(FLASK) db migrate -m "partner book schema"
+	rm -f instance/schema-check.db

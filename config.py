@@ -1,0 +1,79 @@
+"""Configuration, read from the environment.
+
+`DATABASE_URL` switches from the embedded SQLite to PostgreSQL; `SECRET_KEY`
+must be set in production (otherwise a generated one is kept in `instance/`).
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("PARTNERPLAN_INSTANCE", BASE_DIR / "instance"))
+
+
+def database_url(url: str | None) -> str:
+    """Normalise a DATABASE_URL: PostgreSQL goes through psycopg 3."""
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'partnerplan.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    SECRET_KEY = secret_key()
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Which engine evaluates the rules: the durable_rules ruleset, or the
+    # pure-Python reference interpreter of the same rule data.
+    RULES_ENGINE = os.environ.get("RULES_ENGINE", "durable")
+    # Freeze "now" (ISO date or datetime, team-local) for demos and tests.
+    PARTNERPLAN_NOW = os.environ.get("PARTNERPLAN_NOW")
+    PARTNERS_PER_PAGE = 25
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # Login throttling (Flask-Limiter); memory storage is per process.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+    # Outgoing mail (planning invitations). Unset MAIL_SERVER: no email.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "partnerplan@localhost")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) if os.environ.get(
+        "TEST_DATABASE_URL"
+    ) else "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RULES_ENGINE = os.environ.get("RULES_ENGINE", "durable")

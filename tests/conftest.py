@@ -1,0 +1,98 @@
+"""Fixtures: an app on a fresh database, a client, and a small team to work with.
+
+Set TEST_DATABASE_URL to run the suite against PostgreSQL instead of SQLite.
+"""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestConfig
+from webapp import create_app
+from webapp.extensions import db as _db
+from webapp.models import Partner, Team, User
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app():
+    app = create_app(TestConfig)
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def make_user(team: Team, email: str, role: str = "agent", name: str | None = None) -> User:
+    user = User(team=team, email=email, name=name or email.split("@")[0].title(), role=role)
+    user.set_password(PASSWORD)
+    _db.session.add(user)
+    _db.session.flush()
+    return user
+
+
+def make_partner(owner: User, name: str = "Ryan McMillan", **fields) -> Partner:
+    fields.setdefault("met_on", date(2026, 9, 2))
+    partner = Partner(team_id=owner.team_id, owner_id=owner.id, name=name, **fields)
+    _db.session.add(partner)
+    _db.session.flush()
+    return partner
+
+
+@pytest.fixture
+def team(db):
+    """Harbor Realty: a manager, an admin and two agents; plus a rival team."""
+    harbor = Team(name="Harbor Realty Group")
+    rival = Team(name="Rival Homes")
+    db.session.add_all([harbor, rival])
+    db.session.flush()
+    users = {
+        "manager": make_user(harbor, "dana@harbor.example", "manager", "Dana Reyes"),
+        "admin": make_user(harbor, "ada@harbor.example", "admin", "Ada Admin"),
+        "agent": make_user(harbor, "sam@harbor.example", "agent", "Sam Ortiz"),
+        "other_agent": make_user(harbor, "kim@harbor.example", "agent", "Kim Lee"),
+        "rival_manager": make_user(rival, "rex@rival.example", "manager", "Rex Rival"),
+        "rival_agent": make_user(rival, "ria@rival.example", "agent", "Ria Rival"),
+    }
+    db.session.commit()
+    return users
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user_or_email, password: str = PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        return self._client.post("/auth/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def count(db, model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))

@@ -1,0 +1,57 @@
+"""Error pages. A 500 rolls the session back so nothing half-done is kept."""
+
+from flask import Blueprint, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from .extensions import db
+
+bp = Blueprint("errors", __name__)
+
+
+def error_page(status: int, title: str, message: str):
+    template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/error.html"
+    return render_template(template, status=status, title=title, message=message), status
+
+
+@bp.app_errorhandler(400)
+def bad_request(error):
+    return error_page(400, "Bad request", "The request could not be understood.")
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error):
+    return error_page(
+        400, "Form expired", "This form has expired or was not sent from PartnerPlan. "
+        "Reload the page and try again."
+    )
+
+
+@bp.app_errorhandler(403)
+def forbidden(error):
+    return error_page(403, "Not allowed", "You do not have permission to do that.")
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return error_page(404, "Not found", "There is nothing here, or it is not yours to see.")
+
+
+@bp.app_errorhandler(405)
+def method_not_allowed(error):
+    return error_page(405, "Not allowed", "That action is not available here.")
+
+
+@bp.app_errorhandler(413)
+def too_large(error):
+    return error_page(413, "File too large", "That file is larger than 16 MB.")
+
+
+@bp.app_errorhandler(429)
+def too_many(error):
+    return error_page(429, "Too many attempts", "Too many attempts. Wait a minute and try again.")
+
+
+@bp.app_errorhandler(500)
+def internal_error(error):
+    db.session.rollback()
+    return error_page(500, "Something went wrong", "Nothing was changed. Please try again.")

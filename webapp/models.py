@@ -1,0 +1,329 @@
+"""The partner book: teams, users, partners and everything logged about them.
+
+Times are naive and local to the team (BOOK_FORMAT.md); dates are dates.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from rules.vocabulary import LIVE_CONTACT_KINDS, PERSONAL_DETAILS
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC, for bookkeeping timestamps (created_at, audit)."""
+    from datetime import UTC
+
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+Money = sa.Numeric(12, 2)
+
+
+class Team(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    commission_per_side: so.Mapped[Decimal] = so.mapped_column(Money, default=Decimal(12000))
+    timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="America/New_York")
+    # Default planning-session hours for new agents, e.g. "fri 13:00-16:00".
+    planning_hours: so.Mapped[str] = so.mapped_column(sa.String(200), default="fri 13:00-16:00")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    users: so.WriteOnlyMapped[User] = so.relationship(back_populates="team")
+
+    def __repr__(self) -> str:
+        return f"<Team {self.name}>"
+
+
+class User(UserMixin, db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id), index=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    role: so.Mapped[str] = so.mapped_column(sa.String(20), default="agent")
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    timezone: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # Secret token of the private calendar feed; regenerating it revokes old links.
+    calendar_token: so.Mapped[str] = so.mapped_column(
+        sa.String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    session_minutes: so.Mapped[int] = so.mapped_column(default=20)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    team: so.Mapped[Team] = so.relationship(back_populates="users")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_manager(self) -> bool:
+        """Managers and admins see the whole team's book."""
+        return self.role in ("manager", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class Partner(db.Model):
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "key", name="uq_partner_team_key"),
+        sa.Index("ix_partner_team_owner", "team_id", "owner_id"),
+        sa.Index("ix_partner_team_name", "team_id", "name"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id), index=True)
+    owner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    # The book file's own handle for the partner (unique within the team).
+    key: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    company: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    profession: so.Mapped[str] = so.mapped_column(sa.String(30), default="other")
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254), index=True)
+    phone: so.Mapped[str | None] = so.mapped_column(sa.String(50), index=True)
+    tier: so.Mapped[str] = so.mapped_column(sa.String(20), default="cultivate")
+    source: so.Mapped[str | None] = so.mapped_column(sa.String(30))
+    met_on: so.Mapped[date | None]
+    do_not_contact: so.Mapped[bool] = so.mapped_column(default=False)
+    client_types: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    # "YYYY-MM-DD", or "MM-DD" when the year is unknown.
+    birthday: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    anniversary: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    spouse: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    children: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    pets: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    resident: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    home: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    favorite_restaurant: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    hobbies: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    in_common: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Commitment (seed 003): when it was made, and the first referral promised by.
+    commitment_made_on: so.Mapped[date | None]
+    first_referral_by: so.Mapped[date | None]
+    archived_at: so.Mapped[datetime | None]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    owner: so.Mapped[User] = so.relationship(foreign_keys=[owner_id])
+    team: so.Mapped[Team] = so.relationship()
+
+    @property
+    def details(self) -> dict[str, str | None]:
+        return {field: getattr(self, field) for field in PERSONAL_DETAILS}
+
+    @property
+    def has_personal_details(self) -> bool:
+        return any(self.details.values()) or bool(self.birthday or self.anniversary)
+
+    def __repr__(self) -> str:
+        return f"<Partner {self.id} {self.name}>"
+
+
+class Interaction(db.Model):
+    __table_args__ = (sa.Index("ix_interaction_partner_at", "partner_id", "at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    at: so.Mapped[datetime]
+    kind: so.Mapped[str] = so.mapped_column(sa.String(30))
+    direction: so.Mapped[str] = so.mapped_column(sa.String(10), default="outbound")
+    outcome: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    sentiment: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    disrespectful: so.Mapped[bool] = so.mapped_column(default=False)
+    minutes: so.Mapped[int | None]
+    notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    partner: so.Mapped[Partner] = so.relationship()
+    user: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def is_live_contact(self) -> bool:
+        return self.kind in LIVE_CONTACT_KINDS and self.outcome == "connected"
+
+
+class Referral(db.Model):
+    __table_args__ = (sa.Index("ix_referral_partner_on", "partner_id", "referred_on"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    direction: so.Mapped[str] = so.mapped_column(sa.String(10))
+    referred_on: so.Mapped[date]
+    client: so.Mapped[str] = so.mapped_column(sa.String(200))
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="new")
+    closed_on: so.Mapped[date | None]
+    commission: so.Mapped[Decimal | None] = so.mapped_column(Money)
+    notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    partner: so.Mapped[Partner] = so.relationship()
+    user: so.Mapped[User | None] = so.relationship()
+
+
+class PlanningSession(db.Model):
+    __table_args__ = (sa.Index("ix_planning_session_user_starts", "user_id", "starts_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    # Sessions booked together as one weekly series share this id.
+    series: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
+    starts_at: so.Mapped[datetime]
+    minutes: so.Mapped[int] = so.mapped_column(default=20)
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="booked")
+    answers: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    partner: so.Mapped[Partner] = so.relationship()
+    user: so.Mapped[User | None] = so.relationship()
+
+
+class PlanningWindow(db.Model):
+    """A weekly window an agent keeps for planning sessions (e.g. Fri 13:00-16:00)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"))
+    weekday: so.Mapped[int]  # Monday is 0
+    starts: so.Mapped[str] = so.mapped_column(sa.String(5))  # "13:00"
+    ends: so.Mapped[str] = so.mapped_column(sa.String(5))  # "16:00"
+
+
+class Lead(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
+    planning_session_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey(PlanningSession.id, ondelete="SET NULL")
+    )
+    owner_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    contact: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # Which lost-leads question the name came from: met_recently or showing_soon.
+    question: so.Mapped[str | None] = so.mapped_column(sa.String(30))
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="to_contact")
+    notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    partner: so.Mapped[Partner] = so.relationship()
+
+
+class Recommendation(db.Model):
+    """A rule's recommendation for a partner, or a tier change proposed by an agent.
+
+    Life cycle: `open` while the rule holds; `done`, `dismissed`, `snoozed`
+    by the agent; `approved` / `rejected` by a manager (tier changes);
+    `closed` when the rule stops holding by itself. `fingerprint` names the
+    facts that triggered it, so a dismissed one stays quiet until they change.
+    """
+
+    __table_args__ = (
+        sa.Index("ix_recommendation_partner_rule", "partner_id", "rule"),
+        sa.Index("ix_recommendation_team_status", "team_id", "status"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id))
+    partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
+    rule: so.Mapped[str] = so.mapped_column(sa.String(40))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20))  # action | tier_change
+    tier_from: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    tier_to: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    due: so.Mapped[date | None]
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    fingerprint: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="open")
+    snoozed_until: so.Mapped[date | None]
+    proposed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    decided_at: so.Mapped[datetime | None]
+    decision_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    closed_at: so.Mapped[datetime | None]
+
+    partner: so.Mapped[Partner] = so.relationship()
+    proposed_by: so.Mapped[User | None] = so.relationship(foreign_keys=[proposed_by_id])
+    decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
+
+
+class RuleSettings(db.Model):
+    """One version of a team's rule thresholds; the highest version is in force."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "version", name="uq_rule_settings_version"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id), index=True)
+    version: so.Mapped[int]
+    values: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    created_by: so.Mapped[User | None] = so.relationship()
+
+
+class AuditEvent(db.Model):
+    """Append-only record of who changed what: before -> after."""
+
+    __table_args__ = (sa.Index("ix_audit_event_team_at", "team_id", "at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    partner_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey(Partner.id, ondelete="SET NULL")
+    )
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    summary: so.Mapped[str] = so.mapped_column(sa.Text)
+    before: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    after: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+
+    user: so.Mapped[User | None] = so.relationship()
+    partner: so.Mapped[Partner | None] = so.relationship()
+
+
+def record_audit(
+    team_id: int,
+    user: User | None,
+    kind: str,
+    summary: str,
+    *,
+    partner: Partner | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; it commits with the change it records."""
+    event = AuditEvent(
+        team_id=team_id,
+        user_id=user.id if user else None,
+        partner_id=partner.id if partner else None,
+        kind=kind,
+        summary=summary,
+        before=before,
+        after=after,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,59 @@
+"""Sessions, logins and the headers every response carries."""
+
+import sqlalchemy as sa
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+
+from .extensions import db, login_manager
+from .models import User
+
+# No inline script anywhere: htmx is configured through a <meta> tag and the
+# little JavaScript we have lives in static files.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user and user.active else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """htmx requests get HX-Redirect: never the login page swapped into a fragment."""
+    login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+    if request.headers.get("HX-Request") == "true":
+        response = redirect(login_url)
+        response.status_code = 204
+        response.headers.pop("Location")
+        response.headers["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # Fragments and full pages share URLs: caches must tell them apart.
+        response.vary.add("HX-Request")
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def scoped_users(user: User):
+    """Users of the same team, as a select."""
+    return sa.select(User).where(User.team_id == user.team_id)

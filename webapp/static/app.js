@@ -1,0 +1,17 @@
+// PartnerPlan's own script: progressive enhancements only. Every page works without it.
+(function () {
+  "use strict";
+  // After an htmx swap, move focus to the first invalid field so keyboard and
+  // screen-reader users land on the message.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var invalid = event.detail.target.querySelector("[aria-invalid='true']");
+    if (invalid) { invalid.focus(); }
+  });
+  // Buttons with data-reset-after reset their form after a successful post.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.successful && form.matches && form.matches("form[data-reset-after]")) {
+      form.reset();
+    }
+  });
+})();

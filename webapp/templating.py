@@ -1,0 +1,84 @@
+"""Rendering: whole pages or one named block of the same template.
+
+A view builds its context once and calls `render`; htmx requests get the
+block, everything else gets the page, so the two can never drift apart.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, request
+from flask import render_template as render_page
+from jinja2_fragments.flask import render_block
+
+from rules import vocabulary
+
+
+def wants_fragment() -> bool:
+    """An htmx request, but not a history restore (that needs the whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def render(template: str, block: str | None = None, **context) -> str:
+    if block and wants_fragment():
+        return render_block(template, block, **context)
+    return render_page(template, **context)
+
+
+def format_date(value: date | datetime | None, style: str = "short") -> str:
+    """'3 Jun 2026' (short) or 'Wed 3 Jun 2026' (long)."""
+    if value is None:
+        return ""
+    text = f"{value.day} {value:%b %Y}"
+    return f"{value:%a} {text}" if style == "long" else text
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{format_date(value)}, {value:%H:%M}"
+
+
+def format_money(value: Decimal | int | float | None) -> str:
+    if value is None:
+        return ""
+    return f"${value:,.0f}"
+
+
+def label(value: str | None, vocabulary_name: str) -> str:
+    """The human label of a stored vocabulary value ('title_escrow' -> 'Title / escrow officer')."""
+    if value is None:
+        return ""
+    return getattr(vocabulary, vocabulary_name.upper()).get(value, value)
+
+
+# The main navigation: (endpoint, text, roles), filled in by each blueprint
+# with `nav_item` so that adding a feature touches only its own module.
+NAV: list[tuple[int, str, str, frozenset[str]]] = []
+EVERYONE = frozenset({"agent", "manager", "admin"})
+MANAGERS = frozenset({"manager", "admin"})
+
+
+def nav_item(endpoint: str, text: str, roles: frozenset[str] = EVERYONE, order: int = 50) -> None:
+    if all(item[1] != endpoint for item in NAV):
+        NAV.append((order, endpoint, text, roles))
+        NAV.sort(key=lambda item: item[0])
+
+
+def main_nav() -> list[tuple[str, str]]:
+    from flask_login import current_user
+
+    return [(endpoint, text) for _, endpoint, text, roles in NAV if current_user.role in roles]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["main_nav"] = main_nav
+    app.jinja_env.filters.update(
+        date=format_date,
+        datetime=format_datetime,
+        money=format_money,
+        label=label,
+    )
+    app.jinja_env.globals["vocabulary"] = vocabulary
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
