@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: install run test test-fast bench lint format schema system-deps
+.PHONY: install run test test-fast test-postgres test-browser load bench lint format schema system-deps
 
 $(BIN)/activate: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "PartnerPlan needs Python 3.11 or 3.12"; exit 1; }
@@ -28,15 +28,29 @@ run: install
 system-deps:
 	@bash scripts/system-deps.sh
 
+# The whole suite on SQLite (browser tests included), then again on a
+# throwaway PostgreSQL server (scripts/run-tests.sh says what each run does).
 test: install
 	@bash scripts/system-deps.sh || echo "system packages could not be installed: browser/PostgreSQL tests will say what is missing"
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHON=$(BIN)/python PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/run-tests.sh
+
+# Only the PostgreSQL run (a throwaway server on loopback).
+test-postgres: install
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+test-browser: install
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser and not postgres" $(PYTEST_ARGS)
 
+# Benchmarks on a synthetic brokerage (not part of `make test`): BENCH_ARGS="--partners 2000"
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Load test: gunicorn (2 workers) on loopback, simulated agents for a bounded time.
+load: install
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 lint: install
 	$(BIN)/ruff check webapp rules tests

@@ -3,10 +3,12 @@
 Set TEST_DATABASE_URL to run the suite against PostgreSQL instead of SQLite.
 """
 
+import functools
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from config import TestConfig
 from webapp import create_app
@@ -42,9 +44,15 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@functools.cache
+def password_hash() -> str:
+    """Hashing is slow on purpose: hash the shared test password once per run."""
+    return generate_password_hash(PASSWORD)
+
+
 def make_user(team: Team, email: str, role: str = "agent", name: str | None = None) -> User:
     user = User(team=team, email=email, name=name or email.split("@")[0].title(), role=role)
-    user.set_password(PASSWORD)
+    user.password_hash = password_hash()
     _db.session.add(user)
     _db.session.flush()
     return user

@@ -1,0 +1,249 @@
+"""Every route of the app, with its URL filled in from real objects.
+
+The access matrix, the CSRF test and the page scans walk `app.url_map`
+through here. URL parameters are named after what they point at
+(tests/access_table.py); `PARAMS` says how to fill each name from the objects
+one user owns. A route with a parameter name missing here fails with a
+message that says what to add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, url_for
+from werkzeug.routing import Rule
+
+from tests.access_table import ACCESS
+from webapp.extensions import db
+from webapp.models import (
+    AuditEvent,
+    Interaction,
+    Lead,
+    Partner,
+    PlanningSession,
+    Recommendation,
+    Referral,
+    RuleSettings,
+    User,
+)
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass
+class Owned:
+    """One object of every kind, belonging to one agent (and so to one team)."""
+
+    owner: User
+    partner: Partner
+    interaction: Interaction
+    referral: Referral
+    planning_session: PlanningSession
+    lead: Lead
+    recommendation: Recommendation
+    audit_event: AuditEvent
+    rule_settings: RuleSettings
+
+
+# How to fill a URL parameter, by its name, from the objects of one owner.
+PARAMS: dict[str, Callable[[Owned], object]] = {
+    "partner_id": lambda o: o.partner.id,
+    "interaction_id": lambda o: o.interaction.id,
+    "referral_id": lambda o: o.referral.id,
+    "planning_session_id": lambda o: o.planning_session.id,
+    "series": lambda o: o.planning_session.series,
+    "lead_id": lambda o: o.lead.id,
+    "recommendation_id": lambda o: o.recommendation.id,
+    "user_id": lambda o: o.owner.id,
+    "audit_event_id": lambda o: o.audit_event.id,
+    "version": lambda o: o.rule_settings.version,
+    "token": lambda o: o.owner.calendar_token,
+    "filename": lambda o: "app.css",
+}
+
+
+def make_owned(owner: User) -> Owned:
+    """A partner with one of everything, owned by `owner`; committed."""
+    partner = Partner(
+        team_id=owner.team_id,
+        owner_id=owner.id,
+        name=f"Partner of {owner.name}",
+        profession="lender",
+        met_on=date(2026, 9, 2),
+        commitment_made_on=date(2026, 9, 2),
+        first_referral_by=date(2026, 10, 1),
+    )
+    db.session.add(partner)
+    db.session.flush()
+    series = f"series-{partner.id}"
+    objects = dict(
+        interaction=Interaction(
+            partner_id=partner.id,
+            user_id=owner.id,
+            at=datetime(2026, 10, 1, 10, 0),
+            kind="call",
+            direction="inbound",
+            outcome="no_response",
+            sentiment="neutral",
+        ),
+        referral=Referral(
+            partner_id=partner.id,
+            user_id=owner.id,
+            direction="received",
+            referred_on=date(2026, 10, 2),
+            client="Pat Buyer",
+            status="active",
+        ),
+        planning_session=PlanningSession(
+            partner_id=partner.id,
+            user_id=owner.id,
+            series=series,
+            starts_at=datetime(2026, 12, 4, 13, 0),
+            minutes=20,
+        ),
+        lead=Lead(partner_id=partner.id, owner_id=owner.id, name="Lee Lead"),
+        recommendation=Recommendation(
+            team_id=owner.team_id,
+            partner_id=partner.id,
+            rule="promote",
+            kind="tier_change",
+            tier_from="cultivate",
+            tier_to="maintain",
+            reason="2 referrals received in the last 180 days",
+            proposed_by_id=owner.id,
+        ),
+        audit_event=AuditEvent(
+            team_id=owner.team_id,
+            user_id=owner.id,
+            partner_id=partner.id,
+            kind="partner.created",
+            summary="Partner created",
+        ),
+    )
+    db.session.add_all(objects.values())
+    rule_settings = db.session.scalar(
+        sa.select(RuleSettings).where(RuleSettings.team_id == owner.team_id).limit(1)
+    )
+    if rule_settings is None:
+        rule_settings = RuleSettings(team_id=owner.team_id, version=1, values={})
+        db.session.add(rule_settings)
+    db.session.commit()
+    return Owned(owner=owner, partner=partner, rule_settings=rule_settings, **objects)
+
+
+def rules_of(app: Flask) -> list[Rule]:
+    return sorted(app.url_map.iter_rules(), key=lambda rule: (rule.endpoint, rule.rule))
+
+
+def rule_id(rule: Rule) -> str:
+    return f"{rule.endpoint} {rule.rule}"
+
+
+def url_params(rule: Rule) -> set[str]:
+    """The parameters the URL itself carries (not the rule's defaults)."""
+    return set(rule.arguments) - set(rule.defaults or {})
+
+
+def build_url(app: Flask, rule: Rule, owned: Owned | None, **overrides) -> str:
+    unknown = sorted(url_params(rule) - PARAMS.keys() - overrides.keys())
+    if unknown:
+        pytest.fail(
+            f"route {rule.rule} ({rule.endpoint}) has URL parameter(s) {unknown} that the "
+            "security tests cannot fill: name it after what it points at (tests/access_table.py) "
+            "or add a factory for it to PARAMS in tests/routes.py"
+        )
+    values = {name: PARAMS[name](owned) for name in url_params(rule) if name not in overrides}
+    values.update(overrides)
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values, **(rule.defaults or {}))
+
+
+def access_of(rule: Rule) -> str:
+    access = ACCESS.get(rule.endpoint)
+    if access is None:
+        pytest.fail(
+            f"endpoint {rule.endpoint!r} ({rule.rule}) has no entry in tests/access_table.py ACCESS"
+        )
+    return access
+
+
+def may_reach(access: str, user: User | None, owner: User, has_object: bool) -> bool:
+    """Whether `user` (None: anonymous) may reach a route of this class about `owner`'s object."""
+    if access in ("public", "token"):
+        return True
+    if user is None:
+        return False
+    same_team = user.team_id == owner.team_id or not has_object
+    if access == "login":
+        return same_team
+    if access == "partner":
+        return same_team and (user.is_manager or user.id == owner.id or not has_object)
+    if access == "manager":
+        return same_team and user.is_manager
+    if access == "admin":
+        return same_team and user.is_admin
+    pytest.fail(f"unknown access class {access!r} in tests/access_table.py")
+
+
+def log_in(client, user: User | None) -> None:
+    """Log a test client in without the login form (and its password hashing)."""
+    if user is None:
+        return
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+# Parameters that point at an object someone owns (the others are files and tokens).
+OBJECT_PARAMS = set(PARAMS) - {"filename", "token"}
+
+
+class _PageScanner(HTMLParser):
+    """Finds what the CSP forbids: inline <script>, on* handlers, hx-on attributes."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        names = {name.lower() for name, _ in attrs}
+        if tag == "script" and "src" not in names:
+            self.problems.append("inline <script> (no src)")
+        for name in names:
+            if name.startswith("on"):
+                self.problems.append(f"inline event handler {name}= on <{tag}>")
+            if name.startswith(("hx-on", "data-hx-on")):
+                self.problems.append(f"{name} attribute on <{tag}> (needs eval)")
+
+
+def page_problems(response) -> list[str]:
+    """What is wrong with an HTML response's headers and markup, security-wise."""
+    problems = []
+    csp = response.headers.get("Content-Security-Policy", "")
+    if "script-src 'self'" not in csp or "unsafe-inline" in csp or "unsafe-eval" in csp:
+        problems.append(f"CSP missing or lax: {csp!r}")
+    for header, value in (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY")):
+        if response.headers.get(header) != value:
+            problems.append(f"{header} is {response.headers.get(header)!r}")
+    if response.mimetype == "text/html":
+        scanner = _PageScanner()
+        scanner.feed(response.get_data(as_text=True))
+        problems += scanner.problems
+    return problems
+
+
+def fetch(app: Flask, client, url: str, method: str = "GET", **kwargs):
+    """One request in its own app context, as in production.
+
+    The `app` fixture keeps an app context pushed, and a request inside it
+    shares its `g` (where Flask-Login caches the current user) and its
+    database session with every other request of the test.
+    """
+    with app.app_context():
+        return client.open(url, method=method, **kwargs)
