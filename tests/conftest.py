@@ -27,6 +27,8 @@ def app():
         yield app
         _db.session.remove()
         _db.drop_all()
+        # Each test has its own engine: close its pooled connections now.
+        _db.engine.dispose()
 
 
 @pytest.fixture
