@@ -1,0 +1,236 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against a real server.
+
+One gunicorn on 127.0.0.1 (a free port) serves the app from a fresh SQLite
+file built by `flask db upgrade` and seeded (tests/browser/seed.py, after the
+demo team when `flask demo load` exists). Every test runs at phone width
+(390×844) and desktop width (1280×800). A failing test leaves a screenshot
+and the page's HTML in test-artifacts/.
+
+Chromium missing: the tests fail in CI (CI=true) and are skipped elsewhere,
+both saying what to install.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.browser import seed
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# No network here or in CI: nothing may phone home.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def missing(reason: str):
+    """Fail in CI, skip elsewhere: either way, say what is missing."""
+    message = (
+        f"{reason}. Install Debian's chromium and chromium-driver (scripts/system-deps.sh as root)."
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(args: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+
+
+def has_cli_command(env: dict[str, str], group: str, command: str) -> bool:
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", group, "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return (
+        result.returncode == 0 and re.search(rf"^\s+{command}\b", result.stdout, re.M) is not None
+    )
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory) -> dict[str, str]:
+    """Environment of the served app: its own instance folder and SQLite file."""
+    instance = tmp_path_factory.mktemp("browser-instance")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "TEST_DATABASE_URL", "PARTNERPLAN_NOW")
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{instance / 'browser.db'}",
+        PARTNERPLAN_INSTANCE=str(instance),
+        SECRET_KEY="browser-tests",
+        LOGIN_RATE_LIMIT="1000 per minute",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def base_url(server_env) -> str:
+    """A migrated, seeded database served by gunicorn on loopback."""
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    run([*flask, "db", "upgrade"], server_env)
+    if has_cli_command(server_env, "demo", "load"):
+        run([*flask, "demo", "load"], server_env)
+    run([sys.executable, "-m", "tests.browser.seed"], server_env)
+
+    port = free_port()
+    log = open(Path(server_env["PARTNERPLAN_INSTANCE"]) / "gunicorn.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "60",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=server_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process, log.name)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log_path: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited:\n{Path(log_path).read_text()}", pytrace=False)
+        try:
+            with urllib.request.urlopen(f"{url}/auth/login", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"gunicorn did not answer in 60 s:\n{Path(log_path).read_text()}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        missing(f"Chromium is not installed at {CHROMIUM}")
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+        except Error as error:
+            missing(f"Chromium at {CHROMIUM} did not start ({error.message.splitlines()[0]})")
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def page(request, browser, base_url):
+    """A fresh browser context (no cookies) at phone or desktop width."""
+    context = browser.new_context(
+        viewport=VIEWPORTS[request.param], base_url=base_url, accept_downloads=True
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    # A CSP violation or a script error shows up here: both fail the test.
+    # (A 4xx answer the test provokes, such as a 422 form, is not one.)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "the server responded with a status of 4" not in msg.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.console_errors = errors
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        (ARTIFACTS / f"{name}.html").write_text(page.content())
+    context.close()
+    assert not errors, f"the browser console reported errors: {errors}"
+
+
+class Session:
+    """What a user does in the browser, in the words of the flows."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def log_in(self, email: str, password: str = seed.PASSWORD):
+        page = self.page
+        page.goto("/auth/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        return page
+
+
+@pytest.fixture
+def user(page):
+    return Session(page)

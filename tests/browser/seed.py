@@ -1,0 +1,168 @@
+"""The team the browser tests log in as, written through the models.
+
+Run as `python -m tests.browser.seed` with DATABASE_URL pointing at a
+migrated database. Dates are relative to today, so that the rules see
+the same situation whenever the tests run.
+"""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from config import Config
+from webapp import create_app
+from webapp.extensions import db
+from webapp.models import Interaction, Partner, Referral, Team, User
+
+PASSWORD = "correct horse battery"
+TEAM = "Browser Bay Realty"
+AGENT = "sam@browserbay.example"
+OTHER_AGENT = "kim@browserbay.example"
+MANAGER = "dana@browserbay.example"
+ADMIN = "ada@browserbay.example"
+
+# Partner names the flows look for.
+LENDER = "Ryan McMillan"  # a Cultivate lender the agent logs a coffee with
+PROMOTABLE = "Priya Natarajan"  # 2 referrals in 180 days + a recent live contact: `promote`
+COMMITTED = "Marcus Webb"  # committed to a first referral: `plan_partnership`
+OTHERS_PARTNER = "Olivia Chen"  # belongs to the other agent
+
+
+def seed() -> dict[str, int]:
+    today = date.today()
+    team = Team(name=TEAM, commission_per_side=Decimal(12000))
+    db.session.add(team)
+    db.session.flush()
+    users = {}
+    for email, name, role in (
+        (AGENT, "Sam Ortiz", "agent"),
+        (OTHER_AGENT, "Kim Lee", "agent"),
+        (MANAGER, "Dana Reyes", "manager"),
+        (ADMIN, "Ada Admin", "admin"),
+    ):
+        user = User(team_id=team.id, email=email, name=name, role=role)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        users[email] = user
+    db.session.flush()
+    sam = users[AGENT]
+
+    def partner(name, owner=sam, **fields):
+        fields.setdefault("met_on", today - timedelta(days=60))
+        found = Partner(team_id=team.id, owner_id=owner.id, name=name, **fields)
+        db.session.add(found)
+        db.session.flush()
+        return found
+
+    def at(days_ago: int, hour: int = 10) -> datetime:
+        return datetime.combine(today - timedelta(days=days_ago), time(hour))
+
+    lender = partner(LENDER, company="First Home Lending", profession="lender", source="bni")
+    promotable = partner(PROMOTABLE, company="Natarajan Law", profession="attorney")
+    committed = partner(
+        COMMITTED,
+        company="Webb Insurance",
+        profession="insurance",
+        commitment_made_on=today - timedelta(days=3),
+        first_referral_by=today + timedelta(days=30),
+    )
+    partner(OTHERS_PARTNER, owner=users[OTHER_AGENT], company="Chen CPA", profession="cpa")
+    for number in range(1, 13):
+        partner(f"Partner {number:02d} Example", company="Example Co", profession="other")
+
+    db.session.add_all(
+        [
+            Interaction(
+                partner_id=lender.id,
+                user_id=sam.id,
+                at=at(40),
+                kind="call",
+                direction="outbound",
+                outcome="connected",
+                sentiment="positive",
+            ),
+            Interaction(
+                partner_id=promotable.id,
+                user_id=sam.id,
+                at=at(5),
+                kind="lunch",
+                direction="outbound",
+                outcome="connected",
+                sentiment="positive",
+            ),
+            Interaction(
+                partner_id=committed.id,
+                user_id=sam.id,
+                at=at(3),
+                kind="meeting",
+                direction="outbound",
+                outcome="connected",
+                sentiment="positive",
+            ),
+            Referral(
+                partner_id=promotable.id,
+                user_id=sam.id,
+                direction="received",
+                referred_on=today - timedelta(days=70),
+                client="Jo Buyer",
+                status="active",
+            ),
+            Referral(
+                partner_id=promotable.id,
+                user_id=sam.id,
+                direction="received",
+                referred_on=today - timedelta(days=20),
+                client="Al Seller",
+                status="new",
+            ),
+            # Thanked, so that `thank_you` does not crowd Today.
+            Interaction(
+                partner_id=promotable.id,
+                user_id=sam.id,
+                at=at(19),
+                kind="thank_you",
+                direction="outbound",
+                outcome="connected",
+                sentiment="positive",
+            ),
+            Interaction(
+                partner_id=promotable.id,
+                user_id=sam.id,
+                at=at(69),
+                kind="thank_you",
+                direction="outbound",
+                outcome="connected",
+                sentiment="positive",
+            ),
+        ]
+    )
+    db.session.commit()
+    return {"team_id": team.id}
+
+
+def main() -> None:
+    app = create_app(Config)
+    with app.app_context():
+        seed()
+        refresh = _refresh_recommendations()
+        if refresh:
+            refresh(app)
+
+
+def _refresh_recommendations():
+    """Evaluate the rules once, when the recommendations feature is there."""
+    try:
+        from webapp import recommendations  # noqa: F401
+    except ImportError:
+        return None
+
+    def run(app):
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["recommendations", "refresh"])
+        if result.exit_code != 0:
+            raise SystemExit(f"`flask recommendations refresh` failed:\n{result.output}")
+
+    return run
+
+
+if __name__ == "__main__":
+    main()
