@@ -16,4 +16,6 @@ def test_pages_load_htmx_from_the_app_itself(client):
     page = client.get("/auth/login").get_data(as_text=True)
     assert '<script src="/static/vendor/htmx-2.0.11.min.js" defer></script>' in page
     assert "https://" not in page  # no CDN: the app works offline
-    assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
+    response = client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert response.status_code == 200
+    response.close()
