@@ -1,7 +1,5 @@
 """The partner book: list, search, create, edit, archive, and the partner page."""
 
-import re
-
 import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -18,8 +16,6 @@ from .queries import get_partner, team_agents, visible_partners
 
 nav_item("partners.index", "Partners", order=20)
 
-LIKE_SPECIAL = re.compile(r"[\\%_]")
-
 SORTS = {
     "name": (Partner.name, Partner.id),
     "company": (Partner.company, Partner.name, Partner.id),
@@ -34,16 +30,9 @@ def filtered_partners(form: PartnerFilterForm) -> sa.Select:
     query = visible_partners(current_user, include_archived=form.archived.data)
     if form.archived.data:
         query = query.where(Partner.archived_at.is_not(None))
-    if text := (form.q.data or "").strip():
-        pattern = "%" + LIKE_SPECIAL.sub(r"\\\g<0>", text) + "%"
-        query = query.where(
-            sa.or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (Partner.name, Partner.company, Partner.email, Partner.phone)
-                )
-            )
-        )
+    if text := (form.q.data or "").strip().lower():
+        # LIKE wildcards typed by a user are matched literally (autoescape).
+        query = query.where(Partner.search_text.contains(text, autoescape=True))
     if form.tier.data:
         query = query.where(Partner.tier == form.tier.data)
     if form.profession.data:
