@@ -76,4 +76,6 @@ class TestConfig(Config):
     ) else "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    # Strong hashing is slow by design; tests only need it to be a hash.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RULES_ENGINE = os.environ.get("RULES_ENGINE", "durable")

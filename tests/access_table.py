@@ -25,6 +25,19 @@ ACCESS: dict[str, str] = {
     "home.today": "login",
     # --- partners and logbook ----------------------------------------------
     "partners.index": "login",
+    "partners.new": "login",
+    "partners.detail": "partner",
+    "partners.edit": "partner",
+    "partners.archive": "partner",
+    "partners.restore": "partner",
+    "logbook.new_interaction": "partner",
+    "logbook.create_interaction": "partner",
+    "logbook.edit_interaction": "partner",
+    "logbook.delete_interaction": "partner",
+    "logbook.create_referral": "partner",
+    "logbook.edit_referral": "partner",
+    "logbook.referral_status": "partner",
+    "logbook.delete_referral": "partner",
     # --- book, demo and admin ------------------------------------------------
     # --- recommendations and rules --------------------------------------------
     # --- manager's desk ----------------------------------------------------------

@@ -35,13 +35,13 @@ def create_app(config_class: type = Config) -> Flask:
     security.init_app(app)
     templating.init_app(app)
 
-    from .auth import bp as auth_bp
-    from .errors import bp as errors_bp
-    from .partners import bp as partners_bp
-    from .logbook import bp as logbook_bp
     from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
     from .book import bp as book_bp
+    from .errors import bp as errors_bp
     from .home import bp as home_bp
+    from .logbook import bp as logbook_bp
+    from .partners import bp as partners_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)

@@ -21,8 +21,9 @@ def bad_request(error):
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error):
     return error_page(
-        400, "Form expired", "This form has expired or was not sent from PartnerPlan. "
-        "Reload the page and try again."
+        400,
+        "Form expired",
+        "This form has expired or was not sent from PartnerPlan. Reload the page and try again.",
     )
 
 

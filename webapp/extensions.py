@@ -42,3 +42,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def analyze() -> None:
+    """Refresh the query planner's statistics after a bulk load (imports, demo).
+
+    With one team in the database, SQLite must learn that `team_id` selects
+    every row, or it walks the index instead of scanning for a search.
+    """
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
 
 
 class EmptyForm(FlaskForm):
@@ -13,7 +14,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def choices(vocabulary: dict[str, str], blank: str | None = None) -> list[tuple[str, str]]:
-    """(value, label) pairs for a select, with an optional blank first option."""
-    pairs = list(vocabulary.items())
-    return [("", blank), *pairs] if blank is not None else pairs
+def choices(vocabulary: dict, blank: str | None = None) -> list[SelectChoice]:
+    """Options for a select from a {value: label} mapping, with an optional blank first."""
+    options = [SelectChoice(value, label) for value, label in vocabulary.items()]
+    return [SelectChoice("", blank), *options] if blank is not None else options

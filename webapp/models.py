@@ -64,7 +64,10 @@ class User(UserMixin, db.Model):
     team: so.Mapped[Team] = so.relationship(back_populates="users")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        from flask import current_app
+
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
@@ -90,7 +93,11 @@ class Partner(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("team_id", "key", name="uq_partner_team_key"),
         sa.Index("ix_partner_team_owner", "team_id", "owner_id"),
-        sa.Index("ix_partner_team_name", "team_id", "name"),
+        sa.Index("ix_partner_team_name", "team_id", "name", "id"),
+        sa.Index("ix_partner_team_company", "team_id", "company", "name", "id"),
+        sa.Index("ix_partner_team_tier", "team_id", "tier", "name", "id"),
+        sa.Index("ix_partner_team_met", "team_id", "met_on"),
+        sa.Index("ix_partner_team_created", "team_id", "created_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -124,6 +131,9 @@ class Partner(db.Model):
     commitment_made_on: so.Mapped[date | None]
     first_referral_by: so.Mapped[date | None]
     archived_at: so.Mapped[datetime | None]
+    # Lower-cased name, company, email and phone (also as bare digits): the
+    # active search reads one column. Kept up to date on every save.
+    search_text: so.Mapped[str] = so.mapped_column(sa.String(1200), default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -140,6 +150,19 @@ class Partner(db.Model):
 
     def __repr__(self) -> str:
         return f"<Partner {self.id} {self.name}>"
+
+
+def partner_search_text(name, company, email, phone) -> str:
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    return " ".join(part for part in (name, company, email, phone, digits) if part).lower()
+
+
+@sa.event.listens_for(Partner, "before_insert")
+@sa.event.listens_for(Partner, "before_update")
+def _partner_search_text(mapper, connection, partner: Partner) -> None:
+    partner.search_text = partner_search_text(
+        partner.name, partner.company, partner.email, partner.phone
+    )
 
 
 class Interaction(db.Model):

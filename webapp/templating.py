@@ -80,5 +80,8 @@ def init_app(app: Flask) -> None:
         label=label,
     )
     app.jinja_env.globals["vocabulary"] = vocabulary
+    # The form-field macro is a global, so that blocks rendered alone (htmx
+    # fragments) can use it without their template's imports.
+    app.jinja_env.globals["field"] = app.jinja_env.get_template("_form.html").module.field
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,2 +1,252 @@
-"""Views."""
-from . import bp  # noqa: F401
+"""Logging interactions and referrals: inline on the partner page, in seconds.
+
+htmx requests get the partner page's logbook block (fresh form + history)
+and the panels that depend on history, out of band, in one response; without
+JavaScript the same forms post and redirect back to the partner page.
+"""
+
+import sqlalchemy as sa
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import Interaction, Partner, Referral
+from ..partners.page import blank_log_forms, partner_page
+from ..partners.panels import history_changed
+from ..partners.queries import get_partner, visible_partners
+from ..templating import render, wants_fragment
+from . import bp
+from .forms import InteractionForm, ReferralForm, ReferralStatusForm
+
+
+def get_owned(model, object_id: int):
+    """An interaction or referral of a partner this user may see; 404 otherwise."""
+    visible = visible_partners(current_user, include_archived=True).with_only_columns(Partner.id)
+    item = db.session.scalar(
+        sa.select(model).where(model.id == object_id, model.partner_id.in_(visible))
+    )
+    if item is None:
+        abort(404)
+    return item
+
+
+def now_for(partner: Partner):
+    return clock.now(partner.team.timezone)
+
+
+def logbook_response(partner: Partner, interaction_form=None, referral_form=None, status=200):
+    """The partner page (or its logbook block plus refreshed panels, for htmx)."""
+    if not wants_fragment():
+        if status == 200:
+            return redirect(url_for("partners.detail", partner_id=partner.id), 303)
+        # No-JS post with errors: the whole page, the messages beside the fields.
+        context = partner_page(
+            partner, interaction_form=interaction_form, referral_form=referral_form
+        )
+        return render("partners/detail.html", **context), status
+    context = partner_page(
+        partner, interaction_form=interaction_form, referral_form=referral_form, oob=True
+    )
+    return render("partners/detail.html", "logbook_response", **context), status
+
+
+def changed(partner: Partner, recommendation_id: int | None = None) -> None:
+    """Tell the rest of the app (the rules) that this partner's history changed."""
+    history_changed.send(partner, user=current_user, recommendation_id=recommendation_id)
+
+
+@bp.get("/partners/<int:partner_id>/interactions/new")
+@login_required
+def new_interaction(partner_id: int):
+    """The log form, prefilled from the query (kind, direction) — e.g. from a recommendation."""
+    partner = get_partner(partner_id, current_user, include_archived=False)
+    defaults = {k: request.args[k] for k in ("kind", "direction", "outcome") if k in request.args}
+    form, _ = blank_log_forms(partner, defaults)
+    if not form.kind.validate(form) or not form.direction.validate(form):
+        abort(404)
+    recommendation_id = request.args.get("recommendation_id", type=int)
+    quick = request.args.get("quick") == "1"
+    action = url_for(
+        "logbook.create_interaction",
+        partner_id=partner.id,
+        recommendation_id=recommendation_id,
+        quick=1 if quick else None,
+    )
+    return render(
+        "logbook/interaction_form.html",
+        "form",
+        partner=partner,
+        form=form,
+        quick=quick,
+        interaction=None,
+        action=action,
+    )
+
+
+@bp.post("/partners/<int:partner_id>/interactions")
+@login_required
+def create_interaction(partner_id: int):
+    """Log an interaction; the partner is re-evaluated at once."""
+    partner = get_partner(partner_id, current_user, include_archived=False)
+    form = InteractionForm(now=now_for(partner))
+    quick = request.args.get("quick") == "1" and wants_fragment()
+    if not form.validate_on_submit():
+        if quick:  # the quick form, from the list or Today, comes back in place
+            return render(
+                "logbook/interaction_form.html",
+                "form",
+                partner=partner,
+                form=form,
+                quick=True,
+                interaction=None,
+                action=request.full_path,
+            ), 422
+        return logbook_response(partner, interaction_form=form, status=422)
+    interaction = Interaction(partner_id=partner.id, user_id=current_user.id)
+    form.populate(interaction)
+    db.session.add(interaction)
+    db.session.commit()
+    changed(partner, request.args.get("recommendation_id", type=int))
+    message = f"{form.kind.data.replace('_', ' ').capitalize()} logged."
+    if quick:
+        response = make_response(
+            render("logbook/_quick_done.html", partner=partner, message=message)
+        )
+        response.headers["HX-Trigger"] = "partner-changed"
+        return response
+    if not wants_fragment():
+        flash(message, "success")
+    return logbook_response(partner)
+
+
+@bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_interaction(interaction_id: int):
+    """Correct a wrong entry."""
+    interaction = get_owned(Interaction, interaction_id)
+    partner = interaction.partner
+    form = InteractionForm(obj=interaction, now=now_for(partner))
+    if form.validate_on_submit():
+        form.populate(interaction)
+        db.session.commit()
+        changed(partner)
+        return logbook_response(partner)
+    status = 422 if form.errors else 200
+    return render(
+        "logbook/interaction_form.html",
+        "form",
+        partner=partner,
+        form=form,
+        quick=False,
+        interaction=interaction,
+        action=url_for("logbook.edit_interaction", interaction_id=interaction.id),
+    ), status
+
+
+@bp.route("/interactions/<int:interaction_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_interaction(interaction_id: int):
+    """Delete a wrong entry, after confirmation (hx-confirm, or this page without JS)."""
+    interaction = get_owned(Interaction, interaction_id)
+    partner = interaction.partner
+    form = EmptyForm()
+    if form.validate_on_submit():
+        db.session.delete(interaction)
+        db.session.commit()
+        changed(partner)
+        if not wants_fragment():
+            flash("Interaction deleted.", "success")
+        return logbook_response(partner)
+    return render(
+        "logbook/confirm_delete.html",
+        partner=partner,
+        item=interaction,
+        form=form,
+        what="interaction",
+    )
+
+
+@bp.post("/partners/<int:partner_id>/referrals")
+@login_required
+def create_referral(partner_id: int):
+    """Log a referral received from or sent to the partner."""
+    partner = get_partner(partner_id, current_user, include_archived=False)
+    form = ReferralForm(today=now_for(partner).date())
+    if not form.validate_on_submit():
+        return logbook_response(partner, referral_form=form, status=422)
+    referral = Referral(partner_id=partner.id, user_id=current_user.id)
+    form.populate(referral)
+    closed_today(referral, partner)
+    db.session.add(referral)
+    db.session.commit()
+    changed(partner)
+    if not wants_fragment():
+        flash("Referral logged.", "success")
+    return logbook_response(partner)
+
+
+def closed_today(referral: Referral, partner: Partner) -> None:
+    """A referral marked closed without a closing day closed today."""
+    if referral.status == "closed" and referral.closed_on is None:
+        referral.closed_on = now_for(partner).date()
+    if referral.status != "closed":
+        referral.closed_on = None
+
+
+@bp.route("/referrals/<int:referral_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_referral(referral_id: int):
+    """Correct a referral."""
+    referral = get_owned(Referral, referral_id)
+    partner = referral.partner
+    form = ReferralForm(obj=referral, today=now_for(partner).date())
+    if form.validate_on_submit():
+        form.populate(referral)
+        closed_today(referral, partner)
+        db.session.commit()
+        changed(partner)
+        return logbook_response(partner)
+    status = 422 if form.errors else 200
+    return render(
+        "logbook/referral_form.html",
+        "form",
+        partner=partner,
+        form=form,
+        referral=referral,
+        action=url_for("logbook.edit_referral", referral_id=referral.id),
+    ), status
+
+
+@bp.post("/referrals/<int:referral_id>/status")
+@login_required
+def referral_status(referral_id: int):
+    """Advance a referral's status inline (new → active → under contract → closed)."""
+    referral = get_owned(Referral, referral_id)
+    form = ReferralStatusForm()
+    if form.validate_on_submit():
+        referral.status = form.status.data
+        closed_today(referral, referral.partner)
+        db.session.commit()
+        changed(referral.partner)
+    return logbook_response(referral.partner)
+
+
+@bp.route("/referrals/<int:referral_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_referral(referral_id: int):
+    """Delete a wrong referral, after confirmation."""
+    referral = get_owned(Referral, referral_id)
+    partner = referral.partner
+    form = EmptyForm()
+    if form.validate_on_submit():
+        db.session.delete(referral)
+        db.session.commit()
+        changed(partner)
+        if not wants_fragment():
+            flash("Referral deleted.", "success")
+        return logbook_response(partner)
+    return render(
+        "logbook/confirm_delete.html", partner=partner, item=referral, form=form, what="referral"
+    )

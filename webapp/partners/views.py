@@ -1,13 +1,161 @@
-from flask_login import login_required
+"""The partner book: list, search, create, edit, archive, and the partner page."""
 
+import sqlalchemy as sa
+from flask import flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..forms import EmptyForm, choices
+from ..logbook.history import last_contacts
+from ..models import Partner, record_audit, utcnow
 from ..templating import nav_item, render
 from . import bp
+from .forms import PartnerFilterForm, PartnerForm
+from .page import partner_page
+from .queries import get_partner, team_agents, visible_partners
 
 nav_item("partners.index", "Partners", order=20)
+
+SORTS = {
+    "name": (Partner.name, Partner.id),
+    "company": (Partner.company, Partner.name, Partner.id),
+    "tier": (Partner.tier, Partner.name, Partner.id),
+    "met": (Partner.met_on.desc(), Partner.name, Partner.id),
+    "recent": (Partner.created_at.desc(), Partner.id.desc()),
+}
+
+
+def filtered_partners(form: PartnerFilterForm) -> sa.Select:
+    """The visible partners matching the search box and the filters."""
+    query = visible_partners(current_user, include_archived=form.archived.data)
+    if form.archived.data:
+        query = query.where(Partner.archived_at.is_not(None))
+    if text := (form.q.data or "").strip().lower():
+        # LIKE wildcards typed by a user are matched literally (autoescape).
+        query = query.where(Partner.search_text.contains(text, autoescape=True))
+    if form.tier.data:
+        query = query.where(Partner.tier == form.tier.data)
+    if form.profession.data:
+        query = query.where(Partner.profession == form.profession.data)
+    if current_user.is_manager and (form.owner.data or "").isdigit():
+        query = query.where(Partner.owner_id == int(form.owner.data))
+    return query
 
 
 @bp.get("/")
 @login_required
 def index():
-    """The partner list (placeholder until the list lands)."""
-    return render("partners/index.html")
+    """The list: active search as you type, filters, sorting and pages."""
+    form = PartnerFilterForm(request.args)
+    agents = team_agents(current_user)
+    form.owner.choices = choices({str(a.id): a.name for a in agents}, blank="All agents")
+    sort = request.args.get("sort", "name")
+    query = filtered_partners(form).order_by(*SORTS.get(sort, SORTS["name"]))
+    page = db.paginate(query, per_page=25, error_out=False, max_per_page=100)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render(
+        "partners/index.html",
+        "results",
+        form=form,
+        page=page,
+        sort=sort,
+        args=args,
+        last_contact=last_contacts([p.id for p in page.items]),
+    )
+
+
+def owner_choices(form: PartnerForm, partner: Partner | None = None) -> None:
+    """Agents assign to themselves; managers to anyone active on the team."""
+    if current_user.is_manager:
+        form.owner_id.choices = choices({u.id: u.name for u in team_agents(current_user)})
+    else:
+        form.owner_id.choices = choices({current_user.id: current_user.name})
+    if partner is None and request.method == "GET":
+        form.owner_id.data = current_user.id
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Create a partner; a new contact starts in Cultivate."""
+    form = PartnerForm()
+    owner_choices(form)
+    if form.validate_on_submit():
+        partner = Partner(team_id=current_user.team_id, owner_id=form.owner_id.data)
+        form.populate_partner(partner)
+        partner.tier = "cultivate"
+        db.session.add(partner)
+        db.session.commit()
+        flash(f"{partner.name} added.", "success")
+        return redirect(url_for("partners.detail", partner_id=partner.id), 303)
+    status = 422 if form.errors else 200
+    return render("partners/form.html", form=form, partner=None), status
+
+
+@bp.get("/<int:partner_id>")
+@login_required
+def detail(partner_id: int):
+    """The partner page: the record, its panels, and the history, newest first."""
+    partner = get_partner(partner_id, current_user)
+    return render("partners/detail.html", **partner_page(partner))
+
+
+@bp.route("/<int:partner_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(partner_id: int):
+    """Edit the record; nothing is saved while any field is invalid."""
+    partner = get_partner(partner_id, current_user)
+    form = PartnerForm(obj=partner)
+    owner_choices(form, partner)
+    if form.validate_on_submit():
+        before_owner = partner.owner_id
+        form.populate_partner(partner)
+        if current_user.is_manager and form.owner_id.data != before_owner:
+            partner.owner_id = form.owner_id.data
+            record_audit(
+                partner.team_id,
+                current_user,
+                "reassign",
+                f"{partner.name} reassigned",
+                partner=partner,
+                before={"owner_id": before_owner},
+                after={"owner_id": partner.owner_id},
+            )
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("partners.detail", partner_id=partner.id), 303)
+    status = 422 if form.errors else 200
+    return render("partners/form.html", form=form, partner=partner), status
+
+
+def set_archived(partner_id: int, archived: bool):
+    partner = get_partner(partner_id, current_user)
+    if EmptyForm().validate_on_submit() and bool(partner.archived_at) != archived:
+        partner.archived_at = utcnow() if archived else None
+        kind = "archive" if archived else "restore"
+        record_audit(
+            partner.team_id,
+            current_user,
+            kind,
+            f"{partner.name} {kind}d",
+            partner=partner,
+            before={"archived": not archived},
+            after={"archived": archived},
+        )
+        db.session.commit()
+        flash(f"{partner.name} {'archived' if archived else 'restored'}.", "success")
+    return redirect(url_for("partners.detail", partner_id=partner.id), 303)
+
+
+@bp.post("/<int:partner_id>/archive")
+@login_required
+def archive(partner_id: int):
+    """Archive: hidden from lists and rules, history kept (no hard delete)."""
+    return set_archived(partner_id, True)
+
+
+@bp.post("/<int:partner_id>/restore")
+@login_required
+def restore(partner_id: int):
+    """Bring an archived partner back."""
+    return set_archived(partner_id, False)

@@ -1,0 +1,244 @@
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import count, make_partner
+from webapp.models import Interaction, Referral
+from webapp.partners.panels import history_changed
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def partner(team, db):
+    partner = make_partner(team["agent"], "Ryan McMillan")
+    db.session.commit()
+    return partner
+
+
+@pytest.fixture(autouse=True)
+def frozen_now(app):
+    app.config["PARTNERPLAN_NOW"] = "2026-11-20T15:30"
+
+
+def coffee(**changes):
+    data = {
+        "kind": "coffee",
+        "direction": "outbound",
+        "outcome": "connected",
+        "sentiment": "positive",
+        "at": "2026-11-20T10:00",
+        "minutes": "45",
+        "notes": "High-trust conversation.",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_htmx_log_returns_the_fresh_logbook_with_the_new_entry(client, auth, team, partner, db):
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions", data=coffee(), headers=HTMX
+    )
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "<html" not in text
+    assert "High-trust conversation." in text and "Coffee" in text
+    interaction = db.session.scalar(sa.select(Interaction))
+    assert interaction.at == datetime(2026, 11, 20, 10, 0)
+    assert interaction.user_id == team["agent"].id and interaction.minutes == 45
+
+
+def test_without_javascript_the_log_redirects_to_the_partner_page(client, auth, team, partner):
+    auth.login(team["agent"])
+    response = client.post(f"/logbook/partners/{partner.id}/interactions", data=coffee())
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/partners/{partner.id}"
+    assert "High-trust conversation." in client.get(f"/partners/{partner.id}").get_data(
+        as_text=True
+    )
+
+
+def test_history_is_newest_first_with_referrals(client, auth, team, partner):
+    auth.login(team["agent"])
+    client.post(
+        f"/logbook/partners/{partner.id}/interactions",
+        data=coffee(at="2026-11-01T09:00", notes="older coffee"),
+    )
+    client.post(
+        f"/logbook/partners/{partner.id}/interactions",
+        data=coffee(at="2026-11-19T09:00", notes="newer coffee"),
+    )
+    client.post(
+        f"/logbook/partners/{partner.id}/referrals",
+        data={
+            "direction": "received",
+            "client": "J. Alvarez",
+            "referred_on": "2026-11-10",
+            "status": "new",
+        },
+    )
+    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    assert page.index("newer coffee") < page.index("J. Alvarez") < page.index("older coffee")
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"kind": "coffe"}, "Not a valid choice"),
+        ({"at": "2026-02-30T10:00"}, "Not a valid datetime value"),
+        ({"at": ""}, "Enter the date and time."),
+        ({"at": "2026-11-22T10:00"}, "can&#39;t be logged in the future"),
+        ({"minutes": "-5"}, "Between 0 and 1440 minutes."),
+        ({"disrespectful": "y", "sentiment": "positive"}, "Only a negative interaction"),
+        ({"notes": "x" * 10001}, "Field cannot be longer than 10000 characters."),
+    ],
+)
+def test_bad_interaction_is_refused_beside_the_field(
+    client, auth, team, partner, db, changes, message
+):
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions", data=coffee(**changes), headers=HTMX
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert count(db, Interaction) == 0
+
+
+def test_disrespectful_negative_interaction_is_kept(client, auth, team, partner, db):
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions",
+        data=coffee(kind="call", sentiment="negative", disrespectful="y"),
+    )
+    assert response.status_code == 303
+    assert db.session.scalar(sa.select(Interaction.disrespectful)) is True
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"client": ""}, "Enter the client&#39;s name."),
+        ({"commission": "-100"}, "between $0 and $10,000,000"),
+        ({"commission": "lots"}, "Not a valid decimal value"),
+        ({"referred_on": "2026-11-21"}, "can&#39;t be dated in the future"),
+        ({"status": "closed", "closed_on": "2026-11-01"}, "can&#39;t close before"),
+        ({"direction": "sideways"}, "Not a valid choice"),
+    ],
+)
+def test_bad_referral_is_refused(client, auth, team, partner, db, changes, message):
+    auth.login(team["agent"])
+    data = {
+        "direction": "received",
+        "client": "J. Alvarez",
+        "referred_on": "2026-11-10",
+        "status": "new",
+        **changes,
+    }
+    response = client.post(f"/logbook/partners/{partner.id}/referrals", data=data, headers=HTMX)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert count(db, Referral) == 0
+
+
+def test_referral_status_advances_inline_and_closing_sets_the_day(client, auth, team, partner, db):
+    auth.login(team["agent"])
+    client.post(
+        f"/logbook/partners/{partner.id}/referrals",
+        data={
+            "direction": "received",
+            "client": "J. Alvarez",
+            "referred_on": "2026-10-20",
+            "status": "new",
+            "commission": "11500",
+        },
+    )
+    referral = db.session.scalar(sa.select(Referral))
+    response = client.post(
+        f"/logbook/referrals/{referral.id}/status", data={"status": "closed"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    db.session.refresh(referral)
+    assert referral.status == "closed" and referral.closed_on == date(2026, 11, 20)
+    assert "$11,500" in response.get_data(as_text=True)
+
+
+def test_edit_and_delete_an_entry(client, auth, team, partner, db):
+    auth.login(team["agent"])
+    client.post(f"/logbook/partners/{partner.id}/interactions", data=coffee())
+    interaction = db.session.scalar(sa.select(Interaction))
+    form_page = client.get(f"/logbook/interactions/{interaction.id}/edit")
+    assert form_page.status_code == 200 and "High-trust conversation." in form_page.get_data(True)
+    response = client.post(
+        f"/logbook/interactions/{interaction.id}/edit",
+        data=coffee(kind="lunch", notes="It was lunch."),
+    )
+    assert response.status_code == 303
+    db.session.refresh(interaction)
+    assert interaction.kind == "lunch"
+    confirm = client.get(f"/logbook/interactions/{interaction.id}/delete")
+    assert b"Delete this interaction?" in confirm.data
+    assert count(db, Interaction) == 1
+    client.post(f"/logbook/interactions/{interaction.id}/delete", headers=HTMX)
+    assert count(db, Interaction) == 0
+
+
+def test_nobody_logs_for_someone_elses_partner(client, auth, team, partner, db):
+    client.post("/auth/login", data={})
+    auth.login(team["other_agent"])
+    response = client.post(f"/logbook/partners/{partner.id}/interactions", data=coffee())
+    assert response.status_code == 404
+    auth.logout()
+    auth.login(team["rival_manager"])
+    assert (
+        client.post(f"/logbook/partners/{partner.id}/interactions", data=coffee()).status_code
+        == 404
+    )
+    assert count(db, Interaction) == 0
+    auth.logout()
+    auth.login(team["manager"])
+    assert (
+        client.post(f"/logbook/partners/{partner.id}/interactions", data=coffee()).status_code
+        == 303
+    )
+    interaction = db.session.scalar(sa.select(Interaction))
+    auth.logout()
+    auth.login(team["other_agent"])
+    assert client.get(f"/logbook/interactions/{interaction.id}/edit").status_code == 404
+    assert client.post(f"/logbook/interactions/{interaction.id}/delete").status_code == 404
+    assert count(db, Interaction) == 1
+
+
+def test_logging_tells_the_rules_the_history_changed(client, auth, team, partner):
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append((sender.id, kwargs["recommendation_id"]))
+
+    history_changed.connect(receiver)
+    try:
+        auth.login(team["agent"])
+        client.post(
+            f"/logbook/partners/{partner.id}/interactions?recommendation_id=7", data=coffee()
+        )
+    finally:
+        history_changed.disconnect(receiver)
+    assert seen == [(partner.id, 7)]
+
+
+def test_prefilled_form_and_quick_log_from_the_list(client, auth, team, partner, db):
+    auth.login(team["agent"])
+    page = client.get(f"/logbook/partners/{partner.id}/interactions/new?kind=thank_you")
+    assert '<option selected value="thank_you">' in page.get_data(as_text=True)
+    assert (
+        client.get(f"/logbook/partners/{partner.id}/interactions/new?kind=bogus").status_code == 404
+    )
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions?quick=1", data=coffee(), headers=HTMX
+    )
+    assert response.status_code == 200
+    assert "Coffee logged." in response.get_data(as_text=True)
+    assert response.headers["HX-Trigger"] == "partner-changed"
+    assert count(db, Interaction) == 1

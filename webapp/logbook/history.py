@@ -1,0 +1,50 @@
+"""A partner's history, newest first: interactions and referrals together."""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Interaction, Partner, Referral
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    interaction: Interaction | None = None
+    referral: Referral | None = None
+
+
+def history_for(partner: Partner, limit: int = 200) -> list[HistoryEntry]:
+    interactions = db.session.scalars(
+        sa.select(Interaction)
+        .where(Interaction.partner_id == partner.id)
+        .order_by(Interaction.at.desc(), Interaction.id.desc())
+        .limit(limit)
+    )
+    referrals = db.session.scalars(
+        sa.select(Referral)
+        .where(Referral.partner_id == partner.id)
+        .order_by(Referral.referred_on.desc(), Referral.id.desc())
+        .limit(limit)
+    )
+    entries = [HistoryEntry(i.at, interaction=i) for i in interactions]
+    # A referral has a day, not a time: it sorts at the end of its day.
+    entries += [
+        HistoryEntry(datetime.combine(r.referred_on, time.max), referral=r) for r in referrals
+    ]
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries[:limit]
+
+
+def last_contacts(partner_ids: list[int]) -> dict[int, datetime]:
+    """The latest interaction of each partner, in one grouped query."""
+    if not partner_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Interaction.partner_id, sa.func.max(Interaction.at))
+        .where(Interaction.partner_id.in_(partner_ids))
+        .group_by(Interaction.partner_id)
+    )
+    return {partner_id: at for partner_id, at in rows}
