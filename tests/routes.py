@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -38,17 +39,22 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 @dataclass
 class Owned:
-    """One object of every kind, belonging to one agent (and so to one team)."""
+    """One object of every kind, belonging to one agent (and so to one team).
+
+    The objects are snapshots (id and the few values URLs need), detached from
+    the test's session: requests run in sessions of their own and may delete
+    them, and SQLite reuses the ids of deleted rows.
+    """
 
     owner: User
-    partner: Partner
-    interaction: Interaction
-    referral: Referral
-    planning_session: PlanningSession
-    lead: Lead
-    recommendation: Recommendation
-    audit_event: AuditEvent
-    rule_settings: RuleSettings
+    partner: SimpleNamespace
+    interaction: SimpleNamespace
+    referral: SimpleNamespace
+    planning_session: SimpleNamespace
+    lead: SimpleNamespace
+    recommendation: SimpleNamespace
+    audit_event: SimpleNamespace
+    rule_settings: SimpleNamespace
 
 
 # How to fill a URL parameter, by its name, from the objects of one owner.
@@ -134,7 +140,16 @@ def make_owned(owner: User) -> Owned:
         rule_settings = RuleSettings(team_id=owner.team_id, version=1, values={})
         db.session.add(rule_settings)
     db.session.commit()
-    return Owned(owner=owner, partner=partner, rule_settings=rule_settings, **objects)
+    objects.update(partner=partner, rule_settings=rule_settings)
+    snapshots = {
+        name: SimpleNamespace(
+            id=obj.id, series=getattr(obj, "series", None), version=getattr(obj, "version", None)
+        )
+        for name, obj in objects.items()
+    }
+    for obj in objects.values():
+        db.session.expunge(obj)
+    return Owned(owner=owner, **snapshots)
 
 
 def rules_of(app: Flask) -> list[Rule]:

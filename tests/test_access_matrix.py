@@ -43,8 +43,9 @@ def test_every_endpoint_has_an_access_class(app):
     assert not stale, f"tests/access_table.py lists endpoints that no longer exist: {stale}"
 
 
-def method_of(rule) -> str:
-    return "GET" if "GET" in rule.methods else sorted(rule.methods & STATE_CHANGING)[0]
+def methods_of(rule) -> list[str]:
+    """GET when the route has it, and its state-changing method (POST...) too."""
+    return (["GET"] if "GET" in rule.methods else []) + sorted(rule.methods & STATE_CHANGING)[:1]
 
 
 def check(response, *, method: str, allowed: bool, anonymous: bool) -> str | None:
@@ -75,31 +76,32 @@ def check(response, *, method: str, allowed: bool, anonymous: bool) -> str | Non
 def test_access(app, team, name):
     rule = RULES[name]
     access = access_of(rule)
-    method = method_of(rule)
     has_object = bool(url_params(rule) & OBJECT_PARAMS)
-    shared = {owner: make_owned(team[owner]) for owner in OWNERS} if method == "GET" else {}
+    shared = {owner: make_owned(team[owner]) for owner in OWNERS}
 
     cases = [(None, "agent")] + [(role, owner) for role in ROLES for owner in OWNERS]
     if not has_object:  # nothing owned in the URL: one request per role is enough
         cases = [(None, "agent")] + [(role, "agent") for role in ROLES]
     failures = []
-    for role, owner in cases:
-        user = team[role] if role else None
-        # A POST may change or delete its object: each one gets fresh objects.
-        owned = shared.get(owner) or make_owned(team[owner])
-        client = app.test_client()
-        log_in(client, user)
-        url = build_url(app, rule, owned)
-        response = fetch(app, client, url, method, data={})
-        allowed = may_reach(access, user, owned.owner, has_object)
-        problem = check(response, method=method, allowed=allowed, anonymous=user is None)
-        if problem:
-            failures.append(f"{role or 'anonymous'} on {owner}'s object: {method} {url}: {problem}")
-        if method == "GET" and response.status_code == 200:
-            failures += [f"{role or 'anonymous'} {url}: {p}" for p in page_problems(response)]
-        response.close()
+    for method in methods_of(rule):
+        for role, owner in cases:
+            user = team[role] if role else None
+            # A POST may change or delete its object: each one gets fresh objects.
+            owned = shared[owner] if method == "GET" else make_owned(team[owner])
+            client = app.test_client()
+            log_in(client, user)
+            url = build_url(app, rule, owned)
+            response = fetch(app, client, url, method, data={})
+            allowed = may_reach(access, user, owned.owner, has_object)
+            problem = check(response, method=method, allowed=allowed, anonymous=user is None)
+            who = f"{role or 'anonymous'} on {owner}'s object: {method} {url}"
+            if problem:
+                failures.append(f"{who}: {problem}")
+            if method == "GET" and response.status_code == 200:
+                failures += [f"{who}: {p}" for p in page_problems(response)]
+            response.close()
 
-    if access == "token" and method == "GET":
+    if access == "token" and "GET" in rule.methods:
         url = build_url(app, rule, shared["agent"], token="not-a-token")
         response = fetch(app, app.test_client(), url)
         response.close()

@@ -230,7 +230,36 @@ class Session:
         page.get_by_role("button", name="Log in").click()
         return page
 
+    def open_partners(self):
+        """The partner list, through the main navigation."""
+        self.page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name="Partners"
+        ).click()
+        return self.page
+
+    def search_partners(self, text: str):
+        page = self.open_partners()
+        mark_page(page)
+        page.get_by_role("searchbox", name="Search").fill(text)
+        return page
+
+    def open_partner(self, name: str):
+        page = self.search_partners(name)
+        page.locator("#results").get_by_role("link", name=name).click()
+        return page
+
 
 @pytest.fixture
 def user(page):
     return Session(page)
+
+
+def mark_page(page) -> None:
+    """Tag the loaded document; `assert_not_reloaded` fails if it was replaced."""
+    page.evaluate("document.documentElement.dataset.noReload = 'yes'")
+
+
+def assert_not_reloaded(page) -> None:
+    assert page.evaluate("document.documentElement.dataset.noReload") == "yes", (
+        "the page was reloaded: htmx should have swapped a fragment in place"
+    )

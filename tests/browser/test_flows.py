@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser import seed
+from tests.browser.conftest import assert_not_reloaded, mark_page
 
 
 def test_log_in_and_out(page, user):
@@ -34,3 +35,73 @@ def test_login_returns_to_the_page_asked_for(page, user):
     page.get_by_label("Password").fill(seed.PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/partners/$"))
+
+
+def test_find_a_partner_with_active_search(page, user):
+    user.log_in(seed.AGENT)
+    user.search_partners("mcmil")
+    results = page.locator("#results")
+    expect(results.get_by_role("link", name=seed.LENDER)).to_be_visible()
+    expect(results.get_by_text("1 partner", exact=True)).to_be_visible()
+    expect(results.get_by_role("link", name=seed.PROMOTABLE)).to_have_count(0)
+    # The other agent's partner is never found by this agent.
+    page.get_by_role("searchbox", name="Search").fill(seed.OTHERS_PARTNER)
+    expect(results.get_by_text("0 partners", exact=True)).to_be_visible()
+    # The search is in the URL (shareable, back button), and nothing reloaded.
+    expect(page).to_have_url(re.compile(r"[?&]q=Olivia"))
+    assert_not_reloaded(page)
+
+
+def test_manager_searches_the_whole_team(page, user):
+    user.log_in(seed.MANAGER)
+    user.search_partners("chen")
+    expect(page.locator("#results").get_by_role("link", name=seed.OTHERS_PARTNER)).to_be_visible()
+    assert_not_reloaded(page)
+
+
+def test_log_a_coffee_inline_and_see_the_history_change(page, user):
+    user.log_in(seed.AGENT)
+    user.open_partner(seed.LENDER)
+    expect(page.get_by_role("heading", name=seed.LENDER, level=1)).to_be_visible()
+    history = page.locator("#logbook ol.history > li")
+    before = history.count()
+    mark_page(page)
+
+    open_log_form(page, "Log an interaction")
+    form = page.locator("#logbook form").first
+    form.get_by_label("What").select_option(label="Coffee")
+    form.get_by_label("Outcome").select_option(value="connected")
+    form.get_by_label("How it went").select_option(value="positive")
+    form.get_by_label("Notes").fill("Coffee at Blue Bottle: talked about the spring market")
+    form.get_by_role("button", name="Log it").click()
+
+    expect(history).to_have_count(before + 1)
+    newest = history.first
+    expect(newest).to_contain_text("Coffee")
+    expect(newest).to_contain_text("Blue Bottle")
+    assert_not_reloaded(page)
+    # (When the recommendations panel lands: its `coffee` suggestion goes away here.)
+
+
+def test_a_bad_log_is_explained_beside_the_field(page, user):
+    user.log_in(seed.AGENT)
+    user.open_partner(seed.LENDER)
+    mark_page(page)
+    open_log_form(page, "Log an interaction")
+    form = page.locator("#logbook form").first
+    form.get_by_label("How it went").select_option(value="positive")
+    form.get_by_label("Disrespectful").check()
+    form.get_by_role("button", name="Log it").click()
+    expect(
+        page.get_by_text("Only a negative interaction can be flagged as disrespectful.")
+    ).to_be_visible()
+    assert_not_reloaded(page)
+
+
+def open_log_form(page, summary: str):
+    """Open a log form's <details> (the interaction form starts open)."""
+    details = page.locator("details", has=page.locator("summary", has_text=summary))
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    expect(details).to_have_attribute("open", "")
+    return details
