@@ -1,0 +1,280 @@
+"""Hostile input in every form: a clear message beside the field, nothing stored.
+
+And what is stored (unicode, markup) comes back escaped, never as markup.
+Each form of the product gets a block here as it lands.
+"""
+
+import html
+
+import pytest
+
+from tests.conftest import count, make_partner
+from tests.routes import fetch, log_in
+from webapp.models import Interaction, Partner, Referral
+
+LONG = "x" * 20_000
+UNICODE = "Zoë Ñandú-李小龍 👩‍💼 Ægir Þórsson"
+MARKUP = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
+MALFORMED_DATES = ["2026-13-45", "yesterday", "31/12/2026", "2026-02-30", "0000-00-00", "9" * 40]
+
+
+@pytest.fixture
+def agent_client(app, team):
+    client = app.test_client()
+    log_in(client, team["agent"])
+    return client
+
+
+def post(app, client, url, data, **kwargs):
+    return fetch(app, client, url, "POST", data=data, **kwargs)
+
+
+def get_text(app, client, url) -> str:
+    return fetch(app, client, url).get_data(as_text=True)
+
+
+def says(response, message: str) -> bool:
+    """Whether the page shows `message` (compared as text, not as HTML)."""
+    return message.lower() in html.unescape(response.get_data(as_text=True)).lower()
+
+
+def assert_escaped(page: str) -> None:
+    assert "<script>alert" not in page
+    assert "onerror=alert" not in page.replace("onerror=alert(1)&gt;", "")
+    assert "&lt;script&gt;alert(" in page
+
+
+# --- the partner form ----------------------------------------------------------
+
+
+PARTNER_FORM = {"name": "Ryan McMillan", "profession": "lender", "source": "", "owner_id": ""}
+
+
+def partner_form(team, **fields):
+    return {**PARTNER_FORM, "owner_id": str(team["agent"].id), **fields}
+
+
+def test_the_base_forms_are_accepted(app, db, team, agent_client):
+    """Each refusal below changes one field of a form that is otherwise accepted."""
+    assert post(app, agent_client, "/partners/new", partner_form(team)).status_code == 303
+    partner = db.session.scalar(db.select(Partner))
+    for url, form, model in (
+        (f"/logbook/partners/{partner.id}/interactions", INTERACTION, Interaction),
+        (f"/logbook/partners/{partner.id}/referrals", REFERRAL, Referral),
+    ):
+        response = post(app, agent_client, url, form)
+        assert response.status_code < 400, html.unescape(response.get_data(as_text=True))
+        assert count(db, model) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", LONG, "longer than 200"),
+        ("name", "", "Enter the partner's name."),
+        ("name", "   ", "Enter the partner's name."),
+        ("company", LONG, "longer than 200"),
+        ("email", "not-an-email", "That is not an email address."),
+        ("email", f"{'a' * 250}@example.com", "longer than 254"),
+        ("phone", "<b>555</b>", "Use digits, spaces and + ( ) - only."),
+        ("hobbies", LONG, "longer than 500"),
+        ("notes", LONG, "longer than 10000"),
+        ("birthday", "02-30", "That day does not exist."),
+        ("birthday", "1980-1-1", "Use YYYY-MM-DD"),
+        ("birthday", "3026-01-01", "The year looks wrong."),
+        ("profession", "hacker", "Not a valid choice"),
+        ("source", "<script>", "Not a valid choice"),
+        ("client_types", "everyone", "not a valid choice"),
+        ("owner_id", "999999", "Not a valid choice"),
+        ("met_on", "2999-01-01", "can't be in the future"),
+        *[("met_on", bad, "Not a valid date value") for bad in MALFORMED_DATES],
+    ],
+)
+def test_partner_form_refuses_bad_fields(app, team, agent_client, field, value, message):
+    response = post(app, agent_client, "/partners/new", partner_form(team, **{field: value}))
+    assert response.status_code == 422
+    assert says(response, message)
+    assert count(app.extensions["sqlalchemy"], Partner) == 0
+
+
+def test_agent_cannot_give_a_partner_to_another_agent(app, team, agent_client):
+    form = partner_form(team, owner_id=str(team["other_agent"].id))
+    assert post(app, agent_client, "/partners/new", form).status_code == 422
+    assert count(app.extensions["sqlalchemy"], Partner) == 0
+
+
+def test_unicode_and_markup_are_kept_and_rendered_escaped(app, db, team, agent_client):
+    form = partner_form(team, name=UNICODE, company=MARKUP, notes=MARKUP, hobbies=MARKUP)
+    response = post(app, agent_client, "/partners/new", form)
+    assert response.status_code == 303
+    partner = db.session.scalar(db.select(Partner))
+    assert partner.name == UNICODE and partner.company == MARKUP
+    page = get_text(app, agent_client, f"/partners/{partner.id}")
+    assert UNICODE in page
+    assert_escaped(page)
+    listing = get_text(app, agent_client, "/partners/?q=" + UNICODE[:4])
+    assert UNICODE in listing
+    assert_escaped(get_text(app, agent_client, "/partners/"))
+
+
+def test_search_with_hostile_text_answers_calmly(app, db, team, agent_client):
+    make_partner(team["agent"], name="100% Realty_Partner")
+    make_partner(team["agent"], name="Plain Realty")
+    db.session.commit()
+    for query in ("%", "_", "\\", "' OR 1=1 --", MARKUP, UNICODE, "x" * 5000):
+        response = fetch(app, agent_client, "/partners/", query_string={"q": query})
+        assert response.status_code in (200, 422), query
+        page = response.get_data(as_text=True)
+        assert "<script>alert" not in page
+    # LIKE wildcards are matched literally: "%" finds only the partner with a "%".
+    page = get_text(app, agent_client, "/partners/?q=%25")
+    assert ">1 partner<" in page and "Plain Realty" not in page
+
+
+def test_editing_with_a_bad_field_changes_nothing(app, db, team, agent_client):
+    partner = make_partner(team["agent"], name="Ryan McMillan", company="First Home")
+    db.session.commit()
+    form = partner_form(team, name="Renamed", company="Other", birthday="13-13")
+    response = post(app, agent_client, f"/partners/{partner.id}/edit", form)
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert (partner.name, partner.company, partner.birthday) == (
+        "Ryan McMillan",
+        "First Home",
+        None,
+    )
+
+
+# --- logging an interaction and a referral ---------------------------------------
+
+
+INTERACTION = {
+    "kind": "coffee",
+    "direction": "outbound",
+    "outcome": "connected",
+    "sentiment": "positive",
+    "at": "2026-10-01T10:00",
+    "minutes": "30",
+    "notes": "",
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("minutes", "-5", "Between 0 and 1440 minutes."),
+        ("minutes", "99999", "Between 0 and 1440 minutes."),
+        ("minutes", "ten", "Not a valid integer value"),
+        ("at", "", "Enter the date and time."),
+        ("at", "2999-01-01T10:00", "can't be logged in the future"),
+        *[("at", bad, "Not a valid datetime value") for bad in MALFORMED_DATES],
+        ("kind", "hack", "Not a valid choice"),
+        ("direction", "sideways", "Not a valid choice"),
+        ("outcome", "<script>", "Not a valid choice"),
+        ("notes", LONG, "longer than 10000"),
+    ],
+)
+def test_interaction_form_refuses_bad_fields(app, db, team, agent_client, field, value, message):
+    partner = make_partner(team["agent"])
+    db.session.commit()
+    url = f"/logbook/partners/{partner.id}/interactions"
+    for headers in ({}, {"HX-Request": "true"}):
+        response = post(app, agent_client, url, {**INTERACTION, field: value}, headers=headers)
+        assert response.status_code == 422
+        assert says(response, message)
+    assert count(db, Interaction) == 0
+
+
+def test_disrespectful_needs_a_negative_sentiment(app, db, team, agent_client):
+    partner = make_partner(team["agent"])
+    db.session.commit()
+    form = {**INTERACTION, "disrespectful": "y", "sentiment": "positive"}
+    response = post(app, agent_client, f"/logbook/partners/{partner.id}/interactions", form)
+    assert response.status_code == 422
+    assert count(db, Interaction) == 0
+
+
+def test_interaction_notes_with_markup_are_escaped(app, db, team, agent_client):
+    partner = make_partner(team["agent"])
+    db.session.commit()
+    form = {**INTERACTION, "notes": MARKUP + UNICODE}
+    response = post(app, agent_client, f"/logbook/partners/{partner.id}/interactions", form)
+    assert response.status_code < 400
+    assert count(db, Interaction) == 1
+    page = get_text(app, agent_client, f"/partners/{partner.id}")
+    assert UNICODE in page
+    assert_escaped(page)
+
+
+REFERRAL = {
+    "direction": "received",
+    "client": "Pat Buyer",
+    "referred_on": "2026-10-01",
+    "status": "new",
+    "closed_on": "",
+    "commission": "",
+    "notes": "",
+}
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"commission": "-12000"}, "Enter an amount between $0 and $10,000,000."),
+        ({"commission": "1e12"}, "Enter an amount between $0 and $10,000,000."),
+        ({"commission": "twelve grand"}, "Not a valid decimal value"),
+        ({"commission": "NaN"}, ""),
+        ({"client": ""}, "Enter the client's name."),
+        ({"client": LONG}, "longer than 200"),
+        ({"referred_on": "2999-01-01"}, "can't be dated in the future"),
+        *[({"referred_on": bad}, "Not a valid date value") for bad in MALFORMED_DATES],
+        ({"status": "closed", "closed_on": "2026-09-01"}, "can't close before it was referred"),
+        ({"status": "new", "closed_on": "2026-10-05"}, "Only a closed referral has a closing day"),
+        ({"direction": "both"}, "Not a valid choice"),
+        ({"status": "won"}, "Not a valid choice"),
+    ],
+)
+def test_referral_form_refuses_bad_fields(app, db, team, agent_client, fields, message):
+    partner = make_partner(team["agent"])
+    db.session.commit()
+    url = f"/logbook/partners/{partner.id}/referrals"
+    response = post(app, agent_client, url, {**REFERRAL, **fields})
+    assert response.status_code == 422
+    assert says(response, message)
+    assert count(db, Referral) == 0
+
+
+def test_referral_client_with_markup_is_escaped(app, db, team, agent_client):
+    partner = make_partner(team["agent"])
+    db.session.commit()
+    form = {**REFERRAL, "client": MARKUP[:190], "commission": "12000.50"}
+    response = post(app, agent_client, f"/logbook/partners/{partner.id}/referrals", form)
+    assert response.status_code < 400
+    assert count(db, Referral) == 1
+    assert_escaped(get_text(app, agent_client, f"/partners/{partner.id}"))
+
+
+def test_a_status_outside_the_vocabulary_is_refused(app, db, team, agent_client):
+    partner = make_partner(team["agent"])
+    referral = Referral(
+        partner_id=partner.id, direction="received", referred_on=partner.met_on, client="Jo"
+    )
+    db.session.add(referral)
+    db.session.commit()
+    response = post(app, agent_client, f"/logbook/referrals/{referral.id}/status", {"status": "x"})
+    assert response.status_code < 500
+    db.session.expire_all()
+    assert referral.status == "new"
+
+
+# --- text the database itself refuses --------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["name", "notes"])
+def test_a_nul_character_is_refused_not_a_server_error(app, db, team, agent_client, field):
+    """PostgreSQL cannot store NUL in text: the form must say so, not crash."""
+    form = partner_form(team, **{field: "Ryan\x00McMillan"})
+    response = post(app, agent_client, "/partners/new", form)
+    assert response.status_code < 500
+    if response.status_code == 303:  # accepted: then it must read back intact
+        assert db.session.scalar(db.select(Partner)).name
