@@ -1,0 +1,181 @@
+"""What `make bench` measures, each as seconds, rates and ratios to a floor."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import statistics
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+from bench import features
+from bench.generate import PASSWORD, agent_email
+from bench.server import Client, gunicorn
+
+REFRESH_BATCH = 500
+
+
+def percentiles(seconds: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
+    return {"p50_ms": cuts[49] * 1000, "p95_ms": cuts[94] * 1000, "n": len(seconds)}
+
+
+def floor_pass(db_path: Path) -> dict[str, float]:
+    """The floor: one bare SQL pass reading every partner's whole history."""
+    started = time.perf_counter()
+    connection = sqlite3.connect(db_path)
+    rows = 0
+    for query in (
+        "SELECT id, tier, met_on, birthday, anniversary, commitment_made_on, first_referral_by, "
+        "do_not_contact, created_at FROM partner",
+        "SELECT partner_id, at, kind, direction, outcome, sentiment, disrespectful "
+        "FROM interaction ORDER BY partner_id, at",
+        "SELECT partner_id, referred_on, direction FROM referral ORDER BY partner_id, referred_on",
+        "SELECT partner_id, starts_at, status FROM planning_session",
+    ):
+        for _ in connection.execute(query):
+            rows += 1
+    connection.close()
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def app_for(db_path: Path, today: date):
+    from config import Config
+    from webapp import create_app
+
+    class BenchConfig(Config):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{db_path.resolve()}"
+        PARTNERPLAN_NOW = today.isoformat()
+
+    return create_app(BenchConfig)
+
+
+def full_refresh(app, today: date, floor_seconds: float) -> dict:
+    """`recommendations refresh` over every partner, as the CLI does it."""
+    refresh = features.refresh_partners()
+    if refresh is None:
+        return {"status": "not available: webapp.recommendations is not on main yet"}
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+    from webapp.models import Partner
+
+    with app.app_context():
+        teams = db.session.execute(
+            sa.select(Partner.team_id, Partner.id).order_by(Partner.team_id, Partner.id)
+        ).all()
+        by_team: dict[int, list[int]] = {}
+        for team_id, partner_id in teams:
+            by_team.setdefault(team_id, []).append(partner_id)
+        started = time.perf_counter()
+        for team_id, ids in by_team.items():
+            for i in range(0, len(ids), REFRESH_BATCH):
+                refresh(team_id, ids[i : i + REFRESH_BATCH], today)
+        seconds = time.perf_counter() - started
+    partners = sum(len(ids) for ids in by_team.values())
+    return {
+        "seconds": seconds,
+        "partners": partners,
+        "partners_per_second": partners / seconds,
+        "ratio_to_floor": seconds / floor_seconds,
+        "target_seconds": 6.0,
+    }
+
+
+def engines(app, today: date) -> dict:
+    """The durable_rules engine against the Python interpreter, on the same facts."""
+    team_facts, fired, settings_of = (
+        features.team_facts(),
+        features.fired(),
+        features.current_settings(),
+    )
+    if not (team_facts and fired and settings_of):
+        return {"status": "not available: the rules engine is not on main yet"}
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+    from webapp.models import Team
+
+    with app.app_context():
+        team_id = db.session.scalar(sa.select(Team.id).limit(1))
+        facts = list(team_facts(team_id, today).values())
+        settings = settings_of(team_id)[1]
+    result = {"partners": len(facts)}
+    outputs = {}
+    for engine in ("python", "durable"):
+        started = time.perf_counter()
+        outputs[engine] = [fired(f, settings, engine) for f in facts]
+        seconds = time.perf_counter() - started
+        result[engine] = {"seconds": seconds, "partners_per_second": len(facts) / seconds}
+    result["durable_to_python"] = result["durable"]["seconds"] / result["python"]["seconds"]
+    result["agree"] = outputs["python"] == outputs["durable"]
+    return result
+
+
+def http_timings(db_path: Path, today: date, requests: int = 500) -> dict:
+    """Log-and-refresh, search and Today through a real server, with a trivial route as floor."""
+    rng = random.Random(11)
+    result: dict = {}
+    with gunicorn(f"sqlite:///{db_path.resolve()}", workers=1, today=today.isoformat()) as base:
+        client = Client(base)
+        client.log_in(agent_email(1), PASSWORD)
+        connection = sqlite3.connect(db_path)
+        partner_ids = [
+            row[0]
+            for row in connection.execute(
+                "SELECT partner.id FROM partner JOIN user ON user.id = partner.owner_id "
+                "WHERE user.email = ? AND archived_at IS NULL",
+                (agent_email(1),),
+            )
+        ]
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM partner WHERE owner_id = (SELECT id FROM user WHERE email = ?)",
+                (agent_email(1),),
+            )
+        ]
+        connection.close()
+
+        def timed(label, make_request, expect=(200,)):
+            seconds, errors = [], 0
+            for _ in range(requests):
+                status, _, elapsed = make_request()
+                seconds.append(elapsed)
+                errors += status not in expect
+            result[label] = {**percentiles(seconds), "errors": errors}
+
+        # Warm up the worker (imports, first queries, template compilation).
+        for _ in range(20):
+            client.get("/static/app.css")
+            client.get("/today", htmx=True)
+        timed("trivial", lambda: client.get("/static/app.css"))
+        at = datetime.combine(today, datetime.min.time()).replace(hour=8)
+
+        def log_one():
+            form = {
+                "kind": "call",
+                "direction": "outbound",
+                "outcome": "connected",
+                "sentiment": "positive",
+                "at": at.strftime("%Y-%m-%dT%H:%M"),
+                "minutes": "5",
+            }
+            return client.post(
+                f"/logbook/partners/{rng.choice(partner_ids)}/interactions", form, htmx=True
+            )
+
+        timed("log_interaction", log_one)
+        timed(
+            "search",
+            lambda: client.get(
+                "/partners/?q=" + rng.choice(names).split()[1][:4].lower(), htmx=True
+            ),
+        )
+        timed("today", lambda: client.get("/today"))
+    trivial = result["trivial"]["p95_ms"]
+    for label, target in (("log_interaction", 30), ("search", 50), ("today", 50)):
+        result[label]["ratio_to_trivial_p95"] = result[label]["p95_ms"] / trivial
+        result[label]["target_p95_ms"] = target
+    return result
