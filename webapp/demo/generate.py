@@ -316,7 +316,7 @@ def crafted_partners() -> list[dict]:
         commitment={"made_on": day(45), "first_referral_by": day(5)},
         interactions=[
             interaction(100, "coffee", "09:00", notes="Introduced by Linda Cho."),
-            interaction(45, "lunch", "12:00", notes="Committed to a first referral within 40 days."),
+            interaction(45, "lunch", "12:00", notes="Committed to a first referral in 40 days."),
             *held_session_interactions(sessions, AGENT),
         ],
         planning_sessions=sessions,
@@ -332,7 +332,7 @@ def crafted_partners() -> list[dict]:
         details={"in_common": "both moved here from Colorado"},
         commitment={"made_on": day(3), "first_referral_by": day(-27)},
         interactions=[
-            interaction(50, "call", "11:00", minutes=25, notes="Relocation referral network intro."),
+            interaction(50, "call", "11:00", minutes=25, notes="Relocation network intro."),
             interaction(3, "coffee", "09:30",
                         notes="Video coffee; she will send her next Boston relocation."),
         ],
@@ -342,7 +342,7 @@ def crafted_partners() -> list[dict]:
     add("capture_details", partner(
         "p-008", AGENT, "Ben Foster", "Foster Renovations", "contractor",
         source="open_house", met_on=day(1), client_types=["move_up"],
-        interactions=[interaction(1, "meeting", "14:00", notes="Stopped by the Oak Ave open house.")],
+        interactions=[interaction(1, "meeting", "14:00", notes="Came to our Oak Ave open house.")],
     ))  # fmt: skip
 
     # Rule promote: Cultivate, 2 referrals received in the last 180 days, lunch 14 days ago.
@@ -371,7 +371,7 @@ def crafted_partners() -> list[dict]:
         details={"spouse": "Margaret", "hobbies": "fly fishing", "resident": "long-time"},
         interactions=[
             thanks(208),
-            interaction(60, "co_marketing", "10:00", outcome=None, notes="Estate-planning webinar."),
+            interaction(60, "co_marketing", "10:00", outcome=None, notes="Estate webinar."),
             interaction(33, "event", "18:30", notes="Our client appreciation night."),
             interaction(5, "call", "10:30", minutes=10, notes="Checked in; slow quarter for him."),
         ],
@@ -446,7 +446,7 @@ def crafted_partners() -> list[dict]:
         interactions=[
             interaction(62, "coffee", "08:00", notes="Agreed to weekly planning sessions."),
             thanks(49),
-            interaction(30, "co_marketing", "10:00", outcome=None, notes="First-time buyer seminar."),
+            interaction(30, "co_marketing", "10:00", outcome=None, notes="Buyer seminar."),
             *held_session_interactions(sessions, AGENT),
         ],
         referrals=[
