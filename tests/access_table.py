@@ -26,6 +26,17 @@ ACCESS: dict[str, str] = {
     # --- partners and logbook ----------------------------------------------
     "partners.index": "login",
     # --- book, demo and admin ------------------------------------------------
+    "book.index": "manager",
+    "book.export": "manager",
+    "book.upload": "manager",
+    "admin.users": "admin",
+    "admin.new_user": "admin",
+    "admin.change_role": "admin",
+    "admin.deactivate": "admin",
+    "admin.reactivate": "admin",
+    "admin.reassign": "admin",
+    "admin.set_password": "admin",
+    "admin.settings": "admin",
     # --- recommendations and rules --------------------------------------------
     # --- manager's desk ----------------------------------------------------------
     # --- planning ------------------------------------------------------------------
