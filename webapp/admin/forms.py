@@ -1,7 +1,14 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    DecimalField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -14,9 +21,11 @@ from wtforms.validators import (
 from rules.vocabulary import ROLES
 
 from ..book.validation import EMAIL_PATTERN, planning_hours_problem
-from ..forms import choices
 
 MIN_PASSWORD = 10
+PASSWORD_LENGTH = f"Use at least {MIN_PASSWORD} characters (at most 200)."
+# WTForms 3.3 deprecates (value, label) tuples as choices.
+ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLES.items()]
 
 
 class UserForm(FlaskForm):
@@ -30,21 +39,22 @@ class UserForm(FlaskForm):
             Regexp(EMAIL_PATTERN, message="Enter an email address like name@example.com."),
         ],
     )
-    role = SelectField("Role", choices=choices(ROLES), default="agent")
+    role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
     password = PasswordField(
         "Initial password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_LENGTH)],
         description=f"At least {MIN_PASSWORD} characters; tell it to the user in person.",
     )
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=choices(ROLES))
+    role = SelectField("Role", choices=ROLE_CHOICES)
 
 
 class PasswordForm(FlaskForm):
     password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
+        "New password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_LENGTH)],
     )
 
 
@@ -60,7 +70,7 @@ class TeamSettingsForm(FlaskForm):
         description="What the team usually earns on one side of a sale, e.g. 12000.",
     )
     timezone = SelectField(
-        "Time zone", choices=[(zone, zone) for zone in sorted(available_timezones())]
+        "Time zone", choices=[SelectChoice(zone) for zone in sorted(available_timezones())]
     )
     planning_hours = StringField(
         "Planning-session hours",

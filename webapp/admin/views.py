@@ -6,6 +6,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from ..extensions import db
 from ..forms import EmptyForm
@@ -176,7 +177,9 @@ def reassign(user_id: int):
         .where(User.team_id == user.team_id, User.active.is_(True), User.id != user.id)
         .order_by(User.name)
     )
-    form.to_user.choices = [(target.id, f"{target.name} ({target.role})") for target in targets]
+    form.to_user.choices = [
+        SelectChoice(target.id, f"{target.name} ({target.role})") for target in targets
+    ]
     count = db.session.scalar(
         sa.select(sa.func.count()).select_from(Partner).where(Partner.owner_id == user.id)
     )
