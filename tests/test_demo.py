@@ -139,8 +139,10 @@ def rules_that_fire(partner: Partner, db, today: date = TODAY) -> set[str]:
         fired.add("coffee")
     for call in ints:
         missed = call.kind == "voicemail" or (call.kind == "call" and call.outcome == "no_response")
-        if call.direction == "inbound" and missed and not any(
-            i.direction == "outbound" and i.at > call.at for i in ints
+        if (
+            call.direction == "inbound"
+            and missed
+            and not any(i.direction == "outbound" and i.at > call.at for i in ints)
         ):
             fired.add("return_call")
     made, due = partner.commitment_made_on, partner.first_referral_by
