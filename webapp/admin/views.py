@@ -39,7 +39,7 @@ def team_user(user_id: int) -> User:
     return user
 
 
-def user_rows(errors: dict[int, str] | None = None) -> list[dict]:
+def user_rows(errors: dict[int, tuple[str, str]] | None = None) -> list[dict]:
     """One row per user of the team: the user, its role form, its partner count."""
     counts = dict(
         db.session.execute(
@@ -56,15 +56,18 @@ def user_rows(errors: dict[int, str] | None = None) -> list[dict]:
             "user": user,
             "role_form": RoleForm(prefix=f"u{user.id}", role=user.role, formdata=None),
             "partners": counts.get(user.id, 0),
-            "error": (errors or {}).get(user.id),
+            # (where, message): beside the role select, or beside the status button.
+            "error": (errors or {}).get(user.id, (None, None)),
         }
         for user in users
     ]
 
 
-def users_page(row_of: User | None = None, error: str | None = None, status: int = 200):
+def users_page(
+    row_of: User | None = None, error: str | None = None, status: int = 200, where: str = "role"
+):
     """The user list; for htmx, only the row of `row_of` (with its error, if any)."""
-    rows = user_rows({row_of.id: error} if row_of and error else None)
+    rows = user_rows({row_of.id: (where, error)} if row_of and error else None)
     context = {"rows": rows, "form": EmptyForm()}
     if row_of is not None and wants_fragment():
         context["row"] = next(row for row in rows if row["user"].id == row_of.id)
@@ -155,7 +158,7 @@ def set_active(user: User, active: bool):
     if not EmptyForm().validate_on_submit():
         abort(400)
     if user.id == current_user.id:
-        return users_page(user, "You cannot deactivate yourself.", 422)
+        return users_page(user, "You cannot deactivate yourself.", 422, where="status")
     if user.active != active:
         kind = "reactivate" if active else "deactivate"
         record_audit(user.team_id, current_user, kind, f"{user.email}: {kind}d",
