@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from rules.vocabulary import PERSONAL_DETAILS
 
-from ..extensions import db
+from ..extensions import analyze, db
 from ..models import Interaction, Lead, Partner, PlanningSession, Referral, Team, User, record_audit
 from .validation import Problem, validate_book
 
@@ -116,6 +116,7 @@ def import_book(
     except Exception:
         db.session.rollback()
         raise
+    analyze()  # a bulk load changes the table sizes the planner relies on
     return summary
 
 
