@@ -39,6 +39,17 @@ ACCESS: dict[str, str] = {
     "logbook.referral_status": "partner",
     "logbook.delete_referral": "partner",
     # --- book, demo and admin ------------------------------------------------
+    "book.index": "manager",
+    "book.export": "manager",
+    "book.upload": "manager",
+    "admin.users": "admin",
+    "admin.new_user": "admin",
+    "admin.change_role": "admin",
+    "admin.deactivate": "admin",
+    "admin.reactivate": "admin",
+    "admin.reassign": "admin",
+    "admin.set_password": "admin",
+    "admin.settings": "admin",
     # --- recommendations and rules --------------------------------------------
     # --- manager's desk ----------------------------------------------------------
     # --- planning ------------------------------------------------------------------

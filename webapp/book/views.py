@@ -1,3 +1,77 @@
-"""Views."""
+"""The book page: managers and admins download their team's book or import a new team."""
 
-from . import bp  # noqa: F401
+from functools import wraps
+
+from flask import Response, abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from ..clock import today
+from ..templating import MANAGERS, nav_item, render
+from . import bp
+from .exporter import dumps, export_book
+from .forms import ImportForm
+from .importer import BookRefused, import_book, read_document
+
+nav_item("book.index", "Book", MANAGERS, order=80)
+
+
+def manager_required(view):
+    """Managers and admins only; for anyone else the page does not exist."""
+
+    @wraps(view)
+    @login_required
+    def guarded(*args, **kwargs):
+        if not current_user.is_manager:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def book_page(form: ImportForm, problems: list | None = None, status: int = 200):
+    context = {"form": form, "problems": problems, "team": current_user.team}
+    return render("book/index.html", **context), status
+
+
+@bp.get("/")
+@manager_required
+def index():
+    """Export the team's book, or import a book file as a new team."""
+    return book_page(ImportForm())
+
+
+@bp.get("/export")
+@manager_required
+def export():
+    """Download the team's whole book as one JSON file."""
+    team = current_user.team
+    filename = f"partnerplan-book-{slug(team.name)}-{today(team.timezone):%Y-%m-%d}.json"
+    return Response(
+        dumps(export_book(team)),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.post("/import")
+@manager_required
+def upload():
+    """Import an uploaded book as a new team; on any problem, list them all and store nothing.
+
+    Same rules as `flask book import`: the file describes a whole team, so a
+    team of the same name is refused (no merge) and its users get no password
+    until an admin of that team sets one.
+    """
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return book_page(form, status=422)
+    try:
+        summary = import_book(read_document(form.file.data.read()), imported_by=current_user)
+    except BookRefused as refused:
+        return book_page(form, refused.problems, status=422)
+    flash(f"{summary} Its users need a password from an admin before they can log in.", "success")
+    return redirect(url_for("book.index"), code=303)
+
+
+def slug(name: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split()) or "team"

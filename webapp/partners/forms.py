@@ -52,7 +52,11 @@ def valid_phone(form, field):
 
 
 def not_in_future(form, field):
-    if field.data and field.data > date.today():
+    from flask_login import current_user
+
+    from .. import clock
+
+    if field.data and field.data > clock.today(current_user.team.timezone):
         raise ValidationError("The day you met can't be in the future.")
 
 

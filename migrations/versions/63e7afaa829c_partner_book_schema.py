@@ -1,8 +1,8 @@
 """partner book schema
 
-Revision ID: 6f47c807b997
+Revision ID: 63e7afaa829c
 Revises: 
-Create Date: 2026-11-22 01:52:48.386629
+Create Date: 2026-11-22 02:29:52.182509
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '6f47c807b997'
+revision = '63e7afaa829c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -77,6 +77,7 @@ def upgrade():
     sa.Column('commitment_made_on', sa.Date(), nullable=True),
     sa.Column('first_referral_by', sa.Date(), nullable=True),
     sa.Column('archived_at', sa.DateTime(), nullable=True),
+    sa.Column('search_text', sa.String(length=1200), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_partner_owner_id_user')),
@@ -88,9 +89,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_partner_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_phone'), ['phone'], unique=False)
+        batch_op.create_index('ix_partner_team_company', ['team_id', 'company', 'name', 'id'], unique=False)
+        batch_op.create_index('ix_partner_team_created', ['team_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_team_id'), ['team_id'], unique=False)
-        batch_op.create_index('ix_partner_team_name', ['team_id', 'name'], unique=False)
+        batch_op.create_index('ix_partner_team_met', ['team_id', 'met_on'], unique=False)
+        batch_op.create_index('ix_partner_team_name', ['team_id', 'name', 'id'], unique=False)
         batch_op.create_index('ix_partner_team_owner', ['team_id', 'owner_id'], unique=False)
+        batch_op.create_index('ix_partner_team_tier', ['team_id', 'tier', 'name', 'id'], unique=False)
 
     op.create_table('planning_window',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -270,9 +275,13 @@ def downgrade():
     op.drop_table('rule_settings')
     op.drop_table('planning_window')
     with op.batch_alter_table('partner', schema=None) as batch_op:
+        batch_op.drop_index('ix_partner_team_tier')
         batch_op.drop_index('ix_partner_team_owner')
         batch_op.drop_index('ix_partner_team_name')
+        batch_op.drop_index('ix_partner_team_met')
         batch_op.drop_index(batch_op.f('ix_partner_team_id'))
+        batch_op.drop_index('ix_partner_team_created')
+        batch_op.drop_index('ix_partner_team_company')
         batch_op.drop_index(batch_op.f('ix_partner_phone'))
         batch_op.drop_index(batch_op.f('ix_partner_owner_id'))
         batch_op.drop_index(batch_op.f('ix_partner_email'))

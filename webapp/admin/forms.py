@@ -1,0 +1,85 @@
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    ValidationError,
+)
+
+from rules.vocabulary import ROLES
+
+from ..book.validation import EMAIL_PATTERN, planning_hours_problem
+
+MIN_PASSWORD = 10
+PASSWORD_LENGTH = f"Use at least {MIN_PASSWORD} characters (at most 200)."
+# WTForms 3.3 deprecates (value, label) tuples as choices.
+ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLES.items()]
+
+
+class UserForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            # email-validator refuses reserved domains such as .test; a shape check will do.
+            Regexp(EMAIL_PATTERN, message="Enter an email address like name@example.com."),
+        ],
+    )
+    role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
+    password = PasswordField(
+        "Initial password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_LENGTH)],
+        description=f"At least {MIN_PASSWORD} characters; tell it to the user in person.",
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_LENGTH)],
+    )
+
+
+class ReassignForm(FlaskForm):
+    to_user = SelectField("Give the partners to", coerce=int, validate_choice=True)
+
+
+class TeamSettingsForm(FlaskForm):
+    commission_per_side = DecimalField(
+        "Commission per side ($)",
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=9_999_999_999)],
+        description="What the team usually earns on one side of a sale, e.g. 12000.",
+    )
+    timezone = SelectField(
+        "Time zone", choices=[SelectChoice(zone) for zone in sorted(available_timezones())]
+    )
+    planning_hours = StringField(
+        "Planning-session hours",
+        validators=[DataRequired(), Length(max=200)],
+        description="Weekly windows for planning sessions, e.g. 'fri 13:00-16:00' "
+        "(several: separate them with commas).",
+    )
+
+    def validate_planning_hours(self, field) -> None:
+        problem = planning_hours_problem(field.data.strip().lower())
+        if problem:
+            raise ValidationError(problem)

@@ -1,0 +1,174 @@
+"""Export a team's whole partner book as one JSON document (BOOK_FORMAT.md).
+
+Everything comes out in a fixed order (users by role and email, partners by
+key, history by time), so that export -> import -> export gives the same
+text, and two exports of an unchanged book can be compared with `diff`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from rules.vocabulary import PERSONAL_DETAILS, ROLES
+
+from ..extensions import db
+from ..models import Interaction, Lead, Partner, PlanningSession, Referral, Team, User
+from .validation import FORMAT
+
+
+def dumps(document: dict) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def money(value: Decimal | None) -> int | float | None:
+    """12000 rather than 12000.00: a whole amount is written as an integer."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def moment(value: datetime | None) -> str | None:
+    return value.replace(microsecond=0).isoformat() if value else None
+
+
+def stable(items: list[dict], first: str) -> list[dict]:
+    """By time, then by every other field: equal times still sort the same way."""
+    return sorted(items, key=lambda item: (item[first], json.dumps(item, sort_keys=True)))
+
+
+def partner_key(partner: Partner) -> str:
+    """The book's handle for a partner: its key, or `p-<id>` when it has none."""
+    return partner.key or f"p-{partner.id}"
+
+
+def export_book(team: Team) -> dict[str, Any]:
+    users = list(db.session.scalars(sa.select(User).where(User.team_id == team.id)))
+    role_order = list(ROLES)[::-1]  # admin, manager, agent
+    users.sort(key=lambda user: (role_order.index(user.role), user.email.lower()))
+    emails = {user.id: user.email for user in users}
+    history = team_history(team, emails)
+    partners = db.session.scalars(sa.select(Partner).where(Partner.team_id == team.id))
+    exported = [export_partner(partner, emails, history) for partner in partners]
+    exported.sort(key=lambda record: record["key"])
+    return {
+        "format": FORMAT,
+        "team": {
+            "name": team.name,
+            "commission_per_side": money(team.commission_per_side),
+            "timezone": team.timezone,
+            "planning_hours": team.planning_hours,
+        },
+        "users": [
+            {"email": user.email, "name": user.name, "role": user.role, "active": user.active}
+            for user in users
+        ],
+        "partners": exported,
+    }
+
+
+def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list[dict]]]:
+    """Every partner's interactions, referrals, sessions and leads, in four queries."""
+    history: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    in_team = sa.select(Partner.id).where(Partner.team_id == team.id)
+    interactions = sa.select(Interaction).where(Interaction.partner_id.in_(in_team))
+    for item in db.session.scalars(interactions):
+        history["interactions"][item.partner_id].append(
+            {
+                "at": moment(item.at),
+                "kind": item.kind,
+                "direction": item.direction,
+                "outcome": item.outcome,
+                "sentiment": item.sentiment,
+                "disrespectful": item.disrespectful,
+                "minutes": item.minutes,
+                "by": emails.get(item.user_id),
+                "notes": item.notes,
+            }
+        )
+    for item in db.session.scalars(sa.select(Referral).where(Referral.partner_id.in_(in_team))):
+        history["referrals"][item.partner_id].append(
+            {
+                "direction": item.direction,
+                "on": day(item.referred_on),
+                "client": item.client,
+                "status": item.status,
+                "closed_on": day(item.closed_on),
+                "commission": money(item.commission),
+                "by": emails.get(item.user_id),
+                "notes": item.notes,
+            }
+        )
+    starts: dict[int, str | None] = {}
+    sessions = sa.select(PlanningSession).where(PlanningSession.partner_id.in_(in_team))
+    for item in db.session.scalars(sessions):
+        starts[item.id] = moment(item.starts_at)
+        history["planning_sessions"][item.partner_id].append(
+            {
+                "starts_at": moment(item.starts_at),
+                "minutes": item.minutes,
+                "status": item.status,
+                "answers": item.answers or {},
+                "series": item.series,
+                "by": emails.get(item.user_id),
+            }
+        )
+    for item in db.session.scalars(sa.select(Lead).where(Lead.partner_id.in_(in_team))):
+        history["leads"][item.partner_id].append(
+            {
+                "name": item.name,
+                "contact": item.contact,
+                "question": item.question,
+                "status": item.status,
+                "notes": item.notes,
+                "planning_session": starts.get(item.planning_session_id),
+            }
+        )
+    return history
+
+
+def export_partner(
+    partner: Partner, emails: dict[int, str], history: dict[str, dict[int, list[dict]]]
+) -> dict[str, Any]:
+    commitment = None
+    if partner.commitment_made_on or partner.first_referral_by:
+        commitment = {
+            "made_on": day(partner.commitment_made_on),
+            "first_referral_by": day(partner.first_referral_by),
+        }
+    return {
+        "key": partner_key(partner),
+        "owner": emails.get(partner.owner_id),
+        "name": partner.name,
+        "company": partner.company,
+        "profession": partner.profession,
+        "email": partner.email,
+        "phone": partner.phone,
+        "tier": partner.tier,
+        "source": partner.source,
+        "met_on": day(partner.met_on),
+        "do_not_contact": partner.do_not_contact,
+        "client_types": list(partner.client_types or []),
+        "birthday": partner.birthday,
+        "anniversary": partner.anniversary,
+        "details": {name: getattr(partner, name) for name in PERSONAL_DETAILS},
+        "notes": partner.notes,
+        "commitment": commitment,
+        "archived_at": moment(partner.archived_at),
+        "interactions": stable(history["interactions"][partner.id], "at"),
+        "referrals": stable(history["referrals"][partner.id], "on"),
+        "planning_sessions": stable(history["planning_sessions"][partner.id], "starts_at"),
+        "leads": sorted(
+            history["leads"][partner.id],
+            key=lambda lead: json.dumps(lead, sort_keys=True),
+        ),
+    }

@@ -1,0 +1,8 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "Book file (JSON, partnerplan-book/1)", validators=[FileRequired("Choose a file.")]
+    )

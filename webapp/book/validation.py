@@ -1,0 +1,445 @@
+"""Check a partner book document (BOOK_FORMAT.md) before anything is stored.
+
+Pure code: it reads the document and returns every problem it finds, each
+with the path of the value at fault (`partners[3].interactions[0].kind`), so
+that a team fixes its whole file in one pass instead of one error per try.
+The importer stores nothing unless this returns no problem at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import available_timezones
+
+from rules.vocabulary import (
+    CLIENT_TYPES,
+    DIRECTIONS,
+    INTERACTION_KINDS,
+    LEAD_STATUSES,
+    OUTCOMES,
+    PERSONAL_DETAILS,
+    PLANNING_QUESTIONS,
+    PLANNING_STATUSES,
+    PROFESSIONS,
+    REFERRAL_DIRECTIONS,
+    REFERRAL_STATUSES,
+    ROLES,
+    SENTIMENTS,
+    SOURCES,
+    TIERS,
+)
+
+FORMAT = "partnerplan-book/1"
+
+# Longest text each field may hold: the lengths of the columns it lands in
+# (webapp/models.py). Kept here so that validation needs no database.
+LIMITS = {
+    "team.name": 200,
+    "team.timezone": 64,
+    "team.planning_hours": 200,
+    "user.email": 254,
+    "user.name": 200,
+    "partner.key": 100,
+    "partner.name": 200,
+    "partner.company": 200,
+    "partner.email": 254,
+    "partner.phone": 50,
+    "detail": 200,
+    "detail.hobbies": 500,
+    "detail.in_common": 500,
+    "referral.client": 200,
+    "planning_session.series": 64,
+    "lead.name": 200,
+    "lead.contact": 200,
+}
+# Numeric(12, 2): ten digits before the point, two after.
+MAX_MONEY = Decimal("9999999999.99")
+LEAD_QUESTIONS = ("met_recently", "showing_soon")
+
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATETIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
+MONTH_DAY_PATTERN = re.compile(r"\d{2}-\d{2}")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PLANNING_HOURS_PATTERN = re.compile(
+    r"(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)"
+)
+
+TEAM_FIELDS = {"name", "commission_per_side", "timezone", "planning_hours"}
+USER_FIELDS = {"email", "name", "role", "active"}
+PARTNER_FIELDS = {
+    "key", "owner", "name", "company", "profession", "email", "phone", "tier", "source",
+    "met_on", "do_not_contact", "client_types", "birthday", "anniversary", "details",
+    "notes", "commitment", "archived_at", "interactions", "referrals", "planning_sessions",
+    "leads",
+}  # fmt: skip
+COMMITMENT_FIELDS = {"made_on", "first_referral_by"}
+INTERACTION_FIELDS = {
+    "at", "kind", "direction", "outcome", "sentiment", "disrespectful", "minutes", "by", "notes",
+}  # fmt: skip
+REFERRAL_FIELDS = {"direction", "on", "client", "status", "closed_on", "commission", "by", "notes"}
+PLANNING_SESSION_FIELDS = {"starts_at", "minutes", "status", "answers", "series", "by"}
+LEAD_FIELDS = {"name", "contact", "question", "status", "notes", "planning_session"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+def one_of(values) -> str:
+    return ", ".join(values)
+
+
+def shown(value: Any) -> str:
+    """A value as the file wrote it, shortened: 'coffe', 12, true."""
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return repr(text)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def parse_date(value: str) -> date | None:
+    if not DATE_PATTERN.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_datetime(value: str) -> datetime | None:
+    if not DATETIME_PATTERN.fullmatch(value):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_month_day(value: str) -> tuple[int, int] | None:
+    """'MM-DD' (year unknown): 02-29 is a real birthday, 02-30 is not."""
+    if not MONTH_DAY_PATTERN.fullmatch(value):
+        return None
+    month, day = int(value[:2]), int(value[3:])
+    try:
+        date(2000, month, day)  # a leap year, so that 02-29 passes
+    except ValueError:
+        return None
+    return month, day
+
+
+def parse_money(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+class Checker:
+    """Walks one document and collects problems; `problems` is the result."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.user_emails: set[str] = set()
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    # --- one value ------------------------------------------------------------
+
+    def object(self, value: Any, path: str, fields: set[str]) -> bool:
+        """An object with only known fields (a typo must not vanish silently)."""
+        if not isinstance(value, dict):
+            self.add(path, f"expected an object, got {shown(value)}")
+            return False
+        for name in sorted(set(value) - fields):
+            self.add(f"{path}.{name}" if path else name, f"unknown field (not part of {FORMAT})")
+        return True
+
+    def present(self, record: dict, name: str, path: str, required: bool) -> bool:
+        """Whether the field holds a value; complains when a required one does not."""
+        if record.get(name) is None:
+            if required:
+                self.add(path, "is required")
+            return False
+        return True
+
+    def text(self, record: dict, name: str, path: str, limit: int | None = None,
+             required: bool = False) -> None:  # fmt: skip
+        if not self.present(record, name, path, required):
+            return
+        value = record[name]
+        if not isinstance(value, str):
+            self.add(path, f"expected text, got {shown(value)}")
+        elif required and not value.strip():
+            self.add(path, "must not be empty")
+        elif limit is not None and len(value) > limit:
+            self.add(path, f"is {len(value)} characters long; at most {limit} fit")
+
+    def choice(self, record: dict, name: str, path: str, values, required: bool = False) -> None:
+        if not self.present(record, name, path, required):
+            return
+        value = record[name]
+        if not isinstance(value, str) or value not in values:
+            self.add(path, f"{shown(value)} is not one of {one_of(values)}")
+
+    def flag(self, record: dict, name: str, path: str) -> None:
+        if self.present(record, name, path, False) and not isinstance(record[name], bool):
+            self.add(path, f"expected true or false, got {shown(record[name])}")
+
+    def day(self, record: dict, name: str, path: str, required: bool = False) -> None:
+        if not self.present(record, name, path, required):
+            return
+        value = record[name]
+        if not isinstance(value, str):
+            self.add(path, f"expected a date (YYYY-MM-DD), got {shown(value)}")
+        elif parse_date(value) is None:
+            self.add(path, f"{shown(value)} is not a date (YYYY-MM-DD)")
+
+    def moment(self, record: dict, name: str, path: str, required: bool = False) -> None:
+        if not self.present(record, name, path, required):
+            return
+        value = record[name]
+        if not isinstance(value, str):
+            self.add(path, f"expected a local time (YYYY-MM-DDTHH:MM:SS), got {shown(value)}")
+        elif parse_datetime(value) is None:
+            self.add(path, f"{shown(value)} is not a local time (YYYY-MM-DDTHH:MM:SS)")
+
+    def personal_date(self, record: dict, name: str, path: str) -> None:
+        if not self.present(record, name, path, False):
+            return
+        value = record[name]
+        if not isinstance(value, str) or (
+            parse_date(value) is None and parse_month_day(value) is None
+        ):
+            self.add(path, f"{shown(value)} is not a date (YYYY-MM-DD, or MM-DD without the year)")
+
+    def whole_number(self, record: dict, name: str, path: str, minimum: int) -> None:
+        if not self.present(record, name, path, False):
+            return
+        value = record[name]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(path, f"expected a whole number, got {shown(value)}")
+        elif value < minimum:
+            self.add(path, f"must be at least {minimum}, got {value}")
+        elif value > 100_000:
+            self.add(path, f"{value} is too large")
+
+    def money(self, record: dict, name: str, path: str) -> None:
+        if not self.present(record, name, path, False):
+            return
+        value = record[name]
+        amount = None
+        if not isinstance(value, bool) and isinstance(value, int | float):
+            amount = parse_money(value)
+        if amount is None or not amount.is_finite():
+            self.add(path, f"expected an amount (a number), got {shown(value)}")
+        elif amount < 0:
+            self.add(path, f"must not be negative, got {shown(value)}")
+        elif amount > MAX_MONEY:
+            self.add(path, f"{shown(value)} is too large")
+        elif amount != amount.quantize(Decimal("0.01")):
+            self.add(path, f"{shown(value)} has more than two decimals")
+
+    def user(self, record: dict, name: str, path: str, required: bool = False) -> None:
+        if not self.present(record, name, path, required):
+            return
+        value = record[name]
+        if not isinstance(value, str):
+            self.add(path, f"expected a user's email, got {shown(value)}")
+        elif value.lower() not in self.user_emails:
+            self.add(path, f"{shown(value)} is not one of the file's users")
+
+    def items(self, record: dict, name: str, path: str) -> list[tuple[str, Any]]:
+        """The elements of a list field, with their paths (missing or null: none)."""
+        if not self.present(record, name, path, False):
+            return []
+        value = record[name]
+        if not isinstance(value, list):
+            self.add(path, f"expected a list, got {shown(value)}")
+            return []
+        return [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+
+    # --- the document ------------------------------------------------------------
+
+    def document(self, document: Any) -> None:
+        if not self.object(document, "", {"format", "team", "users", "partners"}):
+            return
+        if document.get("format") != FORMAT:
+            self.add("format", f"{shown(document.get('format'))} is not {FORMAT!r}")
+        if self.present(document, "team", "team", True):
+            self.team(document["team"])
+        for path, user in self.items(document, "users", "users"):
+            self.user_record(user, path)
+        keys: dict[str, str] = {}
+        for path, partner in self.items(document, "partners", "partners"):
+            self.partner(partner, path, keys)
+
+    def team(self, team: Any) -> None:
+        if not self.object(team, "team", TEAM_FIELDS):
+            return
+        self.text(team, "name", "team.name", LIMITS["team.name"], required=True)
+        self.money(team, "commission_per_side", "team.commission_per_side")
+        self.text(team, "timezone", "team.timezone", LIMITS["team.timezone"])
+        zone = team.get("timezone")
+        if isinstance(zone, str) and zone not in available_timezones():
+            self.add("team.timezone", f"{shown(zone)} is not a time zone (e.g. America/New_York)")
+        self.text(team, "planning_hours", "team.planning_hours", LIMITS["team.planning_hours"])
+        hours = team.get("planning_hours")
+        if isinstance(hours, str) and planning_hours_problem(hours):
+            self.add("team.planning_hours", planning_hours_problem(hours))
+
+    def user_record(self, user: Any, path: str) -> None:
+        if not self.object(user, path, USER_FIELDS):
+            return
+        self.text(user, "email", f"{path}.email", LIMITS["user.email"], required=True)
+        email = user.get("email")
+        if isinstance(email, str) and email.strip():
+            if not EMAIL_PATTERN.fullmatch(email):
+                self.add(f"{path}.email", f"{shown(email)} is not an email address")
+            elif email.lower() in self.user_emails:
+                self.add(f"{path}.email", f"{shown(email)} appears twice among the users")
+            self.user_emails.add(email.lower())
+        self.text(user, "name", f"{path}.name", LIMITS["user.name"], required=True)
+        self.choice(user, "role", f"{path}.role", ROLES, required=True)
+        self.flag(user, "active", f"{path}.active")
+
+    def partner(self, partner: Any, path: str, keys: dict[str, str]) -> None:
+        if not self.object(partner, path, PARTNER_FIELDS):
+            return
+        self.text(partner, "key", f"{path}.key", LIMITS["partner.key"])
+        key = partner.get("key")
+        if isinstance(key, str):
+            if key in keys:
+                self.add(f"{path}.key", f"{shown(key)} is already the key of {keys[key]}")
+            keys.setdefault(key, path)
+        self.user(partner, "owner", f"{path}.owner", required=True)
+        for name in ("name", "company", "email", "phone"):
+            required = name == "name"
+            self.text(partner, name, f"{path}.{name}", LIMITS[f"partner.{name}"], required)
+        self.choice(partner, "profession", f"{path}.profession", PROFESSIONS)
+        self.choice(partner, "tier", f"{path}.tier", TIERS)
+        self.choice(partner, "source", f"{path}.source", SOURCES)
+        self.day(partner, "met_on", f"{path}.met_on")
+        self.flag(partner, "do_not_contact", f"{path}.do_not_contact")
+        seen: set[str] = set()
+        for item_path, value in self.items(partner, "client_types", f"{path}.client_types"):
+            if not isinstance(value, str) or value not in CLIENT_TYPES:
+                self.add(item_path, f"{shown(value)} is not one of {one_of(CLIENT_TYPES)}")
+            elif value in seen:
+                self.add(item_path, f"{shown(value)} is listed twice")
+            seen.add(value)
+        self.personal_date(partner, "birthday", f"{path}.birthday")
+        self.personal_date(partner, "anniversary", f"{path}.anniversary")
+        details = partner.get("details")
+        if details is not None and self.object(details, f"{path}.details", set(PERSONAL_DETAILS)):
+            for name in PERSONAL_DETAILS:
+                limit = LIMITS.get(f"detail.{name}", LIMITS["detail"])
+                self.text(details, name, f"{path}.details.{name}", limit)
+        self.text(partner, "notes", f"{path}.notes")
+        commitment = partner.get("commitment")
+        if commitment is not None and self.object(
+            commitment, f"{path}.commitment", COMMITMENT_FIELDS
+        ):
+            self.day(commitment, "made_on", f"{path}.commitment.made_on")
+            self.day(commitment, "first_referral_by", f"{path}.commitment.first_referral_by")
+        self.moment(partner, "archived_at", f"{path}.archived_at")
+        for item_path, item in self.items(partner, "interactions", f"{path}.interactions"):
+            self.interaction(item, item_path)
+        for item_path, item in self.items(partner, "referrals", f"{path}.referrals"):
+            self.referral(item, item_path)
+        session_starts: set[str] = set()
+        sessions = self.items(partner, "planning_sessions", f"{path}.planning_sessions")
+        for item_path, item in sessions:
+            self.planning_session(item, item_path)
+            if isinstance(item, dict) and isinstance(item.get("starts_at"), str):
+                session_starts.add(item["starts_at"])
+        for item_path, item in self.items(partner, "leads", f"{path}.leads"):
+            self.lead(item, item_path, session_starts)
+
+    def interaction(self, item: Any, path: str) -> None:
+        if not self.object(item, path, INTERACTION_FIELDS):
+            return
+        self.moment(item, "at", f"{path}.at", required=True)
+        self.choice(item, "kind", f"{path}.kind", INTERACTION_KINDS, required=True)
+        self.choice(item, "direction", f"{path}.direction", DIRECTIONS)
+        self.choice(item, "outcome", f"{path}.outcome", OUTCOMES)
+        self.choice(item, "sentiment", f"{path}.sentiment", SENTIMENTS)
+        self.flag(item, "disrespectful", f"{path}.disrespectful")
+        self.whole_number(item, "minutes", f"{path}.minutes", minimum=0)
+        self.user(item, "by", f"{path}.by")
+        self.text(item, "notes", f"{path}.notes")
+
+    def referral(self, item: Any, path: str) -> None:
+        if not self.object(item, path, REFERRAL_FIELDS):
+            return
+        self.choice(item, "direction", f"{path}.direction", REFERRAL_DIRECTIONS, required=True)
+        self.day(item, "on", f"{path}.on", required=True)
+        self.text(item, "client", f"{path}.client", LIMITS["referral.client"], required=True)
+        self.choice(item, "status", f"{path}.status", REFERRAL_STATUSES)
+        self.day(item, "closed_on", f"{path}.closed_on")
+        self.money(item, "commission", f"{path}.commission")
+        self.user(item, "by", f"{path}.by")
+        self.text(item, "notes", f"{path}.notes")
+
+    def planning_session(self, item: Any, path: str) -> None:
+        if not self.object(item, path, PLANNING_SESSION_FIELDS):
+            return
+        self.moment(item, "starts_at", f"{path}.starts_at", required=True)
+        self.whole_number(item, "minutes", f"{path}.minutes", minimum=1)
+        self.choice(item, "status", f"{path}.status", PLANNING_STATUSES)
+        answers = item.get("answers")
+        if answers is not None and self.object(answers, f"{path}.answers", set(PLANNING_QUESTIONS)):
+            for name in PLANNING_QUESTIONS:
+                self.text(answers, name, f"{path}.answers.{name}")
+        self.text(item, "series", f"{path}.series", LIMITS["planning_session.series"])
+        self.user(item, "by", f"{path}.by")
+
+    def lead(self, item: Any, path: str, session_starts: set[str]) -> None:
+        if not self.object(item, path, LEAD_FIELDS):
+            return
+        self.text(item, "name", f"{path}.name", LIMITS["lead.name"], required=True)
+        self.text(item, "contact", f"{path}.contact", LIMITS["lead.contact"])
+        self.choice(item, "question", f"{path}.question", LEAD_QUESTIONS)
+        self.choice(item, "status", f"{path}.status", LEAD_STATUSES)
+        self.text(item, "notes", f"{path}.notes")
+        session = item.get("planning_session")
+        if session is not None and session not in session_starts:
+            self.add(
+                f"{path}.planning_session",
+                f"{shown(session)} is not the starts_at of one of this partner's planning sessions",
+            )
+
+
+def planning_hours_problem(text: str) -> str | None:
+    """None when `text` is like 'fri 13:00-16:00' (several: comma-separated)."""
+    for window in (part.strip() for part in text.split(",")):
+        match = PLANNING_HOURS_PATTERN.fullmatch(window)
+        if not match:
+            return f"{shown(window)} is not a weekly window like 'fri 13:00-16:00'"
+        if match.group(2, 3) >= match.group(4, 5):
+            return f"{shown(window)} ends before it starts"
+    return None
+
+
+def validate_book(document: Any) -> list[Problem]:
+    """Every problem of the document, in document order; empty when it is valid."""
+    checker = Checker()
+    checker.document(document)
+    return checker.problems
