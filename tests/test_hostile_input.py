@@ -4,7 +4,10 @@ And what is stored (unicode, markup) comes back escaped, never as markup.
 Each form of the product gets a block here as it lands.
 """
 
+import copy
 import html
+import io
+import json
 import os
 
 import pytest
@@ -288,3 +291,113 @@ def test_a_nul_character_is_refused_not_a_server_error(app, db, team, agent_clie
     assert response.status_code < 500
     if response.status_code == 303:  # accepted: then it must read back intact
         assert db.session.scalar(db.select(Partner)).name
+
+
+# --- broken book files ------------------------------------------------------------
+
+
+def book_upload(app, client, data: bytes, name: str = "book.json"):
+    return fetch(
+        app,
+        client,
+        "/book/import",
+        "POST",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def valid_book() -> dict:
+    from tests.test_book import BOOK
+
+    return copy.deepcopy(BOOK)
+
+
+def with_change(change) -> bytes:
+    document = valid_book()
+    change(document)
+    return json.dumps(document).encode()
+
+
+BROKEN_BOOKS = {
+    "empty": b"",
+    "not json": b"this is not a book",
+    "truncated": b'{"format": "partnerplan-book/1", "team": {"name": "Lakesi',
+    "binary": bytes(range(256)) * 4,
+    "latin-1": "Zoë".encode("latin-1"),
+    "a list": b"[]",
+    "a string": b'"partnerplan-book/1"',
+    "null": b"null",
+    "deeply nested": b"[" * 100_000 + b"]" * 100_000,
+    "NaN commission": None,  # filled below from the valid book
+    "huge commission": None,
+    "negative commission": None,
+    "wrong format": None,
+    "a number as team name": None,
+    "malformed date": None,
+    "year 0 date": None,
+    "very long name": None,
+    "partner owned by a stranger": None,
+    "CSV instead of JSON": b"name,company\nRyan McMillan,First Home\n",
+}
+
+
+def _set(path, value):
+    def change(document):
+        target = document
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return change
+
+
+def _books() -> dict[str, bytes]:
+    referral = ("partners", 0, "referrals", 0, "commission")
+    books = dict(BROKEN_BOOKS)
+    books.update(
+        {
+            "NaN commission": with_change(_set(referral, float("nan"))),
+            "huge commission": with_change(_set(referral, 1e300)),
+            "negative commission": with_change(_set(referral, -12000)),
+            "wrong format": with_change(_set(("format",), "partnerplan-book/99")),
+            "a number as team name": with_change(_set(("team", "name"), 42)),
+            "malformed date": with_change(_set(("partners", 0, "met_on"), "2026-13-45")),
+            "year 0 date": with_change(
+                _set(("partners", 0, "interactions", 0, "at"), "0000-01-01T00:00")
+            ),
+            "very long name": with_change(_set(("partners", 0, "name"), LONG)),
+            "partner owned by a stranger": with_change(
+                _set(("partners", 0, "owner"), "nobody@elsewhere.example")
+            ),
+        }
+    )
+    return books
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_BOOKS))
+def test_a_broken_book_file_is_refused_and_nothing_is_stored(app, db, team, name):
+    from webapp.models import Team
+
+    client = app.test_client()
+    log_in(client, team["manager"])
+    teams = count(db, Team)
+    response = book_upload(app, client, _books()[name])
+    assert response.status_code == 422, name
+    assert "Nothing was imported" in html.unescape(response.get_data(as_text=True)), name
+    assert count(db, Team) == teams and count(db, Partner) == 0
+
+
+def test_a_book_with_markup_is_stored_as_text_and_shown_escaped(app, db, team):
+    document = valid_book()
+    document["team"]["name"] = "Lakeside <b>Homes</b>"
+    document["partners"][0]["name"] = MARKUP[:190]
+    document["partners"][0]["notes"] = MARKUP + UNICODE
+    client = app.test_client()
+    log_in(client, team["manager"])
+    response = book_upload(app, client, json.dumps(document).encode())
+    assert response.status_code == 303
+    partner = db.session.scalar(db.select(Partner).where(Partner.name == MARKUP[:190]))
+    assert partner.notes == MARKUP + UNICODE
+    page = get_text(app, client, "/book/")
+    assert "<b>Homes</b>" not in page

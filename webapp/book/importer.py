@@ -68,6 +68,8 @@ def read_document(data: bytes | str) -> Any:
         where = f"line {error.lineno}, column {error.colno}"
         message = f"The file is not valid JSON: {error.msg} ({where})."
         raise BookRefused([Problem("", message)]) from None
+    except RecursionError:  # hostile nesting ([[[[...]]]]): refuse it, never a 500
+        raise BookRefused([Problem("", "The file is nested too deeply to be a book.")]) from None
 
 
 def conflicts(document: dict) -> list[Problem]:
