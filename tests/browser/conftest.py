@@ -205,6 +205,7 @@ def page(request, browser, base_url):
     )
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.console_errors = errors
+    page.viewport_name = request.param
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
@@ -221,6 +222,14 @@ class Session:
 
     def __init__(self, page):
         self.page = page
+        self.viewport = page.viewport_name
+
+    def email(self, role: str) -> str:
+        """The account of `role` in this viewport's own team (tests/browser/seed.py)."""
+        return seed.email(role, self.viewport)
+
+    def log_in_as(self, role: str, password: str = seed.PASSWORD):
+        return self.log_in(self.email(role), password)
 
     def log_in(self, email: str, password: str = seed.PASSWORD):
         page = self.page
@@ -262,4 +271,22 @@ def mark_page(page) -> None:
 def assert_not_reloaded(page) -> None:
     assert page.evaluate("document.documentElement.dataset.noReload") == "yes", (
         "the page was reloaded: htmx should have swapped a fragment in place"
+    )
+
+
+def _endpoints() -> set[str]:
+    from config import TestConfig
+    from webapp import create_app
+
+    return {rule.endpoint for rule in create_app(TestConfig).url_map.iter_rules()}
+
+
+ENDPOINTS = _endpoints()
+
+
+def needs(*endpoints: str):
+    """Skip a flow until the feature it drives is on this branch (names the endpoint)."""
+    missing = [endpoint for endpoint in endpoints if endpoint not in ENDPOINTS]
+    return pytest.mark.skipif(
+        bool(missing), reason=f"the feature is not merged yet (no endpoint {', '.join(missing)})"
     )

@@ -14,37 +14,43 @@ from webapp.extensions import db
 from webapp.models import Interaction, Partner, Referral, Team, User
 
 PASSWORD = "correct horse battery"
-TEAM = "Browser Bay Realty"
-AGENT = "sam@browserbay.example"
-OTHER_AGENT = "kim@browserbay.example"
-MANAGER = "dana@browserbay.example"
-ADMIN = "ada@browserbay.example"
+# Each viewport gets its own team with the same story, so that a flow that
+# changes something (a snooze, an approval, a booking) runs once per width.
+VIEWPORTS = ("phone", "desktop")
+
+
+def email(role: str, viewport: str = "phone") -> str:
+    """The account of `role` (agent, other_agent, manager, admin) in a viewport's team."""
+    name = {"agent": "sam", "other_agent": "kim", "manager": "dana", "admin": "ada"}[role]
+    return f"{name}@{viewport}.browserbay.example"
+
 
 # Partner names the flows look for.
 LENDER = "Ryan McMillan"  # a Cultivate lender the agent logs a coffee with
 PROMOTABLE = "Priya Natarajan"  # 2 referrals in 180 days + a recent live contact: `promote`
 COMMITTED = "Marcus Webb"  # committed to a first referral: `plan_partnership`
+TO_THANK = "Tess Thornton"  # a referral received yesterday, not yet thanked: `thank_you`
 OTHERS_PARTNER = "Olivia Chen"  # belongs to the other agent
 
 
-def seed() -> dict[str, int]:
+def seed(viewport: str) -> dict[str, int]:
     today = date.today()
-    team = Team(name=TEAM, commission_per_side=Decimal(12000))
+    team = Team(name=f"Browser Bay Realty ({viewport})", commission_per_side=Decimal(12000))
     db.session.add(team)
     db.session.flush()
     users = {}
-    for email, name, role in (
-        (AGENT, "Sam Ortiz", "agent"),
-        (OTHER_AGENT, "Kim Lee", "agent"),
-        (MANAGER, "Dana Reyes", "manager"),
-        (ADMIN, "Ada Admin", "admin"),
+    for key, name, role in (
+        ("agent", "Sam Ortiz", "agent"),
+        ("other_agent", "Kim Lee", "agent"),
+        ("manager", "Dana Reyes", "manager"),
+        ("admin", "Ada Admin", "admin"),
     ):
-        user = User(team_id=team.id, email=email, name=name, role=role)
+        user = User(team_id=team.id, email=email(key, viewport), name=name, role=role)
         user.set_password(PASSWORD)
         db.session.add(user)
-        users[email] = user
+        users[key] = user
     db.session.flush()
-    sam = users[AGENT]
+    sam = users["agent"]
 
     def partner(name, owner=sam, **fields):
         fields.setdefault("met_on", today - timedelta(days=60))
@@ -65,7 +71,8 @@ def seed() -> dict[str, int]:
         commitment_made_on=today - timedelta(days=3),
         first_referral_by=today + timedelta(days=30),
     )
-    partner(OTHERS_PARTNER, owner=users[OTHER_AGENT], company="Chen CPA", profession="cpa")
+    partner(OTHERS_PARTNER, owner=users["other_agent"], company="Chen CPA", profession="cpa")
+    to_thank = partner(TO_THANK, company="Thornton Title", profession="title_escrow")
     for number in range(1, 13):
         partner(f"Partner {number:02d} Example", company="Example Co", profession="other")
 
@@ -114,6 +121,23 @@ def seed() -> dict[str, int]:
                 client="Al Seller",
                 status="new",
             ),
+            Interaction(
+                partner_id=to_thank.id,
+                user_id=sam.id,
+                at=at(1),
+                kind="call",
+                direction="inbound",
+                outcome="connected",
+                sentiment="positive",
+            ),
+            Referral(
+                partner_id=to_thank.id,
+                user_id=sam.id,
+                direction="received",
+                referred_on=today - timedelta(days=1),
+                client="Vic Newhome",
+                status="new",
+            ),
             # Thanked, so that `thank_you` does not crowd Today.
             Interaction(
                 partner_id=promotable.id,
@@ -142,7 +166,8 @@ def seed() -> dict[str, int]:
 def main() -> None:
     app = create_app(Config)
     with app.app_context():
-        seed()
+        for viewport in VIEWPORTS:
+            seed(viewport)
         refresh = _refresh_recommendations()
         if refresh:
             refresh(app)

@@ -9,7 +9,7 @@ from tests.browser.conftest import assert_not_reloaded, mark_page
 
 
 def test_log_in_and_out(page, user):
-    user.log_in(seed.AGENT)
+    user.log_in_as("agent")
     expect(page).to_have_url(re.compile(r"/today$"))
     expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
     # The navigation is reachable at both widths.
@@ -23,7 +23,7 @@ def test_log_in_and_out(page, user):
 
 
 def test_wrong_password_is_explained_beside_the_field(page, user):
-    user.log_in(seed.AGENT, password="not the password")
+    user.log_in_as("agent", password="not the password")
     expect(page.get_by_text("That email and password do not match an account.")).to_be_visible()
     expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
 
@@ -31,14 +31,14 @@ def test_wrong_password_is_explained_beside_the_field(page, user):
 def test_login_returns_to_the_page_asked_for(page, user):
     page.goto("/partners/")
     expect(page).to_have_url(re.compile(r"/auth/login"))
-    page.get_by_label("Email").fill(seed.MANAGER)
+    page.get_by_label("Email").fill(user.email("manager"))
     page.get_by_label("Password").fill(seed.PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/partners/$"))
 
 
 def test_find_a_partner_with_active_search(page, user):
-    user.log_in(seed.AGENT)
+    user.log_in_as("agent")
     user.search_partners("mcmil")
     results = page.locator("#results")
     expect(results.get_by_role("link", name=seed.LENDER)).to_be_visible()
@@ -53,14 +53,14 @@ def test_find_a_partner_with_active_search(page, user):
 
 
 def test_manager_searches_the_whole_team(page, user):
-    user.log_in(seed.MANAGER)
+    user.log_in_as("manager")
     user.search_partners("chen")
     expect(page.locator("#results").get_by_role("link", name=seed.OTHERS_PARTNER)).to_be_visible()
     assert_not_reloaded(page)
 
 
 def test_log_a_coffee_inline_and_see_the_history_change(page, user):
-    user.log_in(seed.AGENT)
+    user.log_in_as("agent")
     user.open_partner(seed.LENDER)
     expect(page.get_by_role("heading", name=seed.LENDER, level=1)).to_be_visible()
     history = page.locator("#logbook ol.history > li")
@@ -84,7 +84,7 @@ def test_log_a_coffee_inline_and_see_the_history_change(page, user):
 
 
 def test_a_bad_log_is_explained_beside_the_field(page, user):
-    user.log_in(seed.AGENT)
+    user.log_in_as("agent")
     user.open_partner(seed.LENDER)
     mark_page(page)
     open_log_form(page, "Log an interaction")
