@@ -265,6 +265,8 @@ def user(page):
 
 def mark_page(page) -> None:
     """Tag the loaded document; `assert_not_reloaded` fails if it was replaced."""
+    # htmx binds its handlers once the document has loaded: wait for it, as a person would.
+    page.wait_for_load_state("load")
     page.evaluate("document.documentElement.dataset.noReload = 'yes'")
 
 

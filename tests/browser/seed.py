@@ -5,11 +5,11 @@ migrated database. Dates are relative to today, so that the rules see
 the same situation whenever the tests run.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from config import Config
-from webapp import create_app
+from webapp import clock, create_app
 from webapp.extensions import db
 from webapp.models import Interaction, Partner, Referral, Team, User
 
@@ -29,13 +29,17 @@ def email(role: str, viewport: str = "phone") -> str:
 LENDER = "Ryan McMillan"  # a Cultivate lender the agent logs a coffee with
 PROMOTABLE = "Priya Natarajan"  # 2 referrals in 180 days + a recent live contact: `promote`
 COMMITTED = "Marcus Webb"  # committed to a first referral: `plan_partnership`
-TO_THANK = "Tess Thornton"  # a referral received yesterday, not yet thanked: `thank_you`
+# A referral received yesterday, not yet thanked (`thank_you`): one to snooze on Today,
+# one to thank from the partner page.
+TO_THANK, TO_THANK_CLIENT = "Tess Thornton", "Vic Newhome"
+THANK_FROM_PAGE, THANK_FROM_PAGE_CLIENT = "Theo Tran", "Uma Movein"
 OTHERS_PARTNER = "Olivia Chen"  # belongs to the other agent
 
 
 def seed(viewport: str) -> dict[str, int]:
-    today = date.today()
     team = Team(name=f"Browser Bay Realty ({viewport})", commission_per_side=Decimal(12000))
+    # The team's own calendar day, which is what the rules and the forms use.
+    today = clock.today(team.timezone or "America/New_York")
     db.session.add(team)
     db.session.flush()
     users = {}
@@ -72,7 +76,10 @@ def seed(viewport: str) -> dict[str, int]:
         first_referral_by=today + timedelta(days=30),
     )
     partner(OTHERS_PARTNER, owner=users["other_agent"], company="Chen CPA", profession="cpa")
-    to_thank = partner(TO_THANK, company="Thornton Title", profession="title_escrow")
+    unthanked = [
+        (partner(TO_THANK, company="Thornton Title", profession="title_escrow"), TO_THANK_CLIENT),
+        (partner(THANK_FROM_PAGE, company="Tran CPA", profession="cpa"), THANK_FROM_PAGE_CLIENT),
+    ]
     for number in range(1, 13):
         partner(f"Partner {number:02d} Example", company="Example Co", profession="other")
 
@@ -121,23 +128,6 @@ def seed(viewport: str) -> dict[str, int]:
                 client="Al Seller",
                 status="new",
             ),
-            Interaction(
-                partner_id=to_thank.id,
-                user_id=sam.id,
-                at=at(1),
-                kind="call",
-                direction="inbound",
-                outcome="connected",
-                sentiment="positive",
-            ),
-            Referral(
-                partner_id=to_thank.id,
-                user_id=sam.id,
-                direction="received",
-                referred_on=today - timedelta(days=1),
-                client="Vic Newhome",
-                status="new",
-            ),
             # Thanked, so that `thank_you` does not crowd Today.
             Interaction(
                 partner_id=promotable.id,
@@ -159,6 +149,28 @@ def seed(viewport: str) -> dict[str, int]:
             ),
         ]
     )
+    for thanked_by_nobody, client in unthanked:
+        db.session.add_all(
+            [
+                Interaction(
+                    partner_id=thanked_by_nobody.id,
+                    user_id=sam.id,
+                    at=at(1),
+                    kind="call",
+                    direction="inbound",
+                    outcome="connected",
+                    sentiment="positive",
+                ),
+                Referral(
+                    partner_id=thanked_by_nobody.id,
+                    user_id=sam.id,
+                    direction="received",
+                    referred_on=today - timedelta(days=1),
+                    client=client,
+                    status="new",
+                ),
+            ]
+        )
     db.session.commit()
     return {"team_id": team.id}
 
