@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
@@ -110,7 +110,8 @@ def make_owned(owner: User) -> Owned:
             partner_id=partner.id,
             user_id=owner.id,
             series=series,
-            starts_at=datetime(2026, 12, 4, 13, 0),
+            # Distinct per partner: an agent can't be in two sessions at once.
+            starts_at=datetime(2026, 12, 4, 13, 0) + timedelta(minutes=30 * partner.id),
             minutes=20,
         ),
         lead=Lead(partner_id=partner.id, owner_id=owner.id, name="Lee Lead"),
@@ -215,8 +216,10 @@ def log_in(client, user: User | None) -> None:
         session["_fresh"] = True
 
 
-# Parameters that point at an object someone owns (the others are files and tokens).
-OBJECT_PARAMS = set(PARAMS) - {"filename", "token"}
+# Parameters that point at an object someone owns. The others are files, tokens,
+# and rule-settings versions, which are numbered within each team (version 1
+# exists in every team, so it names the user's own team's version).
+OBJECT_PARAMS = set(PARAMS) - {"filename", "token", "version"}
 
 
 class _PageScanner(HTMLParser):
