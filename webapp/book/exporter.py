@@ -41,9 +41,13 @@ def moment(value: datetime | None) -> str | None:
     return value.replace(microsecond=0).isoformat() if value else None
 
 
+def every_field(item: dict) -> tuple[str, ...]:
+    return tuple("" if value is None else str(value) for value in item.values())
+
+
 def stable(items: list[dict], first: str) -> list[dict]:
     """By time, then by every other field: equal times still sort the same way."""
-    return sorted(items, key=lambda item: (item[first], json.dumps(item, sort_keys=True)))
+    return sorted(items, key=lambda item: (item[first], every_field(item)))
 
 
 def partner_key(partner: Partner) -> str:
@@ -167,8 +171,5 @@ def export_partner(
         "interactions": stable(history["interactions"][partner.id], "at"),
         "referrals": stable(history["referrals"][partner.id], "on"),
         "planning_sessions": stable(history["planning_sessions"][partner.id], "starts_at"),
-        "leads": sorted(
-            history["leads"][partner.id],
-            key=lambda lead: json.dumps(lead, sort_keys=True),
-        ),
+        "leads": sorted(history["leads"][partner.id], key=every_field),
     }
