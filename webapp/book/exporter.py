@@ -80,12 +80,17 @@ def export_book(team: Team) -> dict[str, Any]:
     }
 
 
+def rows(model, partner_ids: sa.Select) -> sa.Result:
+    """Plain rows of a history table (no ORM objects: a book may hold 100,000s of them)."""
+    table = model.__table__
+    return db.session.execute(sa.select(table).where(table.c.partner_id.in_(partner_ids)))
+
+
 def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list[dict]]]:
     """Every partner's interactions, referrals, sessions and leads, in four queries."""
     history: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     in_team = sa.select(Partner.id).where(Partner.team_id == team.id)
-    interactions = sa.select(Interaction).where(Interaction.partner_id.in_(in_team))
-    for item in db.session.scalars(interactions):
+    for item in rows(Interaction, in_team):
         history["interactions"][item.partner_id].append(
             {
                 "at": moment(item.at),
@@ -99,7 +104,7 @@ def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list
                 "notes": item.notes,
             }
         )
-    for item in db.session.scalars(sa.select(Referral).where(Referral.partner_id.in_(in_team))):
+    for item in rows(Referral, in_team):
         history["referrals"][item.partner_id].append(
             {
                 "direction": item.direction,
@@ -113,8 +118,7 @@ def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list
             }
         )
     starts: dict[int, str | None] = {}
-    sessions = sa.select(PlanningSession).where(PlanningSession.partner_id.in_(in_team))
-    for item in db.session.scalars(sessions):
+    for item in rows(PlanningSession, in_team):
         starts[item.id] = moment(item.starts_at)
         history["planning_sessions"][item.partner_id].append(
             {
@@ -126,7 +130,7 @@ def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list
                 "by": emails.get(item.user_id),
             }
         )
-    for item in db.session.scalars(sa.select(Lead).where(Lead.partner_id.in_(in_team))):
+    for item in rows(Lead, in_team):
         history["leads"][item.partner_id].append(
             {
                 "name": item.name,
