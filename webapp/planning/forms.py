@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    SelectChoice,
     DateTimeLocalField,
     FieldList,
     Form,
@@ -20,11 +21,15 @@ from wtforms.validators import ValidationError
 
 from rules.vocabulary import LEAD_STATUSES, PLANNING_QUESTIONS, PLANNING_STATUSES
 
-from ..forms import choices
 from .slots import WEEKDAY_NAMES
 
 LOST_LEADS_QUESTIONS = ("met_recently", "showing_soon")
 ANSWER_MAX = 5000
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Select options (WTForms 3.3 deprecates plain tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def valid_timezone(form, field) -> None:
@@ -48,7 +53,7 @@ class WindowForm(Form):
 
     weekday = SelectField(
         "Day",
-        choices=[("", "— none —"), *[(str(n), name) for n, name in enumerate(WEEKDAY_NAMES)]],
+        choices=options([("", "— none —"), *((str(n), name) for n, name in enumerate(WEEKDAY_NAMES))]),
         validators=[Optional()],
     )
     starts = TimeField("From", validators=[Optional()])
@@ -105,7 +110,7 @@ for _key, _question in PLANNING_QUESTIONS.items():
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("Status", choices=choices(PLANNING_STATUSES))
+    status = SelectField("Status", choices=options(PLANNING_STATUSES.items()))
 
 
 class MoveForm(FlaskForm):
@@ -119,8 +124,8 @@ class LeadForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the lead's name."), Length(max=200)],
                        filters=[lambda v: v.strip() if v else v])
     contact = StringField("Phone or email", validators=[Optional(), Length(max=200)])
-    question = SelectField("From", choices=[(k, k) for k in LOST_LEADS_QUESTIONS])
+    question = SelectField("From", choices=options((k, k) for k in LOST_LEADS_QUESTIONS))
 
 
 class LeadStatusForm(FlaskForm):
-    status = SelectField("Status", choices=choices(LEAD_STATUSES))
+    status = SelectField("Status", choices=options(LEAD_STATUSES.items()))
