@@ -45,7 +45,9 @@ def agent_windows(agent: User) -> list[slot_math.Window]:
     if not rows:
         return slot_math.parse_hours(agent.team.planning_hours)
     return sorted(
-        slot_math.Window(row.weekday, slot_math.parse_time(row.starts), slot_math.parse_time(row.ends))
+        slot_math.Window(
+            row.weekday, slot_math.parse_time(row.starts), slot_math.parse_time(row.ends)
+        )
         for row in rows
     )
 
@@ -53,7 +55,9 @@ def agent_windows(agent: User) -> list[slot_math.Window]:
 def busy_times(agent: User, *, since: datetime, exclude_id: int | None = None) -> list:
     """(start, end) of the agent's active sessions with any partner, from `since` on."""
     query = sa.select(PlanningSession).where(
-        PlanningSession.user_id == agent.id, ACTIVE, PlanningSession.starts_at >= since - timedelta(days=1)
+        PlanningSession.user_id == agent.id,
+        ACTIVE,
+        PlanningSession.starts_at >= since - timedelta(days=1),
     )
     if exclude_id is not None:
         query = query.where(PlanningSession.id != exclude_id)
@@ -133,7 +137,9 @@ def visible_sessions(user: User) -> sa.Select:
     return sa.select(PlanningSession).join(partners, PlanningSession.partner_id == partners.c.id)
 
 
-def get_session(planning_session_id: int, user: User, *, for_update: bool = False) -> PlanningSession:
+def get_session(
+    planning_session_id: int, user: User, *, for_update: bool = False
+) -> PlanningSession:
     """The session, if its partner is visible to the user; 404 otherwise."""
     query = visible_sessions(user).where(PlanningSession.id == planning_session_id)
     if for_update:

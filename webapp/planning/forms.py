@@ -4,20 +4,26 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    SelectChoice,
     DateTimeLocalField,
     FieldList,
     Form,
     FormField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.validators import ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from rules.vocabulary import LEAD_STATUSES, PLANNING_QUESTIONS, PLANNING_STATUSES
 
@@ -53,7 +59,9 @@ class WindowForm(Form):
 
     weekday = SelectField(
         "Day",
-        choices=options([("", "— none —"), *((str(n), name) for n, name in enumerate(WEEKDAY_NAMES))]),
+        choices=options(
+            [("", "— none —"), *((str(n), name) for n, name in enumerate(WEEKDAY_NAMES))]
+        ),
         validators=[Optional()],
     )
     starts = TimeField("From", validators=[Optional()])
@@ -72,8 +80,10 @@ class PlanningSettingsForm(FlaskForm):
     windows = FieldList(FormField(WindowForm), min_entries=1)
     session_minutes = IntegerField(
         "Session length (minutes)",
-        validators=[InputRequired("Give the session length."), NumberRange(10, 180,
-                    "Between 10 and 180 minutes.")],
+        validators=[
+            InputRequired("Give the session length."),
+            NumberRange(10, 180, "Between 10 and 180 minutes."),
+        ],
     )
     timezone = StringField(
         "Time zone", validators=[Optional(), Length(max=64), valid_timezone], filters=[str.strip]
@@ -105,8 +115,17 @@ class AnswersForm(FlaskForm):
 
 
 for _key, _question in PLANNING_QUESTIONS.items():
-    setattr(AnswersForm, _key, TextAreaField(_question, validators=[Optional(),
-            Length(max=ANSWER_MAX, message=f"At most {ANSWER_MAX} characters.")]))
+    setattr(
+        AnswersForm,
+        _key,
+        TextAreaField(
+            _question,
+            validators=[
+                Optional(),
+                Length(max=ANSWER_MAX, message=f"At most {ANSWER_MAX} characters."),
+            ],
+        ),
+    )
 
 
 class StatusForm(FlaskForm):
@@ -115,14 +134,18 @@ class StatusForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     starts_at = DateTimeLocalField(
-        "New date and time", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        "New date and time",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[InputRequired("Give the new date and time.")],
     )
 
 
 class LeadForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the lead's name."), Length(max=200)],
-                       filters=[lambda v: v.strip() if v else v])
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Give the lead's name."), Length(max=200)],
+        filters=[lambda v: v.strip() if v else v],
+    )
     contact = StringField("Phone or email", validators=[Optional(), Length(max=200)])
     question = SelectField("From", choices=options((k, k) for k in LOST_LEADS_QUESTIONS))
 

@@ -64,8 +64,13 @@ def session_event(
     if partner.email:
         event.add(
             "attendee",
-            address(partner.email, partner.name, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION",
-                    rsvp="TRUE"),
+            address(
+                partner.email,
+                partner.name,
+                role="REQ-PARTICIPANT",
+                partstat="NEEDS-ACTION",
+                rsvp="TRUE",
+            ),
         )
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
@@ -132,7 +137,9 @@ def add_timezones(calendar: Calendar, starts: list[datetime]) -> None:
 
 
 def series_filename(session: PlanningSession) -> str:
-    return f"planning-{session.partner.name.lower().replace(' ', '-')}-{session.starts_at:%Y%m%d}.ics"
+    return (
+        f"planning-{session.partner.name.lower().replace(' ', '-')}-{session.starts_at:%Y%m%d}.ics"
+    )
 
 
 # --- email -----------------------------------------------------------------------
@@ -155,11 +162,17 @@ def send_invitation(sessions: list[PlanningSession]) -> Delivery:
     first = sessions[0]
     agent, partner = first.user, first.partner
     if not partner.email:
-        return Delivery(False, f"{partner.name} has no email address: add one, or download "
-                        "the invitation and send it yourself.")
+        return Delivery(
+            False,
+            f"{partner.name} has no email address: add one, or download "
+            "the invitation and send it yourself.",
+        )
     if not mail_configured():
-        return Delivery(False, "Email is not set up for PartnerPlan (no MAIL_SERVER): download "
-                        "the invitation and send it yourself.")
+        return Delivery(
+            False,
+            "Email is not set up for PartnerPlan (no MAIL_SERVER): download "
+            "the invitation and send it yourself.",
+        )
     message = invitation_message(sessions, agent, partner)
     config = current_app.config
     try:
@@ -171,12 +184,17 @@ def send_invitation(sessions: list[PlanningSession]) -> Delivery:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         current_app.logger.warning("planning invitation not sent: %s", error)
-        return Delivery(False, "The invitation could not be emailed (the mail server refused or "
-                        "did not answer): download it and send it yourself.")
+        return Delivery(
+            False,
+            "The invitation could not be emailed (the mail server refused or "
+            "did not answer): download it and send it yourself.",
+        )
     return Delivery(True, f"Invitation emailed to {partner.email} and {agent.email}.")
 
 
-def invitation_message(sessions: list[PlanningSession], agent: User, partner: Partner) -> EmailMessage:
+def invitation_message(
+    sessions: list[PlanningSession], agent: User, partner: Partner
+) -> EmailMessage:
     first = sessions[0]
     message = EmailMessage()
     message["Subject"] = f"Partnership planning sessions: {partner.name} & {agent.name}"

@@ -33,8 +33,11 @@ def summarize_series(sessions: list[PlanningSession], now: datetime) -> list[Ser
     summaries = []
     for members in grouped.values():
         upcoming = [s for s in members if s.status == "booked" and s.starts_at >= now]
-        summaries.append(SeriesSummary(members[0], members, min(upcoming, key=lambda s: s.starts_at,
-                                                                default=None)))
+        summaries.append(
+            SeriesSummary(
+                members[0], members, min(upcoming, key=lambda s: s.starts_at, default=None)
+            )
+        )
     return summaries
 
 
@@ -62,8 +65,9 @@ def planning_panel(
     zone = booking.agent_timezone(agent)
     today = clock.today(zone)
     if commit_form is None:
-        commit_form = CommitmentForm(formdata=None, today=today,
-                                     first_referral_by=partner.first_referral_by)
+        commit_form = CommitmentForm(
+            formdata=None, today=today, first_referral_by=partner.first_referral_by
+        )
     sessions = booking.partner_sessions(partner)
     series = summarize_series(sessions, clock.now(zone))
     upcoming = [s.next for s in series if s.next]
@@ -89,4 +93,6 @@ def planning_panel(
 
 
 def render_panel(partner: Partner, user: User, **options) -> RenderedPanel:
-    return RenderedPanel("planning", "planning/_panel.html", planning_panel(partner, user, **options))
+    return RenderedPanel(
+        "planning", "planning/_panel.html", planning_panel(partner, user, **options)
+    )

@@ -21,7 +21,7 @@ from ..models import Lead, PlanningWindow, User, record_audit
 from ..partners.panels import history_changed
 from ..partners.queries import get_partner
 from ..templating import format_date, nav_item, render, wants_fragment
-from . import bp, booking, invitations
+from . import booking, bp, invitations
 from .forms import (
     ANSWER_MAX,
     LOST_LEADS_QUESTIONS,
@@ -44,14 +44,26 @@ nav_item("planning.settings", "Planning", order=45)
 
 def settings_form_from(user: User) -> PlanningSettingsForm:
     rows = db.session.scalars(
-        sa.select(PlanningWindow).where(PlanningWindow.user_id == user.id).order_by(
-            PlanningWindow.weekday, PlanningWindow.starts)
+        sa.select(PlanningWindow)
+        .where(PlanningWindow.user_id == user.id)
+        .order_by(PlanningWindow.weekday, PlanningWindow.starts)
     ).all()
-    windows = [{"weekday": str(r.weekday), "starts": booking.slot_math.parse_time(r.starts),
-                "ends": booking.slot_math.parse_time(r.ends)} for r in rows]
-    return PlanningSettingsForm(formdata=None, data={
-        "windows": [*windows, {}], "session_minutes": user.session_minutes,
-        "timezone": user.timezone or ""})
+    windows = [
+        {
+            "weekday": str(r.weekday),
+            "starts": booking.slot_math.parse_time(r.starts),
+            "ends": booking.slot_math.parse_time(r.ends),
+        }
+        for r in rows
+    ]
+    return PlanningSettingsForm(
+        formdata=None,
+        data={
+            "windows": [*windows, {}],
+            "session_minutes": user.session_minutes,
+            "timezone": user.timezone or "",
+        },
+    )
 
 
 def save_settings(user: User, form: PlanningSettingsForm) -> None:
@@ -59,8 +71,14 @@ def save_settings(user: User, form: PlanningSettingsForm) -> None:
     db.session.execute(sa.delete(PlanningWindow).where(PlanningWindow.user_id == user.id))
     for row in form.windows.data:
         if row["weekday"]:
-            db.session.add(PlanningWindow(user_id=user.id, weekday=int(row["weekday"]),
-                                          starts=f"{row['starts']:%H:%M}", ends=f"{row['ends']:%H:%M}"))
+            db.session.add(
+                PlanningWindow(
+                    user_id=user.id,
+                    weekday=int(row["weekday"]),
+                    starts=f"{row['starts']:%H:%M}",
+                    ends=f"{row['ends']:%H:%M}",
+                )
+            )
     user.session_minutes = form.session_minutes.data
     user.timezone = form.timezone.data
     db.session.commit()
@@ -104,8 +122,10 @@ def regenerate_token():
     if EmptyForm().validate_on_submit():
         current_user.calendar_token = secrets.token_urlsafe(32)
         db.session.commit()
-        flash("New calendar feed address made: subscribe to it again; the old one no longer "
-              "works.", "success")
+        flash(
+            "New calendar feed address made: subscribe to it again; the old one no longer works.",
+            "success",
+        )
     return redirect(url_for("planning.settings") + "#feed")
 
 
@@ -147,13 +167,23 @@ def commit(partner_id: int):
     form = CommitmentForm(today=today)
     if not form.validate_on_submit():
         return panel_response(partner, 422, commit_form=form)
-    before = {"commitment_made_on": str(partner.commitment_made_on or ""),
-              "first_referral_by": str(partner.first_referral_by or "")}
+    before = {
+        "commitment_made_on": str(partner.commitment_made_on or ""),
+        "first_referral_by": str(partner.first_referral_by or ""),
+    }
     partner.commitment_made_on, partner.first_referral_by = today, form.first_referral_by.data
-    record_audit(partner.team_id, current_user, "commitment",
-                 f"{partner.name} committed: first referral by {form.first_referral_by.data}",
-                 partner=partner, before=before,
-                 after={"commitment_made_on": str(today), "first_referral_by": str(form.first_referral_by.data)})
+    record_audit(
+        partner.team_id,
+        current_user,
+        "commitment",
+        f"{partner.name} committed: first referral by {form.first_referral_by.data}",
+        partner=partner,
+        before=before,
+        after={
+            "commitment_made_on": str(today),
+            "first_referral_by": str(form.first_referral_by.data),
+        },
+    )
     db.session.commit()
     history_changed.send(partner, user=current_user)
     notice = f"Commitment recorded: first referral by {format_date(form.first_referral_by.data)}."
@@ -177,7 +207,9 @@ def book(partner_id: int):
     partner = get_partner(partner_id, current_user)
     form = BookForm()
     try:
-        first = datetime.fromisoformat(form.starts_at.data or "") if form.validate_on_submit() else None
+        first = (
+            datetime.fromisoformat(form.starts_at.data or "") if form.validate_on_submit() else None
+        )
     except ValueError:
         first = None
     if first is None:
@@ -185,14 +217,22 @@ def book(partner_id: int):
     try:
         sessions = booking.book_series(partner, first)
     except booking.SlotTaken:
-        return panel_response(partner, 422, show_slots=True, book_error=(
-            f"{first:%a %d %b, %H:%M} was just booked (or collides in one of the 12 weeks): "
-            "pick another slot."))
+        return panel_response(
+            partner,
+            422,
+            show_slots=True,
+            book_error=(
+                f"{first:%a %d %b, %H:%M} was just booked (or collides in one of the 12 weeks): "
+                "pick another slot."
+            ),
+        )
     history_changed.send(partner, user=current_user)
     delivery = invitations.send_invitation(sessions)
     if not wants_fragment():
-        flash(f"12 weekly sessions booked from {first:%a %d %b %Y, %H:%M}. {delivery.message}",
-              "success")
+        flash(
+            f"12 weekly sessions booked from {first:%a %d %b %Y, %H:%M}. {delivery.message}",
+            "success",
+        )
         return redirect(partner_page_url(partner))
     return panel_response(partner, booked=sessions, delivery=delivery)
 
@@ -212,8 +252,13 @@ def series_ics(planning_session_id: int):
     """The series' invitation as a file: one weekly event, 12 occurrences."""
     session = booking.get_session(planning_session_id, current_user)
     calendar = invitations.series_calendar(booking.series_sessions(session))
-    return Response(calendar.to_ical(), mimetype="text/calendar", headers={
-        "Content-Disposition": f'attachment; filename="{invitations.series_filename(session)}"'})
+    return Response(
+        calendar.to_ical(),
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="{invitations.series_filename(session)}"'
+        },
+    )
 
 
 @bp.post("/sessions/<int:planning_session_id>/invitation")
@@ -243,8 +288,11 @@ def session_context(session, **extra) -> dict:
         "status_form": StatusForm(formdata=None, status=session.status),
         "move_form": MoveForm(formdata=None, starts_at=session.starts_at),
         "lead_form": LeadForm(formdata=None),
-        "leads": [lead for lead in booking.partner_leads(session.partner)
-                  if lead.planning_session_id == session.id],
+        "leads": [
+            lead
+            for lead in booking.partner_leads(session.partner)
+            if lead.planning_session_id == session.id
+        ],
         "timezone": booking.agent_timezone(session.user or session.partner.owner),
         "series_url": url_for("planning.partner_sessions", partner_id=session.partner_id),
         "notice": None,
@@ -258,8 +306,10 @@ def session_context(session, **extra) -> dict:
 @login_required
 def session(planning_session_id: int):
     """One session: the five questions, its status, moving it, the leads it gave."""
-    return render("planning/session.html", **session_context(
-        booking.get_session(planning_session_id, current_user)))
+    return render(
+        "planning/session.html",
+        **session_context(booking.get_session(planning_session_id, current_user)),
+    )
 
 
 @bp.post("/sessions/<int:planning_session_id>/answers")
@@ -271,16 +321,25 @@ def save_answers(planning_session_id: int):
     posted = [key for key in PLANNING_QUESTIONS if key in request.form]
     if not form.validate_on_submit():
         db.session.rollback()
-        return render("planning/session.html", block="save_state", **session_context(
-            session, answers_form=form, notice=f"Not saved: at most {ANSWER_MAX} characters "
-            "per answer.")), 422
+        return render(
+            "planning/session.html",
+            block="save_state",
+            **session_context(
+                session,
+                answers_form=form,
+                notice=f"Not saved: at most {ANSWER_MAX} characters per answer.",
+            ),
+        ), 422
     session.answers = {**(session.answers or {}), **{k: form[k].data or "" for k in posted}}
     db.session.commit()
     if not wants_fragment():
         flash("Answers saved.", "success")
         return redirect(url_for("planning.session", planning_session_id=session.id))
-    return render("planning/session.html", block="save_state",
-                  **session_context(session, saved_at=clock.now(booking.agent_timezone(session.user))))
+    return render(
+        "planning/session.html",
+        block="save_state",
+        **session_context(session, saved_at=clock.now(booking.agent_timezone(session.user))),
+    )
 
 
 @bp.post("/sessions/<int:planning_session_id>/status")
@@ -336,17 +395,30 @@ def add_lead(planning_session_id: int):
     session = booking.get_session(planning_session_id, current_user)
     form = LeadForm()
     if not form.validate_on_submit():
-        return render("planning/session.html", block="session_leads",
-                      **session_context(session, lead_form=form)), 422
-    db.session.add(Lead(partner_id=session.partner_id, planning_session_id=session.id,
-                        owner_id=session.partner.owner_id, name=form.name.data,
-                        contact=form.contact.data or None, question=form.question.data))
+        return render(
+            "planning/session.html",
+            block="session_leads",
+            **session_context(session, lead_form=form),
+        ), 422
+    db.session.add(
+        Lead(
+            partner_id=session.partner_id,
+            planning_session_id=session.id,
+            owner_id=session.partner.owner_id,
+            name=form.name.data,
+            contact=form.contact.data or None,
+            question=form.question.data,
+        )
+    )
     db.session.commit()
     if not wants_fragment():
         flash(f"{form.name.data} added as a lead.", "success")
         return redirect(url_for("planning.session", planning_session_id=session.id) + "#leads")
-    return render("planning/session.html", block="session_leads", **session_context(
-        session, notice=f"{form.name.data} added as a lead."))
+    return render(
+        "planning/session.html",
+        block="session_leads",
+        **session_context(session, notice=f"{form.name.data} added as a lead."),
+    )
 
 
 # --- leads ------------------------------------------------------------------------------
@@ -361,8 +433,15 @@ def leads():
     if status in LEAD_STATUSES:
         query = query.where(Lead.status == status)
     rows = db.session.scalars(query.limit(500)).all()
-    return render("planning/leads.html", leads=rows, status=status, statuses=LEAD_STATUSES,
-                  questions=PLANNING_QUESTIONS, lead=None, saved=False)
+    return render(
+        "planning/leads.html",
+        leads=rows,
+        status=status,
+        statuses=LEAD_STATUSES,
+        questions=PLANNING_QUESTIONS,
+        lead=None,
+        saved=False,
+    )
 
 
 @bp.post("/leads/<int:lead_id>/status")
@@ -378,6 +457,16 @@ def lead_status(lead_id: int):
     if not wants_fragment():
         flash(f"{lead.name}: {LEAD_STATUSES[lead.status]}.", "success")
         back = request.form.get("back")
-        return redirect(partner_page_url(lead.partner) if back == "partner" else url_for("planning.leads"))
-    return render("planning/leads.html", block="lead_status", leads=[lead], lead=lead,
-                  status="", statuses=LEAD_STATUSES, questions=PLANNING_QUESTIONS, saved=True)
+        return redirect(
+            partner_page_url(lead.partner) if back == "partner" else url_for("planning.leads")
+        )
+    return render(
+        "planning/leads.html",
+        block="lead_status",
+        leads=[lead],
+        lead=lead,
+        status="",
+        statuses=LEAD_STATUSES,
+        questions=PLANNING_QUESTIONS,
+        saved=True,
+    )

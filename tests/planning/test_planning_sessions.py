@@ -3,11 +3,11 @@
 import pytest
 import sqlalchemy as sa
 
+from rules.vocabulary import PLANNING_QUESTIONS
 from tests.conftest import count
-from tests.planning_fixtures import FIRST_WEEK_FRIDAY, book, planning, sessions_of  # noqa: F401
+from tests.planning.conftest import FIRST_WEEK_FRIDAY, book, sessions_of
 from webapp.models import Lead, PlanningSession
 from webapp.planning import booking
-from rules.vocabulary import PLANNING_QUESTIONS
 
 HX = {"HX-Request": "true"}
 
@@ -68,13 +68,18 @@ def test_too_long_answer_is_refused_and_nothing_is_lost(client, session, db):
 
 def test_status_held_skipped_cancelled(client, session, db):
     for status in ("held", "skipped", "cancelled", "booked"):
-        response = client.post(f"/planning/sessions/{session.id}/status", data={"status": status},
-                               headers=HX)
+        response = client.post(
+            f"/planning/sessions/{session.id}/status", data={"status": status}, headers=HX
+        )
         assert response.status_code == 200
         db.session.refresh(session)
         assert session.status == status
-    assert client.post(f"/planning/sessions/{session.id}/status",
-                       data={"status": "lost"}, headers=HX).status_code == 422
+    assert (
+        client.post(
+            f"/planning/sessions/{session.id}/status", data={"status": "lost"}, headers=HX
+        ).status_code
+        == 422
+    )
 
 
 def test_move_one_occurrence_but_never_onto_a_booked_one(client, session, db, planning, team):
@@ -98,8 +103,9 @@ def test_move_one_occurrence_but_never_onto_a_booked_one(client, session, db, pl
 
 def test_move_refuses_the_past_and_nonsense(client, session):
     url = f"/planning/sessions/{session.id}/move"
-    assert "in the past" in client.post(url, data={"starts_at": "2026-10-01T10:00"},
-                                        headers=HX).get_data(as_text=True)
+    assert "in the past" in client.post(
+        url, data={"starts_at": "2026-10-01T10:00"}, headers=HX
+    ).get_data(as_text=True)
     assert client.post(url, data={"starts_at": "tomorrow"}, headers=HX).status_code == 422
 
 
@@ -107,10 +113,15 @@ def test_uncancelling_onto_a_taken_time_is_refused(client, session, db, planning
     client.post(f"/planning/sessions/{session.id}/status", data={"status": "cancelled"})
     book(client, planning["omar"], FIRST_WEEK_FRIDAY.replace(hour=13))
     omar_first = sessions_of(db, planning["omar"])[0]
-    assert client.post(f"/planning/sessions/{omar_first.id}/move",
-                       data={"starts_at": "2026-10-23T14:00"}).status_code == 302
-    response = client.post(f"/planning/sessions/{session.id}/status", data={"status": "booked"},
-                           headers=HX)
+    assert (
+        client.post(
+            f"/planning/sessions/{omar_first.id}/move", data={"starts_at": "2026-10-23T14:00"}
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        f"/planning/sessions/{session.id}/status", data={"status": "booked"}, headers=HX
+    )
     assert response.status_code == 422
     db.session.refresh(session)
     assert session.status == "cancelled"
@@ -118,41 +129,59 @@ def test_uncancelling_onto_a_taken_time_is_refused(client, session, db, planning
 
 def test_add_as_lead_links_the_name_to_partner_and_session(client, session, db, planning):
     url = f"/planning/sessions/{session.id}/leads"
-    response = client.post(url, data={"name": "  Carla Buyer ", "contact": "555-0101",
-                                      "question": "showing_soon"}, headers=HX)
+    response = client.post(
+        url,
+        data={"name": "  Carla Buyer ", "contact": "555-0101", "question": "showing_soon"},
+        headers=HX,
+    )
     assert response.status_code == 200
     assert "Carla Buyer added as a lead" in response.get_data(as_text=True)
     lead = db.session.scalars(sa.select(Lead)).one()
     assert (lead.name, lead.partner_id, lead.planning_session_id, lead.status, lead.question) == (
-        "Carla Buyer", planning["debbie"].id, session.id, "to_contact", "showing_soon")
-    assert client.post(url, data={"name": "", "question": "met_recently"},
-                       headers=HX).status_code == 422
+        "Carla Buyer",
+        planning["debbie"].id,
+        session.id,
+        "to_contact",
+        "showing_soon",
+    )
+    assert (
+        client.post(url, data={"name": "", "question": "met_recently"}, headers=HX).status_code
+        == 422
+    )
     assert count(db, Lead) == 1
     panel = client.get(f"/planning/partners/{planning['debbie'].id}").get_data(as_text=True)
     assert "Carla Buyer" in panel
 
 
 def test_leads_list_and_inline_status_change(client, session, db, auth, team):
-    client.post(f"/planning/sessions/{session.id}/leads",
-                data={"name": "Ben Seller", "question": "met_recently"})
+    client.post(
+        f"/planning/sessions/{session.id}/leads",
+        data={"name": "Ben Seller", "question": "met_recently"},
+    )
     lead = db.session.scalars(sa.select(Lead)).one()
     page = client.get("/planning/leads").get_data(as_text=True)
     assert "Ben Seller" in page and "Debbie Stone" in page
-    response = client.post(f"/planning/leads/{lead.id}/status", data={"status": "contacted"},
-                           headers=HX)
+    response = client.post(
+        f"/planning/leads/{lead.id}/status", data={"status": "contacted"}, headers=HX
+    )
     assert response.status_code == 200 and "Saved" in response.get_data(as_text=True)
     assert db.session.get(Lead, lead.id).status == "contacted"
-    assert "Ben Seller" not in client.get("/planning/leads?status=to_contact").get_data(as_text=True)
+    assert "Ben Seller" not in client.get("/planning/leads?status=to_contact").get_data(
+        as_text=True
+    )
     assert "Ben Seller" in client.get("/planning/leads?status=contacted").get_data(as_text=True)
     response = client.post(f"/planning/leads/{lead.id}/status", data={"status": "pre_qualified"})
     assert response.status_code == 302
     assert "Ben Seller: Pre-qualified" in client.get(response.headers["Location"]).get_data(
-        as_text=True)
+        as_text=True
+    )
     auth.logout()
     auth.login(team["other_agent"])
     assert "Ben Seller" not in client.get("/planning/leads").get_data(as_text=True)
-    assert client.post(f"/planning/leads/{lead.id}/status",
-                       data={"status": "contacted"}).status_code == 404
+    assert (
+        client.post(f"/planning/leads/{lead.id}/status", data={"status": "contacted"}).status_code
+        == 404
+    )
     auth.logout()
     auth.login(team["manager"])
     assert "Ben Seller" in client.get("/planning/leads").get_data(as_text=True)
@@ -160,24 +189,32 @@ def test_leads_list_and_inline_status_change(client, session, db, auth, team):
 
 @pytest.mark.parametrize("who", ["other_agent", "rival_agent", "rival_manager"])
 def test_other_agents_and_other_teams_get_404(client, auth, session, team, planning, who, db):
-    client.post(f"/planning/sessions/{session.id}/leads", data={"name": "Ann", "question": "met_recently"})
+    client.post(
+        f"/planning/sessions/{session.id}/leads", data={"name": "Ann", "question": "met_recently"}
+    )
     lead = db.session.scalars(sa.select(Lead)).one()
     auth.logout()
     auth.login(team[who])
     partner = planning["debbie"].id
     s = session.id
-    for url in (f"/planning/sessions/{s}", f"/planning/sessions/{s}/series.ics",
-                f"/planning/partners/{partner}", f"/planning/partners/{partner}/slots",
-                f"/planning/partners/{partner}/sessions"):
+    for url in (
+        f"/planning/sessions/{s}",
+        f"/planning/sessions/{s}/series.ics",
+        f"/planning/partners/{partner}",
+        f"/planning/partners/{partner}/slots",
+        f"/planning/partners/{partner}/sessions",
+    ):
         assert client.get(url).status_code == 404, url
-    for url, data in ((f"/planning/sessions/{s}/answers", {"more_volume": "x"}),
-                      (f"/planning/sessions/{s}/status", {"status": "held"}),
-                      (f"/planning/sessions/{s}/move", {"starts_at": "2026-12-01T10:00"}),
-                      (f"/planning/sessions/{s}/leads", {"name": "X", "question": "met_recently"}),
-                      (f"/planning/sessions/{s}/invitation", {}),
-                      (f"/planning/partners/{partner}/commitment", {"first_referral_by": "2026-12-01"}),
-                      (f"/planning/partners/{partner}/series", {"starts_at": "2026-10-23T13:00"}),
-                      (f"/planning/leads/{lead.id}/status", {"status": "contacted"})):
+    for url, data in (
+        (f"/planning/sessions/{s}/answers", {"more_volume": "x"}),
+        (f"/planning/sessions/{s}/status", {"status": "held"}),
+        (f"/planning/sessions/{s}/move", {"starts_at": "2026-12-01T10:00"}),
+        (f"/planning/sessions/{s}/leads", {"name": "X", "question": "met_recently"}),
+        (f"/planning/sessions/{s}/invitation", {}),
+        (f"/planning/partners/{partner}/commitment", {"first_referral_by": "2026-12-01"}),
+        (f"/planning/partners/{partner}/series", {"starts_at": "2026-10-23T13:00"}),
+        (f"/planning/leads/{lead.id}/status", {"status": "contacted"}),
+    ):
         assert client.post(url, data=data).status_code == 404, url
     db.session.refresh(session)
     assert session.answers == {} and session.status == "booked"

@@ -7,7 +7,7 @@ import recurring_ical_events
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from tests.planning_fixtures import FIRST_WEEK_FRIDAY, book, planning, sessions_of  # noqa: F401
+from tests.planning.conftest import FIRST_WEEK_FRIDAY, book, sessions_of
 from webapp.models import User
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -25,7 +25,9 @@ def expand(calendar: Calendar):
     return recurring_ical_events.of(calendar).between(date(2026, 1, 1), date(2027, 12, 31))
 
 
-def test_series_is_one_weekly_event_with_twelve_occurrences_across_dst(client, auth, team, planning, db):
+def test_series_is_one_weekly_event_with_twelve_occurrences_across_dst(
+    client, auth, team, planning, db
+):
     auth.login(team["agent"])
     book(client, planning["debbie"], FIRST_WEEK_FRIDAY.replace(hour=14))
     calendar = download(client, sessions_of(db, planning["debbie"])[0])
@@ -102,7 +104,9 @@ def test_feed_lists_all_booked_sessions_with_the_right_token(client, auth, team,
     assert len(events) == 23
     assert all(e["DTSTART"].params["TZID"] == "America/New_York" for e in events)
     assert {str(e["SUMMARY"]).split(":")[1].split("&")[0].strip() for e in events} == {
-        "Debbie Stone", "Omar Haddad"}
+        "Debbie Stone",
+        "Omar Haddad",
+    }
     assert len(expand(calendar)) == 23
 
 

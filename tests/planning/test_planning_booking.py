@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from tests.conftest import count
-from tests.planning_fixtures import FIRST_WEEK_FRIDAY, book, planning, sessions_of  # noqa: F401
+from tests.planning.conftest import FIRST_WEEK_FRIDAY, book, sessions_of
 from webapp.models import PlanningSession
 from webapp.planning import booking
 
@@ -33,7 +33,9 @@ def test_slots_are_the_team_window_a_week_from_today(client, auth, team, plannin
     assert "Friday 13:00–16:00" in page
 
 
-def test_booking_makes_twelve_weekly_sessions_at_the_same_wall_time(client, auth, team, planning, db):
+def test_booking_makes_twelve_weekly_sessions_at_the_same_wall_time(
+    client, auth, team, planning, db
+):
     auth.login(team["agent"])
     first = FIRST_WEEK_FRIDAY.replace(hour=14)
     response = book(client, planning["debbie"], first, **HX)
@@ -59,9 +61,16 @@ def test_a_slot_that_collides_in_any_of_the_twelve_weeks_is_not_offered(
     client, auth, team, planning, db
 ):
     # A single session in week 9 at 15:00 (another partner) blocks the 15:00 series.
-    db.session.add(PlanningSession(partner_id=planning["omar"].id, user_id=team["agent"].id,
-                                   starts_at=FIRST_WEEK_FRIDAY.replace(hour=15) + timedelta(weeks=8),
-                                   minutes=20, status="held", answers={}))
+    db.session.add(
+        PlanningSession(
+            partner_id=planning["omar"].id,
+            user_id=team["agent"].id,
+            starts_at=FIRST_WEEK_FRIDAY.replace(hour=15) + timedelta(weeks=8),
+            minutes=20,
+            status="held",
+            answers={},
+        )
+    )
     db.session.commit()
     auth.login(team["agent"])
     page = offered(client, planning["debbie"])
@@ -113,27 +122,43 @@ def test_racing_bookings_one_wins_the_database_refuses_the_other(
 def test_the_unique_index_holds_without_the_application_check(db, team, planning):
     agent = team["agent"]
     when = FIRST_WEEK_FRIDAY.replace(hour=13)
-    db.session.add(PlanningSession(partner_id=planning["debbie"].id, user_id=agent.id,
-                                   starts_at=when, answers={}))
+    db.session.add(
+        PlanningSession(
+            partner_id=planning["debbie"].id, user_id=agent.id, starts_at=when, answers={}
+        )
+    )
     db.session.commit()
-    db.session.add(PlanningSession(partner_id=planning["omar"].id, user_id=agent.id,
-                                   starts_at=when, answers={}))
+    db.session.add(
+        PlanningSession(
+            partner_id=planning["omar"].id, user_id=agent.id, starts_at=when, answers={}
+        )
+    )
     try:
         db.session.commit()
         raise AssertionError("double booking was stored")
     except sa.exc.IntegrityError:
         db.session.rollback()
     # a cancelled session does not hold the slot
-    db.session.add(PlanningSession(partner_id=planning["omar"].id, user_id=agent.id,
-                                   starts_at=when, status="cancelled", answers={}))
+    db.session.add(
+        PlanningSession(
+            partner_id=planning["omar"].id,
+            user_id=agent.id,
+            starts_at=when,
+            status="cancelled",
+            answers={},
+        )
+    )
     db.session.commit()
 
 
 def test_a_time_outside_the_offered_slots_is_refused(client, auth, team, planning, db):
     auth.login(team["agent"])
     for value in ("2026-10-23T09:00", "not-a-date", ""):
-        response = client.post(f"/planning/partners/{planning['debbie'].id}/series",
-                               data={"starts_at": value}, headers=HX)
+        response = client.post(
+            f"/planning/partners/{planning['debbie'].id}/series",
+            data={"starts_at": value},
+            headers=HX,
+        )
         assert response.status_code == 422
     assert count(db, PlanningSession) == 0
 
@@ -156,8 +181,11 @@ def test_manager_books_in_the_owner_agents_calendar(client, auth, team, planning
 def test_commitment_is_recorded_today_with_a_first_referral_date(client, auth, team, planning, db):
     auth.login(team["agent"])
     partner = planning["debbie"]
-    response = client.post(f"/planning/partners/{partner.id}/commitment",
-                           data={"first_referral_by": "2026-11-06"}, headers=HX)
+    response = client.post(
+        f"/planning/partners/{partner.id}/commitment",
+        data={"first_referral_by": "2026-11-06"},
+        headers=HX,
+    )
     assert response.status_code == 200
     assert "first referral by 6 Nov 2026" in response.get_data(as_text=True)
     db.session.refresh(partner)
@@ -168,10 +196,16 @@ def test_commitment_is_recorded_today_with_a_first_referral_date(client, auth, t
 def test_commitment_date_in_the_past_or_missing_is_refused(client, auth, team, planning, db):
     auth.login(team["agent"])
     partner = planning["debbie"]
-    for value, message in (("2026-10-15", "in the past"), ("", "When will the first referral"),
-                           ("someday", "Not a valid date")):
-        response = client.post(f"/planning/partners/{partner.id}/commitment",
-                               data={"first_referral_by": value}, headers=HX)
+    for value, message in (
+        ("2026-10-15", "in the past"),
+        ("", "When will the first referral"),
+        ("someday", "Not a valid date"),
+    ):
+        response = client.post(
+            f"/planning/partners/{partner.id}/commitment",
+            data={"first_referral_by": value},
+            headers=HX,
+        )
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)
     db.session.refresh(partner)
