@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from tests.conftest import count
 from tests.planning.conftest import FIRST_WEEK_FRIDAY, book, sessions_of
-from webapp.models import PlanningSession
+from webapp.models import AuditEvent, PlanningSession
 from webapp.planning import booking
 
 HX = {"HX-Request": "true"}
@@ -46,6 +46,8 @@ def test_booking_makes_twelve_weekly_sessions_at_the_same_wall_time(
     assert {s.series for s in sessions} == {sessions[0].series}
     assert {s.status for s in sessions} == {"booked"}
     assert all(s.user_id == team["agent"].id and s.minutes == 20 for s in sessions)
+    audit = db.session.scalars(sa.select(AuditEvent)).one()
+    assert audit.kind == "planning_series" and audit.partner_id == planning["debbie"].id
 
 
 def test_booked_slot_is_not_offered_again_even_for_another_partner(client, auth, team, planning):
@@ -183,7 +185,7 @@ def test_commitment_is_recorded_today_with_a_first_referral_date(client, auth, t
     partner = planning["debbie"]
     response = client.post(
         f"/planning/partners/{partner.id}/commitment",
-        data={"first_referral_by": "2026-11-06"},
+        data={"commit-first_referral_by": "2026-11-06"},
         headers=HX,
     )
     assert response.status_code == 200
@@ -203,7 +205,7 @@ def test_commitment_date_in_the_past_or_missing_is_refused(client, auth, team, p
     ):
         response = client.post(
             f"/planning/partners/{partner.id}/commitment",
-            data={"first_referral_by": value},
+            data={"commit-first_referral_by": value},
             headers=HX,
         )
         assert response.status_code == 422

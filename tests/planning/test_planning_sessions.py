@@ -26,6 +26,7 @@ def test_session_page_shows_the_five_questions_with_autosave(client, session):
         assert f'hx-params="{key}"' in page
     assert page.count('hx-trigger="input changed delay:600ms, change"') == 5
     assert "How are we doing together" in page and "Lost leads" in page
+    assert "Session 1 of 12" in page and "Next session" in page
     assert 'type="submit" class="primary">Save answers' in page
 
 
@@ -211,7 +212,7 @@ def test_other_agents_and_other_teams_get_404(client, auth, session, team, plann
         (f"/planning/sessions/{s}/move", {"starts_at": "2026-12-01T10:00"}),
         (f"/planning/sessions/{s}/leads", {"name": "X", "question": "met_recently"}),
         (f"/planning/sessions/{s}/invitation", {}),
-        (f"/planning/partners/{partner}/commitment", {"first_referral_by": "2026-12-01"}),
+        (f"/planning/partners/{partner}/commitment", {"commit-first_referral_by": "2026-12-01"}),
         (f"/planning/partners/{partner}/series", {"starts_at": "2026-10-23T13:00"}),
         (f"/planning/leads/{lead.id}/status", {"status": "contacted"}),
     ):

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..extensions import db
-from ..models import Lead, Partner, PlanningSession, PlanningWindow, User
+from ..models import Lead, Partner, PlanningSession, PlanningWindow, User, record_audit
 from ..partners.queries import visible_partners
 from . import slots as slot_math
 
@@ -73,7 +73,7 @@ def offered_slots(agent: User) -> list[datetime]:
     )
 
 
-def book_series(partner: Partner, first: datetime) -> list[PlanningSession]:
+def book_series(partner: Partner, first: datetime, user: User) -> list[PlanningSession]:
     """Book 12 weekly sessions for the partner's agent, or raise SlotTaken.
 
     The slot must be one the agent would be offered now; the unique index
@@ -97,6 +97,14 @@ def book_series(partner: Partner, first: datetime) -> list[PlanningSession]:
         for start in slot_math.occurrences(first)
     ]
     db.session.add_all(sessions)
+    record_audit(
+        partner.team_id,
+        user,
+        "planning_series",
+        f"Booked 12 weekly planning sessions with {partner.name} from {first:%Y-%m-%d %H:%M}",
+        partner=partner,
+        after={"series": series, "first": first.isoformat(), "minutes": agent.session_minutes},
+    )
     try:
         db.session.commit()
     except IntegrityError:

@@ -66,7 +66,7 @@ def planning_panel(
     today = clock.today(zone)
     if commit_form is None:
         commit_form = CommitmentForm(
-            formdata=None, today=today, first_referral_by=partner.first_referral_by
+            formdata=None, today=today, prefix="commit", first_referral_by=partner.first_referral_by
         )
     sessions = booking.partner_sessions(partner)
     series = summarize_series(sessions, clock.now(zone))

@@ -164,7 +164,7 @@ def commit(partner_id: int):
     """'Partner committed': made today, first referral promised by a date."""
     partner = get_partner(partner_id, current_user)
     today = booking.agent_today(partner.owner)
-    form = CommitmentForm(today=today)
+    form = CommitmentForm(today=today, prefix="commit")
     if not form.validate_on_submit():
         return panel_response(partner, 422, commit_form=form)
     before = {
@@ -215,7 +215,7 @@ def book(partner_id: int):
     if first is None:
         return panel_response(partner, 422, show_slots=True, book_error="Pick one of the slots.")
     try:
-        sessions = booking.book_series(partner, first)
+        sessions = booking.book_series(partner, first, current_user)
     except booking.SlotTaken:
         return panel_response(
             partner,
@@ -279,7 +279,12 @@ def email_invitation(planning_session_id: int):
 
 
 def session_context(session, **extra) -> dict:
+    series = booking.series_sessions(session)
+    place = series.index(session)
     context = {
+        "previous": series[place - 1] if place > 0 else None,
+        "following": series[place + 1] if place + 1 < len(series) else None,
+        "number": (place + 1, len(series)),
         "session": session,
         "partner": session.partner,
         "questions": PLANNING_QUESTIONS,
