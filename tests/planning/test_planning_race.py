@@ -1,5 +1,6 @@
 """Two bookings of the same slot at the same moment, on a real database file."""
 
+import os
 import threading
 
 import pytest
@@ -17,11 +18,17 @@ from webapp.planning import booking
 @pytest.fixture
 def file_app(tmp_path):
     class FileConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'race.db'}"
+        # Threads need a database they can share: a file, or PostgreSQL when given.
+        SQLALCHEMY_DATABASE_URI = (
+            TestConfig.SQLALCHEMY_DATABASE_URI
+            if os.environ.get("TEST_DATABASE_URL")
+            else f"sqlite:///{tmp_path / 'race.db'}"
+        )
         PARTNERPLAN_NOW = FROZEN_TODAY
 
     app = create_app(FileConfig)
     with app.app_context():
+        db.drop_all()
         db.create_all()
         team = Team(name="Harbor Realty Group")
         db.session.add(team)
