@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from tests.planning.conftest import FIRST_WEEK_FRIDAY, book, sessions_of
-from webapp.models import User
+from webapp.models import PlanningSession, User
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -136,3 +136,32 @@ def test_feed_of_a_deactivated_agent_is_gone(client, team, planning, db):
     team["agent"].active = False
     db.session.commit()
     assert client.get(f"/planning/feed/{team['agent'].calendar_token}.ics").status_code == 404
+
+
+def test_a_session_imported_without_series_or_agent_is_one_event(client, auth, team, planning, db):
+    partner = planning["debbie"]
+    partner.name = "Débora “Deb” Stone"
+    imported = PlanningSession(
+        partner_id=partner.id, starts_at=datetime(2026, 10, 9, 14), status="held", answers={}
+    )
+    db.session.add(imported)
+    db.session.commit()
+    auth.login(team["agent"])
+    assert "One session, 9 Oct 2026, 14:00" in client.get(
+        f"/planning/partners/{partner.id}"
+    ).get_data(as_text=True)
+    assert client.get(f"/planning/sessions/{imported.id}").status_code == 200
+    response = client.get(f"/planning/sessions/{imported.id}/series.ics")
+    assert (
+        'filename="planning-d-bora-deb-stone-20261009.ics"'
+        in response.headers["Content-Disposition"]
+    )
+    calendar = Calendar.from_ical(response.data)
+    assert "RRULE" not in calendar.walk("VEVENT")[0]
+    assert len(expand(calendar)) == 1
+    moved = client.post(
+        f"/planning/sessions/{imported.id}/move", data={"starts_at": "2026-10-20T10:00"}
+    )
+    assert moved.status_code == 302
+    db.session.refresh(imported)
+    assert imported.user_id == team["agent"].id

@@ -113,9 +113,16 @@ def book_series(partner: Partner, first: datetime, user: User) -> list[PlanningS
     return sessions
 
 
+def session_agent(session: PlanningSession) -> User:
+    """The agent whose calendar holds the session (imported ones may name nobody)."""
+    return session.user or session.partner.owner
+
+
 def move_session(session: PlanningSession, starts_at: datetime) -> None:
     """Move one occurrence to a new local time, or raise SlotTaken."""
-    busy = busy_times(session.user, since=starts_at, exclude_id=session.id)
+    agent = session_agent(session)
+    session.user_id = agent.id
+    busy = busy_times(agent, since=starts_at, exclude_id=session.id)
     if slot_math.overlaps(starts_at, session.minutes, busy):
         raise SlotTaken
     session.starts_at = starts_at
@@ -129,7 +136,7 @@ def move_session(session: PlanningSession, starts_at: datetime) -> None:
 def set_status(session: PlanningSession, status: str) -> None:
     """Change the status; bringing a cancelled session back may meet a taken slot."""
     if session.status == "cancelled" and status != "cancelled":
-        busy = busy_times(session.user, since=session.starts_at, exclude_id=session.id)
+        busy = busy_times(session_agent(session), since=session.starts_at, exclude_id=session.id)
         if slot_math.overlaps(session.starts_at, session.minutes, busy):
             raise SlotTaken
     session.status = status

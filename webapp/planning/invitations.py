@@ -8,6 +8,7 @@ override (RECURRENCE-ID) and a cancelled one an EXDATE of the same UID.
 
 from __future__ import annotations
 
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 from rules.vocabulary import PLANNING_QUESTIONS
 
 from ..models import Partner, PlanningSession, User, utcnow
-from .booking import agent_timezone
+from .booking import agent_timezone, session_agent
 from .slots import SERIES_LENGTH
 
 PRODID = "-//PartnerPlan//Partnership planning//EN"
@@ -87,14 +88,15 @@ def series_uid(session: PlanningSession) -> str:
 def series_calendar(sessions: list[PlanningSession], method: str = "REQUEST") -> Calendar:
     """The invitation for one series: a weekly RRULE, overrides for moves, EXDATEs."""
     first = sessions[0]
-    agent, partner = first.user, first.partner
+    agent, partner = session_agent(first), first.partner
     zone = ZoneInfo(agent_timezone(agent))
     start = first.original_starts_at or first.starts_at
     calendar = new_calendar(method)
     master = session_event(first, agent, partner, zone, start)
     master.add("uid", series_uid(first))
     master.add("sequence", 0)
-    master.add("rrule", {"freq": "weekly", "count": SERIES_LENGTH})
+    if first.series:  # a session imported on its own is a single event
+        master.add("rrule", {"freq": "weekly", "count": SERIES_LENGTH})
     cancelled = [s for s in sessions if s.status == "cancelled" and s.original_starts_at]
     if cancelled:
         master.add("exdate", [s.original_starts_at.replace(tzinfo=zone) for s in cancelled])
@@ -137,9 +139,9 @@ def add_timezones(calendar: Calendar, starts: list[datetime]) -> None:
 
 
 def series_filename(session: PlanningSession) -> str:
-    return (
-        f"planning-{session.partner.name.lower().replace(' ', '-')}-{session.starts_at:%Y%m%d}.ics"
-    )
+    """An ASCII file name: partner names may hold any character."""
+    slug = re.sub(r"[^a-z0-9]+", "-", session.partner.name.lower()).strip("-") or "partner"
+    return f"planning-{slug}-{session.starts_at:%Y%m%d}.ics"
 
 
 # --- email -----------------------------------------------------------------------
@@ -160,7 +162,7 @@ def mail_configured() -> bool:
 def send_invitation(sessions: list[PlanningSession]) -> Delivery:
     """Email the series invitation (.ics attached) to the partner and the agent."""
     first = sessions[0]
-    agent, partner = first.user, first.partner
+    agent, partner = session_agent(first), first.partner
     if not partner.email:
         return Delivery(
             False,

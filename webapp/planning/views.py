@@ -298,7 +298,7 @@ def session_context(session, **extra) -> dict:
             for lead in booking.partner_leads(session.partner)
             if lead.planning_session_id == session.id
         ],
-        "timezone": booking.agent_timezone(session.user or session.partner.owner),
+        "timezone": booking.agent_timezone(booking.session_agent(session)),
         "series_url": url_for("planning.partner_sessions", partner_id=session.partner_id),
         "notice": None,
         "saved_at": None,
@@ -343,7 +343,9 @@ def save_answers(planning_session_id: int):
     return render(
         "planning/session.html",
         block="save_state",
-        **session_context(session, saved_at=clock.now(booking.agent_timezone(session.user))),
+        **session_context(
+            session, saved_at=clock.now(booking.agent_timezone(booking.session_agent(session)))
+        ),
     )
 
 
@@ -372,7 +374,7 @@ def move(planning_session_id: int):
     form = MoveForm()
     if not form.validate_on_submit():
         return session_head(session, 422, move_form=form)
-    today = booking.agent_today(session.user)
+    today = booking.agent_today(booking.session_agent(session))
     if form.starts_at.data.date() < today:
         form.starts_at.errors.append("That is in the past: pick a time from today on.")
         return session_head(session, 422, move_form=form)
