@@ -10,7 +10,7 @@ catches two bookings that race past that check.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import abort
@@ -111,6 +111,25 @@ def book_series(partner: Partner, first: datetime, user: User) -> list[PlanningS
         db.session.rollback()
         raise SlotTaken from None
     return sessions
+
+
+def record_commitment(partner: Partner, user: User, today: date, first_referral_by: date) -> None:
+    """'Partner committed' today, first referral by a date; kept in the audit trail."""
+    before = {
+        "commitment_made_on": str(partner.commitment_made_on or ""),
+        "first_referral_by": str(partner.first_referral_by or ""),
+    }
+    partner.commitment_made_on, partner.first_referral_by = today, first_referral_by
+    record_audit(
+        partner.team_id,
+        user,
+        "commitment",
+        f"{partner.name} committed: first referral by {first_referral_by}",
+        partner=partner,
+        before=before,
+        after={"commitment_made_on": str(today), "first_referral_by": str(first_referral_by)},
+    )
+    db.session.commit()
 
 
 def session_agent(session: PlanningSession) -> User:

@@ -77,7 +77,7 @@ class WindowForm(Form):
 
 
 class PlanningSettingsForm(FlaskForm):
-    windows = FieldList(FormField(WindowForm), min_entries=1)
+    windows = FieldList(FormField(WindowForm), min_entries=1, max_entries=14)
     session_minutes = IntegerField(
         "Session length (minutes)",
         validators=[

@@ -17,7 +17,7 @@ from rules.vocabulary import LEAD_STATUSES, PLANNING_QUESTIONS
 from .. import clock
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import Lead, PlanningWindow, User, record_audit
+from ..models import Lead, PlanningWindow, User
 from ..partners.panels import history_changed
 from ..partners.queries import get_partner
 from ..templating import format_date, nav_item, render, wants_fragment
@@ -167,24 +167,7 @@ def commit(partner_id: int):
     form = CommitmentForm(today=today, prefix="commit")
     if not form.validate_on_submit():
         return panel_response(partner, 422, commit_form=form)
-    before = {
-        "commitment_made_on": str(partner.commitment_made_on or ""),
-        "first_referral_by": str(partner.first_referral_by or ""),
-    }
-    partner.commitment_made_on, partner.first_referral_by = today, form.first_referral_by.data
-    record_audit(
-        partner.team_id,
-        current_user,
-        "commitment",
-        f"{partner.name} committed: first referral by {form.first_referral_by.data}",
-        partner=partner,
-        before=before,
-        after={
-            "commitment_made_on": str(today),
-            "first_referral_by": str(form.first_referral_by.data),
-        },
-    )
-    db.session.commit()
+    booking.record_commitment(partner, current_user, today, form.first_referral_by.data)
     history_changed.send(partner, user=current_user)
     notice = f"Commitment recorded: first referral by {format_date(form.first_referral_by.data)}."
     if not wants_fragment():
