@@ -53,5 +53,22 @@ ACCESS: dict[str, str] = {
     # --- recommendations and rules --------------------------------------------
     # --- manager's desk ----------------------------------------------------------
     # --- planning ------------------------------------------------------------------
+    "planning.settings": "login",
+    "planning.regenerate_token": "login",
+    "planning.feed": "token",
+    "planning.leads": "login",
+    "planning.partner": "partner",
+    "planning.commit": "partner",
+    "planning.slots": "partner",
+    "planning.book": "partner",
+    "planning.partner_sessions": "partner",
+    "planning.series_ics": "partner",
+    "planning.email_invitation": "partner",
+    "planning.session": "partner",
+    "planning.save_answers": "partner",
+    "planning.set_status": "partner",
+    "planning.move": "partner",
+    "planning.add_lead": "partner",
+    "planning.lead_status": "partner",
     # --- referrals and ROI -------------------------------------------------------------
 }
