@@ -25,6 +25,7 @@ def app():
         yield app
         _db.session.remove()
         _db.drop_all()
+        _db.engine.dispose()  # close pooled connections (PostgreSQL warns about leaked ones)
 
 
 @pytest.fixture
