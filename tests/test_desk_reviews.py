@@ -1,5 +1,6 @@
 """The review queue: who sees it, approving, rejecting, approving several at once."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -291,3 +292,37 @@ def test_approving_several_needs_a_selection(client, auth, team, queue, db):
     response = client.post("/desk/reviews/approve", data={"recommendation_id": "abc"})
     assert response.status_code == 422
     assert audit_events(db) == []
+
+
+def test_only_tier_changes_can_be_approved(client, auth, team, queue, db):
+    action = Recommendation(
+        team_id=team["manager"].team_id,
+        partner_id=queue["promote"].partner_id,
+        kind="action",
+        rule="coffee",
+        reason="No live contact in 21 days",
+    )
+    db.session.add(action)
+    db.session.commit()
+    auth.login(team["manager"])
+    assert client.post(f"/desk/reviews/{action.id}/approve").status_code == 404
+    client.post("/desk/reviews/approve", data={"recommendation_id": [action.id]})
+    db.session.expire_all()
+    assert (
+        action.status == "open" and db.session.get(Partner, action.partner_id).tier == "cultivate"
+    )
+
+
+def test_decisions_carry_their_csrf_token(app, client, auth, team, queue, db):
+    auth.login(team["manager"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    rec = queue["promote"]
+    page = client.get("/desk/reviews").get_data(as_text=True)
+    token = re.search(rf'name="approve-{rec.id}-csrf_token" type="hidden" value="([^"]+)"', page)
+    assert client.post(f"/desk/reviews/{rec.id}/approve").status_code == 400
+    db.session.expire_all()
+    assert rec.status == "open"
+    form = {f"approve-{rec.id}-csrf_token": token.group(1)}
+    assert client.post(f"/desk/reviews/{rec.id}/approve", data=form).status_code == 303
+    db.session.expire_all()
+    assert rec.status == "approved"

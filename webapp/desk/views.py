@@ -9,7 +9,7 @@ from flask_login import current_user
 from .. import clock
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import Recommendation
+from ..models import Partner, Recommendation
 from ..partners.queries import get_partner
 from ..templating import MANAGERS, nav_item, render, wants_fragment
 from . import bp, decisions
@@ -110,12 +110,18 @@ def approve_selected():
     form = BulkApproveForm()
     if not form.validate_on_submit():
         return render("desk/reviews.html", block="queue", **queue_context(bulk_form=form)), 422
+    # Ids of another team, or of anything but a tier change, are simply not found.
     chosen = db.session.scalars(
         sa.select(Recommendation)
-        .where(Recommendation.id.in_(form.recommendation_id.data))
+        .join(Recommendation.partner)
+        .where(
+            Recommendation.id.in_(form.recommendation_id.data),
+            Recommendation.team_id == current_user.team_id,
+            Partner.team_id == current_user.team_id,
+            Recommendation.kind == "tier_change",
+        )
         .order_by(Recommendation.created_at, Recommendation.id)
     ).all()
-    chosen = [rec for rec in chosen if rec.team_id == current_user.team_id]
     outcomes = [decisions.approve(rec, current_user) for rec in chosen]
     approved = sum(outcome.ok for outcome in outcomes)
     notice = Notice(
