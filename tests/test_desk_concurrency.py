@@ -5,17 +5,14 @@ file-based SQLite database — or on PostgreSQL when TEST_DATABASE_URL is set.
 """
 
 import http.client
-import os
 import threading
 from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from config import TestConfig, database_url
 from tests.conftest import PASSWORD, make_partner, make_user
-from webapp import create_app
+from tests.desk_server import live_app
 from webapp.extensions import db
 from webapp.models import AuditEvent, Partner, Recommendation, Team
 
@@ -51,22 +48,8 @@ class Browser:
 @pytest.fixture
 def live_server(tmp_path):
     """The app served on a free 127.0.0.1 port, its database shared with the test."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    uri = database_url(url) if url else f"sqlite:///{tmp_path / 'desk.db'}"
-    app = create_app(type("LiveServerConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": uri}))
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, server.server_port
-    server.shutdown()
-    thread.join()
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with live_app(tmp_path) as served:
+        yield served
 
 
 def seed(app) -> list[int]:
