@@ -5,8 +5,10 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import count, make_partner
+from webapp.desk.audit import AppendOnlyError
 from webapp.models import AuditEvent, record_audit
 
 
@@ -190,4 +192,17 @@ def test_the_trail_is_append_only(app, client, auth, team, trail, db):
     for method in ("post", "put", "delete"):
         assert getattr(client, method)("/desk/audit").status_code == 405
     assert client.post("/desk/audit/1").status_code == 404
+    assert count(db, AuditEvent) == 5
+
+
+def test_recorded_events_cannot_be_changed_or_deleted(team, trail, db):
+    recorded = db.session.scalars(sa.select(AuditEvent)).first()
+    recorded.summary = "Nothing happened."
+    with pytest.raises(AppendOnlyError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(recorded)
+    with pytest.raises(AppendOnlyError):
+        db.session.commit()
+    db.session.rollback()
     assert count(db, AuditEvent) == 5

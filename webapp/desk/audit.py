@@ -24,6 +24,21 @@ CSV_COLUMNS = ["when", "user", "kind", "partner", "summary", "before", "after"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+class AppendOnlyError(RuntimeError):
+    """An audit event was about to be changed or deleted."""
+
+
+@sa.event.listens_for(so.Session, "before_flush")
+def _keep_events_as_recorded(session: so.Session, flush_context, instances) -> None:
+    """The trail is append-only: no flush may change or delete a recorded event."""
+    for obj in session.deleted:
+        if isinstance(obj, AuditEvent):
+            raise AppendOnlyError("Audit events cannot be deleted.")
+    for obj in session.dirty:
+        if isinstance(obj, AuditEvent) and session.is_modified(obj):
+            raise AppendOnlyError("Audit events cannot be changed.")
+
+
 def local_to_utc(day: date, timezone: str) -> datetime:
     """The UTC instant (naive) at which `day` starts in the team's time zone."""
     start = datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
