@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import make_partner
-from webapp.models import Interaction, PlanningSession, Recommendation, Referral
+from webapp.models import Interaction, PlanningSession, Recommendation, Referral, RuleSettings
 
 TODAY = "2026-11-20"  # quarter from 1 Oct; 29 days ago is 22 Oct; 21 days ago is 30 Oct
 
@@ -206,3 +206,23 @@ def test_the_overview_costs_the_same_queries_for_any_number_of_partners(
     with statements(db) as after:
         client.get("/desk/team")
     assert len(after) == len(before)
+
+
+def test_slipping_follows_the_teams_tuned_thresholds(client, auth, team, book, db):
+    team_id = team["manager"].team_id
+    db.session.add(RuleSettings(team_id=team_id, version=1, values={"keep_warm_days": 45}))
+    db.session.add(
+        RuleSettings(team_id=team_id, version=2, values={"keep_warm_days": 31, "coffee_days": 22})
+    )
+    db.session.commit()
+    auth.login(team["manager"])
+    html = client.get("/desk/team").get_data(as_text=True)
+    table = re.search(r'<table class="stack" id="slipping-table">(.*?)</table>', html, re.S).group(
+        1
+    )
+    # Milo's coffee 30 days ago is inside 31; Cal met 21 days ago is not yet 22; Cass's meeting
+    # 21 days ago is inside 22.
+    assert (
+        "Milo Stale" not in table and "Cal Metlongago" not in table and "Cass Lapsed" not in table
+    )
+    assert "Mae Emailonly" in table and "no live contact in the last 31 days" in html

@@ -9,12 +9,35 @@ import sqlalchemy as sa
 from rules.vocabulary import LIVE_CONTACT_KINDS, TIERS
 
 from ..extensions import db
-from ..models import Interaction, Partner, PlanningSession, Recommendation, Referral, User
+from ..models import (
+    Interaction,
+    Partner,
+    PlanningSession,
+    Recommendation,
+    Referral,
+    RuleSettings,
+    User,
+)
 from .charts import TIER_COLOURS, Chart, bar_chart
 
-# The keep_warm and coffee thresholds of the rules catalogue (DOMAIN.md).
-MAINTAIN_SILENCE_DAYS = 30
-CULTIVATE_SILENCE_DAYS = 21
+# The keep_warm and coffee thresholds (DOMAIN.md defaults); a team may tune them.
+SILENCE_DEFAULTS = {"keep_warm_days": 30, "coffee_days": 21}
+
+
+def silence_thresholds(team_id: int) -> dict[str, int]:
+    """keep_warm_days and coffee_days from the team's settings in force, else the defaults."""
+    values = db.session.scalar(
+        sa.select(RuleSettings.values)
+        .where(RuleSettings.team_id == team_id)
+        .order_by(RuleSettings.version.desc())
+        .limit(1)
+    )
+    thresholds = dict(SILENCE_DEFAULTS)
+    for name in thresholds:
+        value = (values or {}).get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            thresholds[name] = value
+    return thresholds
 
 
 def day_start(day: date) -> datetime:
@@ -62,16 +85,19 @@ class SlippingPartner:
     last_live: datetime | None
 
 
-def slipping_partners(team_id: int, today: date) -> list[SlippingPartner]:
+def slipping_partners(
+    team_id: int, today: date, days: dict[str, int] | None = None
+) -> list[SlippingPartner]:
     """Maintain partners past keep_warm and Cultivate partners past coffee.
 
     "In the last N days" is 0 to N-1 days before today, so a contact N days
     ago no longer counts.
     """
+    days = days or silence_thresholds(team_id)
     live = last_live_contact(team_id, today)
-    maintain_since = day_start(today - timedelta(days=MAINTAIN_SILENCE_DAYS - 1))
-    cultivate_since = day_start(today - timedelta(days=CULTIVATE_SILENCE_DAYS - 1))
-    met_by = today - timedelta(days=CULTIVATE_SILENCE_DAYS)
+    maintain_since = day_start(today - timedelta(days=days["keep_warm_days"] - 1))
+    cultivate_since = day_start(today - timedelta(days=days["coffee_days"] - 1))
+    met_by = today - timedelta(days=days["coffee_days"])
     # Where the meeting day is unknown, the day the partner was recorded stands in.
     met_long_enough = sa.or_(
         Partner.met_on <= met_by,
@@ -123,6 +149,7 @@ class TeamOverview:
     quarter_start: date
     agents: list[AgentRow]
     slipping: list[SlippingPartner]
+    thresholds: dict[str, int]
 
     @property
     def totals(self) -> AgentRow:
@@ -160,7 +187,8 @@ def team_overview(team_id: int, today: date) -> TeamOverview:
     ):
         rows[owner_id].tiers[tier] = n
 
-    slipping = slipping_partners(team_id, today)
+    thresholds = silence_thresholds(team_id)
+    slipping = slipping_partners(team_id, today, thresholds)
     per_owner: dict[int, int] = defaultdict(int)
     for partner in slipping:
         per_owner[partner.owner_id] += 1
@@ -193,7 +221,7 @@ def team_overview(team_id: int, today: date) -> TeamOverview:
     ):
         rows.setdefault(owner_id, AgentRow(db.session.get(User, owner_id))).referrals = n
 
-    return TeamOverview(today, since, list(rows.values()), slipping)
+    return TeamOverview(today, since, list(rows.values()), slipping, thresholds)
 
 
 def overview_charts(overview: TeamOverview) -> dict[str, Chart]:
