@@ -1,6 +1,5 @@
 """The team at a glance: each a set-based query over the whole team, never a loop per partner."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -164,63 +163,76 @@ class TeamOverview:
         return total
 
 
-def team_overview(team_id: int, today: date) -> TeamOverview:
-    """Partners per tier, who is slipping, open/overdue recommendations and
-    referrals received this quarter, per agent (the partner's owner)."""
-    active = Partner.team_id == team_id, Partner.archived_at.is_(None)
-    rows: dict[int, AgentRow] = {}
-    # Active agents, and anyone else who owns a partner (a manager, a departed agent).
-    owns_partners = User.id.in_(sa.select(Partner.owner_id).where(*active))
+def _current(team_id: int) -> tuple:
+    """The team's partners that count: not archived."""
+    return Partner.team_id == team_id, Partner.archived_at.is_(None)
+
+
+def _agents(team_id: int) -> dict[int, AgentRow]:
+    """Active agents, and anyone else who owns a partner (a manager, a departed agent)."""
+    owns_partners = User.id.in_(sa.select(Partner.owner_id).where(*_current(team_id)))
     users = db.session.scalars(
         sa.select(User)
         .where(User.team_id == team_id)
         .where(sa.or_(sa.and_(User.active.is_(True), User.role == "agent"), owns_partners))
         .order_by(User.name)
     )
-    for user in users:
-        rows[user.id] = AgentRow(user)
+    return {user.id: AgentRow(user) for user in users}
 
-    for owner_id, tier, n in db.session.execute(
+
+def _tiers_per_owner(team_id: int) -> sa.Result:
+    return db.session.execute(
         sa.select(Partner.owner_id, Partner.tier, sa.func.count())
-        .where(*active)
+        .where(*_current(team_id))
         .group_by(Partner.owner_id, Partner.tier)
-    ):
-        rows[owner_id].tiers[tier] = n
+    )
 
-    thresholds = silence_thresholds(team_id)
-    slipping = slipping_partners(team_id, today, thresholds)
-    per_owner: dict[int, int] = defaultdict(int)
-    for partner in slipping:
-        per_owner[partner.owner_id] += 1
-    for owner_id, n in per_owner.items():
-        rows[owner_id].slipping = n
 
-    for owner_id, n_open, n_overdue in db.session.execute(
+def _open_work_per_owner(team_id: int, today: date) -> sa.Result:
+    """(owner, open recommendations, of which overdue: due before today)."""
+    return db.session.execute(
         sa.select(
             Partner.owner_id,
             sa.func.count(Recommendation.id),
             sa.func.count(sa.case((Recommendation.due < today, Recommendation.id))),
         )
         .join(Recommendation.partner)
-        .where(*active, Recommendation.team_id == team_id, Recommendation.status == "open")
+        .where(*_current(team_id), Recommendation.team_id == team_id)
+        .where(Recommendation.status == "open")
         .group_by(Partner.owner_id)
-    ):
-        rows[owner_id].open, rows[owner_id].overdue = n_open, n_overdue
+    )
 
-    since = quarter_start(today)
-    for owner_id, n in db.session.execute(
+
+def _referrals_per_owner(team_id: int, since: date, today: date) -> sa.Result:
+    """Referrals received from `since` to today; a partner archived since still counts."""
+    return db.session.execute(
         sa.select(Partner.owner_id, sa.func.count(Referral.id))
         .join(Referral.partner)
-        .where(
-            Partner.team_id == team_id,
-            Referral.direction == "received",
-            Referral.referred_on >= since,
-            Referral.referred_on <= today,
-        )
+        .where(Partner.team_id == team_id, Referral.direction == "received")
+        .where(Referral.referred_on >= since, Referral.referred_on <= today)
         .group_by(Partner.owner_id)
-    ):
-        rows.setdefault(owner_id, AgentRow(db.session.get(User, owner_id))).referrals = n
+    )
 
+
+def team_overview(team_id: int, today: date) -> TeamOverview:
+    """Partners per tier, who is slipping, open/overdue recommendations and
+    referrals received this quarter, per agent (the partner's owner)."""
+    rows = _agents(team_id)
+
+    def row(owner_id: int) -> AgentRow:
+        return rows.setdefault(owner_id, AgentRow(db.session.get(User, owner_id)))
+
+    for owner_id, tier, n in _tiers_per_owner(team_id):
+        row(owner_id).tiers[tier] = n
+    thresholds = silence_thresholds(team_id)
+    slipping = slipping_partners(team_id, today, thresholds)
+    for partner in slipping:
+        row(partner.owner_id).slipping += 1
+    for owner_id, n_open, n_overdue in _open_work_per_owner(team_id, today):
+        row(owner_id).open, row(owner_id).overdue = n_open, n_overdue
+    since = quarter_start(today)
+    for owner_id, n in _referrals_per_owner(team_id, since, today):
+        row(owner_id).referrals = n
     return TeamOverview(today, since, list(rows.values()), slipping, thresholds)
 
 
