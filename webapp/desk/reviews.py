@@ -36,11 +36,14 @@ class ReviewItem:
         return self.recommendation.partner
 
 
-def review_item(recommendation: Recommendation, reject_form: RejectForm | None = None):
+def review_item(
+    recommendation: Recommendation, reject_form: RejectForm | None = None
+) -> ReviewItem:
+    """A queue row with empty forms, or with the reject form that was just submitted."""
     return ReviewItem(
         recommendation,
-        EmptyForm(prefix=f"approve-{recommendation.id}"),
-        reject_form or RejectForm(prefix=f"reject-{recommendation.id}"),
+        EmptyForm(formdata=None, prefix=f"approve-{recommendation.id}"),
+        reject_form or RejectForm(formdata=None, prefix=f"reject-{recommendation.id}"),
     )
 
 
