@@ -129,4 +129,6 @@ def test_two_managers_deciding_at_once_exactly_one_lands(live_server):
             assert partner.tier == ("maintain" if rec.status == "approved" else "cultivate")
             decision = rec.status
         [loser_page] = [text for status, text in results if status == 409]
-        assert f"{winner} {decision} this" in loser_page
+        assert f"{winner} {decision} this just now" in loser_page
+        if decision == "rejected":
+            assert "Not yet" in loser_page  # and why

@@ -35,7 +35,8 @@ def decided_message(recommendation: Recommendation) -> str:
     """Who decided this item and how: 'Dana Reyes approved this 2 minutes ago'."""
     when = time_ago(recommendation.decided_at or recommendation.closed_at or utcnow(), utcnow())
     if recommendation.status in ("approved", "rejected") and recommendation.decided_by:
-        return f"{recommendation.decided_by.name} {recommendation.status} this {when}."
+        said = f': "{recommendation.decision_reason}"' if recommendation.decision_reason else ""
+        return f"{recommendation.decided_by.name} {recommendation.status} this {when}{said}."
     if recommendation.status == "closed":
         return f"This change no longer applies: it was closed {when}."
     return f"This change is no longer open ({recommendation.status})."
