@@ -68,17 +68,22 @@ def page(served):
                 "Content Security Policy" in message.text and page.errors.append(message.text)
             ),
         )
-        page.goto(f"{served}/auth/login")
-        page.fill("#email", "dana@harbor.example")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/today")
-        page.goto(f"{served}/desk/reviews")
+        page.base = served
         yield page
         browser.close()
 
 
+def log_in(page, email: str, then: str) -> None:
+    page.goto(f"{page.base}/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/today")
+    page.goto(f"{page.base}{then}")
+
+
 def test_history_loads_when_opened_and_decisions_swap_inline(page):
+    log_in(page, "dana@harbor.example", "/desk/reviews")
     ryan = page.locator("li.review", has_text="Ryan McMillan")
     ryan.locator("summary").click()
     ryan.locator(".recent-history", has_text="Coffee, we reached out, connected").wait_for()
@@ -99,3 +104,18 @@ def test_history_loads_when_opened_and_decisions_swap_inline(page):
     page.get_by_text("Approved 1 of 1 tier changes.").wait_for()
     page.get_by_text("No tier changes are waiting for review.").wait_for()
     assert page.errors == []
+
+
+def test_an_agents_cease_proposal_swaps_the_tier_panel(page):
+    log_in(page, "sam@harbor.example", "/desk/partners/1/tier")
+    panel = page.locator("#panel-tier")
+    panel.get_by_role("button", name="Change tier").click()
+    page.get_by_text("Say why the tier changes.").wait_for()
+    first_invalid = page.locator("#panel-tier").get_by_label("New tier")
+    assert first_invalid.evaluate("element => element === document.activeElement")
+    panel.get_by_label("New tier").select_option("cease")
+    panel.get_by_label("Why").fill("Rude to our buyers twice")
+    panel.get_by_role("button", name="Change tier").click()
+    page.get_by_text("Proposed: a manager will review the move to Cease.").wait_for()
+    page.get_by_text("Waiting for review: Cultivate → Cease").wait_for()
+    assert page.url.endswith("/desk/partners/1/tier") and page.errors == []
