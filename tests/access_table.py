@@ -52,6 +52,15 @@ ACCESS: dict[str, str] = {
     "admin.settings": "admin",
     # --- recommendations and rules --------------------------------------------
     # --- manager's desk ----------------------------------------------------------
+    "desk.reviews": "manager",
+    "desk.approve": "manager",
+    "desk.reject": "manager",
+    "desk.approve_selected": "manager",
+    "desk.partner_history": "manager",
+    "desk.audit": "manager",
+    "desk.audit_csv": "manager",
+    "desk.team": "manager",
+    "desk.change_tier": "partner",
     # --- planning ------------------------------------------------------------------
     "planning.settings": "login",
     "planning.regenerate_token": "login",
