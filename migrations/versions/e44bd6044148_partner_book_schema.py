@@ -1,8 +1,8 @@
 """partner book schema
 
-Revision ID: dfe5e2848ed2
+Revision ID: e44bd6044148
 Revises: 
-Create Date: 2026-11-22 02:42:26.364085
+Create Date: 2026-11-22 02:49:14.968000
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'dfe5e2848ed2'
+revision = 'e44bd6044148'
 down_revision = None
 branch_labels = None
 depends_on = None
