@@ -137,7 +137,7 @@ def test_who_is_slipping(client, auth, team, book):
     table = re.search(r'<table class="stack" id="slipping-table">(.*?)</table>', html, re.S).group(
         1
     )
-    names = re.findall(r'<td data-label="Partner">([^<]+)</td>', table)
+    names = re.findall(r'<td data-label="Partner"><a href="/partners/\d+">([^<]+)</a></td>', table)
     assert sorted(names) == sorted(
         [
             "Milo Stale",
