@@ -30,4 +30,14 @@ ACCESS: dict[str, str] = {
     # --- manager's desk ----------------------------------------------------------
     # --- planning ------------------------------------------------------------------
     # --- referrals and ROI -------------------------------------------------------------
+    "referrals.index": "login",
+    "referrals.roi": "login",
+    "referrals.projection": "login",
+    "referrals.charts_page": "login",
+    "referrals.partners_csv": "login",
+    "referrals.import_mapping": "login",  # <token>: the uploader's own; anyone else 404
+    "referrals.import_preview": "login",
+    "referrals.import_commit": "login",
+    "referrals.export_csv": "login",
+    "referrals.vcard": "partner",
 }

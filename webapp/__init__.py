@@ -42,10 +42,12 @@ def create_app(config_class: type = Config) -> Flask:
     from .admin import bp as admin_bp
     from .book import bp as book_bp
     from .home import bp as home_bp
+    from .referrals import bp as referrals_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(referrals_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(logbook_bp)
     app.register_blueprint(admin_bp)
