@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 
 from ..extensions import db
 from ..models import User
@@ -48,7 +48,8 @@ def mapping_form(header: list[str], mapping: dict[str, int | None], formdata=Non
         class Meta:
             csrf = False
 
-    columns = [("", "— not imported —")] + [(str(i), name) for i, name in enumerate(header)]
+    columns = [SelectChoice("", "— not imported —")]
+    columns += [SelectChoice(str(index), name) for index, name in enumerate(header)]
     for name, (label, _) in imports.FIELDS.items():
         setattr(MappingForm, f"map-{name}", SelectField(label, choices=columns, default=""))
     defaults = {
@@ -77,7 +78,7 @@ def owner_form(formdata=None) -> OwnerForm:
     """Agents import for themselves; a manager may pick any active user of the team."""
     form = OwnerForm(formdata=formdata, owner=current_user.id)
     people = team_agents(current_user) if current_user.is_manager else [current_user]
-    form.owner.choices = [(person.id, person.name) for person in people]
+    form.owner.choices = [SelectChoice(person.id, person.name) for person in people]
     return form
 
 
