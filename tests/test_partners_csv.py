@@ -408,3 +408,27 @@ def test_vcard_is_for_the_owner_and_managers_only(client, auth, team, db):
         auth.login(user)
         assert client.get(url).status_code == status, user
         auth.logout()
+
+
+def test_an_export_imports_back_as_it_was(client, auth, team, db, uploads, hostile):
+    hostile.client_types = ["luxury", "investors"]
+    hostile.birthday, hostile.profession, hostile.source = "02-29", "cpa", "open_house"
+    db.session.commit()
+    auth.login(team["agent"])
+    exported = client.get("/referrals/export/partners.csv").data
+    auth.logout()
+    auth.login(team["rival_agent"])
+    token = token_of(upload(client, exported))
+    mapping = guessed_mapping(client, token)
+    assert mapping["map-name"] == "1" and mapping["map-favorite_restaurant"] == "18"
+    assert client.post(f"/referrals/partners-csv/{token}/import", data=mapping).status_code == 303
+    copy = db.session.scalar(
+        sa.select(Partner).where(
+            Partner.team_id == team["rival_agent"].team_id, Partner.name != "Rival Partner"
+        )
+    )
+    for field in ("name", "company", "phone", "notes", "hobbies", "pets", "client_types",
+                  "birthday", "profession", "source", "met_on"):  # fmt: skip
+        assert getattr(copy, field) == getattr(hostile, field), field
+    assert copy.spouse == "Tab" and copy.children == "CR"  # cells are trimmed
+    assert copy.owner_id == team["rival_agent"].id and copy.tier == "cultivate"

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 WIDTH = 360
-LEFT, RIGHT, TOP, BOTTOM = 34, 8, 26, 22  # margins around the plot area
+LEFT, RIGHT, TOP, BOTTOM = 34, 8, 26, 32  # margins around the plot area
 COLOURS = {
     "received": "#1d4ed8",
     "sent": "#b45309",
@@ -45,6 +45,7 @@ class Tick:
 class Column:
     x: float  # centre, for the label
     label: str
+    year: str = ""  # "’26", under the first column and each January
     bars: list[Bar] = field(default_factory=list)
 
 
@@ -73,20 +74,20 @@ def nice_step(top: float, count: int = 4) -> float:
 
 
 def month_label(month: str) -> str:
-    """'2026-01' -> 'Jan', with the year on January so the axis can be read."""
-    day = date.fromisoformat(month + "-01")
-    return f"{day:%b} {day:%y}" if day.month == 1 else f"{day:%b}"
+    """'2026-03' -> 'Mar'."""
+    return f"{date.fromisoformat(month + '-01'):%b}"
 
 
 def column_chart(
-    labels: list[str],
+    months: list[str],
     values: list[dict[str, int]],
     series: list[str],
     *,
     stacked: bool = False,
     height: int = 200,
 ) -> ColumnChart:
-    """Columns per label: side by side (grouped) or one on top of another (stacked)."""
+    """Columns per month ('2026-03'): side by side (grouped) or stacked."""
+    labels = [month_label(month) for month in months]
     totals = [
         sum(value.values()) if stacked else max(value.values(), default=0) for value in values
     ]
@@ -100,6 +101,8 @@ def column_chart(
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         start = LEFT + index * slot + slot * (0.15 if stacked else 0.1)
         column = Column(x=LEFT + (index + 0.5) * slot, label=label)
+        if index == 0 or label == "Jan":
+            column.year = "’" + months[index][2:4]
         stack = 0.0
         for position, name in enumerate(series):
             number = value.get(name, 0)

@@ -14,7 +14,6 @@ def ledger_panel(partner: Partner, user: User) -> dict:
     scope = queries.one_partner(partner)
     months = queries.last_months(clock.today(user.team.timezone))
     monthly = queries.referrals_per_month(scope, months)
-    labels = [charts.month_label(month) for month in months]
     return {
         "partner": partner,
         "ledger": queries.ledger(scope, user.team.commission_per_side),
@@ -22,7 +21,7 @@ def ledger_panel(partner: Partner, user: User) -> dict:
         "months": months,
         "monthly": monthly,
         "chart": charts.column_chart(
-            labels, list(monthly.values()), ["received", "sent"], height=160
+            months, list(monthly.values()), ["received", "sent"], height=160
         ),
         "series_labels": {"received": "Received", "sent": "Sent"},
     }

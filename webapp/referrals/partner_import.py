@@ -33,6 +33,7 @@ from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES
 from ..extensions import db
 from ..models import Partner, User, record_audit
 from ..partners.queries import visible_partners
+from .exports import FORMULA_STARTS
 
 MAX_COLUMNS = 60
 MAX_ROWS = 5000
@@ -290,8 +291,12 @@ class Row:
 
 
 def cell_text(cells: list[str], mapping: dict[str, int | None], name: str) -> str:
+    """The cell feeding `name`, without the apostrophe our exports put before formulas."""
     index = mapping.get(name)
-    return cells[index].strip() if index is not None and index < len(cells) else ""
+    text = cells[index].strip() if index is not None and index < len(cells) else ""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        text = text[1:].strip()
+    return text
 
 
 def check_row(line: int, cells: list[str], header: list[str], mapping) -> Row:

@@ -23,6 +23,16 @@ SERIES_LABELS = {
 }
 
 
+SORT_OPTIONS = {
+    "per_hour": "$ per hour",
+    "commission": "Commission",
+    "hours": "Time invested",
+    "sent": "Referrals sent",
+    "received": "Referrals received",
+    "name": "Name",
+}
+
+
 def team_today():
     return clock.today(current_user.team.timezone)
 
@@ -64,6 +74,7 @@ def roi():
         default_minutes=queries.DEFAULT_MINUTES,
         one_sided_sent=queries.ONE_SIDED_SENT,
         one_sided=sum(row.one_sided for row in rows),
+        sort_options=SORT_OPTIONS,
     )
 
 
@@ -98,7 +109,6 @@ def charts_page():
     """Referrals per month, tier distribution over time, and top partners by commission."""
     today = team_today()
     months = queries.last_months(today)
-    labels = [charts.month_label(month) for month in months]
     monthly = queries.referrals_per_month(queries.partner_scope(current_user), months)
     tiers = queries.tier_distribution(current_user, months)
     top = queries.top_partners(current_user, per_side(), today)
@@ -106,10 +116,10 @@ def charts_page():
         "referrals/charts.html",
         months=months,
         monthly=monthly,
-        monthly_chart=charts.column_chart(labels, list(monthly.values()), ["received", "sent"]),
+        monthly_chart=charts.column_chart(months, list(monthly.values()), ["received", "sent"]),
         tiers=tiers,
         tiers_chart=charts.column_chart(
-            labels, list(tiers.values()), ["maintain", "cultivate", "cease"], stacked=True
+            months, list(tiers.values()), ["maintain", "cultivate", "cease"], stacked=True
         ),
         top=top,
         top_chart=charts.bar_chart([(row.name, row.commission) for row in top]),
