@@ -432,3 +432,15 @@ def test_an_export_imports_back_as_it_was(client, auth, team, db, uploads, hosti
         assert getattr(copy, field) == getattr(hostile, field), field
     assert copy.spouse == "Tab" and copy.children == "CR"  # cells are trimmed
     assert copy.owner_id == team["rival_agent"].id and copy.tier == "cultivate"
+
+
+def test_archived_partners_are_exported_with_their_archive_date(client, auth, team, db):
+    from datetime import datetime
+
+    make_partner(team["agent"], "Gone Partner", archived_at=datetime(2026, 5, 1, 9, 30))
+    db.session.commit()
+    auth.login(team["agent"])
+    text = client.get("/referrals/export/partners.csv").data.decode("utf-8-sig")
+    header, row = text.splitlines()[:2]
+    assert header.endswith(",owner,archived_at")
+    assert "Gone Partner" in row and row.endswith(",Sam Ortiz,2026-05-01 09:30")

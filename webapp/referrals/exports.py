@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from rules import vocabulary
 
@@ -60,12 +61,18 @@ PARTNER_COLUMNS = [
 
 
 def partners_csv(user: User) -> str:
-    partners = db.session.scalars(visible_partners(user).order_by(Partner.name, Partner.id))
+    """Every partner the user may see, archived ones too (with the day they were archived)."""
+    partners = db.session.scalars(
+        visible_partners(user, include_archived=True)
+        .options(so.joinedload(Partner.owner))
+        .order_by(Partner.name, Partner.id)
+    )
     rows = (
-        [getattr(partner, column) for column in PARTNER_COLUMNS] + [partner.owner.name]
+        [getattr(partner, column) for column in PARTNER_COLUMNS]
+        + [partner.owner.name, partner.archived_at]
         for partner in partners
     )
-    return csv_text([*PARTNER_COLUMNS, "owner"], rows)
+    return csv_text([*PARTNER_COLUMNS, "owner", "archived_at"], rows)
 
 
 def interactions_csv(user: User) -> str:
