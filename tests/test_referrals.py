@@ -347,3 +347,25 @@ def test_rival_team_sees_none_of_our_numbers(client, auth, book):
     for path in ("/referrals/", "/referrals/roi", "/referrals/charts"):
         page = flat(client.get(path))
         assert "Ana Lender" not in page and "$27,000" not in page and "$36,000" not in page
+
+
+def test_a_manager_narrows_the_numbers_to_one_agent(client, auth, book):
+    auth.login(book["manager"])
+    kim = book["other_agent"].id
+    page = flat(client.get(f"/referrals/?agent={kim}"))
+    assert "All referrals of Kim Lee&#39;s partners" in page
+    assert '<th scope="row">Commission closed</th><td>$9,000</td><td>$0</td>' in page
+    assert roi_rows(flat(client.get(f"/referrals/roi?agent={kim}"))) == ["Cy Cpa"]
+    assert "Ana Lender" not in flat(client.get(f"/referrals/charts?agent={kim}"))
+    projection = flat(client.get(f"/referrals/projection?agent={book['agent'].id}"))
+    assert "Sam Ortiz&#39;s book has 1 partner with a commitment" in projection
+    # Someone from another team is no filter at all: the whole team is shown.
+    page = flat(client.get(f"/referrals/?agent={book['rival_agent'].id}"))
+    assert '<th scope="row">Commission closed</th><td>$36,000</td><td>$15,000</td>' in page
+
+
+def test_an_agent_cannot_look_at_another_agents_numbers(client, auth, book):
+    auth.login(book["agent"])
+    page = flat(client.get(f"/referrals/?agent={book['other_agent'].id}"))
+    assert '<th scope="row">Commission closed</th><td>$27,000</td><td>$15,000</td>' in page
+    assert "Whose partners" not in page

@@ -84,9 +84,21 @@ def _year_month_sqlite(element, compiler, **kw):
     return f"strftime('%Y-%m', {value})"
 
 
-def partner_scope(user: User, *, include_archived: bool = True) -> sa.Select:
-    """The ids of the partners this user may see (their own, or the team's)."""
-    return visible_partners(user, include_archived=include_archived).with_only_columns(Partner.id)
+def partners_seen(
+    user: User, agent: User | None = None, *, include_archived: bool = False
+) -> sa.Select:
+    """The partners this user may see (their own, or the team's), or one agent's of those."""
+    query = visible_partners(user, include_archived=include_archived)
+    return query.where(Partner.owner_id == agent.id) if agent is not None else query
+
+
+def partner_scope(
+    user: User, agent: User | None = None, *, include_archived: bool = True
+) -> sa.Select:
+    """The ids of those partners, archived ones included (their history still counts)."""
+    return partners_seen(user, agent, include_archived=include_archived).with_only_columns(
+        Partner.id
+    )
 
 
 def one_partner(partner: Partner) -> sa.Select:
@@ -225,7 +237,7 @@ def window_start(today: date) -> date:
     return today - timedelta(days=WINDOW_DAYS - 1)
 
 
-def roi(user: User, per_side: Decimal, today: date) -> list[PartnerROI]:
+def roi(user: User, per_side: Decimal, today: date, agent: User | None = None) -> list[PartnerROI]:
     """Commission closed, time invested and reciprocity over the last 12 months, per partner."""
     start, end = window_start(today), today
     start_at, end_at = (
@@ -272,7 +284,7 @@ def roi(user: User, per_side: Decimal, today: date) -> list[PartnerROI]:
         .subquery()
     )
     query = (
-        visible_partners(user)
+        partners_seen(user, agent)
         .with_only_columns(
             Partner.id,
             Partner.name,
@@ -324,10 +336,10 @@ def sort_roi(rows: list[PartnerROI], sort: str, descending: bool) -> list[Partne
     return sorted(rows, key=ROI_SORTS[sort], reverse=descending)
 
 
-def committed_partners(user: User) -> int:
+def committed_partners(user: User, agent: User | None = None) -> int:
     """How many visible partners have made a commitment (seed 003's N)."""
     return db.session.scalar(
-        visible_partners(user)
+        partners_seen(user, agent)
         .where(Partner.commitment_made_on.is_not(None), Partner.tier != "cease")
         .with_only_columns(sa.func.count(Partner.id))
     )
@@ -362,9 +374,11 @@ def referrals_per_month(scope: sa.Select, months: list[str]) -> dict[str, dict[s
     return series
 
 
-def top_partners(user: User, per_side: Decimal, today: date, limit: int = 10) -> list[PartnerROI]:
+def top_partners(
+    user: User, per_side: Decimal, today: date, agent: User | None = None, limit: int = 10
+) -> list[PartnerROI]:
     """The partners whose received referrals closed the most commission in 12 months."""
-    rows = [row for row in roi(user, per_side, today) if row.commission > 0]
+    rows = [row for row in roi(user, per_side, today, agent) if row.commission > 0]
     return sort_roi(rows, "commission", descending=True)[:limit]
 
 
@@ -375,7 +389,9 @@ def month_end(month: str) -> datetime:
     return datetime(year, number, 1)
 
 
-def tier_distribution(user: User, months: list[str]) -> dict[str, dict[str, int]]:
+def tier_distribution(
+    user: User, months: list[str], agent: User | None = None
+) -> dict[str, dict[str, int]]:
     """How many partners were in each tier at the end of each month.
 
     Replayed backwards from today's tiers: a partner's tier at a moment is the
@@ -387,7 +403,7 @@ def tier_distribution(user: User, months: list[str]) -> dict[str, dict[str, int]
     from ..models import AuditEvent
 
     partners = db.session.execute(
-        visible_partners(user, include_archived=True).with_only_columns(
+        partners_seen(user, agent, include_archived=True).with_only_columns(
             Partner.id, Partner.tier, Partner.created_at, Partner.archived_at
         )
     ).all()
@@ -395,7 +411,7 @@ def tier_distribution(user: User, months: list[str]) -> dict[str, dict[str, int]
     events = db.session.execute(
         sa.select(AuditEvent.partner_id, AuditEvent.at, AuditEvent.before)
         .where(AuditEvent.kind == "tier_change", AuditEvent.team_id == user.team_id)
-        .where(AuditEvent.partner_id.in_(partner_scope(user)))
+        .where(AuditEvent.partner_id.in_(partner_scope(user, agent)))
         .where(AuditEvent.at >= month_end(months[0]))
         .order_by(AuditEvent.at)
     )

@@ -8,6 +8,8 @@ from flask import request
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..models import User
+from ..partners.queries import team_agents
 from ..templating import nav_item, render
 from . import bp, charts, queries
 from .forms import ProjectionForm
@@ -41,17 +43,34 @@ def per_side() -> Decimal:
     return current_user.team.commission_per_side
 
 
+def chosen_agent() -> User | None:
+    """A manager may narrow the numbers to one agent's partners (?agent=<user id>).
+
+    Agents see only their own partners anyway; an id from outside the team is ignored.
+    """
+    if not current_user.is_manager:
+        return None
+    agent_id = request.args.get("agent", type=int)
+    return next((user for user in team_agents(current_user) if user.id == agent_id), None)
+
+
+def whose(agent: User | None) -> dict:
+    """Context for the 'whose partners' filter and the headings."""
+    if agent is not None:
+        text = f"{agent.name}'s"
+    else:
+        text = "your team's" if current_user.is_manager else "your"
+    agents = team_agents(current_user) if current_user.is_manager else []
+    return {"agent": agent, "agents": agents, "whose": text, "Whose": text[0].upper() + text[1:]}
+
+
 @bp.get("/")
 @login_required
 def index():
     """The ledger: referrals received vs sent, by status, closed commission, conversion."""
-    ledger = queries.ledger(queries.partner_scope(current_user), per_side())
-    return render(
-        "referrals/index.html",
-        ledger=ledger,
-        per_side=per_side(),
-        whose="your team's" if current_user.is_manager else "your",
-    )
+    agent = chosen_agent()
+    ledger = queries.ledger(queries.partner_scope(current_user, agent), per_side())
+    return render("referrals/index.html", ledger=ledger, per_side=per_side(), **whose(agent))
 
 
 @bp.get("/roi")
@@ -61,8 +80,9 @@ def roi():
     sort = request.args.get("sort", "per_hour")
     sort = sort if sort in queries.ROI_SORTS else "per_hour"
     descending = request.args.get("dir", "asc" if sort == "name" else "desc") != "asc"
-    today = team_today()
-    rows = queries.sort_roi(queries.roi(current_user, per_side(), today), sort, descending)
+    today, agent = team_today(), chosen_agent()
+    rows = queries.roi(current_user, per_side(), today, agent)
+    rows = queries.sort_roi(rows, sort, descending)
     return render(
         "referrals/roi.html",
         "roi_table",
@@ -75,6 +95,7 @@ def roi():
         one_sided_sent=queries.ONE_SIDED_SENT,
         one_sided=sum(row.one_sided for row in rows),
         sort_options=SORT_OPTIONS,
+        **whose(agent),
     )
 
 
@@ -88,7 +109,8 @@ def projection_numbers(partners: int, rate: Decimal) -> dict:
 @login_required
 def projection():
     """'If each of your N committed partners brought one more closed deal a month.'"""
-    committed = queries.committed_partners(current_user)
+    agent = chosen_agent()
+    committed = queries.committed_partners(current_user, agent)
     form = ProjectionForm(request.args or None, partners=committed, rate=Decimal(1))
     valid = form.validate() if request.args else True
     numbers = projection_numbers(form.partners.data, form.rate.data) if valid else None
@@ -99,6 +121,7 @@ def projection():
         numbers=numbers,
         committed=committed,
         per_side=per_side(),
+        **whose(agent),
     )
     return html, 200 if valid else 422
 
@@ -107,11 +130,11 @@ def projection():
 @login_required
 def charts_page():
     """Referrals per month, tier distribution over time, and top partners by commission."""
-    today = team_today()
+    today, agent = team_today(), chosen_agent()
     months = queries.last_months(today)
-    monthly = queries.referrals_per_month(queries.partner_scope(current_user), months)
-    tiers = queries.tier_distribution(current_user, months)
-    top = queries.top_partners(current_user, per_side(), today)
+    monthly = queries.referrals_per_month(queries.partner_scope(current_user, agent), months)
+    tiers = queries.tier_distribution(current_user, months, agent)
+    top = queries.top_partners(current_user, per_side(), today, agent)
     return render(
         "referrals/charts.html",
         months=months,
@@ -125,6 +148,7 @@ def charts_page():
         top_chart=charts.bar_chart([(row.name, row.commission) for row in top]),
         series_labels=SERIES_LABELS,
         since=queries.window_start(today),
+        **whose(agent),
     )
 
 
