@@ -359,6 +359,7 @@ def test_a_manager_narrows_the_numbers_to_one_agent(client, auth, book):
     assert "Ana Lender" not in flat(client.get(f"/referrals/charts?agent={kim}"))
     projection = flat(client.get(f"/referrals/projection?agent={book['agent'].id}"))
     assert "Sam Ortiz&#39;s book has 1 partner with a commitment" in projection
+    assert "<strong>$144,000</strong> a year" in projection  # the defaults, not an error
     # Someone from another team is no filter at all: the whole team is shown.
     page = flat(client.get(f"/referrals/?agent={book['rival_agent'].id}"))
     assert '<th scope="row">Commission closed</th><td>$36,000</td><td>$15,000</td>' in page

@@ -111,8 +111,10 @@ def projection():
     """'If each of your N committed partners brought one more closed deal a month.'"""
     agent = chosen_agent()
     committed = queries.committed_partners(current_user, agent)
-    form = ProjectionForm(request.args or None, partners=committed, rate=Decimal(1))
-    valid = form.validate() if request.args else True
+    # Until the form is sent (a link, or only ?agent=), the defaults stand.
+    sent = "partners" in request.args or "rate" in request.args
+    form = ProjectionForm(request.args if sent else None, partners=committed, rate=Decimal(1))
+    valid = form.validate() if sent else True
     numbers = projection_numbers(form.partners.data, form.rate.data) if valid else None
     html = render(
         "referrals/projection.html",
