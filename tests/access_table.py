@@ -80,4 +80,14 @@ ACCESS: dict[str, str] = {
     "planning.add_lead": "partner",
     "planning.lead_status": "partner",
     # --- referrals and ROI -------------------------------------------------------------
+    "referrals.index": "login",
+    "referrals.roi": "login",
+    "referrals.projection": "login",
+    "referrals.charts_page": "login",
+    "referrals.partners_csv": "login",
+    "referrals.import_mapping": "login",  # <token>: the uploader's own; anyone else 404
+    "referrals.import_preview": "login",
+    "referrals.import_commit": "login",
+    "referrals.export_csv": "login",
+    "referrals.vcard": "partner",
 }
