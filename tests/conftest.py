@@ -27,8 +27,7 @@ def app():
         yield app
         _db.session.remove()
         _db.drop_all()
-        # Each test has its own engine: close its pooled connections now.
-        _db.engine.dispose()
+        _db.engine.dispose()  # close pooled connections (PostgreSQL warns otherwise)
 
 
 @pytest.fixture

@@ -42,10 +42,16 @@ def create_app(config_class: type = Config) -> Flask:
     from .home import bp as home_bp
     from .logbook import bp as logbook_bp
     from .partners import bp as partners_bp
+    from .planning import bp as planning_bp
+    from .desk import bp as desk_bp
+    from .referrals import bp as referrals_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(planning_bp)
+    app.register_blueprint(desk_bp)
+    app.register_blueprint(referrals_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(logbook_bp)
     app.register_blueprint(admin_bp)

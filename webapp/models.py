@@ -209,7 +209,19 @@ class Referral(db.Model):
 
 
 class PlanningSession(db.Model):
-    __table_args__ = (sa.Index("ix_planning_session_user_starts", "user_id", "starts_at"),)
+    __table_args__ = (
+        sa.Index("ix_planning_session_user_starts", "user_id", "starts_at"),
+        # Never double-booked, even when two bookings race: one active session
+        # per agent per start time (cancelled sessions free their slot).
+        sa.Index(
+            "uq_planning_session_user_slot",
+            "user_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=sa.text("status != 'cancelled'"),
+            postgresql_where=sa.text("status != 'cancelled'"),
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
@@ -220,10 +232,18 @@ class PlanningSession(db.Model):
     minutes: so.Mapped[int] = so.mapped_column(default=20)
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="booked")
     answers: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    # Where the series first put this occurrence (its RECURRENCE-ID once moved).
+    original_starts_at: so.Mapped[datetime | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     partner: so.Mapped[Partner] = so.relationship()
     user: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def ends_at(self) -> datetime:
+        from datetime import timedelta
+
+        return self.starts_at + timedelta(minutes=self.minutes)
 
 
 class PlanningWindow(db.Model):
@@ -252,6 +272,7 @@ class Lead(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     partner: so.Mapped[Partner] = so.relationship()
+    planning_session: so.Mapped[PlanningSession | None] = so.relationship()
 
 
 class Recommendation(db.Model):

@@ -41,9 +41,13 @@ def moment(value: datetime | None) -> str | None:
     return value.replace(microsecond=0).isoformat() if value else None
 
 
+def every_field(item: dict) -> tuple[str, ...]:
+    return tuple("" if value is None else str(value) for value in item.values())
+
+
 def stable(items: list[dict], first: str) -> list[dict]:
     """By time, then by every other field: equal times still sort the same way."""
-    return sorted(items, key=lambda item: (item[first], json.dumps(item, sort_keys=True)))
+    return sorted(items, key=lambda item: (item[first], every_field(item)))
 
 
 def partner_key(partner: Partner) -> str:
@@ -76,12 +80,17 @@ def export_book(team: Team) -> dict[str, Any]:
     }
 
 
+def rows(model, partner_ids: sa.Select) -> sa.Result:
+    """Plain rows of a history table (no ORM objects: a book may hold 100,000s of them)."""
+    table = model.__table__
+    return db.session.execute(sa.select(table).where(table.c.partner_id.in_(partner_ids)))
+
+
 def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list[dict]]]:
     """Every partner's interactions, referrals, sessions and leads, in four queries."""
     history: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     in_team = sa.select(Partner.id).where(Partner.team_id == team.id)
-    interactions = sa.select(Interaction).where(Interaction.partner_id.in_(in_team))
-    for item in db.session.scalars(interactions):
+    for item in rows(Interaction, in_team):
         history["interactions"][item.partner_id].append(
             {
                 "at": moment(item.at),
@@ -95,7 +104,7 @@ def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list
                 "notes": item.notes,
             }
         )
-    for item in db.session.scalars(sa.select(Referral).where(Referral.partner_id.in_(in_team))):
+    for item in rows(Referral, in_team):
         history["referrals"][item.partner_id].append(
             {
                 "direction": item.direction,
@@ -109,8 +118,7 @@ def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list
             }
         )
     starts: dict[int, str | None] = {}
-    sessions = sa.select(PlanningSession).where(PlanningSession.partner_id.in_(in_team))
-    for item in db.session.scalars(sessions):
+    for item in rows(PlanningSession, in_team):
         starts[item.id] = moment(item.starts_at)
         history["planning_sessions"][item.partner_id].append(
             {
@@ -122,7 +130,7 @@ def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list
                 "by": emails.get(item.user_id),
             }
         )
-    for item in db.session.scalars(sa.select(Lead).where(Lead.partner_id.in_(in_team))):
+    for item in rows(Lead, in_team):
         history["leads"][item.partner_id].append(
             {
                 "name": item.name,
@@ -167,8 +175,5 @@ def export_partner(
         "interactions": stable(history["interactions"][partner.id], "at"),
         "referrals": stable(history["referrals"][partner.id], "on"),
         "planning_sessions": stable(history["planning_sessions"][partner.id], "starts_at"),
-        "leads": sorted(
-            history["leads"][partner.id],
-            key=lambda lead: json.dumps(lead, sort_keys=True),
-        ),
+        "leads": sorted(history["leads"][partner.id], key=every_field),
     }

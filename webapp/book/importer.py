@@ -19,7 +19,18 @@ import sqlalchemy as sa
 from rules.vocabulary import PERSONAL_DETAILS
 
 from ..extensions import analyze, db
-from ..models import Interaction, Lead, Partner, PlanningSession, Referral, Team, User, record_audit
+from ..models import (
+    Interaction,
+    Lead,
+    Partner,
+    PlanningSession,
+    Referral,
+    Team,
+    User,
+    partner_search_text,
+    record_audit,
+    utcnow,
+)
 from .validation import Problem, validate_book
 
 
@@ -123,16 +134,9 @@ def import_book(
 
 
 def store(document: dict, password: str | None) -> ImportSummary:
-    team_data = document["team"]
-    team = Team(name=team_data["name"])
-    if team_data.get("commission_per_side") is not None:
-        team.commission_per_side = Decimal(str(team_data["commission_per_side"]))
-    for name in ("timezone", "planning_hours"):
-        if team_data.get(name) is not None:
-            setattr(team, name, team_data[name])
+    """Insert the team, its users, then everything else in bulk (a book may be large)."""
+    team = new_team(document["team"])
     db.session.add(team)
-    summary = ImportSummary(team)
-
     users: dict[str, User] = {}
     for record in document.get("users") or []:
         user = User(team=team, email=record["email"], name=record["name"], role=record["role"])
@@ -141,40 +145,62 @@ def store(document: dict, password: str | None) -> ImportSummary:
             user.set_password(password)
         db.session.add(user)
         users[record["email"].lower()] = user
-    summary.users = len(users)
     db.session.flush()
 
     def user_id(email: str | None) -> int | None:
         return users[email.lower()].id if email else None
 
-    linked: list[tuple[Lead, PlanningSession | None]] = []
-    for record in document.get("partners") or []:
-        partner = new_partner(team, record, user_id(record["owner"]))
-        db.session.add(partner)
-        summary.partners += 1
-        for item in record.get("interactions") or []:
-            db.session.add(new_interaction(partner, item, user_id(item.get("by"))))
-            summary.interactions += 1
-        for item in record.get("referrals") or []:
-            db.session.add(new_referral(partner, item, user_id(item.get("by"))))
-            summary.referrals += 1
-        sessions: dict[str, PlanningSession] = {}
-        for item in record.get("planning_sessions") or []:
-            session = new_planning_session(partner, item, user_id(item.get("by")))
-            sessions.setdefault(item["starts_at"], session)
-            db.session.add(session)
-            summary.planning_sessions += 1
-        for item in record.get("leads") or []:
-            lead = new_lead(partner, item)
-            db.session.add(lead)
-            # A lead points at the session it came from, which has no id yet.
-            linked.append((lead, sessions.get(item.get("planning_session") or "")))
-            summary.leads += 1
-    db.session.flush()
-    for lead, session in linked:
-        lead.planning_session_id = session.id if session else None
-    db.session.flush()
-    return summary
+    records = document.get("partners") or []
+    partner_ids = insert_returning_ids(
+        Partner, [partner_row(team.id, record, user_id(record["owner"])) for record in records]
+    )
+    history = list(zip(partner_ids, records, strict=True))
+    interactions = [
+        interaction_row(partner_id, item, user_id(item.get("by")))
+        for partner_id, record in history
+        for item in record.get("interactions") or []
+    ]
+    referrals = [
+        referral_row(partner_id, item, user_id(item.get("by")))
+        for partner_id, record in history
+        for item in record.get("referrals") or []
+    ]
+    sessions = [
+        (partner_id, item)
+        for partner_id, record in history
+        for item in record.get("planning_sessions") or []
+    ]
+    session_ids = insert_returning_ids(
+        PlanningSession,
+        [planning_session_row(pid, item, user_id(item.get("by"))) for pid, item in sessions],
+    )
+    # A lead points at the session it came from: (partner, starts_at) -> the session's id.
+    session_of: dict[tuple[int, str], int] = {}
+    for session_id, (partner_id, item) in zip(session_ids, sessions, strict=True):
+        session_of.setdefault((partner_id, item["starts_at"]), session_id)
+    owners = {partner_id: user_id(record["owner"]) for partner_id, record in history}
+    leads = [
+        lead_row(partner_id, owners[partner_id], item,
+                 session_of.get((partner_id, item.get("planning_session") or "")))
+        for partner_id, record in history
+        for item in record.get("leads") or []
+    ]  # fmt: skip
+    for model, rows in ((Interaction, interactions), (Referral, referrals), (Lead, leads)):
+        if rows:
+            # Core executemany: one statement for all rows (ORM bulk inserts split them).
+            db.session.execute(model.__table__.insert(), rows)
+    return ImportSummary(
+        team, len(users), len(records), len(interactions), len(referrals), len(sessions), len(leads)
+    )
+
+
+def insert_returning_ids(model, rows: list[dict]) -> list[int]:
+    """Insert many rows at once; their new ids, in the order of `rows`."""
+    if not rows:
+        return []
+    table = model.__table__
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return list(db.session.scalars(statement, rows))
 
 
 def record_import(summary: ImportSummary, imported_by: User | None) -> None:
@@ -199,83 +225,103 @@ def as_money(value: int | float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def new_partner(team: Team, record: dict, owner_id: int | None) -> Partner:
+def new_team(record: dict) -> Team:
+    team = Team(name=record["name"])
+    if record.get("commission_per_side") is not None:
+        team.commission_per_side = as_money(record["commission_per_side"])
+    for name in ("timezone", "planning_hours"):
+        if record.get(name) is not None:
+            setattr(team, name, record[name])
+    return team
+
+
+def partner_row(team_id: int, record: dict, owner_id: int | None) -> dict:
     details = record.get("details") or {}
     commitment = record.get("commitment") or {}
-    partner = Partner(
-        team=team,
-        owner_id=owner_id,
-        key=record.get("key"),
-        name=record["name"],
-        company=record.get("company"),
-        profession=record.get("profession") or "other",
-        email=record.get("email"),
-        phone=record.get("phone"),
-        tier=record.get("tier") or "cultivate",
-        source=record.get("source"),
-        met_on=as_date(record.get("met_on")),
-        do_not_contact=bool(record.get("do_not_contact")),
-        client_types=list(record.get("client_types") or []),
-        birthday=record.get("birthday"),
-        anniversary=record.get("anniversary"),
-        notes=record.get("notes"),
-        commitment_made_on=as_date(commitment.get("made_on")),
-        first_referral_by=as_date(commitment.get("first_referral_by")),
-        archived_at=as_datetime(record.get("archived_at")),
-    )
-    for name in PERSONAL_DETAILS:
-        setattr(partner, name, details.get(name))
-    return partner
+    now = utcnow()
+    return {
+        "team_id": team_id,
+        "owner_id": owner_id,
+        "key": record.get("key"),
+        "name": record["name"],
+        "company": record.get("company"),
+        "profession": record.get("profession") or "other",
+        "email": record.get("email"),
+        "phone": record.get("phone"),
+        "tier": record.get("tier") or "cultivate",
+        "source": record.get("source"),
+        "met_on": as_date(record.get("met_on")),
+        "do_not_contact": bool(record.get("do_not_contact")),
+        "client_types": list(record.get("client_types") or []),
+        "birthday": record.get("birthday"),
+        "anniversary": record.get("anniversary"),
+        "notes": record.get("notes"),
+        "commitment_made_on": as_date(commitment.get("made_on")),
+        "first_referral_by": as_date(commitment.get("first_referral_by")),
+        "archived_at": as_datetime(record.get("archived_at")),
+        # Bulk inserts skip the ORM's before_insert hook: fill the search column here.
+        "search_text": partner_search_text(
+            record["name"], record.get("company"), record.get("email"), record.get("phone")
+        ),
+        "created_at": now,
+        "updated_at": now,
+        **{name: details.get(name) for name in PERSONAL_DETAILS},
+    }
 
 
-def new_interaction(partner: Partner, item: dict, user_id: int | None) -> Interaction:
-    return Interaction(
-        partner=partner,
-        user_id=user_id,
-        at=as_datetime(item["at"]),
-        kind=item["kind"],
-        direction=item.get("direction") or "outbound",
-        outcome=item.get("outcome"),
-        sentiment=item.get("sentiment"),
-        disrespectful=bool(item.get("disrespectful")),
-        minutes=item.get("minutes"),
-        notes=item.get("notes"),
-    )
+def interaction_row(partner_id: int, item: dict, user_id: int | None) -> dict:
+    return {
+        "partner_id": partner_id,
+        "user_id": user_id,
+        "at": as_datetime(item["at"]),
+        "kind": item["kind"],
+        "direction": item.get("direction") or "outbound",
+        "outcome": item.get("outcome"),
+        "sentiment": item.get("sentiment"),
+        "disrespectful": bool(item.get("disrespectful")),
+        "minutes": item.get("minutes"),
+        "notes": item.get("notes"),
+        "created_at": utcnow(),
+    }
 
 
-def new_referral(partner: Partner, item: dict, user_id: int | None) -> Referral:
-    return Referral(
-        partner=partner,
-        user_id=user_id,
-        direction=item["direction"],
-        referred_on=as_date(item["on"]),
-        client=item["client"],
-        status=item.get("status") or "new",
-        closed_on=as_date(item.get("closed_on")),
-        commission=as_money(item.get("commission")),
-        notes=item.get("notes"),
-    )
+def referral_row(partner_id: int, item: dict, user_id: int | None) -> dict:
+    return {
+        "partner_id": partner_id,
+        "user_id": user_id,
+        "direction": item["direction"],
+        "referred_on": as_date(item["on"]),
+        "client": item["client"],
+        "status": item.get("status") or "new",
+        "closed_on": as_date(item.get("closed_on")),
+        "commission": as_money(item.get("commission")),
+        "notes": item.get("notes"),
+        "created_at": utcnow(),
+    }
 
 
-def new_planning_session(partner: Partner, item: dict, user_id: int | None) -> PlanningSession:
-    return PlanningSession(
-        partner=partner,
-        user_id=user_id,
-        series=item.get("series"),
-        starts_at=as_datetime(item["starts_at"]),
-        minutes=item.get("minutes") or 20,
-        status=item.get("status") or "booked",
-        answers=dict(item.get("answers") or {}),
-    )
+def planning_session_row(partner_id: int, item: dict, user_id: int | None) -> dict:
+    return {
+        "partner_id": partner_id,
+        "user_id": user_id,
+        "series": item.get("series"),
+        "starts_at": as_datetime(item["starts_at"]),
+        "minutes": item.get("minutes") or 20,
+        "status": item.get("status") or "booked",
+        "answers": dict(item.get("answers") or {}),
+        "created_at": utcnow(),
+    }
 
 
-def new_lead(partner: Partner, item: dict) -> Lead:
-    return Lead(
-        partner=partner,
-        owner_id=partner.owner_id,
-        name=item["name"],
-        contact=item.get("contact"),
-        question=item.get("question"),
-        status=item.get("status") or "to_contact",
-        notes=item.get("notes"),
-    )
+def lead_row(partner_id: int, owner_id: int | None, item: dict, session_id: int | None) -> dict:
+    return {
+        "partner_id": partner_id,
+        "planning_session_id": session_id,
+        "owner_id": owner_id,
+        "name": item["name"],
+        "contact": item.get("contact"),
+        "question": item.get("question"),
+        "status": item.get("status") or "to_contact",
+        "notes": item.get("notes"),
+        "created_at": utcnow(),
+    }

@@ -36,7 +36,7 @@ from ..forms import choices
 
 class InteractionForm(FlaskForm):
     kind = SelectField("What", choices=choices(INTERACTION_KINDS), default="call")
-    direction = SelectField("Who reached out", choices=choices(DIRECTIONS), default="outbound")
+    direction = SelectField("Direction", choices=choices(DIRECTIONS), default="outbound")
     outcome = SelectField(
         "Outcome", choices=choices(OUTCOMES, blank="—"), default="connected", validate_choice=True
     )

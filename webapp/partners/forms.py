@@ -119,4 +119,13 @@ class PartnerFilterForm(FlaskForm):
         "Profession", choices=choices(PROFESSIONS, blank="All professions"), validate_choice=False
     )
     owner = SelectField("Agent", choices=choices({}, blank="All agents"), validate_choice=False)
+    sort = SelectField(
+        "Sort by",
+        choices=choices(
+            {"name": "Name", "company": "Company", "tier": "Tier", "met": "Met (newest)",
+             "recent": "Recently added"}
+        ),
+        default="name",
+        validate_choice=False,
+    )
     archived = BooleanField("Show archived")

@@ -3,8 +3,11 @@
   "use strict";
   // After an htmx swap, move focus to the first invalid field so keyboard and
   // screen-reader users land on the message.
+  // The event fires on the swapped-in content (after an outerHTML swap the
+  // original target is gone), so search from the event's own element.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var invalid = event.detail.target.querySelector("[aria-invalid='true']");
+    var root = event.target.querySelector ? event.target : event.detail.target;
+    var invalid = root.querySelector("[aria-invalid='true']");
     if (invalid) { invalid.focus(); }
   });
   // Buttons with data-reset-after reset their form after a successful post.

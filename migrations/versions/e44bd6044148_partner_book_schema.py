@@ -1,8 +1,8 @@
 """partner book schema
 
-Revision ID: 63e7afaa829c
+Revision ID: e44bd6044148
 Revises: 
-Create Date: 2026-11-22 02:29:52.182509
+Create Date: 2026-11-22 02:49:14.968000
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '63e7afaa829c'
+revision = 'e44bd6044148'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -168,6 +168,7 @@ def upgrade():
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('original_starts_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_planning_session_partner_id_partner'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_planning_session_user_id_user')),
@@ -176,6 +177,7 @@ def upgrade():
     with op.batch_alter_table('planning_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_planning_session_series'), ['series'], unique=False)
         batch_op.create_index('ix_planning_session_user_starts', ['user_id', 'starts_at'], unique=False)
+        batch_op.create_index('uq_planning_session_user_slot', ['user_id', 'starts_at'], unique=True, sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'"))
 
     op.create_table('recommendation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -257,6 +259,7 @@ def downgrade():
 
     op.drop_table('recommendation')
     with op.batch_alter_table('planning_session', schema=None) as batch_op:
+        batch_op.drop_index('uq_planning_session_user_slot', sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'"))
         batch_op.drop_index('ix_planning_session_user_starts')
         batch_op.drop_index(batch_op.f('ix_planning_session_series'))
 

@@ -1,0 +1,37 @@
+"""Words the desk shows: rule names, audit kinds, and how long ago something was."""
+
+from datetime import datetime
+
+# Where a tier change came from: a rule of the engine, or an agent's proposal.
+TIER_RULES = {
+    "promote": "Promote (rule)",
+    "cool_down": "Cool down (rule)",
+    "disengage": "Disengage (rule)",
+    "proposed": "Proposed by the agent",
+}
+
+# Every kind of audit event the product records, in the order filters list them.
+AUDIT_KINDS = {
+    "tier_change": "Tier change",
+    "tier_rejected": "Tier change rejected",
+    "tier_proposed": "Tier change proposed",
+    "rule_settings": "Rule thresholds",
+    "archive": "Archive",
+    "restore": "Restore",
+    "role_change": "Role change",
+    "reassign": "Reassignment",
+    "import": "Import",
+    "deactivate": "Deactivation",
+}
+
+DECISIONS = {"approved": "approved", "rejected": "rejected"}
+
+
+def time_ago(then: datetime, now: datetime) -> str:
+    """'just now', '1 minute ago', '2 hours ago', '3 days ago' (both naive UTC)."""
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            amount = seconds // size
+            return f"{amount} {unit}{'' if amount == 1 else 's'} ago"
+    return "just now"

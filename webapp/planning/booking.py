@@ -1,0 +1,240 @@
+"""Planning sessions in the database: lookups scoped to the user, booking, moving.
+
+Every query goes through `visible_partners`, so an agent reaches only the
+sessions and leads of their own partners, a manager those of the team.
+Double booking is refused twice: the offered slots leave out everything
+already booked, and a unique index on (agent, start) of active sessions
+catches two bookings that race past that check.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.exc import IntegrityError
+
+from .. import clock
+from ..extensions import db
+from ..models import Lead, Partner, PlanningSession, PlanningWindow, User, record_audit
+from ..partners.queries import visible_partners
+from . import slots as slot_math
+
+ACTIVE = PlanningSession.status != "cancelled"
+
+
+class SlotTaken(Exception):
+    """The requested time collides with a session already on the agent's calendar."""
+
+
+def agent_timezone(agent: User) -> str:
+    return agent.timezone or agent.team.timezone
+
+
+def agent_today(agent: User):
+    return clock.today(agent_timezone(agent))
+
+
+def agent_windows(agent: User) -> list[slot_math.Window]:
+    """The agent's own weekly windows, or the team's planning hours when none."""
+    rows = db.session.scalars(
+        sa.select(PlanningWindow).where(PlanningWindow.user_id == agent.id)
+    ).all()
+    if not rows:
+        return slot_math.parse_hours(agent.team.planning_hours)
+    return sorted(
+        slot_math.Window(
+            row.weekday, slot_math.parse_time(row.starts), slot_math.parse_time(row.ends)
+        )
+        for row in rows
+    )
+
+
+def busy_times(agent: User, *, since: datetime, exclude_id: int | None = None) -> list:
+    """(start, end) of the agent's active sessions with any partner, from `since` on."""
+    query = sa.select(PlanningSession).where(
+        PlanningSession.user_id == agent.id,
+        ACTIVE,
+        PlanningSession.starts_at >= since - timedelta(days=1),
+    )
+    if exclude_id is not None:
+        query = query.where(PlanningSession.id != exclude_id)
+    return [(s.starts_at, s.ends_at) for s in db.session.scalars(query)]
+
+
+def offered_slots(agent: User) -> list[datetime]:
+    """Free first-session times in the week starting a week from the agent's today."""
+    today = agent_today(agent)
+    since = datetime.combine(today, datetime.min.time())
+    return slot_math.free_slots(
+        agent_windows(agent), today, agent.session_minutes, busy_times(agent, since=since)
+    )
+
+
+def book_series(partner: Partner, first: datetime, user: User) -> list[PlanningSession]:
+    """Book 12 weekly sessions for the partner's agent, or raise SlotTaken.
+
+    The slot must be one the agent would be offered now; the unique index
+    settles a race with a booking that committed after that check.
+    """
+    agent = partner.owner
+    if first not in offered_slots(agent):
+        raise SlotTaken
+    series = uuid.uuid4().hex
+    sessions = [
+        PlanningSession(
+            partner_id=partner.id,
+            user_id=agent.id,
+            series=series,
+            starts_at=start,
+            original_starts_at=start,
+            minutes=agent.session_minutes,
+            status="booked",
+            answers={},
+        )
+        for start in slot_math.occurrences(first)
+    ]
+    db.session.add_all(sessions)
+    record_audit(
+        partner.team_id,
+        user,
+        "planning_series",
+        f"Booked 12 weekly planning sessions with {partner.name} from {first:%Y-%m-%d %H:%M}",
+        partner=partner,
+        after={"series": series, "first": first.isoformat(), "minutes": agent.session_minutes},
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise SlotTaken from None
+    return sessions
+
+
+def record_commitment(partner: Partner, user: User, today: date, first_referral_by: date) -> None:
+    """'Partner committed' today, first referral by a date; kept in the audit trail."""
+    before = {
+        "commitment_made_on": str(partner.commitment_made_on or ""),
+        "first_referral_by": str(partner.first_referral_by or ""),
+    }
+    partner.commitment_made_on, partner.first_referral_by = today, first_referral_by
+    record_audit(
+        partner.team_id,
+        user,
+        "commitment",
+        f"{partner.name} committed: first referral by {first_referral_by}",
+        partner=partner,
+        before=before,
+        after={"commitment_made_on": str(today), "first_referral_by": str(first_referral_by)},
+    )
+    db.session.commit()
+
+
+def session_agent(session: PlanningSession) -> User:
+    """The agent whose calendar holds the session (imported ones may name nobody)."""
+    return session.user or session.partner.owner
+
+
+def move_session(session: PlanningSession, starts_at: datetime) -> None:
+    """Move one occurrence to a new local time, or raise SlotTaken."""
+    agent = session_agent(session)
+    session.user_id = agent.id
+    busy = busy_times(agent, since=starts_at, exclude_id=session.id)
+    if slot_math.overlaps(starts_at, session.minutes, busy):
+        raise SlotTaken
+    session.starts_at = starts_at
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise SlotTaken from None
+
+
+def set_status(session: PlanningSession, status: str) -> None:
+    """Change the status; bringing a cancelled session back may meet a taken slot."""
+    if session.status == "cancelled" and status != "cancelled":
+        busy = busy_times(session_agent(session), since=session.starts_at, exclude_id=session.id)
+        if slot_math.overlaps(session.starts_at, session.minutes, busy):
+            raise SlotTaken
+    session.status = status
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise SlotTaken from None
+
+
+def visible_sessions(user: User) -> sa.Select:
+    partners = visible_partners(user, include_archived=True).subquery()
+    return sa.select(PlanningSession).join(partners, PlanningSession.partner_id == partners.c.id)
+
+
+def get_session(
+    planning_session_id: int, user: User, *, for_update: bool = False
+) -> PlanningSession:
+    """The session, if its partner is visible to the user; 404 otherwise."""
+    query = visible_sessions(user).where(PlanningSession.id == planning_session_id)
+    if for_update:
+        query = query.with_for_update(of=PlanningSession)
+    session = db.session.scalar(query)
+    if session is None:
+        abort(404)
+    return session
+
+
+def partner_sessions(partner: Partner) -> list[PlanningSession]:
+    return list(
+        db.session.scalars(
+            sa.select(PlanningSession)
+            .where(PlanningSession.partner_id == partner.id)
+            .order_by(PlanningSession.starts_at)
+        )
+    )
+
+
+def series_sessions(session: PlanningSession) -> list[PlanningSession]:
+    """Every occurrence of the session's series (or the session alone)."""
+    if not session.series:
+        return [session]
+    return list(
+        db.session.scalars(
+            sa.select(PlanningSession)
+            .where(
+                PlanningSession.series == session.series,
+                PlanningSession.partner_id == session.partner_id,
+            )
+            .order_by(PlanningSession.original_starts_at, PlanningSession.starts_at)
+        )
+    )
+
+
+def agent_feed_sessions(agent: User) -> list[PlanningSession]:
+    return list(
+        db.session.scalars(
+            sa.select(PlanningSession)
+            .where(PlanningSession.user_id == agent.id, ACTIVE)
+            .order_by(PlanningSession.starts_at)
+        )
+    )
+
+
+def visible_leads(user: User) -> sa.Select:
+    partners = visible_partners(user, include_archived=True).subquery()
+    return sa.select(Lead).join(partners, Lead.partner_id == partners.c.id)
+
+
+def get_lead(lead_id: int, user: User) -> Lead:
+    lead = db.session.scalar(visible_leads(user).where(Lead.id == lead_id))
+    if lead is None:
+        abort(404)
+    return lead
+
+
+def partner_leads(partner: Partner) -> list[Lead]:
+    return list(
+        db.session.scalars(
+            sa.select(Lead).where(Lead.partner_id == partner.id).order_by(Lead.created_at, Lead.id)
+        )
+    )

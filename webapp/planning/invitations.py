@@ -1,0 +1,221 @@
+"""Calendar invitations for planning series, the agent's private feed, and the email.
+
+A series is one VEVENT with a weekly RRULE (COUNT=12) whose DTSTART carries
+the agent's TZID, with the VTIMEZONE included, so every calendar keeps the
+local wall time across a daylight-saving change. A moved occurrence is an
+override (RECURRENCE-ID) and a cancelled one an EXDATE of the same UID.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+
+from rules.vocabulary import PLANNING_QUESTIONS
+
+from ..models import Partner, PlanningSession, User, utcnow
+from .booking import agent_timezone, session_agent
+from .slots import SERIES_LENGTH
+
+PRODID = "-//PartnerPlan//Partnership planning//EN"
+UID_DOMAIN = "partnerplan"
+
+
+def new_calendar(method: str | None = None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    return calendar
+
+
+def address(email: str, name: str, **params) -> vCalAddress:
+    value = vCalAddress(f"mailto:{email}")
+    value.params["CN"] = vText(name)
+    for key, param in params.items():
+        value.params[key.upper()] = vText(param)
+    return value
+
+
+def session_event(
+    session: PlanningSession, agent: User, partner: Partner, zone: ZoneInfo, start: datetime
+) -> Event:
+    """The common part of every planning-session event."""
+    event = Event()
+    event.add("summary", f"Partnership planning session: {partner.name} & {agent.name}")
+    event.add(
+        "description",
+        "Partnership planning session (PPS).\n\n"
+        + "\n".join(f"{n}. {q}" for n, q in enumerate(PLANNING_QUESTIONS.values(), 1)),
+    )
+    event.add("dtstamp", utcnow().replace(tzinfo=ZoneInfo("UTC")))
+    event.add("dtstart", start.replace(tzinfo=zone))
+    event.add("dtend", (start + timedelta(minutes=session.minutes)).replace(tzinfo=zone))
+    event.add("organizer", address(agent.email, agent.name))
+    if partner.email:
+        event.add(
+            "attendee",
+            address(
+                partner.email,
+                partner.name,
+                role="REQ-PARTICIPANT",
+                partstat="NEEDS-ACTION",
+                rsvp="TRUE",
+            ),
+        )
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", "Partnership planning session in 15 minutes")
+    alarm.add("trigger", timedelta(minutes=-15))
+    event.add_component(alarm)
+    return event
+
+
+def series_uid(session: PlanningSession) -> str:
+    return f"pps-{session.series or session.id}@{UID_DOMAIN}"
+
+
+def series_calendar(sessions: list[PlanningSession], method: str = "REQUEST") -> Calendar:
+    """The invitation for one series: a weekly RRULE, overrides for moves, EXDATEs."""
+    first = sessions[0]
+    agent, partner = session_agent(first), first.partner
+    zone = ZoneInfo(agent_timezone(agent))
+    start = first.original_starts_at or first.starts_at
+    calendar = new_calendar(method)
+    master = session_event(first, agent, partner, zone, start)
+    master.add("uid", series_uid(first))
+    master.add("sequence", 0)
+    if first.series:  # a session imported on its own is a single event
+        master.add("rrule", {"freq": "weekly", "count": SERIES_LENGTH})
+    cancelled = [s for s in sessions if s.status == "cancelled" and s.original_starts_at]
+    if cancelled:
+        master.add("exdate", [s.original_starts_at.replace(tzinfo=zone) for s in cancelled])
+    calendar.add_component(master)
+    for session in sessions:
+        moved = session.original_starts_at and session.starts_at != session.original_starts_at
+        if moved and session.status != "cancelled":
+            override = session_event(session, agent, partner, zone, session.starts_at)
+            override.add("uid", series_uid(first))
+            override.add("recurrence-id", session.original_starts_at.replace(tzinfo=zone))
+            override.add("sequence", 1)
+            calendar.add_component(override)
+    add_timezones(calendar, [s.starts_at for s in sessions])
+    return calendar
+
+
+def feed_calendar(agent: User, sessions: list[PlanningSession]) -> Calendar:
+    """The agent's private feed: one event per active session, any partner."""
+    zone = ZoneInfo(agent_timezone(agent))
+    calendar = new_calendar("PUBLISH")
+    calendar.add("x-wr-calname", f"Planning sessions – {agent.name}")
+    calendar.add("x-wr-timezone", zone.key)
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    for session in sessions:
+        event = session_event(session, agent, session.partner, zone, session.starts_at)
+        event.add("uid", f"pps-session-{session.id}@{UID_DOMAIN}")
+        calendar.add_component(event)
+    add_timezones(calendar, [s.starts_at for s in sessions])
+    return calendar
+
+
+def add_timezones(calendar: Calendar, starts: list[datetime]) -> None:
+    """Include the VTIMEZONE definitions, covering just the span of the sessions."""
+    if not starts:
+        return
+    first, last = min(starts).date(), max(starts).date()
+    calendar.add_missing_timezones(
+        first_date=first - timedelta(days=366), last_date=last + timedelta(days=366)
+    )
+
+
+def series_filename(session: PlanningSession) -> str:
+    """An ASCII file name: partner names may hold any character."""
+    slug = re.sub(r"[^a-z0-9]+", "-", session.partner.name.lower()).strip("-") or "partner"
+    return f"planning-{slug}-{session.starts_at:%Y%m%d}.ics"
+
+
+# --- email -----------------------------------------------------------------------
+
+
+@dataclass
+class Delivery:
+    """What happened to the invitation, in words the page shows."""
+
+    sent: bool
+    message: str
+
+
+def mail_configured() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def send_invitation(sessions: list[PlanningSession]) -> Delivery:
+    """Email the series invitation (.ics attached) to the partner and the agent."""
+    first = sessions[0]
+    agent, partner = session_agent(first), first.partner
+    if not partner.email:
+        return Delivery(
+            False,
+            f"{partner.name} has no email address: add one, or download "
+            "the invitation and send it yourself.",
+        )
+    if not mail_configured():
+        return Delivery(
+            False,
+            "Email is not set up for PartnerPlan (no MAIL_SERVER): download "
+            "the invitation and send it yourself.",
+        )
+    message = invitation_message(sessions, agent, partner)
+    config = current_app.config
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.warning("planning invitation not sent: %s", error)
+        return Delivery(
+            False,
+            "The invitation could not be emailed (the mail server refused or "
+            "did not answer): download it and send it yourself.",
+        )
+    return Delivery(True, f"Invitation emailed to {partner.email} and {agent.email}.")
+
+
+def invitation_message(
+    sessions: list[PlanningSession], agent: User, partner: Partner
+) -> EmailMessage:
+    first = sessions[0]
+    message = EmailMessage()
+    message["Subject"] = f"Partnership planning sessions: {partner.name} & {agent.name}"
+    message["From"] = current_app.config["MAIL_SENDER"]
+    message["To"] = ", ".join(
+        [formataddr((partner.name, partner.email)), formataddr((agent.name, agent.email))]
+    )
+    message["Reply-To"] = formataddr((agent.name, agent.email))
+    message.set_content(
+        f"Hi {partner.name},\n\n"
+        f"Here are our weekly partnership planning sessions: {SERIES_LENGTH} weeks, "
+        f"{first.starts_at:%A}s at {first.starts_at:%H:%M} ({agent_timezone(agent)}), "
+        f"starting {first.starts_at:%d %B %Y}.\n\n{agent.name}\n"
+    )
+    message.add_attachment(
+        series_calendar(sessions, "REQUEST").to_ical(),
+        maintype="text",
+        subtype="calendar",
+        filename="invitation.ics",
+        params={"method": "REQUEST"},
+    )
+    return message

@@ -1,0 +1,194 @@
+"""CSV that opens cleanly in Excel, and vCards for the phone's contacts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from rules import vocabulary
+
+from ..extensions import db
+from ..models import Interaction, Partner, Referral, User
+from ..partners.queries import visible_partners
+
+# Excel, LibreOffice and Sheets run a cell that starts with one of these as a
+# formula (OWASP "CSV injection"); a leading apostrophe makes it plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value) -> str | int | Decimal:
+    """One CSV cell: text neutralised against formula injection, numbers as numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | Decimal):
+        return value
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        value = "; ".join(str(item) for item in value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
+    """UTF-8 with a byte-order mark (so Excel reads the accents) and CRLF line ends."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([cell(value) for value in row])
+    return buffer.getvalue()
+
+
+PARTNER_COLUMNS = [
+    "id", "name", "company", "profession", "email", "phone", "tier", "source", "met_on",
+    "do_not_contact", "client_types", "birthday", "anniversary", "spouse", "children", "pets",
+    "resident", "home", "favorite_restaurant", "hobbies", "in_common", "notes",
+    "commitment_made_on", "first_referral_by",
+]  # fmt: skip
+
+
+def partners_csv(user: User) -> str:
+    """Every partner the user may see, archived ones too (with the day they were archived)."""
+    partners = db.session.scalars(
+        visible_partners(user, include_archived=True)
+        .options(so.joinedload(Partner.owner))
+        .order_by(Partner.name, Partner.id)
+    )
+    rows = (
+        [getattr(partner, column) for column in PARTNER_COLUMNS]
+        + [partner.owner.name, partner.archived_at]
+        for partner in partners
+    )
+    return csv_text([*PARTNER_COLUMNS, "owner", "archived_at"], rows)
+
+
+def interactions_csv(user: User) -> str:
+    scope = visible_partners(user, include_archived=True).with_only_columns(Partner.id)
+    rows = db.session.execute(
+        sa.select(
+            Interaction.id, Partner.id, Partner.name, Interaction.at, Interaction.kind,
+            Interaction.direction, Interaction.outcome, Interaction.sentiment,
+            Interaction.disrespectful, Interaction.minutes, User.name, Interaction.notes,
+        )
+        .join(Partner, Partner.id == Interaction.partner_id)
+        .outerjoin(User, User.id == Interaction.user_id)
+        .where(Interaction.partner_id.in_(scope))
+        .order_by(Interaction.at, Interaction.id)
+    )  # fmt: skip
+    header = [
+        "id",
+        "partner_id",
+        "partner",
+        "at",
+        "kind",
+        "direction",
+        "outcome",
+        "sentiment",
+        "disrespectful",
+        "minutes",
+        "logged_by",
+        "notes",
+    ]
+    return csv_text(header, rows)
+
+
+def referrals_csv(user: User) -> str:
+    scope = visible_partners(user, include_archived=True).with_only_columns(Partner.id)
+    rows = db.session.execute(
+        sa.select(
+            Referral.id, Partner.id, Partner.name, Referral.direction, Referral.referred_on,
+            Referral.client, Referral.status, Referral.closed_on, Referral.commission,
+            User.name, Referral.notes,
+        )
+        .join(Partner, Partner.id == Referral.partner_id)
+        .outerjoin(User, User.id == Referral.user_id)
+        .where(Referral.partner_id.in_(scope))
+        .order_by(Referral.referred_on, Referral.id)
+    )  # fmt: skip
+    header = [
+        "id",
+        "partner_id",
+        "partner",
+        "direction",
+        "referred_on",
+        "client",
+        "status",
+        "closed_on",
+        "commission",
+        "logged_by",
+        "notes",
+    ]
+    return csv_text(header, rows)
+
+
+EXPORTS = {"partners": partners_csv, "interactions": interactions_csv, "referrals": referrals_csv}
+
+
+# --- vCard 3.0 (RFC 2426) -------------------------------------------------------------
+
+
+def vcard_escape(text: str) -> str:
+    r"""Backslash, comma and semicolon escaped; newlines as \n (RFC 2426 §4)."""
+    text = text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return re.sub(r"\r\n|\r|\n", r"\\n", text)
+
+
+def fold(line: str) -> str:
+    """Lines longer than 75 octets continue on the next line after a space."""
+    data = line.encode()
+    if len(data) <= 75:
+        return line
+    parts, start = [], 0
+    while start < len(data):
+        end = min(start + (75 if not parts else 74), len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never split a UTF-8 character
+            end -= 1
+        parts.append(data[start:end].decode())
+        start = end
+    return "\r\n ".join(parts)
+
+
+def vcard(partner: Partner) -> str:
+    """One partner as a vCard 3.0 contact card."""
+    given, _, family = partner.name.strip().rpartition(" ")
+    given, family = (given, family) if given else (family, "")
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:3.0",
+        f"N:{vcard_escape(family)};{vcard_escape(given)};;;",
+        f"FN:{vcard_escape(partner.name)}",
+    ]
+    if partner.company:
+        lines.append(f"ORG:{vcard_escape(partner.company)}")
+    lines.append(f"TITLE:{vcard_escape(vocabulary.PROFESSIONS.get(partner.profession, ''))}")
+    if partner.email:
+        lines.append(f"EMAIL;TYPE=INTERNET:{vcard_escape(partner.email)}")
+    if partner.phone:
+        lines.append(f"TEL;TYPE=VOICE:{vcard_escape(partner.phone)}")
+    if partner.birthday and len(partner.birthday) == 10:
+        lines.append(f"BDAY:{partner.birthday}")
+    elif partner.birthday:  # year unknown: the convention Apple and Google read
+        lines.append(f"BDAY;X-APPLE-OMIT-YEAR=1604:1604-{partner.birthday}")
+    if partner.notes:
+        lines.append(f"NOTE:{vcard_escape(partner.notes)}")
+    lines.append("END:VCARD")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def download_name(text: str, extension: str) -> str:
+    """A safe file name: letters, digits and dashes."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "partner"
+    return f"{stem[:60]}.{extension}"

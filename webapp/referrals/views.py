@@ -1,0 +1,179 @@
+"""The referral ledger, ROI per partner, seed 003's projection and the charts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import request
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..models import User
+from ..partners.queries import team_agents
+from ..templating import nav_item, render
+from . import bp, charts, queries
+from .forms import ProjectionForm
+
+nav_item("referrals.index", "Referrals", order=40)
+
+SERIES_LABELS = {
+    "received": "Received",
+    "sent": "Sent",
+    "maintain": "Maintain",
+    "cultivate": "Cultivate",
+    "cease": "Cease",
+}
+
+
+SORT_OPTIONS = {
+    "per_hour": "$ per hour",
+    "commission": "Commission",
+    "hours": "Time invested",
+    "sent": "Referrals sent",
+    "received": "Referrals received",
+    "name": "Name",
+}
+
+
+def team_today():
+    return clock.today(current_user.team.timezone)
+
+
+def per_side() -> Decimal:
+    return current_user.team.commission_per_side
+
+
+def chosen_agent() -> User | None:
+    """A manager may narrow the numbers to one agent's partners (?agent=<user id>).
+
+    Agents see only their own partners anyway; an id from outside the team is ignored.
+    """
+    if not current_user.is_manager:
+        return None
+    agent_id = request.args.get("agent", type=int)
+    return next((user for user in team_agents(current_user) if user.id == agent_id), None)
+
+
+def whose(agent: User | None) -> dict:
+    """Context for the 'whose partners' filter and the headings."""
+    if agent is not None:
+        text = f"{agent.name}'s"
+    else:
+        text = "your team's" if current_user.is_manager else "your"
+    agents = team_agents(current_user) if current_user.is_manager else []
+    return {"agent": agent, "agents": agents, "whose": text, "Whose": text[0].upper() + text[1:]}
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The ledger: referrals received vs sent, by status, closed commission, conversion."""
+    agent = chosen_agent()
+    ledger = queries.ledger(queries.partner_scope(current_user, agent), per_side())
+    return render("referrals/index.html", ledger=ledger, per_side=per_side(), **whose(agent))
+
+
+@bp.get("/roi")
+@login_required
+def roi():
+    """Commission against time invested over 12 months, per partner; sortable."""
+    sort = request.args.get("sort", "per_hour")
+    sort = sort if sort in queries.ROI_SORTS else "per_hour"
+    descending = request.args.get("dir", "asc" if sort == "name" else "desc") != "asc"
+    today, agent = team_today(), chosen_agent()
+    rows = queries.roi(current_user, per_side(), today, agent)
+    rows = queries.sort_roi(rows, sort, descending)
+    return render(
+        "referrals/roi.html",
+        "roi_table",
+        rows=rows,
+        sort=sort,
+        descending=descending,
+        since=queries.window_start(today),
+        today=today,
+        default_minutes=queries.DEFAULT_MINUTES,
+        one_sided_sent=queries.ONE_SIDED_SENT,
+        one_sided=sum(row.one_sided for row in rows),
+        sort_options=SORT_OPTIONS,
+        **whose(agent),
+    )
+
+
+def projection_numbers(partners: int, rate: Decimal) -> dict:
+    """Seed 003: N partners × rate closed deals a month × 12 × commission per side."""
+    per_partner = (rate * 12 * per_side()).quantize(Decimal("1"))
+    return {"per_partner": per_partner, "total": per_partner * partners}
+
+
+@bp.get("/projection")
+@login_required
+def projection():
+    """'If each of your N committed partners brought one more closed deal a month.'"""
+    agent = chosen_agent()
+    committed = queries.committed_partners(current_user, agent)
+    # Until the form is sent (a link, or only ?agent=), the defaults stand.
+    sent = "partners" in request.args or "rate" in request.args
+    form = ProjectionForm(request.args if sent else None, partners=committed, rate=Decimal(1))
+    valid = form.validate() if sent else True
+    numbers = projection_numbers(form.partners.data, form.rate.data) if valid else None
+    html = render(
+        "referrals/projection.html",
+        "projection",
+        form=form,
+        numbers=numbers,
+        committed=committed,
+        per_side=per_side(),
+        **whose(agent),
+    )
+    return html, 200 if valid else 422
+
+
+@bp.get("/charts")
+@login_required
+def charts_page():
+    """Referrals per month, tier distribution over time, and top partners by commission."""
+    today, agent = team_today(), chosen_agent()
+    months = queries.last_months(today)
+    monthly = queries.referrals_per_month(queries.partner_scope(current_user, agent), months)
+    tiers = queries.tier_distribution(current_user, months, agent)
+    top = queries.top_partners(current_user, per_side(), today, agent)
+    return render(
+        "referrals/charts.html",
+        months=months,
+        monthly=monthly,
+        monthly_chart=charts.column_chart(months, list(monthly.values()), ["received", "sent"]),
+        tiers=tiers,
+        tiers_chart=charts.column_chart(
+            months, list(tiers.values()), ["maintain", "cultivate", "cease"], stacked=True
+        ),
+        top=top,
+        top_chart=charts.bar_chart([(row.name, row.commission) for row in top]),
+        series_labels=SERIES_LABELS,
+        since=queries.window_start(today),
+        **whose(agent),
+    )
+
+
+@bp.app_template_filter("compact_money")
+def compact_money(value: Decimal) -> str:
+    """$1,440,000 -> '$1.44M' (seed 003 speaks of "a million four")."""
+    if abs(value) >= 1_000_000:
+        return f"${value / 1_000_000:.2f}".rstrip("0").rstrip(".") + "M"
+    return f"${value:,.0f}"
+
+
+@bp.app_template_filter("month_name")
+def month_name(month: str) -> str:
+    """'2026-03' -> 'March 2026'."""
+    from datetime import date
+
+    return f"{date.fromisoformat(month + '-01'):%B %Y}"
+
+
+@bp.app_template_filter("duration")
+def duration(minutes: int) -> str:
+    """195 -> '3 h 15 min'; 0 -> '0 min'."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
