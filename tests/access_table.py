@@ -10,6 +10,8 @@ has no entry here. Classes:
 - "manager": managers and admins of the team; agents get 404
 - "admin": admins only; others get 404
 - "token": public but guarded by a secret token in the URL (wrong token: 404)
+- "owner": only the user who made the object (an upload in progress); everyone
+  else, managers included, gets 404
 
 URL parameters are named after what they point at: partner_id,
 interaction_id, referral_id, planning_session_id, lead_id,
@@ -85,9 +87,9 @@ ACCESS: dict[str, str] = {
     "referrals.projection": "login",
     "referrals.charts_page": "login",
     "referrals.partners_csv": "login",
-    "referrals.import_mapping": "login",  # <token>: the uploader's own; anyone else 404
-    "referrals.import_preview": "login",
-    "referrals.import_commit": "login",
+    "referrals.import_mapping": "owner",  # <token>: the uploader's own; anyone else 404
+    "referrals.import_preview": "owner",
+    "referrals.import_commit": "owner",
     "referrals.export_csv": "login",
     "referrals.vcard": "partner",
 }

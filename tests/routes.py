@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from flask import Flask, url_for
-from werkzeug.routing import Rule
+from werkzeug.routing import AnyConverter, Rule
 
 from tests.access_table import ACCESS
 from webapp.extensions import db
@@ -71,6 +71,21 @@ PARAMS: dict[str, Callable[[Owned], object]] = {
     "version": lambda o: o.rule_settings.version,
     "token": lambda o: o.owner.calendar_token,
     "filename": lambda o: "app.css",
+}
+
+
+def _upload_token(owned: Owned) -> str:
+    """A partners spreadsheet uploaded by the owner: its token is theirs alone."""
+    from webapp.referrals.partner_import import keep_upload
+
+    return keep_upload(b"name,email\nRyan McMillan,ryan@example.com\n", "partners.csv", owned.owner)
+
+
+# Parameters whose meaning depends on the route: {endpoint: {name: factory}}.
+ENDPOINT_PARAMS: dict[str, dict[str, Callable[[Owned], object]]] = {
+    "referrals.import_mapping": {"token": _upload_token},
+    "referrals.import_preview": {"token": _upload_token},
+    "referrals.import_commit": {"token": _upload_token},
 }
 
 
@@ -167,6 +182,12 @@ def url_params(rule: Rule) -> set[str]:
 
 
 def build_url(app: Flask, rule: Rule, owned: Owned | None, **overrides) -> str:
+    for name, factory in ENDPOINT_PARAMS.get(rule.endpoint, {}).items():
+        overrides.setdefault(name, factory(owned))
+    for name in url_params(rule) - PARAMS.keys() - overrides.keys():
+        converter = rule._converters.get(name)
+        if isinstance(converter, AnyConverter):  # <any(a, b):what>: the first choice
+            overrides[name] = sorted(converter.items)[0]
     unknown = sorted(url_params(rule) - PARAMS.keys() - overrides.keys())
     if unknown:
         pytest.fail(
@@ -204,6 +225,8 @@ def may_reach(access: str, user: User | None, owner: User, has_object: bool) -> 
         return same_team and user.is_manager
     if access == "admin":
         return same_team and user.is_admin
+    if access == "owner":
+        return user.id == owner.id
     pytest.fail(f"unknown access class {access!r} in tests/access_table.py")
 
 

@@ -71,6 +71,7 @@ SENDER = {
     "partner": "agent",
     "manager": "manager",
     "admin": "admin",
+    "owner": "agent",
 }
 CSRF_REFUSED = b"This form has expired or was not sent from PartnerPlan"
 

@@ -86,7 +86,9 @@ class PlanningSettingsForm(FlaskForm):
         ],
     )
     timezone = StringField(
-        "Time zone", validators=[Optional(), Length(max=64), valid_timezone], filters=[str.strip]
+        "Time zone",
+        validators=[Optional(), Length(max=64), valid_timezone],
+        filters=[lambda v: v.strip() if v else v],  # absent from the form: None
     )
 
 
