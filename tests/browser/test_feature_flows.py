@@ -46,7 +46,7 @@ def test_logging_the_thank_you_changes_the_recommendations_without_a_reload(page
     assert_not_reloaded(page)
 
 
-@needs("desk.reviews", "desk.approve")
+@needs("desk.reviews", "desk.approve", "recommendations.snooze")  # the rules raise it
 def test_a_manager_approves_a_promotion(page, user):
     user.log_in_as("manager")
     page.goto("/desk/reviews")
