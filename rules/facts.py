@@ -97,9 +97,13 @@ def partner_facts(
     touches = sorted((t for t in touches if t.at.date() <= as_of), key=lambda t: t.at)
     referrals = sorted((r for r in referrals if r.on <= as_of), key=lambda r: r.on)
     sessions = list(sessions)
-    held = sorted(s.starts_at for s in sessions if s.status == "held" and s.starts_at.date() <= as_of)
+    held = sorted(
+        s.starts_at for s in sessions if s.status == "held" and s.starts_at.date() <= as_of
+    )
 
-    live = [t.at.date() for t in touches if t.kind in LIVE_CONTACT_KINDS and t.outcome == "connected"]
+    live = [
+        t.at.date() for t in touches if t.kind in LIVE_CONTACT_KINDS and t.outcome == "connected"
+    ]
     live += [at.date() for at in held]
     thanks = [t.at.date() for t in touches if t.kind in THANKS_KINDS]
     co_marketing = [t.at.date() for t in touches if t.kind == "co_marketing"]
@@ -108,7 +112,8 @@ def partner_facts(
     # One timeline of interactions and held sessions (a held session is a
     # connected meeting) to follow the unanswered attempts and missed calls.
     timeline = sorted(
-        [(t.at, t) for t in touches] + [(at, Touch(at, "planning_session", "outbound", "connected")) for at in held],
+        [(t.at, t) for t in touches]
+        + [(at, Touch(at, "planning_session", "outbound", "connected")) for at in held],
         key=lambda item: item[0],
     )
     unanswered: list[date] = []

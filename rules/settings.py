@@ -23,7 +23,9 @@ THRESHOLDS: dict[str, Threshold] = {
     t.name: t
     for t in (
         Threshold("thank_you_due_days", "thank_you", "Thank-you due after the referral", 2, 0, 30),
-        Threshold("personal_date_days", "personal_date", "Birthday or anniversary within", 7, 0, 60),
+        Threshold(
+            "personal_date_days", "personal_date", "Birthday or anniversary within", 7, 0, 60
+        ),
         Threshold("keep_warm_days", "keep_warm", "No live contact for", 30, 1, 365),
         Threshold("coffee_days", "coffee", "Met, and no live contact, for", 21, 1, 365),
         Threshold("capture_details_days", "capture_details", "Met within the last", 2, 1, 14),
@@ -53,9 +55,7 @@ THRESHOLDS: dict[str, Threshold] = {
         Threshold(
             "disengage_attempts_days", "disengage", "… the first of them at least", 60, 0, 365
         ),
-        Threshold(
-            "disengage_sent", "disengage", "Referrals sent, at least", 3, 1, 10, "referrals"
-        ),
+        Threshold("disengage_sent", "disengage", "Referrals sent, at least", 3, 1, 10, "referrals"),
         Threshold(
             "disengage_one_sided_days",
             "disengage",
@@ -91,7 +91,5 @@ def problems(values: Mapping[str, object]) -> dict[str, str]:
         if isinstance(value, bool) or not isinstance(value, int):
             found[name] = "Enter a whole number."
         elif not threshold.minimum <= value <= threshold.maximum:
-            found[name] = (
-                f"Enter a whole number from {threshold.minimum} to {threshold.maximum}."
-            )
+            found[name] = f"Enter a whole number from {threshold.minimum} to {threshold.maximum}."
     return found

@@ -27,6 +27,12 @@ ACCESS: dict[str, str] = {
     "partners.index": "login",
     # --- book, demo and admin ------------------------------------------------
     # --- recommendations and rules --------------------------------------------
+    "recommendations.snooze": "partner",
+    "recommendations.dismiss": "partner",
+    "rule_settings.index": "manager",
+    "rule_settings.preview": "manager",
+    "rule_settings.save": "manager",
+    "rule_settings.revert": "manager",
     # --- manager's desk ----------------------------------------------------------
     # --- planning ------------------------------------------------------------------
     # --- referrals and ROI -------------------------------------------------------------

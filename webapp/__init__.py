@@ -42,6 +42,8 @@ def create_app(config_class: type = Config) -> Flask:
     from .admin import bp as admin_bp
     from .book import bp as book_bp
     from .home import bp as home_bp
+    from .recommendations import bp as recommendations_bp
+    from .rule_settings import bp as rule_settings_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
@@ -50,10 +52,15 @@ def create_app(config_class: type = Config) -> Flask:
     app.register_blueprint(logbook_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(book_bp)
+    app.register_blueprint(recommendations_bp)
+    app.register_blueprint(rule_settings_bp)
 
     from .book.cli import book_cli
     from .demo import demo_cli
 
     app.cli.add_command(book_cli)
     app.cli.add_command(demo_cli)
+    from .recommendations.cli import recommendations_cli
+
+    app.cli.add_command(recommendations_cli)
     return app
