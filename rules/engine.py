@@ -98,10 +98,12 @@ def due_day(due: Due | None, facts, as_of: date, settings) -> date | None:
     if due is None:
         return None
     if due.ahead:
-        return as_of + timedelta(days=min(int(facts[name]) for name in due.ahead))
+        soonest = min(int(facts.get(name, NEVER)) for name in due.ahead)
+        return day_of(-soonest, as_of) or as_of
     if due.ago:
+        day = day_of(facts.get(due.ago), as_of)
         plus = settings[due.plus.name] if isinstance(due.plus, T) else due.plus
-        return as_of - timedelta(days=int(facts[due.ago])) + timedelta(days=plus)
+        return day + timedelta(days=plus) if day else as_of
     return as_of
 
 
