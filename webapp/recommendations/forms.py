@@ -1,13 +1,16 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import HiddenField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 
 class SnoozeForm(FlaskForm):
-    until = RadioField(
+    # Sent by one of two buttons (name="until"): tomorrow or next week.
+    until = StringField(
         "Snooze until",
-        choices=[("tomorrow", "Tomorrow"), ("next_week", "Next week")],
-        validators=[InputRequired(message="Choose when it should come back.")],
+        validators=[
+            InputRequired(message="Choose when it should come back."),
+            AnyOf(["tomorrow", "next_week"], message="Choose tomorrow or next week."),
+        ],
     )
     next = HiddenField()
 
