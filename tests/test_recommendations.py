@@ -382,3 +382,38 @@ def test_archived_partners_lose_their_open_recommendations(db, team, partner):
     refresh_partners(partner.team_id)
     assert [r.status for r in stored(db, partner)] == ["closed"]
     assert count(db, Partner) == 1
+
+
+def test_today_answers_htmx_with_its_list_only(db, team, partner, client, auth):
+    refer(db, partner, 1)
+    auth.login(team["agent"])
+    response = client.get("/today", headers={"HX-Request": "true"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in page
+    assert 'id="today-recommendations"' in page and "Say thank you" in page
+
+
+def test_a_too_long_dismiss_reason_is_refused_beside_the_field(db, team, partner, client, auth):
+    refer(db, partner, 1)
+    refresh_partners(partner.team_id)
+    [row] = stored(db, partner)
+    auth.login(team["agent"])
+    response = client.post(
+        f"/recommendations/{row.id}/dismiss",
+        data={"reason": "x" * 501},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Keep it under 500 characters." in page and f'id="recommendation-{row.id}"' in page
+    assert row.status == "open"
+
+
+def test_agents_see_tier_changes_without_actions(db, team, client, auth):
+    partner = make_partner(team["agent"], name="Rude", met_on=date(2026, 1, 5), spouse="B")
+    log(db, partner, 5, kind="call", direction="inbound", disrespectful=True)
+    auth.login(team["agent"])
+    page = client.get("/today").get_data(as_text=True)
+    assert "Disengage" in page and "Awaits a manager's review." in page
+    assert f"/recommendations/{stored(db, partner)[0].id}/dismiss" not in page
+    assert 'id="today-count" class="badge">0<' in page  # agents count their actions only
