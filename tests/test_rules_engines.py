@@ -218,3 +218,23 @@ def test_the_compiled_ruleset_is_json_with_thresholds_filled_in():
     ruleset = durable_engine.compile_ruleset(resolve({"promote_referrals": 3}))
     promote = str(ruleset["promote"])
     assert "received_3_ago" in promote and "'$lt': {'received_3_ago': 180}" in promote
+
+
+def test_an_exception_inside_the_engine_is_raised_not_swallowed(monkeypatch):
+    def failing_action(self, action_name):
+        def fail(c):
+            raise ValueError("handler broke")
+
+        return fail
+
+    durable_engine._host = None  # the next evaluation builds a host with the failing actions
+    monkeypatch.setattr(durable_engine._Host, "get_action", failing_action)
+    facts = {"tier": "cultivate", "do_not_contact": False, "met_ago": 100, "live_contact_ago": 50}
+    try:
+        durable_engine.fired(facts, DEFAULTS)
+    except durable_engine.RulesEngineError as error:
+        assert "handler broke" in str(error)
+    else:
+        raise AssertionError("the handler's exception was swallowed")
+    finally:
+        durable_engine._host = None  # the next evaluation builds a sound host again

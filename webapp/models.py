@@ -343,3 +343,18 @@ class PartnerEvaluation(db.Model):
     team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id), index=True)
     evaluated_on: so.Mapped[date]
     settings_version: so.Mapped[int] = so.mapped_column(default=0)
+
+
+# At most one live (open or snoozed) recommendation per partner and rule, even
+# when two evaluations of the same partner race; agents' own proposals aside.
+_LIVE_RULE = sa.and_(
+    Recommendation.status.in_(("open", "snoozed")), Recommendation.rule != "proposed"
+)
+sa.Index(
+    "uq_recommendation_live_rule",
+    Recommendation.partner_id,
+    Recommendation.rule,
+    unique=True,
+    sqlite_where=_LIVE_RULE,
+    postgresql_where=_LIVE_RULE,
+)

@@ -87,7 +87,23 @@ def evaluate(
 def refresh_partners(
     team_id: int, partner_ids: Collection[int] | None = None, as_of: date | None = None
 ) -> Summary:
-    """Re-evaluate the team's partners (or those listed) and store the results."""
+    """Re-evaluate the team's partners (or those listed) and store the results.
+
+    Two evaluations of the same partner may race (a log and Today at once):
+    the loser's insert hits the unique live-recommendation index, and it
+    simply evaluates again, finding what the winner stored.
+    """
+    for attempt in range(3):
+        try:
+            return _refresh(team_id, partner_ids, as_of)
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
     as_of = as_of or team_today(team_id)
     version, settings = current_settings(team_id)
     facts = team_facts(team_id, as_of, partner_ids)
