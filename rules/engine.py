@@ -67,16 +67,19 @@ def recommend(
 ) -> list[Recommendation]:
     """The recommendations for one partner's facts as of a day."""
     settings = resolve(settings)
-    return [
-        render(RULES_BY_ID[rule_id], facts, as_of, settings)
-        for rule_id in fired(facts, settings, engine)
-    ]
+    ids = fired(facts, settings, engine)
+    words = wording(facts, as_of, settings) if ids else None
+    return [render(RULES_BY_ID[rule_id], facts, as_of, settings, words) for rule_id in ids]
 
 
 def render(
-    rule: Rule, facts: Mapping[str, object], as_of: date, settings: Mapping[str, int]
+    rule: Rule,
+    facts: Mapping[str, object],
+    as_of: date,
+    settings: Mapping[str, int],
+    words: Mapping[str, object] | None = None,
 ) -> Recommendation:
-    words = wording(facts, as_of, settings)
+    words = words if words is not None else wording(facts, as_of, settings)
     parts = [
         template.format_map(words)
         for guard, template in rule.reason
@@ -148,29 +151,44 @@ def short_day(day: date, as_of: date) -> str:
     return f"{day.day} {day:%b}" if day.year == as_of.year else f"{day.day} {day:%b %Y}"
 
 
-def wording(facts: Mapping[str, object], as_of: date, settings: Mapping[str, int]) -> dict:
-    """Everything a reason template may name."""
-    words: dict[str, object] = dict(settings)
-    for name, value in facts.items():
-        words[name] = value
-        if name.endswith("_ago"):
-            words[name.removesuffix("_ago") + "_on"] = say_day(day_of(value, as_of), as_of)
-        elif name.endswith("_in"):
-            day = day_of(-value, as_of) if isinstance(value, int) else None
-            words[name.removesuffix("_in") + "_next"] = say_day(day, as_of)
-    for direction, window, key in (
-        ("received", settings["promote_days"], "received_in_window"),
-        ("sent", settings["disengage_one_sided_days"], "sent_in_window"),
-    ):
-        days = [
-            day_of(facts.get(f"{direction}_{k}_ago"), as_of)
-            for k in range(1, RECENT_REFERRALS + 1)
-            if isinstance(facts.get(f"{direction}_{k}_ago"), int)
-            and 0 <= facts[f"{direction}_{k}_ago"] < window
-        ]
-        more = "+" if len(days) == RECENT_REFERRALS else ""
-        words[key] = f"{len(days)}{more}"
-        words[key + "_on"] = ", ".join(short_day(day, as_of) for day in reversed(days))
-    kind = facts.get("unreturned_first_kind")
-    words["unreturned_first_what"] = "voicemail" if kind == "voicemail" else "missed call"
-    return words
+class Words(dict):
+    """Everything a reason template may name, worked out only when named."""
+
+    def __init__(self, facts: Mapping[str, object], as_of: date, settings: Mapping[str, int]):
+        super().__init__(settings)
+        self.update(facts)
+        self.facts, self.as_of, self.settings = facts, as_of, settings
+
+    def __missing__(self, key: str) -> object:
+        facts, as_of = self.facts, self.as_of
+        if key.endswith("_on") and key.removesuffix("_on") + "_ago" in facts:
+            value = say_day(day_of(facts[key.removesuffix("_on") + "_ago"], as_of), as_of)
+        elif key.endswith("_next") and key.removesuffix("_next") + "_in" in facts:
+            ahead = facts[key.removesuffix("_next") + "_in"]
+            value = say_day(day_of(-ahead, as_of) if isinstance(ahead, int) else None, as_of)
+        elif key.startswith(("received_in_window", "sent_in_window")):
+            direction = key.split("_", 1)[0]
+            window = self.settings[
+                "promote_days" if direction == "received" else "disengage_one_sided_days"
+            ]
+            days = [
+                day_of(facts.get(f"{direction}_{k}_ago"), as_of)
+                for k in range(1, RECENT_REFERRALS + 1)
+                if isinstance(facts.get(f"{direction}_{k}_ago"), int)
+                and 0 <= facts[f"{direction}_{k}_ago"] < window
+            ]
+            if key.endswith("_on"):
+                value = ", ".join(short_day(day, as_of) for day in reversed(days))
+            else:
+                value = f"{len(days)}{'+' if len(days) == RECENT_REFERRALS else ''}"
+        elif key == "unreturned_first_what":
+            kind = facts.get("unreturned_first_kind")
+            value = "voicemail" if kind == "voicemail" else "missed call"
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+
+def wording(facts: Mapping[str, object], as_of: date, settings: Mapping[str, int]) -> Words:
+    return Words(facts, as_of, settings)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from .vocabulary import LIVE_CONTACT_KINDS
 
@@ -38,8 +39,7 @@ class PartnerRecord:
     first_referral_by: date | None = None
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):
     """One logged interaction, as the rules see it."""
 
     at: datetime
@@ -49,15 +49,13 @@ class Touch:
     disrespectful: bool = False
 
 
-@dataclass(frozen=True)
-class ReferralRecord:
+class ReferralRecord(NamedTuple):
     on: date
     direction: str
     client: str = ""
 
 
-@dataclass(frozen=True)
-class SessionRecord:
+class SessionRecord(NamedTuple):
     starts_at: datetime
     status: str
 

@@ -6,8 +6,9 @@ both to agree) and the engine of choice where speed matters.
 
 from __future__ import annotations
 
+import functools
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .catalogue import ELIGIBLE, RULES, T
 
@@ -46,8 +47,40 @@ def holds(condition: tuple, facts: Mapping[str, object], settings: Mapping[str, 
     return OPERATORS[op](actual, expected)
 
 
+def compile_condition(condition: tuple, settings: Mapping[str, int]) -> Callable[[Mapping], bool]:
+    """The condition as a Python predicate with its thresholds filled in (same meaning as
+    `holds`, without re-reading the tuples for every partner)."""
+    head, *rest = condition
+    if head in ("all", "any"):
+        parts = [compile_condition(part, settings) for part in rest]
+        combine = all if head == "all" else any
+        return lambda facts: combine(part(facts) for part in parts)
+    op, value = rest
+    name, expected, compare = fact_name(head, settings), value_of(value, settings), OPERATORS[op]
+    expects_text = isinstance(expected, str)
+
+    def predicate(facts: Mapping) -> bool:
+        if name not in facts:
+            return False
+        actual = facts[name]
+        if isinstance(actual, str) != expects_text:
+            return op == "!="
+        return compare(actual, expected)
+
+    return predicate
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(settings_items: tuple) -> tuple:
+    settings = dict(settings_items)
+    return compile_condition(ELIGIBLE, settings), [
+        (rule.id, compile_condition(rule.when, settings)) for rule in RULES
+    ]
+
+
 def fired(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]:
     """Ids of the rules whose conditions hold, in priority order."""
-    if not holds(ELIGIBLE, facts, settings):
+    eligible, rules = _compiled(tuple(sorted(settings.items())))
+    if not eligible(facts):
         return []
-    return [rule.id for rule in RULES if holds(rule.when, facts, settings)]
+    return [rule_id for rule_id, holds_for in rules if holds_for(facts)]

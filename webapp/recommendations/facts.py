@@ -27,6 +27,11 @@ def _scoped(query: sa.Select, partner_column, team_id: int, partner_ids) -> sa.S
     return query
 
 
+def _rows(query: sa.Select):
+    """Plain tuples through the session's connection (no ORM work per row)."""
+    return db.session.connection().execute(query).tuples()
+
+
 def partner_records(
     team_id: int, partner_ids: Collection[int] | None = None
 ) -> dict[int, PartnerRecord]:
@@ -67,6 +72,7 @@ def team_facts(
     team_id: int, as_of: date, partner_ids: Collection[int] | None = None
 ) -> dict[int, dict[str, object]]:
     """Fact records by partner id: every active partner of the team, or those listed."""
+    db.session.flush()  # the queries below go straight to the connection: no autoflush
     partners = partner_records(team_id, partner_ids)
     if not partners:
         return {}
@@ -81,19 +87,18 @@ def team_facts(
         Interaction.outcome,
         Interaction.disrespectful,
     ).where(Interaction.at < end)
-    for row in db.session.execute(_scoped(query, Interaction.partner_id, team_id, partner_ids)):
-        touches[row.partner_id].append(
-            Touch(row.at, row.kind, row.direction, row.outcome, bool(row.disrespectful))
-        )
+    rows = _rows(_scoped(query, Interaction.partner_id, team_id, partner_ids))
+    for partner_id, at, kind, direction, outcome, disrespectful in rows:
+        touches[partner_id].append(Touch(at, kind, direction, outcome, bool(disrespectful)))
 
     referrals = defaultdict(list)
     query = sa.select(
         Referral.partner_id, Referral.referred_on, Referral.direction, Referral.client
     ).where(Referral.referred_on <= as_of)
-    for row in db.session.execute(_scoped(query, Referral.partner_id, team_id, partner_ids)):
-        referrals[row.partner_id].append(
-            ReferralRecord(row.referred_on, row.direction, row.client or "")
-        )
+    for partner_id, on, direction, client in _rows(
+        _scoped(query, Referral.partner_id, team_id, partner_ids)
+    ):
+        referrals[partner_id].append(ReferralRecord(on, direction, client or ""))
 
     sessions = defaultdict(list)
     query = sa.select(
