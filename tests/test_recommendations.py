@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from tests.conftest import count, make_partner
 from webapp.models import (
@@ -22,8 +23,13 @@ TODAY = date(2026, 11, 20)
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(app):
+def frozen_today(app, monkeypatch):
     app.config["PARTNERPLAN_NOW"] = TODAY.isoformat()
+    # The team's six users need no production-strength (slow) password hashing here.
+    monkeypatch.setattr(
+        "webapp.models.generate_password_hash",
+        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"),
+    )
 
 
 def at(days_ago: int, hour: int = 10) -> datetime:
@@ -417,3 +423,13 @@ def test_agents_see_tier_changes_without_actions(db, team, client, auth):
     assert "Disengage" in page and "Awaits a manager's review." in page
     assert f"/recommendations/{stored(db, partner)[0].id}/dismiss" not in page
     assert 'id="today-count" class="badge">0<' in page  # agents count their actions only
+
+
+def test_the_panel_evaluates_a_partner_not_yet_evaluated_today(app, db, team, partner):
+    from webapp.partners.panels import panels_for
+
+    refer(db, partner, 1)
+    with app.test_request_context():
+        [panel] = [p for p in panels_for(partner, team["agent"]) if p.name == "recommendations"]
+    assert [rec.rule for rec in panel.data["recommendations"]] == ["thank_you"]
+    assert db.session.get(PartnerEvaluation, partner.id).evaluated_on == TODAY

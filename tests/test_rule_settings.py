@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from rules.settings import DEFAULTS
 from tests.conftest import make_partner
@@ -13,8 +14,13 @@ TODAY = date(2026, 11, 20)
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(app):
+def frozen_today(app, monkeypatch):
     app.config["PARTNERPLAN_NOW"] = TODAY.isoformat()
+    # The team's six users need no production-strength (slow) password hashing here.
+    monkeypatch.setattr(
+        "webapp.models.generate_password_hash",
+        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"),
+    )
 
 
 @pytest.fixture

@@ -239,7 +239,15 @@ def open_count(user: User, today: date | None = None) -> int:
 
 
 def partner_recommendations(partner: Partner, user: User) -> list[Recommendation]:
+    """The partner's open recommendations, evaluated first if not yet today."""
     today = team_today(partner.team_id)
+    evaluation = db.session.get(PartnerEvaluation, partner.id)
+    version, _ = current_settings(partner.team_id)
+    if evaluation is None or (evaluation.evaluated_on, evaluation.settings_version) != (
+        today,
+        version,
+    ):
+        refresh_partners(partner.team_id, [partner.id], today)
     query = visible_recommendations(user, today).where(Recommendation.partner_id == partner.id)
     rows = db.session.scalars(query).all()
     return sorted(rows, key=sort_key)
