@@ -77,6 +77,7 @@ def test_preview_counts_partners_on_real_data_and_saves_nothing(db, book, client
     assert "<code>coffee</code>" in page
     # now 1 partner (25 days), with 14 days: 2 (15 and 25 days)
     assert '<td data-label="Now">1</td>' in page and "2 partners" in page and "+1" in page
+    assert "With these values: <code>coffee</code> 2 partners (+1)." in page
     assert "<html" not in page  # htmx gets the page block only
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleSettings)) == 0
 
