@@ -32,7 +32,7 @@ THRESHOLDS: dict[str, Threshold] = {
         Threshold(
             "promote_referrals", "promote", "Referrals received, at least", 2, 1, 10, "referrals"
         ),
-        Threshold("promote_days", "promote", "… in the last", 180, 1, 730),
+        Threshold("promote_days", "promote", "Referrals counted over the last", 180, 1, 730),
         Threshold("promote_live_days", "promote", "Live contact in the last", 30, 1, 365),
         Threshold("cool_down_days", "cool_down", "No referral received in the last", 180, 1, 730),
         Threshold(
@@ -53,13 +53,18 @@ THRESHOLDS: dict[str, Threshold] = {
             "attempts",
         ),
         Threshold(
-            "disengage_attempts_days", "disengage", "… the first of them at least", 60, 0, 365
+            "disengage_attempts_days",
+            "disengage",
+            "The first unanswered attempt at least",
+            60,
+            0,
+            365,
         ),
         Threshold("disengage_sent", "disengage", "Referrals sent, at least", 3, 1, 10, "referrals"),
         Threshold(
             "disengage_one_sided_days",
             "disengage",
-            "… and none received, in the last",
+            "Sent, and none received, over the last",
             365,
             1,
             1095,

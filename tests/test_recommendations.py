@@ -433,3 +433,11 @@ def test_the_panel_evaluates_a_partner_not_yet_evaluated_today(app, db, team, pa
         [panel] = [p for p in panels_for(partner, team["agent"]) if p.name == "recommendations"]
     assert [rec.rule for rec in panel.data["recommendations"]] == ["thank_you"]
     assert db.session.get(PartnerEvaluation, partner.id).evaluated_on == TODAY
+
+
+def test_cli_prints_plain_lines_without_json(db, team, partner, runner):
+    refer(db, partner, 0)
+    result = runner.invoke(args=["recommendations", "--as-of", "2026-11-20"])
+    assert result.exit_code == 0
+    assert "p-001 Ryan McMillan: thank_you due 2026-11-22 — Referral of J. Alvarez" in result.output
+    assert result.output.strip().endswith("1 recommendation as of 2026-11-20.")

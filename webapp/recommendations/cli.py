@@ -70,7 +70,8 @@ def recommendations_cli(ctx, as_of, as_json, team_id):
     for rec in found:
         due = f" due {rec['due']}" if rec["due"] else ""
         click.echo(f"{rec['partner']} {rec['partner_name']}: {rec['rule']}{due} — {rec['reason']}")
-    click.echo(f"{len(found)} recommendations as of {day.isoformat()}.")
+    noun = "recommendation" if len(found) == 1 else "recommendations"
+    click.echo(f"{len(found)} {noun} as of {day.isoformat()}.")
 
 
 def _shard(value: str | None) -> tuple[int, int] | None:
