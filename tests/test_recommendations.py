@@ -441,3 +441,18 @@ def test_cli_prints_plain_lines_without_json(db, team, partner, runner):
     assert result.exit_code == 0
     assert "p-001 Ryan McMillan: thank_you due 2026-11-22 — Referral of J. Alvarez" in result.output
     assert result.output.strip().endswith("1 recommendation as of 2026-11-20.")
+
+
+def test_a_second_click_changes_nothing(db, team, partner, client, auth):
+    refer(db, partner, 1)
+    refresh_partners(partner.team_id)
+    [row] = stored(db, partner)
+    auth.login(team["agent"])
+    client.post(f"/recommendations/{row.id}/dismiss", data={"reason": "done already"})
+    response = client.post(f"/recommendations/{row.id}/snooze", data={"until": "tomorrow"})
+    assert response.status_code == 303
+    assert (row.status, row.snoozed_until, row.decision_reason) == (
+        "dismissed",
+        None,
+        "done already",
+    )

@@ -15,9 +15,8 @@ def _recommendation_or_404(recommendation_id: int):
     row = service.get_recommendation(recommendation_id, current_user)
     if row is None:
         abort(404)
-    if row.kind != "action" or row.status not in service.LIVE:
-        # Tier changes are decided by a manager in the review queue.
-        abort(409 if row.kind == "action" else 403)
+    if row.kind != "action":
+        abort(403)  # tier changes are decided by a manager in the review queue
     return row
 
 
@@ -59,6 +58,8 @@ def snooze(recommendation_id: int):
     """Put a recommendation away until tomorrow or next week."""
     row = _recommendation_or_404(recommendation_id)
     form = SnoozeForm()
+    if row.status not in service.LIVE:  # already acted on (a second click): nothing to do
+        return _answer(row, form)
     if not form.validate():
         return _invalid(row, form)
     today = service.team_today(row.team_id)
@@ -72,6 +73,8 @@ def dismiss(recommendation_id: int):
     """Dismiss a recommendation (with an optional reason); it stays quiet until its facts change."""
     row = _recommendation_or_404(recommendation_id)
     form = DismissForm()
+    if row.status not in service.LIVE:  # already acted on (a second click): nothing to do
+        return _answer(row, form)
     if not form.validate():
         return _invalid(row, form)
     service.dismiss(row, current_user, form.reason.data)
