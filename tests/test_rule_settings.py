@@ -109,11 +109,14 @@ def test_revert_puts_an_earlier_version_back_as_a_new_one(db, book, client, auth
     auth.login(team["manager"])
     client.post("/rules/", data=form(coffee_days=14))
     client.post("/rules/", data=form(coffee_days=14, keep_warm_days=45))
-    assert client.post("/rules/versions/0/revert").status_code == 303
+    assert client.post("/rules/revert", data={"version": "0"}).status_code == 303
     rows = db.session.scalars(sa.select(RuleSettings).order_by(RuleSettings.version)).all()
     assert [r.version for r in rows] == [1, 2, 3]
     assert rows[-1].values == DEFAULTS
-    assert client.post("/rules/versions/9/revert").status_code == 404
+    refused = client.post("/rules/revert", data={"version": "9"})
+    assert refused.status_code == 422
+    assert "There is no version 9 to go back to." in refused.get_data(as_text=True)
+    assert client.post("/rules/revert", data={}).status_code == 422
     open_coffee = db.session.scalars(
         sa.select(Recommendation).where(
             Recommendation.rule == "coffee", Recommendation.status == "open"

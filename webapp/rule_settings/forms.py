@@ -5,6 +5,16 @@ from wtforms.validators import InputRequired, NumberRange
 from rules.settings import THRESHOLDS
 
 
+class RevertForm(FlaskForm):
+    version = IntegerField(
+        "Version",
+        validators=[
+            InputRequired(message="Say which version to go back to."),
+            NumberRange(min=0, message="Say which version to go back to."),
+        ],
+    )
+
+
 class RuleSettingsForm(FlaskForm):
     """One whole-number field per threshold, each within its sane range."""
 

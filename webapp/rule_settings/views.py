@@ -1,3 +1,4 @@
+import sqlalchemy as sa
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
@@ -9,7 +10,7 @@ from ..models import RuleSettings
 from ..recommendations import service as recommendations
 from ..templating import MANAGERS, nav_item, render
 from . import bp, service
-from .forms import RuleSettingsForm, form_values
+from .forms import RevertForm, RuleSettingsForm, form_values
 
 nav_item("rule_settings.index", "Rules", MANAGERS, order=70)
 
@@ -19,7 +20,7 @@ def _managers_only() -> None:
         abort(404)
 
 
-def _page(form: RuleSettingsForm, preview=None, status: int = 200):
+def _page(form: RuleSettingsForm, preview=None, revert_form=None, status: int = 200):
     """The whole Rules page (or its editor for htmx), from one context."""
     version, current = recommendations.current_settings(current_user.team_id)
     thresholds_by_rule = {
@@ -35,6 +36,7 @@ def _page(form: RuleSettingsForm, preview=None, status: int = 200):
         version=version,
         current=current,
         preview=preview,
+        revert_form=revert_form,
         versions=service.versions(current_user.team_id),
     ), status
 
@@ -73,18 +75,26 @@ def save():
     return redirect(url_for("rule_settings.index"), code=303)
 
 
-@bp.post("/versions/<int:version>/revert")
+@bp.post("/revert")
 @login_required
-def revert(version: int):
+def revert():
     """Put an earlier version's values back in force, as a new version."""
     _managers_only()
-    row = db.session.scalar(
-        db.select(RuleSettings).where(
-            RuleSettings.team_id == current_user.team_id, RuleSettings.version == version
+    form = RevertForm()
+    row = None
+    if form.validate() and form.version.data > 0:
+        row = db.session.scalar(
+            sa.select(RuleSettings).where(
+                RuleSettings.team_id == current_user.team_id,
+                RuleSettings.version == form.version.data,
+            )
         )
-    )
-    if row is None and version != 0:
-        abort(404)
+    if not form.errors and row is None and form.version.data != 0:
+        form.version.errors = [f"There is no version {form.version.data} to go back to."]
+    if form.version.errors:
+        _, current = recommendations.current_settings(current_user.team_id)
+        return _page(RuleSettingsForm(formdata=None, data=current), revert_form=form, status=422)
+    version = form.version.data
     values = resolve(row.values if row else None)
     saved = service.save(
         current_user.team_id, current_user, values, note=f" (back to version {version})"
