@@ -80,7 +80,7 @@ RULES: tuple[Rule, ...] = (
         overrides_actions=True,
         when=("any", DISENGAGE_DISRESPECT, DISENGAGE_UNANSWERED, DISENGAGE_ONE_SIDED),
         reason=(
-            (DISENGAGE_DISRESPECT, "Disrespectful interaction on {disrespectful_on}"),
+            (DISENGAGE_DISRESPECT, "Disrespectful interaction {disrespectful_on}"),
             (
                 DISENGAGE_UNANSWERED,
                 "{unanswered_count} outbound attempts unanswered since {unanswered_first_on}",
@@ -109,7 +109,7 @@ RULES: tuple[Rule, ...] = (
         when=("unreturned_count", ">=", 1),
         due=Due(ago="unreturned_first_ago"),
         reason=(
-            (None, "{unreturned_first_what} on {unreturned_first_on} not returned yet"),
+            (None, "{unreturned_first_what} {unreturned_first_on} not returned yet"),
             (("unreturned_count", ">=", 2), "{unreturned_count} in all"),
             (None, "call back today"),
         ),
@@ -142,8 +142,8 @@ RULES: tuple[Rule, ...] = (
         when=("all", ("tier", "==", "maintain"), ("any", BIRTHDAY_SOON, ANNIVERSARY_SOON)),
         due=Due(ahead=("birthday_in", "anniversary_in")),
         reason=(
-            (BIRTHDAY_SOON, "Birthday on {birthday_next}"),
-            (ANNIVERSARY_SOON, "anniversary on {anniversary_next}"),
+            (BIRTHDAY_SOON, "Birthday {birthday_next}"),
+            (ANNIVERSARY_SOON, "anniversary {anniversary_next}"),
             (None, "call on the day"),
         ),
         fingerprint=("birthday_in", "anniversary_in"),

@@ -183,7 +183,7 @@ def test_personal_date_edges(engine, as_of, birthday, due):
 
 def test_personal_date_anniversary_and_only_for_maintain(engine):
     rec = evaluate(engine, tier="maintain", anniversary="2010-11-23")["personal_date"]
-    assert rec.due == date(2026, 11, 23) and rec.reason.startswith("Anniversary on")
+    assert rec.due == date(2026, 11, 23) and rec.reason.startswith("Anniversary 23 Nov (in 3 days)")
     assert "personal_date" not in evaluate(engine, tier="cultivate", anniversary="11-23")
 
 
@@ -193,7 +193,7 @@ def test_return_call_after_an_inbound_voicemail(engine):
     rec = evaluate(engine, touches=[voicemail, Touch(ago(1), "lunch", "inbound", "connected")])[
         "return_call"
     ]
-    assert rec.due == day(3) and rec.reason.startswith("Voicemail on 17 Nov")
+    assert rec.due == day(3) and rec.reason.startswith("Voicemail 17 Nov (3 days ago) not returned yet")
 
 
 @pytest.mark.parametrize(
@@ -327,7 +327,7 @@ def test_disengage_suppresses_every_other_action(engine):
     rude = Touch(ago(40), "call", "inbound", "connected", disrespectful=True)
     result = evaluate(engine, touches=[rude], referrals=[received(50)], birthday="11-22")
     assert set(result) == {"disengage"}
-    assert "Disrespectful interaction on 11 Oct" in result["disengage"].reason
+    assert "Disrespectful interaction 11 Oct (40 days ago)" in result["disengage"].reason
 
 
 def test_cease_partners_get_nothing(engine):
