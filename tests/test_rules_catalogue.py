@@ -193,7 +193,8 @@ def test_return_call_after_an_inbound_voicemail(engine):
     rec = evaluate(engine, touches=[voicemail, Touch(ago(1), "lunch", "inbound", "connected")])[
         "return_call"
     ]
-    assert rec.due == day(3) and rec.reason.startswith("Voicemail 17 Nov (3 days ago) not returned yet")
+    assert rec.due == day(3)
+    assert rec.reason.startswith("Voicemail 17 Nov (3 days ago) not returned yet")
 
 
 @pytest.mark.parametrize(
