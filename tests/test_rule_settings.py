@@ -131,3 +131,16 @@ def test_settings_belong_to_one_team(db, book, client, auth, team):
     auth.logout()
     auth.login(team["manager"])
     assert 'value="21"' in client.get("/rules/").get_data(as_text=True)
+
+
+def test_saving_through_htmx_shows_the_new_version_and_its_message(db, client, auth, team):
+    auth.login(team["manager"])
+    response = client.post(
+        "/rules/",
+        data=form(co_market_days=120),
+        headers={"HX-Request": "true"},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "<html" not in page and "version 1" in page
+    assert "Rule settings saved as version 1." in page
