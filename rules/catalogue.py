@@ -48,6 +48,7 @@ class Rule:
     tier_to: str | None = None
     due: Due | None = field(default_factory=Due)
     action: str | None = None  # the interaction kind that does it (the log form's default)
+    summary: str = ""  # when it holds and what it recommends, in DOMAIN.md's words
     overrides_actions: bool = False  # when it holds, no other action is recommended
 
 
@@ -72,6 +73,12 @@ ANNIVERSARY_SOON = ("anniversary_in", "<=", T("personal_date_days"))
 RULES: tuple[Rule, ...] = (
     Rule(
         id="disengage",
+        summary=(
+            "Not yet Cease, and any of: a disrespectful interaction lately; several "
+            "unanswered outbound attempts since the last answer, the first of them long ago; "
+            "referrals sent and none received. Recommends a move to Cease with a polite "
+            "disengage (manager review). No other action is recommended meanwhile."
+        ),
         title="Disengage",
         kind="tier_change",
         tier_to="cease",
@@ -102,6 +109,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="return_call",
+        summary=(
+            "An inbound voicemail, or a missed inbound call, with no outbound interaction "
+            "after it. Call back today."
+        ),
         title="Return the call",
         kind="action",
         action="call",
@@ -117,6 +128,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="thank_you",
+        summary=(
+            "A referral received has no thank-you or gift on or after its date. A thank-you "
+            "call or note, due a few days after the referral."
+        ),
         title="Say thank you",
         kind="action",
         action="thank_you",
@@ -135,6 +150,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="personal_date",
+        summary=(
+            "A Maintain partner's birthday or anniversary is coming up. A personal call on the day."
+        ),
         title="Personal call",
         kind="action",
         action="call",
@@ -150,6 +168,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="commitment_due",
+        summary=(
+            "The promised first-referral date has passed and no referral came since the "
+            "commitment. A follow-up call: when will that happen?"
+        ),
         title="Follow up the commitment",
         kind="action",
         action="call",
@@ -173,6 +195,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="plan_partnership",
+        summary=(
+            "The partner has committed and no planning session is booked from today on. Book "
+            "the 12-week planning series."
+        ),
         title="Book the planning series",
         kind="action",
         action="planning_session",
@@ -187,6 +213,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="capture_details",
+        summary=(
+            "Met today or yesterday and no personal detail written down. Write down what you "
+            "learned."
+        ),
         title="Write down what you learned",
         kind="action",
         action="note",
@@ -206,6 +236,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="coffee",
+        summary=(
+            "A Cultivate partner met a while ago with no live contact lately. A coffee meeting."
+        ),
         title="Coffee meeting",
         kind="action",
         action="coffee",
@@ -226,6 +259,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="keep_warm",
+        summary="A Maintain partner with no live contact lately. A lunch or event invitation.",
         title="Keep warm",
         kind="action",
         action="lunch",
@@ -240,6 +274,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="co_market",
+        summary="A Maintain partner with no co-marketing lately. Suggest a co-branded project.",
         title="Co-branded project",
         kind="action",
         action="co_marketing",
@@ -254,6 +289,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="promote",
+        summary=(
+            "A Cultivate partner sending referrals, with a recent live contact. A move to "
+            "Maintain (manager review)."
+        ),
         title="Promote to Maintain",
         kind="tier_change",
         tier_to="maintain",
@@ -277,6 +316,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="cool_down",
+        summary=(
+            "A Maintain partner who sent no referral for a long time. A move to Cultivate "
+            "(manager review)."
+        ),
         title="Cool down to Cultivate",
         kind="tier_change",
         tier_to="cultivate",
