@@ -49,7 +49,7 @@ class Rule:
     due: Due | None = field(default_factory=Due)
     action: str | None = None  # the interaction kind that does it (the log form's default)
     summary: str = ""  # when it holds and what it recommends, in DOMAIN.md's words
-    overrides_actions: bool = False  # when it holds, no other action is recommended
+    overrides_others: bool = False  # when it holds, nothing else is recommended
 
 
 # Every rule holds only for partners we may contact and have not ceased with.
@@ -84,7 +84,7 @@ RULES: tuple[Rule, ...] = (
         tier_to="cease",
         due=None,
         priority=10,
-        overrides_actions=True,
+        overrides_others=True,
         when=("any", DISENGAGE_DISRESPECT, DISENGAGE_UNANSWERED, DISENGAGE_ONE_SIDED),
         reason=(
             (DISENGAGE_DISRESPECT, "Disrespectful interaction {disrespectful_on}"),

@@ -49,14 +49,10 @@ def fired(facts: Mapping[str, object], settings: Mapping[str, int], engine: str 
         ids = interpreter.fired(facts, settings)
     else:
         raise ValueError(f"unknown rules engine {engine!r}; use one of {ENGINES}")
-    # When a rule such as `disengage` holds, no other action is recommended.
-    if any(RULES_BY_ID[rule_id].overrides_actions for rule_id in ids):
-        ids = [
-            rule_id
-            for rule_id in ids
-            if RULES_BY_ID[rule_id].kind != "action" or RULES_BY_ID[rule_id].overrides_actions
-        ]
-    return ids
+    # When `disengage` holds, nothing else is recommended for the partner: no
+    # action, and no competing tier move (Cease and Cultivate at once).
+    overriding = [rule_id for rule_id in ids if RULES_BY_ID[rule_id].overrides_others]
+    return overriding or ids
 
 
 def recommend(

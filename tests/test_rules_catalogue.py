@@ -331,6 +331,14 @@ def test_disengage_suppresses_every_other_action(engine):
     assert "Disrespectful interaction 11 Oct (40 days ago)" in result["disengage"].reason
 
 
+def test_disengage_also_stands_alone_against_other_tier_moves(engine):
+    rude = Touch(ago(40), "call", "inbound", "connected", disrespectful=True)
+    maintain = evaluate(engine, tier="maintain", touches=[rude])  # no referral: cool_down too
+    assert set(maintain) == {"disengage"}
+    rising = evaluate(engine, touches=[rude, live(3)], referrals=[received(30), received(10)])
+    assert set(rising) == {"disengage"}  # not promote as well
+
+
 def test_cease_partners_get_nothing(engine):
     rude = Touch(ago(40), "call", "inbound", "connected", disrespectful=True)
     assert evaluate(engine, tier="cease", touches=[rude], referrals=[received(3)]) == {}
