@@ -77,7 +77,7 @@ RULES: tuple[Rule, ...] = (
             "Not yet Cease, and any of: a disrespectful interaction lately; several "
             "unanswered outbound attempts since the last answer, the first of them long ago; "
             "referrals sent and none received. Recommends a move to Cease with a polite "
-            "disengage (manager review). No other action is recommended meanwhile."
+            "disengage (manager review). Nothing else is recommended meanwhile."
         ),
         title="Disengage",
         kind="tier_change",
