@@ -83,9 +83,7 @@ PLANNING_STATUSES = {
 }
 
 # Interaction kinds that can be a live contact when connected (DOMAIN.md).
-LIVE_CONTACT_KINDS = frozenset(
-    {"call", "coffee", "lunch", "meeting", "event", "planning_session"}
-)
+LIVE_CONTACT_KINDS = frozenset({"call", "coffee", "lunch", "meeting", "event", "planning_session"})
 
 # Personal details an agent writes down (seed 001), in display order.
 PERSONAL_DETAILS = {
@@ -106,8 +104,7 @@ PLANNING_QUESTIONS = {
     "more_volume": "What can we do to produce more volume this week, for you and for me?",
     "upcoming_needs": "What needs do you have, or expect in the coming months, that we "
     "should solve for you?",
-    "met_recently": "Who have you met in the last seven days who may not use you to buy or "
-    "sell?",
+    "met_recently": "Who have you met in the last seven days who may not use you to buy or sell?",
     "showing_soon": "Who are you showing property to in the next seven days that we have "
     "not pre-qualified?",
 }

@@ -53,6 +53,12 @@ ACCESS: dict[str, str] = {
     "admin.set_password": "admin",
     "admin.settings": "admin",
     # --- recommendations and rules --------------------------------------------
+    "recommendations.snooze": "partner",
+    "recommendations.dismiss": "partner",
+    "rule_settings.index": "manager",
+    "rule_settings.preview": "manager",
+    "rule_settings.save": "manager",
+    "rule_settings.revert": "manager",
     # --- manager's desk ----------------------------------------------------------
     "desk.reviews": "manager",
     "desk.approve": "manager",

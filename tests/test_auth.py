@@ -54,3 +54,11 @@ def test_security_headers(client):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_a_nul_character_is_refused_with_a_message_and_nothing_is_read(client, auth, team):
+    auth.login(team["agent"])
+    response = client.post("/partners/new", data={"name": "Null\x00Byte", "profession": "other"})
+    assert response.status_code == 400
+    assert b"invisible control character" in response.data
+    assert client.get("/partners/?q=a%00b").status_code == 400

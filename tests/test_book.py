@@ -291,3 +291,23 @@ def test_manager_exports_only_their_own_team(client, auth, team):
 def test_agents_do_not_see_the_book_pages(client, auth, team, method, url):
     auth.login(team["agent"])
     assert getattr(client, method)(url).status_code == 404
+
+
+def test_a_nul_character_in_a_book_is_reported_by_path(runner, tmp_path, db):
+    import json
+
+    from tests.conftest import count
+    from webapp.models import Team
+
+    document = {
+        "format": "partnerplan-book/1",
+        "team": {"name": "Nul Realty", "commission_per_side": 12000},
+        "users": [{"email": "a@nul.example", "name": "A", "role": "agent"}],
+        "partners": [{"key": "p-1", "owner": "a@nul.example", "name": "Bad\u0000Name"}],
+    }
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps(document))
+    result = runner.invoke(args=["book", "import", str(path)])
+    assert result.exit_code != 0
+    assert "partners[0].name: contains a NUL character" in result.output
+    assert count(db, Team) == 0

@@ -242,3 +242,19 @@ def test_prefilled_form_and_quick_log_from_the_list(client, auth, team, partner,
     assert "Coffee logged." in response.get_data(as_text=True)
     assert response.headers["HX-Trigger"] == "partner-changed"
     assert count(db, Interaction) == 1
+
+
+def test_a_failing_rules_engine_never_loses_what_was_logged(
+    client, auth, team, partner, db, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine crashed")
+
+    monkeypatch.setattr("webapp.recommendations.service.refresh_partners", broken)
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions", data=coffee(), headers=HTMX
+    )
+    assert response.status_code == 200
+    assert "High-trust conversation." in response.get_data(as_text=True)
+    assert count(db, Interaction) == 1

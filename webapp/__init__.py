@@ -38,28 +38,34 @@ def create_app(config_class: type = Config) -> Flask:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .book import bp as book_bp
+    from .book.cli import book_cli
+    from .demo import demo_cli
+    from .desk import bp as desk_bp
     from .errors import bp as errors_bp
     from .home import bp as home_bp
     from .logbook import bp as logbook_bp
     from .partners import bp as partners_bp
     from .planning import bp as planning_bp
-    from .desk import bp as desk_bp
+    from .recommendations import bp as recommendations_bp
+    from .recommendations.cli import recommendations_cli
     from .referrals import bp as referrals_bp
+    from .rule_settings import bp as rule_settings_bp
 
-    app.register_blueprint(errors_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(home_bp)
-    app.register_blueprint(planning_bp)
-    app.register_blueprint(desk_bp)
-    app.register_blueprint(referrals_bp)
-    app.register_blueprint(partners_bp)
-    app.register_blueprint(logbook_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(book_bp)
-
-    from .book.cli import book_cli
-    from .demo import demo_cli
-
-    app.cli.add_command(book_cli)
-    app.cli.add_command(demo_cli)
+    for blueprint in (
+        errors_bp,
+        auth_bp,
+        home_bp,
+        partners_bp,
+        logbook_bp,
+        recommendations_bp,
+        rule_settings_bp,
+        desk_bp,
+        planning_bp,
+        referrals_bp,
+        book_bp,
+        admin_bp,
+    ):
+        app.register_blueprint(blueprint)
+    for command in (book_cli, demo_cli, recommendations_cli):
+        app.cli.add_command(command)
     return app

@@ -371,3 +371,34 @@ def record_audit(
     )
     db.session.add(event)
     return event
+
+
+# --- recommendations -------------------------------------------------------
+class PartnerEvaluation(db.Model):
+    """When a partner's recommendations were last evaluated, and under which thresholds.
+
+    Today re-evaluates lazily: only partners not yet evaluated today (or
+    evaluated under an older version of the team's rule settings).
+    """
+
+    partner_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey(Partner.id, ondelete="CASCADE"), primary_key=True
+    )
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id), index=True)
+    evaluated_on: so.Mapped[date]
+    settings_version: so.Mapped[int] = so.mapped_column(default=0)
+
+
+# At most one live (open or snoozed) recommendation per partner and rule, even
+# when two evaluations of the same partner race; agents' own proposals aside.
+_LIVE_RULE = sa.and_(
+    Recommendation.status.in_(("open", "snoozed")), Recommendation.rule != "proposed"
+)
+sa.Index(
+    "uq_recommendation_live_rule",
+    Recommendation.partner_id,
+    Recommendation.rule,
+    unique=True,
+    sqlite_where=_LIVE_RULE,
+    postgresql_where=_LIVE_RULE,
+)

@@ -40,6 +40,21 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
 
+    @app.before_request
+    def refuse_nul_characters():
+        """A NUL character is never typed by a person, and PostgreSQL cannot store
+        one in text: refuse the request before anything reads it."""
+        values = [*request.args.values(), *(request.form.values() if request.form else ())]
+        if any("\x00" in value for value in values):
+            from .errors import error_page
+
+            return error_page(
+                400,
+                "Invisible character",
+                "What was sent contains an invisible control character (NUL). "
+                "Remove it and try again; nothing was saved.",
+            )
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

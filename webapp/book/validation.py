@@ -191,6 +191,8 @@ class Checker:
             self.add(path, "must not be empty")
         elif limit is not None and len(value) > limit:
             self.add(path, f"is {len(value)} characters long; at most {limit} fit")
+        elif "\x00" in value:
+            self.add(path, "contains a NUL character, which cannot be stored")
 
     def choice(self, record: dict, name: str, path: str, values, required: bool = False) -> None:
         if not self.present(record, name, path, required):

@@ -122,8 +122,13 @@ class PartnerFilterForm(FlaskForm):
     sort = SelectField(
         "Sort by",
         choices=choices(
-            {"name": "Name", "company": "Company", "tier": "Tier", "met": "Met (newest)",
-             "recent": "Recently added"}
+            {
+                "name": "Name",
+                "company": "Company",
+                "tier": "Tier",
+                "met": "Met (newest)",
+                "recent": "Recently added",
+            }
         ),
         default="name",
         validate_choice=False,

@@ -60,9 +60,27 @@ class RenderedPanel:
         return Markup(' hx-swap-oob="true"') if self.oob else Markup("")
 
 
+UNAVAILABLE = "partners/_panel_unavailable.html"
+
+
+def render_panel(panel: Panel, partner: Partner, user: User, oob: bool) -> RenderedPanel:
+    """One panel; if it fails (the rules engine, say), a notice stands in for it
+    so the partner page and the entry just logged are never lost with it."""
+    try:
+        return RenderedPanel(panel.name, panel.template, panel.build(partner, user), oob)
+    except Exception:
+        from flask import current_app
+
+        from ..extensions import db
+
+        db.session.rollback()
+        current_app.logger.exception("panel %s failed for partner %s", panel.name, partner.id)
+        return RenderedPanel(panel.name, UNAVAILABLE, {}, oob)
+
+
 def panels_for(partner: Partner, user: User, *, only_refreshing: bool = False, oob: bool = False):
     return [
-        RenderedPanel(panel.name, panel.template, panel.build(partner, user), oob)
+        render_panel(panel, partner, user, oob)
         for panel in PANELS
         if panel.refresh_on_log or not only_refreshing
     ]

@@ -1,8 +1,8 @@
 """partner book schema
 
-Revision ID: e44bd6044148
+Revision ID: d0a546ad2686
 Revises: 
-Create Date: 2026-11-22 02:49:14.968000
+Create Date: 2026-11-22 02:58:59.881303
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e44bd6044148'
+revision = 'd0a546ad2686'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -159,6 +159,18 @@ def upgrade():
     with op.batch_alter_table('interaction', schema=None) as batch_op:
         batch_op.create_index('ix_interaction_partner_at', ['partner_id', 'at'], unique=False)
 
+    op.create_table('partner_evaluation',
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('evaluated_on', sa.Date(), nullable=False),
+    sa.Column('settings_version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_partner_evaluation_partner_id_partner'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_partner_evaluation_team_id_team')),
+    sa.PrimaryKeyConstraint('partner_id', name=op.f('pk_partner_evaluation'))
+    )
+    with op.batch_alter_table('partner_evaluation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partner_evaluation_team_id'), ['team_id'], unique=False)
+
     op.create_table('planning_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
@@ -207,6 +219,7 @@ def upgrade():
     with op.batch_alter_table('recommendation', schema=None) as batch_op:
         batch_op.create_index('ix_recommendation_partner_rule', ['partner_id', 'rule'], unique=False)
         batch_op.create_index('ix_recommendation_team_status', ['team_id', 'status'], unique=False)
+        batch_op.create_index('uq_recommendation_live_rule', ['partner_id', 'rule'], unique=True, sqlite_where=sa.text("status IN ('open', 'snoozed') AND rule != 'proposed'"), postgresql_where=sa.text("status IN ('open', 'snoozed') AND rule != 'proposed'"))
 
     op.create_table('referral',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -254,6 +267,7 @@ def downgrade():
 
     op.drop_table('referral')
     with op.batch_alter_table('recommendation', schema=None) as batch_op:
+        batch_op.drop_index('uq_recommendation_live_rule', sqlite_where=sa.text("status IN ('open', 'snoozed') AND rule != 'proposed'"), postgresql_where=sa.text("status IN ('open', 'snoozed') AND rule != 'proposed'"))
         batch_op.drop_index('ix_recommendation_team_status')
         batch_op.drop_index('ix_recommendation_partner_rule')
 
@@ -264,6 +278,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_planning_session_series'))
 
     op.drop_table('planning_session')
+    with op.batch_alter_table('partner_evaluation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partner_evaluation_team_id'))
+
+    op.drop_table('partner_evaluation')
     with op.batch_alter_table('interaction', schema=None) as batch_op:
         batch_op.drop_index('ix_interaction_partner_at')
 

@@ -1,0 +1,170 @@
+"""One flat fact record per partner, computed from its history as of a day.
+
+Facts are plain JSON values so that both engines can read them: counts,
+booleans, the tier, and dates as whole days relative to the as-of day
+(`*_ago`: days before it; `*_in`: days after it). Something that never
+happened is `NEVER` days ago, so "no X in the last N days" needs no special
+case. Anything dated after the as-of day is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import NamedTuple
+
+from .vocabulary import LIVE_CONTACT_KINDS
+
+NEVER = 1_000_000
+# How many of the most recent referrals (each direction) the facts carry:
+# "at least K in the last N days" is "the K-th most recent is under N days old".
+RECENT_REFERRALS = 10
+THANKS_KINDS = frozenset({"thank_you", "gift"})
+
+# Facts that are only there to be named in a reason (never in a condition).
+DISPLAY_FACTS = frozenset({"unthanked_first_client", "unreturned_first_kind"})
+
+
+@dataclass(frozen=True)
+class PartnerRecord:
+    id: int
+    tier: str
+    do_not_contact: bool = False
+    met_on: date | None = None  # the day first recorded stands in when unknown
+    birthday: str | None = None
+    anniversary: str | None = None
+    has_personal_details: bool = False
+    commitment_made_on: date | None = None
+    first_referral_by: date | None = None
+
+
+class Touch(NamedTuple):
+    """One logged interaction, as the rules see it."""
+
+    at: datetime
+    kind: str
+    direction: str = "outbound"
+    outcome: str | None = None
+    disrespectful: bool = False
+
+
+class ReferralRecord(NamedTuple):
+    on: date
+    direction: str
+    client: str = ""
+
+
+class SessionRecord(NamedTuple):
+    starts_at: datetime
+    status: str
+
+
+def days_until_next(day_text: str | None, as_of: date) -> int:
+    """Days from `as_of` to the next `YYYY-MM-DD` or `MM-DD` anniversary (0 = today).
+
+    29 February counts as 28 February in years that have none.
+    """
+    if not day_text:
+        return NEVER
+    try:
+        month, day = (int(part) for part in day_text.split("-")[-2:])
+        date(2000, month, day)  # a leap year: any real month-day is valid
+    except ValueError:
+        return NEVER
+    for year in (as_of.year, as_of.year + 1):
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        on = date(year, month, 28 if (month, day) == (2, 29) and not leap else day)
+        if on >= as_of:
+            return (on - as_of).days
+    return NEVER  # unreachable: next year always comes
+
+
+def partner_facts(
+    partner: PartnerRecord,
+    touches: Iterable[Touch],
+    referrals: Iterable[ReferralRecord],
+    sessions: Iterable[SessionRecord],
+    as_of: date,
+) -> dict[str, object]:
+    """The fact record of one partner as of a day."""
+
+    def ago(day: date | None) -> int:
+        return NEVER if day is None else (as_of - day).days
+
+    touches = sorted((t for t in touches if t.at.date() <= as_of), key=lambda t: t.at)
+    referrals = sorted((r for r in referrals if r.on <= as_of), key=lambda r: r.on)
+    sessions = list(sessions)
+    held = sorted(
+        s.starts_at for s in sessions if s.status == "held" and s.starts_at.date() <= as_of
+    )
+
+    live = [
+        t.at.date() for t in touches if t.kind in LIVE_CONTACT_KINDS and t.outcome == "connected"
+    ]
+    live += [at.date() for at in held]
+    thanks = [t.at.date() for t in touches if t.kind in THANKS_KINDS]
+    co_marketing = [t.at.date() for t in touches if t.kind == "co_marketing"]
+    disrespectful = [t.at.date() for t in touches if t.disrespectful]
+
+    # One timeline of interactions and held sessions (a held session is a
+    # connected meeting) to follow the unanswered attempts and missed calls.
+    timeline = sorted(
+        [(t.at, t) for t in touches]
+        + [(at, Touch(at, "planning_session", "outbound", "connected")) for at in held],
+        key=lambda item: item[0],
+    )
+    unanswered: list[date] = []
+    unreturned: list[Touch] = []
+    for _, touch in timeline:
+        if touch.direction == "inbound" or touch.outcome == "connected":
+            unanswered = []
+        elif touch.direction == "outbound" and touch.outcome == "no_response":
+            unanswered.append(touch.at.date())
+        if touch.direction == "outbound":
+            unreturned = []
+        elif touch.kind == "voicemail" or (touch.kind == "call" and touch.outcome == "no_response"):
+            unreturned.append(touch)
+
+    received = [r for r in referrals if r.direction == "received"]
+    sent = [r for r in referrals if r.direction == "sent"]
+    last_thanks = max(thanks, default=None)
+    unthanked = [r for r in received if last_thanks is None or r.on > last_thanks]
+
+    made_on, promised_by = partner.commitment_made_on, partner.first_referral_by
+    has_commitment = (made_on is not None or promised_by is not None) and (
+        made_on is None or made_on <= as_of
+    )
+    since_commitment = [r for r in received if made_on is None or r.on >= made_on]
+
+    facts: dict[str, object] = {
+        "tier": partner.tier,
+        "do_not_contact": bool(partner.do_not_contact),
+        "met_ago": ago(partner.met_on),
+        "has_personal_details": bool(partner.has_personal_details),
+        "birthday_in": days_until_next(partner.birthday, as_of),
+        "anniversary_in": days_until_next(partner.anniversary, as_of),
+        "live_contact_ago": ago(max(live, default=None)),
+        "co_marketing_ago": ago(max(co_marketing, default=None)),
+        "disrespectful_ago": ago(max(disrespectful, default=None)),
+        "unthanked_count": len(unthanked),
+        "unthanked_first_ago": ago(unthanked[0].on if unthanked else None),
+        "unthanked_first_client": unthanked[0].client if unthanked else "",
+        "unreturned_count": len(unreturned),
+        "unreturned_first_ago": ago(unreturned[0].at.date() if unreturned else None),
+        "unreturned_first_kind": unreturned[0].kind if unreturned else "",
+        "unanswered_count": len(unanswered),
+        "unanswered_first_ago": ago(unanswered[0] if unanswered else None),
+        "has_commitment": has_commitment,
+        "commitment_made_ago": ago(made_on) if has_commitment else NEVER,
+        "first_referral_by_ago": ago(promised_by) if has_commitment and promised_by else -NEVER,
+        "received_since_commitment": len(since_commitment) if has_commitment else 0,
+        "sessions_booked_ahead": sum(
+            1 for s in sessions if s.status == "booked" and s.starts_at.date() >= as_of
+        ),
+    }
+    for direction, rows in (("received", received), ("sent", sent)):
+        newest_first = [r.on for r in reversed(rows)]
+        for k in range(1, RECENT_REFERRALS + 1):
+            facts[f"{direction}_{k}_ago"] = ago(newest_first[k - 1] if len(rows) >= k else None)
+    return facts

@@ -1,0 +1,243 @@
+"""The durable_rules ruleset and the reference interpreter agree, and the wrapper is safe."""
+
+import random
+import threading
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rules import durable_engine, interpreter
+from rules.catalogue import RULES
+from rules.engine import fired, recommend
+from rules.facts import NEVER, RECENT_REFERRALS
+from rules.settings import DEFAULTS, THRESHOLDS, resolve
+
+# Day counts that sit on and around every default threshold, plus "never".
+EDGES = sorted(
+    {0, 1, 2, 3, 6, 7, 8, 20, 21, 22, 29, 30, 31, 59, 60, 61, 89, 90, 91}
+    | {179, 180, 181, 364, 365, 366, NEVER}
+)
+days = st.one_of(st.sampled_from(EDGES), st.integers(-3, 800))
+counts = st.integers(0, 6)
+
+SETTINGS = [
+    dict(DEFAULTS),
+    resolve({"coffee_days": 14, "promote_referrals": 3, "disengage_attempts": 2}),
+    resolve({name: t.minimum for name, t in THRESHOLDS.items()}),
+    resolve({name: t.maximum for name, t in THRESHOLDS.items()}),
+]
+
+
+def ascending(values: list[int]) -> list[int]:
+    return sorted(values)
+
+
+@st.composite
+def fact_records(draw):
+    received = ascending(draw(st.lists(days, max_size=RECENT_REFERRALS)))
+    sent = ascending(draw(st.lists(days, max_size=RECENT_REFERRALS)))
+    facts = {
+        "tier": draw(st.sampled_from(["cultivate", "maintain", "cease"])),
+        "do_not_contact": draw(st.booleans()),
+        "met_ago": draw(days),
+        "has_personal_details": draw(st.booleans()),
+        "birthday_in": draw(st.one_of(st.integers(0, 366), st.just(NEVER))),
+        "anniversary_in": draw(st.one_of(st.integers(0, 366), st.just(NEVER))),
+        "live_contact_ago": draw(days),
+        "co_marketing_ago": draw(days),
+        "disrespectful_ago": draw(days),
+        "unthanked_count": draw(counts),
+        "unthanked_first_ago": draw(days),
+        "unthanked_first_client": draw(st.text(max_size=10)),
+        "unreturned_count": draw(counts),
+        "unreturned_first_ago": draw(days),
+        "unreturned_first_kind": draw(st.sampled_from(["", "voicemail", "call"])),
+        "unanswered_count": draw(counts),
+        "unanswered_first_ago": draw(days),
+        "has_commitment": draw(st.booleans()),
+        "commitment_made_ago": draw(days),
+        "first_referral_by_ago": draw(st.one_of(days, st.just(-NEVER))),
+        "received_since_commitment": draw(counts),
+        "sessions_booked_ahead": draw(counts),
+    }
+    for direction, ages in (("received", received), ("sent", sent)):
+        for k in range(1, RECENT_REFERRALS + 1):
+            facts[f"{direction}_{k}_ago"] = ages[k - 1] if len(ages) >= k else NEVER
+    return facts
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=fact_records(), which=st.integers(0, len(SETTINGS) - 1))
+def test_both_engines_agree_on_random_facts(facts, which):
+    thresholds = SETTINGS[which]
+    assert durable_engine.fired(facts, thresholds) == interpreter.fired(facts, thresholds)
+    as_of = date(2026, 11, 20)
+    assert recommend(facts, as_of, thresholds, "durable") == recommend(
+        facts, as_of, thresholds, "python"
+    )
+
+
+def random_facts(rng: random.Random) -> dict:
+    """A plain-random fact record, for a wide sweep beyond what hypothesis draws."""
+
+    def day() -> int:
+        return rng.choice(EDGES) if rng.random() < 0.5 else rng.randint(-3, 800)
+
+    facts = {
+        "tier": rng.choice(["cultivate", "maintain", "cease"]),
+        "do_not_contact": rng.random() < 0.1,
+        "has_personal_details": rng.random() < 0.5,
+        "has_commitment": rng.random() < 0.5,
+        "birthday_in": rng.choice([rng.randint(0, 366), NEVER]),
+        "anniversary_in": rng.choice([rng.randint(0, 366), NEVER]),
+        "first_referral_by_ago": rng.choice([day(), -NEVER]),
+        "unthanked_first_client": "x",
+        "unreturned_first_kind": "voicemail",
+    }
+    for name in (
+        "met_ago",
+        "live_contact_ago",
+        "co_marketing_ago",
+        "disrespectful_ago",
+        "unthanked_first_ago",
+        "unreturned_first_ago",
+        "unanswered_first_ago",
+        "commitment_made_ago",
+    ):
+        facts[name] = day()
+    for name in (
+        "unthanked_count",
+        "unreturned_count",
+        "unanswered_count",
+        "received_since_commitment",
+        "sessions_booked_ahead",
+    ):
+        facts[name] = rng.randint(0, 6)
+    for direction in ("received", "sent"):
+        ages = sorted(day() for _ in range(rng.randint(0, RECENT_REFERRALS)))
+        for k in range(1, RECENT_REFERRALS + 1):
+            facts[f"{direction}_{k}_ago"] = ages[k - 1] if len(ages) >= k else NEVER
+    return facts
+
+
+@settings(max_examples=500, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_both_engines_agree_on_a_wide_random_sweep(seed):
+    """Ten plain-random records per drawn seed: thousands of records in seconds."""
+    rng = random.Random(seed)
+    for _ in range(10):
+        facts, thresholds = random_facts(rng), rng.choice(SETTINGS)
+        assert durable_engine.fired(facts, thresholds) == interpreter.fired(facts, thresholds)
+
+
+def test_every_rule_can_fire_on_both_engines():
+    """The property test is only worth something if the rules do fire."""
+    seen = set()
+    base = {"do_not_contact": False, "has_personal_details": False}
+    for tier in ("cultivate", "maintain"):
+        for age in (0, 1, 25, 40, 100, 200, 400, NEVER):
+            facts = {
+                **base,
+                "tier": tier,
+                "met_ago": age,
+                "birthday_in": 3,
+                "anniversary_in": NEVER,
+                "live_contact_ago": age,
+                "co_marketing_ago": age,
+                "disrespectful_ago": age,
+                "unthanked_count": 1,
+                "unthanked_first_ago": 4,
+                "unthanked_first_client": "A",
+                "unreturned_count": 1,
+                "unreturned_first_ago": 1,
+                "unreturned_first_kind": "voicemail",
+                "unanswered_count": 5,
+                "unanswered_first_ago": age,
+                "has_commitment": True,
+                "commitment_made_ago": 40,
+                "first_referral_by_ago": 5,
+                "received_since_commitment": 0,
+                "sessions_booked_ahead": 0,
+            }
+            for k in range(1, RECENT_REFERRALS + 1):
+                facts[f"received_{k}_ago"] = age + k
+                facts[f"sent_{k}_ago"] = k
+            ids = durable_engine.fired(facts, DEFAULTS)
+            assert ids == interpreter.fired(facts, DEFAULTS)
+            seen.update(ids)
+    assert seen == {rule.id for rule in RULES}
+
+
+def test_thousands_of_evaluations_do_not_exhaust_the_sessions():
+    """At most 1,024 live sessions per ruleset: each evaluation deletes its own."""
+    facts = {"tier": "cultivate", "do_not_contact": False, "met_ago": 100, "live_contact_ago": 50}
+    for _ in range(3000):
+        assert durable_engine.fired(facts, DEFAULTS) == ["coffee"]
+
+
+def test_thousands_of_facts_that_match_nothing_leave_no_session_behind():
+    """Unmatched facts used to keep a session each: the 1,025th raised MemoryError."""
+    facts = {"tier": "cease", "do_not_contact": True}
+    for _ in range(3000):
+        assert durable_engine.fired(facts, DEFAULTS) == []
+
+
+def test_a_fact_that_matches_nothing_means_no_recommendations():
+    assert durable_engine.fired({"met_ago": 3}, DEFAULTS) == []
+    assert fired({"tier": "cease", "do_not_contact": False}, DEFAULTS, "durable") == []
+
+
+def test_concurrent_evaluations_from_many_threads():
+    facts = {"tier": "cultivate", "do_not_contact": False, "met_ago": 100, "live_contact_ago": 50}
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(300):
+                results.append(durable_engine.fired(facts, DEFAULTS))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert results == [["coffee"]] * 2400
+
+
+def test_a_change_of_thresholds_is_a_new_ruleset():
+    changed = resolve({"coffee_days": 40})
+    assert durable_engine.ruleset_name(changed) != durable_engine.ruleset_name(DEFAULTS)
+    facts = {"tier": "cultivate", "do_not_contact": False, "met_ago": 100, "live_contact_ago": 30}
+    assert durable_engine.fired(facts, DEFAULTS) == ["coffee"]
+    assert durable_engine.fired(facts, changed) == []
+    assert durable_engine.fired(facts, DEFAULTS) == ["coffee"]
+
+
+def test_the_compiled_ruleset_is_json_with_thresholds_filled_in():
+    ruleset = durable_engine.compile_ruleset(resolve({"promote_referrals": 3}))
+    promote = str(ruleset["promote"])
+    assert "received_3_ago" in promote and "'$lt': {'received_3_ago': 180}" in promote
+
+
+def test_an_exception_inside_the_engine_is_raised_not_swallowed(monkeypatch):
+    def failing_action(self, action_name):
+        def fail(c):
+            raise ValueError("handler broke")
+
+        return fail
+
+    durable_engine._host = None  # the next evaluation builds a host with the failing actions
+    monkeypatch.setattr(durable_engine._Host, "get_action", failing_action)
+    facts = {"tier": "cultivate", "do_not_contact": False, "met_ago": 100, "live_contact_ago": 50}
+    try:
+        durable_engine.fired(facts, DEFAULTS)
+    except durable_engine.RulesEngineError as error:
+        assert "handler broke" in str(error)
+    else:
+        raise AssertionError("the handler's exception was swallowed")
+    finally:
+        durable_engine._host = None  # the next evaluation builds a sound host again

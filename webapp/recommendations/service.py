@@ -1,0 +1,307 @@
+"""Recommendations for a team's partners: evaluate, store, and act on them.
+
+Life cycle of a stored recommendation (DOMAIN.md): it is created when a
+rule starts to hold, kept (never duplicated) while it holds, and closed by
+itself when it stops. One that was dismissed, rejected, approved or done
+stays quiet until the facts that triggered it (its fingerprint) change. A
+snoozed one comes back on the day it was snoozed until.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+
+from rules.catalogue import RULES_BY_ID
+from rules.engine import recommend
+from rules.settings import DEFAULTS, resolve
+
+from .. import clock
+from ..extensions import db
+from ..models import Partner, PartnerEvaluation, Recommendation, RuleSettings, Team, User, utcnow
+from ..partners.queries import visible_partners
+from .facts import team_facts
+
+LIVE = ("open", "snoozed")
+# Decisions that keep a rule quiet until its triggering facts change.
+DECIDED = ("dismissed", "rejected", "approved", "done")
+RULE_IDS = tuple(RULES_BY_ID)
+
+
+@dataclass
+class Summary:
+    partners: int = 0
+    created: int = 0
+    kept: int = 0
+    closed: int = 0
+
+    def add(self, other: Summary) -> None:
+        self.partners += other.partners
+        self.created += other.created
+        self.kept += other.kept
+        self.closed += other.closed
+
+
+def current_settings(team_id: int) -> tuple[int, dict[str, int]]:
+    """The team's rule thresholds in force: (version, values); version 0 is the defaults."""
+    row = db.session.scalar(
+        sa.select(RuleSettings)
+        .where(RuleSettings.team_id == team_id)
+        .order_by(RuleSettings.version.desc())
+        .limit(1)
+    )
+    return (row.version, resolve(row.values)) if row else (0, dict(DEFAULTS))
+
+
+def engine_name() -> str:
+    return current_app.config.get("RULES_ENGINE") or "durable"
+
+
+def team_today(team_id: int) -> date:
+    team = db.session.get(Team, team_id)
+    return clock.today(team.timezone if team else "America/New_York")
+
+
+def evaluate(
+    team_id: int,
+    as_of: date,
+    partner_ids: Collection[int] | None = None,
+    settings: Mapping[str, int] | None = None,
+    facts: Mapping[int, dict] | None = None,
+):
+    """{partner id: [rules.engine.Recommendation]} as of a day; nothing is stored."""
+    if settings is None:
+        settings = current_settings(team_id)[1]
+    if facts is None:
+        facts = team_facts(team_id, as_of, partner_ids)
+    engine = engine_name()
+    return {pid: recommend(record, as_of, settings, engine) for pid, record in facts.items()}
+
+
+def refresh_partners(
+    team_id: int, partner_ids: Collection[int] | None = None, as_of: date | None = None
+) -> Summary:
+    """Re-evaluate the team's partners (or those listed) and store the results.
+
+    Two evaluations of the same partner may race (a log and Today at once):
+    the loser's insert hits the unique live-recommendation index, and it
+    simply evaluates again, finding what the winner stored.
+    """
+    for attempt in range(3):
+        try:
+            return _refresh(team_id, partner_ids, as_of)
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
+    as_of = as_of or team_today(team_id)
+    version, settings = current_settings(team_id)
+    facts = team_facts(team_id, as_of, partner_ids)
+    results = evaluate(team_id, as_of, partner_ids, settings, facts)
+
+    query = sa.select(Recommendation).where(
+        Recommendation.team_id == team_id,
+        Recommendation.rule.in_(RULE_IDS),
+        Recommendation.status.in_(LIVE + DECIDED),
+    )
+    if partner_ids is not None:
+        query = query.where(Recommendation.partner_id.in_(partner_ids))
+    stored = defaultdict(list)
+    for row in db.session.scalars(query.order_by(Recommendation.id.desc())):
+        stored[row.partner_id, row.rule].append(row)
+
+    summary = Summary(partners=len(facts))
+    holding = set()
+    for partner_id, recommendations in results.items():
+        for rec in recommendations:
+            holding.add((partner_id, rec.rule))
+            rows = stored.get((partner_id, rec.rule), [])
+            live = next((row for row in rows if row.status in LIVE), None)
+            if live is not None:
+                _keep(live, rec, as_of)
+                summary.kept += 1
+            elif not any(r.status in DECIDED and r.fingerprint == rec.fingerprint for r in rows):
+                db.session.add(_new(team_id, partner_id, facts[partner_id]["tier"], rec))
+                summary.created += 1
+    for (partner_id, rule), rows in stored.items():
+        if (partner_id, rule) in holding:
+            continue
+        for row in rows:
+            if row.status in LIVE:
+                row.status, row.closed_at = "closed", utcnow()
+                summary.closed += 1
+    _mark_evaluated(team_id, facts.keys(), as_of, version)
+    db.session.commit()
+    return summary
+
+
+def _keep(row: Recommendation, rec, as_of: date) -> None:
+    """A recommendation that still holds: refresh its words, wake it if its snooze is over."""
+    row.reason, row.fingerprint = rec.reason, rec.fingerprint
+    due = RULES_BY_ID[rec.rule].due
+    if due is not None and (due.ago or due.ahead):  # a day named by the facts
+        row.due = rec.due
+    if row.status == "snoozed" and (row.snoozed_until is None or row.snoozed_until <= as_of):
+        row.status, row.snoozed_until = "open", None
+
+
+def _new(team_id: int, partner_id: int, tier: str, rec) -> Recommendation:
+    return Recommendation(
+        team_id=team_id,
+        partner_id=partner_id,
+        rule=rec.rule,
+        kind=rec.kind,
+        tier_from=tier if rec.kind == "tier_change" else None,
+        tier_to=rec.tier_to,
+        due=rec.due,
+        reason=rec.reason,
+        fingerprint=rec.fingerprint,
+        status="open",
+    )
+
+
+def _mark_evaluated(team_id: int, partner_ids, as_of: date, version: int) -> None:
+    partner_ids = list(partner_ids)
+    if not partner_ids:
+        return
+    existing = {
+        row.partner_id: row
+        for row in db.session.scalars(
+            sa.select(PartnerEvaluation).where(PartnerEvaluation.partner_id.in_(partner_ids))
+        )
+    }
+    for partner_id in partner_ids:
+        row = existing.get(partner_id)
+        if row is None:
+            db.session.add(
+                PartnerEvaluation(
+                    partner_id=partner_id,
+                    team_id=team_id,
+                    evaluated_on=as_of,
+                    settings_version=version,
+                )
+            )
+        else:
+            row.evaluated_on, row.settings_version = as_of, version
+
+
+def refresh_stale(user: User, as_of: date | None = None) -> Summary:
+    """Re-evaluate the user's partners not yet evaluated today under the current settings."""
+    as_of = as_of or team_today(user.team_id)
+    version, _ = current_settings(user.team_id)
+    partner_ids = visible_partners(user).with_only_columns(Partner.id)
+    fresh = sa.select(PartnerEvaluation.partner_id).where(
+        PartnerEvaluation.evaluated_on == as_of, PartnerEvaluation.settings_version == version
+    )
+    stale = list(db.session.scalars(partner_ids.where(Partner.id.not_in(fresh))))
+    summary = Summary()
+    for start in range(0, len(stale), 500):
+        summary.add(refresh_partners(user.team_id, stale[start : start + 500], as_of))
+    return summary
+
+
+# --- what people see ------------------------------------------------------------
+def visible_recommendations(user: User, today: date) -> sa.Select:
+    """Open recommendations (and snoozed ones whose day has come) of the partners the user sees."""
+    partner_ids = visible_partners(user).with_only_columns(Partner.id)
+    return (
+        sa.select(Recommendation)
+        .join(Partner, Partner.id == Recommendation.partner_id)
+        .options(so.contains_eager(Recommendation.partner))
+        .where(
+            Recommendation.team_id == user.team_id,
+            Recommendation.partner_id.in_(partner_ids),
+            sa.or_(
+                Recommendation.status == "open",
+                sa.and_(Recommendation.status == "snoozed", Recommendation.snoozed_until <= today),
+            ),
+        )
+    )
+
+
+def open_count(user: User, today: date | None = None) -> int:
+    """How many recommendations await the user: actions, and tier changes for managers."""
+    today = today or team_today(user.team_id)
+    query = visible_recommendations(user, today)
+    if not user.is_manager:
+        query = query.where(Recommendation.kind == "action")
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def partner_recommendations(partner: Partner, user: User) -> list[Recommendation]:
+    """The partner's open recommendations, evaluated first if not yet today."""
+    today = team_today(partner.team_id)
+    evaluation = db.session.get(PartnerEvaluation, partner.id)
+    version, _ = current_settings(partner.team_id)
+    if evaluation is None or (evaluation.evaluated_on, evaluation.settings_version) != (
+        today,
+        version,
+    ):
+        refresh_partners(partner.team_id, [partner.id], today)
+    query = visible_recommendations(user, today).where(Recommendation.partner_id == partner.id)
+    rows = db.session.scalars(query).all()
+    return sorted(rows, key=sort_key)
+
+
+def sort_key(row: Recommendation):
+    """Actions first by due day, then tier changes; ties in catalogue order."""
+    rule = RULES_BY_ID.get(row.rule)
+    return (
+        row.kind != "action",
+        row.due or date.max,
+        rule.priority if rule else 999,
+        row.id,
+    )
+
+
+def get_recommendation(recommendation_id: int, user: User) -> Recommendation | None:
+    """The recommendation, if its partner is one the user sees."""
+    partner_ids = visible_partners(user, include_archived=True).with_only_columns(Partner.id)
+    return db.session.scalar(
+        sa.select(Recommendation).where(
+            Recommendation.id == recommendation_id,
+            Recommendation.team_id == user.team_id,
+            Recommendation.partner_id.in_(partner_ids),
+        )
+    )
+
+
+def mark_done(recommendation_id: int, user: User) -> Recommendation | None:
+    """The user logged what the recommendation asked for (called by the log form)."""
+    row = get_recommendation(recommendation_id, user)
+    if row is None or row.kind != "action" or row.status not in (*LIVE, "closed"):
+        return None
+    row.status, row.decided_by_id, row.decided_at = "done", user.id, utcnow()
+    row.closed_at = row.closed_at or utcnow()
+    db.session.commit()
+    return row
+
+
+def snooze(row: Recommendation, user: User, until: date) -> None:
+    row.status, row.snoozed_until = "snoozed", until
+    row.decided_by_id, row.decided_at = user.id, utcnow()
+    db.session.commit()
+
+
+def dismiss(row: Recommendation, user: User, reason: str | None) -> None:
+    row.status, row.decision_reason = "dismissed", (reason or None)
+    row.decided_by_id, row.decided_at = user.id, utcnow()
+    row.closed_at = utcnow()
+    db.session.commit()
+
+
+SNOOZE_DAYS = {"tomorrow": 1, "next_week": 7}
+
+
+def snooze_until(choice: str, today: date) -> date:
+    return today + timedelta(days=SNOOZE_DAYS[choice])
