@@ -130,11 +130,11 @@ def write_report(path: Path, command: str, r: dict) -> None:
             lines.append(str(load.get("status")))
     lines += [
         "",
-        "## What is not wired yet",
+        "## Wiring",
         "",
-        'Measures that print "not available" call the product\'s functions listed in',
-        "`bench/features.py` (recommendations refresh, facts, engines); they start",
-        "reporting as soon as those functions are on main.",
+        "The refresh, engine and consistency measures call the product's functions named in",
+        "`bench/features.py` (recommendations refresh, facts, engines); a measure whose",
+        'function is missing reports "not available" instead of failing.',
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
