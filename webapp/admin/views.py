@@ -1,13 +1,13 @@
 """Admin: the team's users and settings. Admins only; for anyone else it does not exist."""
 
 from decimal import Decimal
-from functools import wraps
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
+from ..access import admin_required
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Lead, Partner, User, record_audit
@@ -16,17 +16,6 @@ from . import bp
 from .forms import PasswordForm, ReassignForm, RoleForm, TeamSettingsForm, UserForm
 
 nav_item("admin.users", "Admin", frozenset({"admin"}), order=90)
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def guarded(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return guarded
 
 
 def team_user(user_id: int) -> User:

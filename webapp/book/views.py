@@ -1,10 +1,9 @@
 """The book page: managers and admins download their team's book or import a new team."""
 
-from functools import wraps
+from flask import Response, flash, redirect, url_for
+from flask_login import current_user
 
-from flask import Response, abort, flash, redirect, url_for
-from flask_login import current_user, login_required
-
+from ..access import manager_required
 from ..clock import today
 from ..templating import MANAGERS, nav_item, render
 from . import bp
@@ -13,19 +12,6 @@ from .forms import ImportForm
 from .importer import BookRefused, import_book, read_document
 
 nav_item("book.index", "Book", MANAGERS, order=80)
-
-
-def manager_required(view):
-    """Managers and admins only; for anyone else the page does not exist."""
-
-    @wraps(view)
-    @login_required
-    def guarded(*args, **kwargs):
-        if not current_user.is_manager:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return guarded
 
 
 def book_page(form: ImportForm, problems: list | None = None, status: int = 200):

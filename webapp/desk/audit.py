@@ -16,12 +16,11 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..models import AuditEvent, Partner, Team, User
+from ..spreadsheet import BOM, neutralise
 from .forms import AuditFilterForm
 from .wording import AUDIT_KINDS
 
 CSV_COLUMNS = ["when", "user", "kind", "partner", "summary", "before", "after"]
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AppendOnlyError(RuntimeError):
@@ -91,11 +90,6 @@ def events_query(user: User, form: AuditFilterForm) -> sa.Select:
     return query
 
 
-def neutralise(value: str) -> str:
-    """Keep a cell from running as a spreadsheet formula (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def csv_lines(query: sa.Select, timezone: str) -> Iterator[str]:
     """The CSV export, line by line: a UTF-8 BOM first so spreadsheets read the accents."""
     buffer = io.StringIO()
@@ -108,7 +102,7 @@ def csv_lines(query: sa.Select, timezone: str) -> Iterator[str]:
         return text
 
     writer.writerow(CSV_COLUMNS)
-    yield "\ufeff" + flush()
+    yield BOM + flush()
     for event in db.session.scalars(query.execution_options(yield_per=500)):
         row = [
             utc_to_local(event.at, timezone).isoformat(sep=" ", timespec="seconds"),

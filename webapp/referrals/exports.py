@@ -17,10 +17,7 @@ from rules import vocabulary
 from ..extensions import db
 from ..models import Interaction, Partner, Referral, User
 from ..partners.queries import visible_partners
-
-# Excel, LibreOffice and Sheets run a cell that starts with one of these as a
-# formula (OWASP "CSV injection"); a leading apostrophe makes it plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from ..spreadsheet import BOM, neutralise
 
 
 def cell(value) -> str | int | Decimal:
@@ -37,14 +34,13 @@ def cell(value) -> str | int | Decimal:
         return value.isoformat()
     if isinstance(value, list):
         value = "; ".join(str(item) for item in value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return neutralise(str(value))
 
 
 def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
     """UTF-8 with a byte-order mark (so Excel reads the accents) and CRLF line ends."""
     buffer = io.StringIO()
-    buffer.write("\ufeff")
+    buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:

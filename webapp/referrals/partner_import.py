@@ -33,7 +33,7 @@ from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES
 from ..extensions import db
 from ..models import Partner, User, record_audit
 from ..partners.queries import visible_partners
-from .exports import FORMULA_STARTS
+from ..spreadsheet import FORMULA_STARTS
 
 MAX_COLUMNS = 60
 MAX_ROWS = 5000

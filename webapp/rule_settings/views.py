@@ -1,10 +1,11 @@
 import sqlalchemy as sa
-from flask import abort, flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask import flash, redirect, url_for
+from flask_login import current_user
 
 from rules.catalogue import RULES
 from rules.settings import THRESHOLDS, resolve
 
+from ..access import manager_required
 from ..extensions import db
 from ..models import RuleSettings
 from ..recommendations import service as recommendations
@@ -13,11 +14,6 @@ from . import bp, service
 from .forms import RevertForm, RuleSettingsForm, form_values
 
 nav_item("rule_settings.index", "Rules", MANAGERS, order=70)
-
-
-def _managers_only() -> None:
-    if not current_user.is_manager:
-        abort(404)
 
 
 def _page(form: RuleSettingsForm, preview=None, revert_form=None, status: int = 200):
@@ -42,19 +38,17 @@ def _page(form: RuleSettingsForm, preview=None, revert_form=None, status: int = 
 
 
 @bp.get("/")
-@login_required
+@manager_required
 def index():
     """Every rule with its thresholds, editable, and the versions saved so far."""
-    _managers_only()
     _, current = recommendations.current_settings(current_user.team_id)
     return _page(RuleSettingsForm(formdata=None, data=current))
 
 
 @bp.post("/preview")
-@login_required
+@manager_required
 def preview():
     """What the proposed values would change on the team's partners today; nothing is saved."""
-    _managers_only()
     form = RuleSettingsForm()
     if not form.validate():
         return _page(form, status=422)
@@ -63,10 +57,9 @@ def preview():
 
 
 @bp.post("/")
-@login_required
+@manager_required
 def save():
     """Save the thresholds as a new version (audited) and re-evaluate the team."""
-    _managers_only()
     form = RuleSettingsForm()
     if not form.validate():
         return _page(form, status=422)
@@ -76,10 +69,9 @@ def save():
 
 
 @bp.post("/revert")
-@login_required
+@manager_required
 def revert():
     """Put an earlier version's values back in force, as a new version."""
-    _managers_only()
     form = RevertForm()
     row = None
     if form.validate() and form.version.data > 0:
