@@ -314,6 +314,19 @@ def test_today_lists_the_users_recommendations_with_their_reasons(db, team, part
     assert db.session.get(PartnerEvaluation, other.id) is None
 
 
+def test_a_long_today_shows_the_most_urgent_first_and_the_rest_on_demand(db, team, client, auth):
+    for number in range(30):  # Cultivate, met long ago, never seen: coffee for each
+        make_partner(team["agent"], name=f"Quiet {number:02d}", met_on=date(2026, 1, 5), spouse="A")
+    db.session.commit()
+    auth.login(team["agent"])
+    page = client.get("/today").get_data(as_text=True)
+    assert page.count('class="recommendation"') == 25
+    assert "Show all 30 due today" in page
+    everything = client.get("/today?all=1").get_data(as_text=True)
+    assert everything.count('class="recommendation"') == 30
+    assert "Show all" not in everything
+
+
 def test_managers_see_tier_changes_awaiting_review_and_recent_decisions(db, team, client, auth):
     partner = make_partner(team["agent"], name="Rising Star", met_on=date(2026, 1, 5), spouse="B")
     for days in (100, 20):

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -17,6 +17,8 @@ bp = Blueprint("home", __name__)
 
 nav_item("home.today", "Today", order=10)
 RECENT_DECISION_DAYS = 14
+# A section shows its most urgent items first; the rest behind "Show all".
+SECTION_SIZE = 25
 
 
 @bp.app_context_processor
@@ -55,6 +57,7 @@ def today():
         tier_changes=[row for row in rows if row.kind == "tier_change"],
         decisions=recent_decisions(day),
         dismiss_form=DismissForm(formdata=None),
+        limit=None if request.args.get("all") else SECTION_SIZE,
     )
 
 

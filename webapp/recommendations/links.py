@@ -1,23 +1,14 @@
-"""Links to pages other features own, resolved when those features are present."""
+"""Links from a recommendation: its partner's page and the prefilled log form."""
 
 from flask import url_for
-from werkzeug.routing import BuildError
 
 from ..models import Recommendation
 from . import bp
 
-PARTNER_ENDPOINTS = ("partners.detail", "partners.show", "partners.view")
-
 
 @bp.app_template_global()
 def partner_url(partner_id: int) -> str:
-    """The partner page (the partner list if this build has none)."""
-    for endpoint in PARTNER_ENDPOINTS:
-        try:
-            return url_for(endpoint, partner_id=partner_id)
-        except BuildError:
-            continue
-    return url_for("partners.index")
+    return url_for("partners.detail", partner_id=partner_id)
 
 
 @bp.app_template_global()
@@ -26,16 +17,13 @@ def done_url(recommendation: Recommendation) -> str:
     from rules.catalogue import RULES_BY_ID
 
     rule = RULES_BY_ID.get(recommendation.rule)
-    try:
-        return url_for(
-            "logbook.new_interaction",
-            partner_id=recommendation.partner_id,
-            kind=rule.action if rule and rule.action else "call",
-            direction="outbound",
-            recommendation_id=recommendation.id,
-        )
-    except BuildError:
-        return partner_url(recommendation.partner_id)
+    return url_for(
+        "logbook.new_interaction",
+        partner_id=recommendation.partner_id,
+        kind=rule.action if rule and rule.action else "call",
+        direction="outbound",
+        recommendation_id=recommendation.id,
+    )
 
 
 @bp.app_template_global()
