@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -258,3 +258,29 @@ def test_a_failing_rules_engine_never_loses_what_was_logged(
     assert response.status_code == 200
     assert "High-trust conversation." in response.get_data(as_text=True)
     assert count(db, Interaction) == 1
+
+
+def test_the_partner_page_shows_the_recent_history_and_the_rest_on_demand(
+    client, auth, team, partner, db
+):
+    for day in range(1, 36):
+        db.session.add(
+            Interaction(
+                partner_id=partner.id,
+                user_id=team["agent"].id,
+                kind="call",
+                direction="outbound",
+                outcome="connected",
+                at=datetime(2026, 10, 1, 9) + timedelta(days=day),
+                notes=f"call {day}",
+            )
+        )
+    db.session.commit()
+    auth.login(team["agent"])
+    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    assert page.count('id="interaction-') == 30
+    assert "call 35" in page and "call 5<" not in page
+    assert "Show the whole history" in page
+    everything = client.get(f"/partners/{partner.id}?history=all").get_data(as_text=True)
+    assert everything.count('id="interaction-') == 35
+    assert "Show the whole history" not in everything

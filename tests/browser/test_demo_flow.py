@@ -1,4 +1,4 @@
-"""A day with the demo team: the demo agent finds a partner, adds one, logs a coffee and a referral."""
+"""The demo agent finds a partner, adds one, and logs a coffee and a referral."""
 
 import re
 

@@ -16,18 +16,23 @@ class HistoryEntry:
     referral: Referral | None = None
 
 
-def history_for(partner: Partner, limit: int = 200) -> list[HistoryEntry]:
+# The newest entries are what an agent needs between appointments; the rest
+# is one click away ("Show all").
+RECENT = 30
+
+
+def history_for(partner: Partner, limit: int | None = RECENT) -> list[HistoryEntry]:
     interactions = db.session.scalars(
         sa.select(Interaction)
         .where(Interaction.partner_id == partner.id)
         .order_by(Interaction.at.desc(), Interaction.id.desc())
-        .limit(limit)
+        .limit(limit + 1 if limit else None)
     )
     referrals = db.session.scalars(
         sa.select(Referral)
         .where(Referral.partner_id == partner.id)
         .order_by(Referral.referred_on.desc(), Referral.id.desc())
-        .limit(limit)
+        .limit(limit + 1 if limit else None)
     )
     entries = [HistoryEntry(i.at, interaction=i) for i in interactions]
     # A referral has a day, not a time: it sorts at the end of its day.
@@ -35,7 +40,7 @@ def history_for(partner: Partner, limit: int = 200) -> list[HistoryEntry]:
         HistoryEntry(datetime.combine(r.referred_on, time.max), referral=r) for r in referrals
     ]
     entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries[:limit]
+    return entries[: limit + 1] if limit else entries
 
 
 def last_contacts(partner_ids: list[int]) -> dict[int, datetime]:

@@ -1,11 +1,12 @@
 """The partner page's context, built in one place for the page and its fragments."""
 
+from flask import request
 from flask_login import current_user
 
 from .. import clock
 from ..forms import EmptyForm
 from ..logbook.forms import InteractionForm, ReferralForm
-from ..logbook.history import history_for
+from ..logbook.history import RECENT, history_for
 from ..models import Partner
 from .panels import panels_for
 
@@ -30,9 +31,12 @@ def partner_page(
     """Everything partners/detail.html needs. With `oob`, only the panels that
     follow the history, marked for an out-of-band swap."""
     blank_interaction, blank_referral = blank_log_forms(partner)
+    full_history = request.args.get("history") == "all"
+    history = history_for(partner, limit=None if full_history else RECENT)
     return dict(
         partner=partner,
-        history=history_for(partner),
+        history=history[:RECENT] if not full_history else history,
+        more_history=not full_history and len(history) > RECENT,
         interaction_form=interaction_form or blank_interaction,
         referral_form=referral_form or blank_referral,
         log_open="referral" if referral_form is not None else "interaction",
