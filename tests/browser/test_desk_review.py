@@ -1,23 +1,18 @@
 """The review queue in a real Chromium: what only a browser shows (htmx swaps, focus, CSP)."""
 
-import shutil
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
 from tests.conftest import PASSWORD, make_partner, make_user
 from tests.desk_server import live_app
 from webapp.extensions import db
-from webapp.models import Interaction, Recommendation, Team
-
-pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") and "/usr/lib/chromium/chromium"
+from webapp.models import Interaction, Recommendation, Referral, Team
 
 
 @pytest.fixture
 def served(tmp_path):
-    with live_app(tmp_path, WTF_CSRF_ENABLED=True) as (app, port):
+    with live_app(tmp_path, WTF_CSRF_ENABLED=True, PARTNERPLAN_NOW="2026-11-20") as (app, port):
         with app.app_context():
             harbor = Team(name="Harbor Realty Group")
             db.session.add(harbor)
@@ -36,12 +31,36 @@ def served(tmp_path):
                         outcome="connected",
                     )
                 )
+                if tier_to == "maintain":  # the promote rule really holds for Ryan
+                    for day in (date(2026, 10, 1), date(2026, 11, 1)):
+                        db.session.add(
+                            Referral(
+                                partner_id=partner.id,
+                                direction="received",
+                                referred_on=day,
+                                client="Client",
+                                status="new",
+                            )
+                        )
+                        db.session.add(
+                            Interaction(
+                                partner_id=partner.id,
+                                user_id=sam.id,
+                                kind="thank_you",
+                                at=datetime.combine(day, datetime.min.time()),
+                                direction="outbound",
+                                outcome="connected",
+                            )
+                        )
                 db.session.add(
                     Recommendation(
                         team_id=harbor.id,
                         partner_id=partner.id,
                         kind="tier_change",
-                        rule="promote",
+                        # An agent's proposal for Lena (rules never raise a move to Cease
+                        # from a promotion); the promote rule's own for Ryan.
+                        rule="promote" if tier_to == "maintain" else "proposed",
+                        proposed_by_id=None if tier_to == "maintain" else sam.id,
                         tier_from="cultivate",
                         tier_to=tier_to,
                         reason=f"Reason for {name}",
@@ -52,25 +71,22 @@ def served(tmp_path):
 
 
 @pytest.fixture
-def page(served):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM:
-        pytest.skip("Chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page()
-        page.errors = []
-        # JavaScript errors and CSP violations (a 404 favicon or a 422 form is no error).
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: (
-                "Content Security Policy" in message.text and page.errors.append(message.text)
-            ),
-        )
-        page.base = served
-        yield page
-        browser.close()
+def desk_page(served, browser):
+    """A page of the shared Chromium (tests/browser/conftest.py) on this test's own server."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.errors = []
+    # JavaScript errors and CSP violations (a 404 favicon or a 422 form is no error).
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and page.errors.append(message.text)
+        ),
+    )
+    page.base = served
+    yield page
+    context.close()
 
 
 def log_in(page, email: str, then: str) -> None:
@@ -82,7 +98,8 @@ def log_in(page, email: str, then: str) -> None:
     page.goto(f"{page.base}{then}")
 
 
-def test_history_loads_when_opened_and_decisions_swap_inline(page):
+def test_history_loads_when_opened_and_decisions_swap_inline(desk_page):
+    page = desk_page
     log_in(page, "dana@harbor.example", "/desk/reviews")
     ryan = page.locator("li.review", has_text="Ryan McMillan")
     ryan.locator("summary").click()
@@ -106,7 +123,8 @@ def test_history_loads_when_opened_and_decisions_swap_inline(page):
     assert page.errors == []
 
 
-def test_an_agents_cease_proposal_swaps_the_tier_panel(page):
+def test_an_agents_cease_proposal_swaps_the_tier_panel(desk_page):
+    page = desk_page
     log_in(page, "sam@harbor.example", "/desk/partners/1/tier")
     panel = page.locator("#panel-tier")
     panel.get_by_role("button", name="Change tier").click()
