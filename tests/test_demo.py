@@ -184,3 +184,28 @@ def test_dates_are_moved_so_that_the_anchor_is_today(demo, db):
     tom = partners[CRAFTED["personal_date"]]
     assert tom.birthday == f"1975-{TODAY + timedelta(days=3):%m-%d}"
     assert ANCHOR != TODAY
+
+
+def test_the_rules_engine_recommends_every_rule_for_the_demo_agent(demo, runner, db):
+    """The real engine, not the reading above: the CLI's JSON as of the demo's today."""
+    result = runner.invoke(args=["recommendations", "--as-of", TODAY.isoformat(), "--json"])
+    assert result.exit_code == 0, result.output
+    recommendations = json.loads(result.output)["recommendations"]
+    mine = set(demo_agent_partners(db))
+    by_partner: dict[str, set[str]] = {}
+    for item in recommendations:
+        by_partner.setdefault(item["partner_name"], set()).add(item["rule"])
+    assert set().union(*(rules for name, rules in by_partner.items() if name in mine)) == CATALOGUE
+    for rule, name in CRAFTED.items():
+        assert rule.split(":")[0] in by_partner.get(name, set()), (rule, name)
+    for name in QUIET:
+        assert name not in by_partner, name
+
+
+def test_today_shows_the_demo_agent_every_rule(demo, client, auth):
+    from rules.catalogue import RULES_BY_ID
+
+    auth.login(LOGINS[0], DEMO_PASSWORD)
+    page = client.get("/today?all=1").get_data(as_text=True)
+    for rule in sorted(CATALOGUE):
+        assert RULES_BY_ID[rule].title in page, rule
