@@ -145,27 +145,25 @@ def edit_interaction(interaction_id: int):
     ), status
 
 
-@bp.route("/interactions/<int:interaction_id>/delete", methods=["GET", "POST"])
-@login_required
-def delete_interaction(interaction_id: int):
-    """Delete a wrong entry, after confirmation (hx-confirm, or this page without JS)."""
-    interaction = get_owned(Interaction, interaction_id)
-    partner = interaction.partner
+def delete_entry(item: Interaction | Referral, what: str):
+    """Delete a wrong entry once confirmed (hx-confirm, or the confirmation page without JS)."""
+    partner = item.partner
     form = EmptyForm()
     if form.validate_on_submit():
-        db.session.delete(interaction)
+        db.session.delete(item)
         db.session.commit()
         changed(partner)
         if not wants_fragment():
-            flash("Interaction deleted.", "success")
+            flash(f"{what.capitalize()} deleted.", "success")
         return logbook_response(partner)
-    return render(
-        "logbook/confirm_delete.html",
-        partner=partner,
-        item=interaction,
-        form=form,
-        what="interaction",
-    )
+    return render("logbook/confirm_delete.html", partner=partner, item=item, form=form, what=what)
+
+
+@bp.route("/interactions/<int:interaction_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_interaction(interaction_id: int):
+    """Delete a wrong interaction, after confirmation."""
+    return delete_entry(get_owned(Interaction, interaction_id), "interaction")
 
 
 @bp.post("/partners/<int:partner_id>/referrals")
@@ -237,16 +235,4 @@ def referral_status(referral_id: int):
 @login_required
 def delete_referral(referral_id: int):
     """Delete a wrong referral, after confirmation."""
-    referral = get_owned(Referral, referral_id)
-    partner = referral.partner
-    form = EmptyForm()
-    if form.validate_on_submit():
-        db.session.delete(referral)
-        db.session.commit()
-        changed(partner)
-        if not wants_fragment():
-            flash("Referral deleted.", "success")
-        return logbook_response(partner)
-    return render(
-        "logbook/confirm_delete.html", partner=partner, item=referral, form=form, what="referral"
-    )
+    return delete_entry(get_owned(Referral, referral_id), "referral")
