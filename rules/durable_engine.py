@@ -15,6 +15,13 @@ registered only once. So:
   changed setting is simply a new ruleset, registered on first use in each
   process (and each worker reads the team's settings per evaluation);
 - a forked worker builds its own host instead of inheriting the parent's.
+
+What the engine decides depends only on which side of each threshold each
+fact falls (every condition is an and/or of comparisons of one fact with a
+constant). `fired` therefore asks durable_rules once per distinct pattern
+of those comparisons and remembers its answer for the ruleset: a brokerage
+of 20,000 partners shows a few hundred patterns, so a full refresh costs a
+few hundred engine calls. `evaluate` is the engine call itself.
 """
 
 from __future__ import annotations
@@ -22,14 +29,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import operator
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from durable.engine import Host, MessageNotHandledException
 
 from .catalogue import ELIGIBLE, RULES, T
-from .interpreter import fact_name
+from .interpreter import OPERATORS, fact_name
 
 COMPARISONS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
 
@@ -80,6 +88,56 @@ def condition_facts(condition: tuple, settings: Mapping[str, int]) -> set[str]:
     return {fact_name(head, settings)}
 
 
+def comparisons(condition: tuple, settings: Mapping[str, int]) -> set[tuple]:
+    """Every (fact, operator, constant) a condition compares, thresholds filled in."""
+    head, *rest = condition
+    if head in ("all", "any"):
+        return set().union(*(comparisons(part, settings) for part in rest))
+    op, value = rest
+    return {
+        (fact_name(head, settings), op, settings[value.name] if isinstance(value, T) else value)
+    }
+
+
+class Patterns:
+    """Which side of every comparison a fact record falls, with each value's type.
+
+    Two fact records with the same pattern get the same answer from the
+    engine: each comparison it makes is of one fact (of the same type in
+    both) with the same constant, and comes out the same.
+    """
+
+    def __init__(self, tests: Collection[tuple]):
+        self.tests = tuple(sorted(tests, key=repr))
+        names = sorted({name for name, _, _ in self.tests})
+        self._types = operator.itemgetter(*names, *names)  # always a tuple, even for one name
+        self._values = operator.itemgetter(*(name for name, _, _ in self.tests), names[0])
+        self._compare = [OPERATORS[op] for _, op, _ in self.tests]
+        self._constants = [constant for _, _, constant in self.tests]
+
+    def __call__(self, facts: Mapping[str, object]) -> tuple:
+        try:
+            return (
+                *map(type, self._types(facts)),
+                *map(operator.call, self._compare, self._values(facts), self._constants),
+            )
+        except (KeyError, TypeError):  # a fact missing, or text compared with a number
+            return self.slowly(facts)
+
+    def slowly(self, facts: Mapping[str, object]) -> tuple:
+        signs = []
+        for name, op, expected in self.tests:
+            if name not in facts:
+                signs.append(None)
+                continue
+            try:
+                outcome = OPERATORS[op](facts[name], expected)
+            except TypeError:
+                outcome = None
+            signs.append((type(facts[name]), outcome))
+        return tuple(signs)
+
+
 def ruleset_name(settings: Mapping[str, int]) -> str:
     digest = hashlib.sha256(json.dumps(dict(settings), sort_keys=True).encode()).hexdigest()
     return f"partnerplan_{digest[:16]}"
@@ -102,29 +160,53 @@ class _Host(Host):
 _lock = threading.Lock()
 _host: _Host | None = None
 _host_pid: int | None = None
-_registered: dict[str, frozenset[str]] = {}
+_registered: dict[str, tuple[frozenset[str], Patterns]] = {}
+# Answers by ruleset, then by pattern (bounded: a changed setting is a new ruleset).
+_answers: dict[str, dict[tuple, list[str]]] = {}
+MAX_PATTERNS = 100_000
 _sids = itertools.count(1)
 _ORDER = {rule.id: index for index, rule in enumerate(RULES)}
 
 
-def _ruleset_for(settings: Mapping[str, int]) -> tuple[_Host, str, frozenset[str]]:
+def _ruleset_for(settings: Mapping[str, int]) -> tuple[_Host, str, frozenset[str], Patterns]:
     """The host of this process and the ruleset of these thresholds (lock held)."""
     global _host, _host_pid
     if _host is None or _host_pid != os.getpid():
         _host, _host_pid = _Host(), os.getpid()
         _registered.clear()
+        _answers.clear()
     name = ruleset_name(settings)
     if name not in _registered:
         _host.set_rulesets({name: compile_ruleset(settings)})
         conditions = [ELIGIBLE, *(rule.when for rule in RULES)]
-        _registered[name] = frozenset().union(*(condition_facts(c, settings) for c in conditions))
-    return _host, name, _registered[name]
+        wanted = frozenset().union(*(condition_facts(c, settings) for c in conditions))
+        tests = set().union(*(comparisons(c, settings) for c in conditions))
+        _registered[name] = wanted, Patterns(tests)
+    return _host, name, *_registered[name]
 
 
 def fired(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]:
-    """Ids of the rules whose conditions hold, in priority order, by durable_rules."""
+    """Ids of the rules whose conditions hold, in priority order, by durable_rules:
+    asked once per pattern of comparisons (see the module's docstring)."""
     with _lock:
-        host, name, wanted = _ruleset_for(settings)
+        _, name, _, pattern = _ruleset_for(settings)
+        key = pattern(facts)
+        answers = _answers.setdefault(name, {})
+        known = answers.get(key)
+    if known is not None:
+        return list(known)
+    ids = evaluate(facts, settings)
+    with _lock:
+        if len(answers) >= MAX_PATTERNS:
+            answers.clear()
+        answers[key] = list(ids)
+    return ids
+
+
+def evaluate(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]:
+    """Ids of the rules whose conditions hold, in priority order: one durable_rules call."""
+    with _lock:
+        host, name, wanted, _ = _ruleset_for(settings)
         fact = {key: value for key, value in facts.items() if key in wanted}
         sid = f"e{next(_sids)}"
         fact["sid"], fact[ALWAYS] = sid, 1

@@ -80,6 +80,74 @@ def days_until_next(day_text: str | None, as_of: date) -> int:
     return NEVER  # unreachable: next year always comes
 
 
+@dataclass(frozen=True)
+class TouchSummary:
+    """What the facts need from a partner's logged interactions up to a day.
+
+    The reference `summarise` folds the rows in Python; the web app computes
+    the same summary in SQL (webapp/recommendations/facts.py), and a test
+    holds the two to each other. An attempt at the very instant of the
+    contact that ends its streak belongs to the streak that ended.
+    """
+
+    live_at: datetime | None = None  # last connected call, coffee, lunch, meeting...
+    thanks_at: datetime | None = None  # last thank-you note or gift
+    co_marketing_at: datetime | None = None
+    disrespectful_at: datetime | None = None
+    answered_at: datetime | None = None  # last inbound or connected touch
+    reached_out_at: datetime | None = None  # last outbound touch
+    # Outbound attempts with no response since `answered_at`, oldest first.
+    unanswered: tuple[datetime, ...] = ()
+    # Their voicemails and missed calls since `reached_out_at`, oldest first (at, kind).
+    unreturned: tuple[tuple[datetime, str], ...] = ()
+
+
+def answers(touch: Touch) -> bool:
+    """A touch that ends a run of unanswered attempts."""
+    return touch.direction == "inbound" or touch.outcome == "connected"
+
+
+def attempt(touch: Touch) -> bool:
+    """An outbound attempt nobody answered."""
+    return touch.direction == "outbound" and touch.outcome == "no_response"
+
+
+def awaits_return(touch: Touch) -> bool:
+    """Their voicemail or missed call, waiting for us to call back."""
+    return touch.direction == "inbound" and (
+        touch.kind == "voicemail" or (touch.kind == "call" and touch.outcome == "no_response")
+    )
+
+
+def summarise(touches: Iterable[Touch], as_of: date) -> TouchSummary:
+    """The reference summary of logged interactions, from the rows themselves."""
+    touches = [t for t in touches if t.at.date() <= as_of]
+
+    def last(keep) -> datetime | None:
+        return max((t.at for t in touches if keep(t)), default=None)
+
+    answered_at = last(answers)
+    reached_out_at = last(lambda t: t.direction == "outbound")
+    return TouchSummary(
+        live_at=last(lambda t: t.kind in LIVE_CONTACT_KINDS and t.outcome == "connected"),
+        thanks_at=last(lambda t: t.kind in THANKS_KINDS),
+        co_marketing_at=last(lambda t: t.kind == "co_marketing"),
+        disrespectful_at=last(lambda t: t.disrespectful),
+        answered_at=answered_at,
+        reached_out_at=reached_out_at,
+        unanswered=tuple(sorted(t.at for t in touches if attempt(t) and after(t.at, answered_at))),
+        unreturned=tuple(
+            sorted(
+                (t.at, t.kind) for t in touches if awaits_return(t) and after(t.at, reached_out_at)
+            )
+        ),
+    )
+
+
+def after(moment: datetime, since: datetime | None) -> bool:
+    return since is None or moment > since
+
+
 def partner_facts(
     partner: PartnerRecord,
     touches: Iterable[Touch],
@@ -87,48 +155,38 @@ def partner_facts(
     sessions: Iterable[SessionRecord],
     as_of: date,
 ) -> dict[str, object]:
-    """The fact record of one partner as of a day."""
+    """The fact record of one partner as of a day, from its whole history."""
+    return facts_of(partner, summarise(touches, as_of), referrals, sessions, as_of)
 
-    def ago(day: date | None) -> int:
+
+def facts_of(
+    partner: PartnerRecord,
+    touched: TouchSummary,
+    referrals: Iterable[ReferralRecord],
+    sessions: Iterable[SessionRecord],
+    as_of: date,
+) -> dict[str, object]:
+    """The fact record of one partner as of a day, from its summarised interactions."""
+
+    def ago(day: date | datetime | None) -> int:
+        if isinstance(day, datetime):
+            day = day.date()
         return NEVER if day is None else (as_of - day).days
 
-    touches = sorted((t for t in touches if t.at.date() <= as_of), key=lambda t: t.at)
     referrals = sorted((r for r in referrals if r.on <= as_of), key=lambda r: r.on)
     sessions = list(sessions)
-    held = sorted(
-        s.starts_at for s in sessions if s.status == "held" and s.starts_at.date() <= as_of
+    # A held planning session is a connected, outbound meeting on its day.
+    held = max(
+        (s.starts_at for s in sessions if s.status == "held" and s.starts_at.date() <= as_of),
+        default=None,
     )
-
-    live = [
-        t.at.date() for t in touches if t.kind in LIVE_CONTACT_KINDS and t.outcome == "connected"
-    ]
-    live += [at.date() for at in held]
-    thanks = [t.at.date() for t in touches if t.kind in THANKS_KINDS]
-    co_marketing = [t.at.date() for t in touches if t.kind == "co_marketing"]
-    disrespectful = [t.at.date() for t in touches if t.disrespectful]
-
-    # One timeline of interactions and held sessions (a held session is a
-    # connected meeting) to follow the unanswered attempts and missed calls.
-    timeline = sorted(
-        [(t.at, t) for t in touches]
-        + [(at, Touch(at, "planning_session", "outbound", "connected")) for at in held],
-        key=lambda item: item[0],
-    )
-    unanswered: list[date] = []
-    unreturned: list[Touch] = []
-    for _, touch in timeline:
-        if touch.direction == "inbound" or touch.outcome == "connected":
-            unanswered = []
-        elif touch.direction == "outbound" and touch.outcome == "no_response":
-            unanswered.append(touch.at.date())
-        if touch.direction == "outbound":
-            unreturned = []
-        elif touch.kind == "voicemail" or (touch.kind == "call" and touch.outcome == "no_response"):
-            unreturned.append(touch)
+    live = max((at for at in (touched.live_at, held) if at is not None), default=None)
+    unanswered = [at for at in touched.unanswered if after(at, held)]
+    unreturned = [(at, kind) for at, kind in touched.unreturned if after(at, held)]
+    last_thanks = touched.thanks_at.date() if touched.thanks_at else None
 
     received = [r for r in referrals if r.direction == "received"]
     sent = [r for r in referrals if r.direction == "sent"]
-    last_thanks = max(thanks, default=None)
     unthanked = [r for r in received if last_thanks is None or r.on > last_thanks]
 
     made_on, promised_by = partner.commitment_made_on, partner.first_referral_by
@@ -144,15 +202,15 @@ def partner_facts(
         "has_personal_details": bool(partner.has_personal_details),
         "birthday_in": days_until_next(partner.birthday, as_of),
         "anniversary_in": days_until_next(partner.anniversary, as_of),
-        "live_contact_ago": ago(max(live, default=None)),
-        "co_marketing_ago": ago(max(co_marketing, default=None)),
-        "disrespectful_ago": ago(max(disrespectful, default=None)),
+        "live_contact_ago": ago(live),
+        "co_marketing_ago": ago(touched.co_marketing_at),
+        "disrespectful_ago": ago(touched.disrespectful_at),
         "unthanked_count": len(unthanked),
         "unthanked_first_ago": ago(unthanked[0].on if unthanked else None),
         "unthanked_first_client": unthanked[0].client if unthanked else "",
         "unreturned_count": len(unreturned),
-        "unreturned_first_ago": ago(unreturned[0].at.date() if unreturned else None),
-        "unreturned_first_kind": unreturned[0].kind if unreturned else "",
+        "unreturned_first_ago": ago(unreturned[0][0] if unreturned else None),
+        "unreturned_first_kind": unreturned[0][1] if unreturned else "",
         "unanswered_count": len(unanswered),
         "unanswered_first_ago": ago(unanswered[0] if unanswered else None),
         "has_commitment": has_commitment,

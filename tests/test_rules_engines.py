@@ -71,6 +71,7 @@ def fact_records(draw):
 @given(facts=fact_records(), which=st.integers(0, len(SETTINGS) - 1))
 def test_both_engines_agree_on_random_facts(facts, which):
     thresholds = SETTINGS[which]
+    assert durable_engine.evaluate(facts, thresholds) == interpreter.fired(facts, thresholds)
     assert durable_engine.fired(facts, thresholds) == interpreter.fired(facts, thresholds)
     as_of = date(2026, 11, 20)
     assert recommend(facts, as_of, thresholds, "durable") == recommend(
@@ -128,7 +129,37 @@ def test_both_engines_agree_on_a_wide_random_sweep(seed):
     rng = random.Random(seed)
     for _ in range(10):
         facts, thresholds = random_facts(rng), rng.choice(SETTINGS)
-        assert durable_engine.fired(facts, thresholds) == interpreter.fired(facts, thresholds)
+        expected = interpreter.fired(facts, thresholds)
+        assert durable_engine.evaluate(facts, thresholds) == expected
+        assert durable_engine.fired(facts, thresholds) == expected
+
+
+def test_the_engine_is_asked_once_per_pattern_of_comparisons():
+    """Fact records on the same side of every threshold share one engine call."""
+    base = {"tier": "cultivate", "do_not_contact": False, "met_ago": 100, "live_contact_ago": 50}
+    settings = resolve({"coffee_days": 17})  # a ruleset of its own, fresh in this test
+    pattern = durable_engine._ruleset_for(settings)[3]
+    calls = []
+    real = durable_engine.evaluate
+
+    def counted(facts, thresholds):
+        calls.append(facts)
+        return real(facts, thresholds)
+
+    durable_engine.evaluate = counted
+    try:
+        for live in (50, 51, 16, 52, 16):
+            durable_engine.fired({**base, "live_contact_ago": live}, settings)
+    finally:
+        durable_engine.evaluate = real
+    # 50, 51 and 52 days fall on the same side of every threshold; 16 does not.
+    assert [facts["live_contact_ago"] for facts in calls] == [50, 16]
+    assert pattern({**base, "live_contact_ago": 17}) != pattern({**base, "live_contact_ago": 16})
+    # A missing fact, or text where a number is compared, is a pattern of its own.
+    assert pattern(base) != pattern({**base, "met_ago": "100"})
+    assert pattern(base).count(None) > 0
+    assert durable_engine.fired({**base, "live_contact_ago": 16}, settings) == []
+    assert durable_engine.fired({**base, "live_contact_ago": 52}, settings) == ["coffee"]
 
 
 def test_every_rule_can_fire_on_both_engines():
@@ -173,14 +204,14 @@ def test_thousands_of_evaluations_do_not_exhaust_the_sessions():
     """At most 1,024 live sessions per ruleset: each evaluation deletes its own."""
     facts = {"tier": "cultivate", "do_not_contact": False, "met_ago": 100, "live_contact_ago": 50}
     for _ in range(3000):
-        assert durable_engine.fired(facts, DEFAULTS) == ["coffee"]
+        assert durable_engine.evaluate(facts, DEFAULTS) == ["coffee"]
 
 
 def test_thousands_of_facts_that_match_nothing_leave_no_session_behind():
     """Unmatched facts used to keep a session each: the 1,025th raised MemoryError."""
     facts = {"tier": "cease", "do_not_contact": True}
     for _ in range(3000):
-        assert durable_engine.fired(facts, DEFAULTS) == []
+        assert durable_engine.evaluate(facts, DEFAULTS) == []
 
 
 def test_a_fact_that_matches_nothing_means_no_recommendations():
@@ -195,7 +226,7 @@ def test_concurrent_evaluations_from_many_threads():
     def work():
         try:
             for _ in range(300):
-                results.append(durable_engine.fired(facts, DEFAULTS))
+                results.append(durable_engine.evaluate(facts, DEFAULTS))
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
 

@@ -104,95 +104,158 @@ def refresh_partners(
 
 
 def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
+    """Evaluate, then write only what changed, set-based (no object per stored row)."""
     as_of = as_of or team_today(team_id)
     version, settings = current_settings(team_id)
     facts = team_facts(team_id, as_of, partner_ids)
     results = evaluate(team_id, as_of, partner_ids, settings, facts)
-
-    query = sa.select(Recommendation).where(
-        Recommendation.team_id == team_id,
-        Recommendation.rule.in_(RULE_IDS),
-        Recommendation.status.in_(LIVE + DECIDED),
-    )
-    if partner_ids is not None:
-        query = query.where(Recommendation.partner_id.in_(partner_ids))
-    stored = defaultdict(list)
-    for row in db.session.scalars(query.order_by(Recommendation.id.desc())):
-        stored[row.partner_id, row.rule].append(row)
+    stored = _stored(team_id, partner_ids)
 
     summary = Summary(partners=len(facts))
-    holding = set()
+    holding, created, changed = set(), [], []
     for partner_id, recommendations in results.items():
         for rec in recommendations:
             holding.add((partner_id, rec.rule))
             rows = stored.get((partner_id, rec.rule), [])
             live = next((row for row in rows if row.status in LIVE), None)
             if live is not None:
-                _keep(live, rec, as_of)
                 summary.kept += 1
+                change = _kept(live, rec, as_of)
+                if change is not None:
+                    changed.append(change)
             elif not any(r.status in DECIDED and r.fingerprint == rec.fingerprint for r in rows):
-                db.session.add(_new(team_id, partner_id, facts[partner_id]["tier"], rec))
+                created.append(_new(team_id, partner_id, facts[partner_id]["tier"], rec))
                 summary.created += 1
-    for (partner_id, rule), rows in stored.items():
-        if (partner_id, rule) in holding:
-            continue
-        for row in rows:
-            if row.status in LIVE:
-                row.status, row.closed_at = "closed", utcnow()
-                summary.closed += 1
+    closing = [
+        row.id
+        for key, rows in stored.items()
+        if key not in holding
+        for row in rows
+        if row.status in LIVE
+    ]
+    summary.closed = len(closing)
+
+    live_row = Recommendation.status.in_(LIVE)
+    if created:
+        db.session.execute(sa.insert(Recommendation), created)
+    if changed:
+        db.session.connection().execute(
+            sa.update(Recommendation)
+            .where(Recommendation.id == sa.bindparam("row_id"), live_row)
+            .values(
+                reason=sa.bindparam("reason"),
+                fingerprint=sa.bindparam("fingerprint"),
+                due=sa.bindparam("due"),
+                status=sa.bindparam("status"),
+                snoozed_until=sa.bindparam("snoozed_until"),
+            ),
+            changed,
+        )
+    if closing:
+        db.session.execute(
+            sa.update(Recommendation)
+            .where(Recommendation.id.in_(closing), live_row)
+            .values(status="closed", closed_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
     _mark_evaluated(team_id, facts.keys(), as_of, version)
     db.session.commit()
     return summary
 
 
-def _keep(row: Recommendation, rec, as_of: date) -> None:
-    """A recommendation that still holds: refresh its words, wake it if its snooze is over."""
-    row.reason, row.fingerprint = rec.reason, rec.fingerprint
-    due = RULES_BY_ID[rec.rule].due
-    if due is not None and (due.ago or due.ahead):  # a day named by the facts
-        row.due = rec.due
-    if row.status == "snoozed" and (row.snoozed_until is None or row.snoozed_until <= as_of):
-        row.status, row.snoozed_until = "open", None
+def _stored(team_id: int, partner_ids) -> dict[tuple[int, str], list]:
+    """The stored recommendations that matter to a refresh, newest first, by (partner, rule)."""
+    query = sa.select(
+        Recommendation.id,
+        Recommendation.partner_id,
+        Recommendation.rule,
+        Recommendation.status,
+        Recommendation.fingerprint,
+        Recommendation.reason,
+        Recommendation.due,
+        Recommendation.snoozed_until,
+    ).where(Recommendation.rule.in_(RULE_IDS), Recommendation.status.in_(LIVE + DECIDED))
+    if partner_ids is None:
+        query = query.where(Recommendation.team_id == team_id)
+    else:
+        # Scoped through the partner, so that the planner starts from the
+        # partners' own rows rather than from every live row of the team.
+        query = query.join(Partner, Partner.id == Recommendation.partner_id).where(
+            Recommendation.partner_id.in_(partner_ids), Partner.team_id == team_id
+        )
+    stored = defaultdict(list)
+    for row in db.session.execute(query.order_by(Recommendation.id.desc())):
+        stored[row.partner_id, row.rule].append(row)
+    return stored
 
 
-def _new(team_id: int, partner_id: int, tier: str, rec) -> Recommendation:
-    return Recommendation(
-        team_id=team_id,
-        partner_id=partner_id,
-        rule=rec.rule,
-        kind=rec.kind,
-        tier_from=tier if rec.kind == "tier_change" else None,
-        tier_to=rec.tier_to,
-        due=rec.due,
-        reason=rec.reason,
-        fingerprint=rec.fingerprint,
-        status="open",
-    )
+def _kept(row, rec, as_of: date) -> dict | None:
+    """A recommendation that still holds: its new words, awake if its snooze is over;
+    None when nothing changes."""
+    due = row.due
+    rule_due = RULES_BY_ID[rec.rule].due
+    if rule_due is not None and (rule_due.ago or rule_due.ahead):  # a day named by the facts
+        due = rec.due
+    status, snoozed_until = row.status, row.snoozed_until
+    if status == "snoozed" and (snoozed_until is None or snoozed_until <= as_of):
+        status, snoozed_until = "open", None
+    values = {
+        "reason": rec.reason,
+        "fingerprint": rec.fingerprint,
+        "due": due,
+        "status": status,
+        "snoozed_until": snoozed_until,
+    }
+    if all(getattr(row, name) == value for name, value in values.items()):
+        return None
+    return {"row_id": row.id, **values}
+
+
+def _new(team_id: int, partner_id: int, tier: str, rec) -> dict:
+    return {
+        "team_id": team_id,
+        "partner_id": partner_id,
+        "rule": rec.rule,
+        "kind": rec.kind,
+        "tier_from": tier if rec.kind == "tier_change" else None,
+        "tier_to": rec.tier_to,
+        "due": rec.due,
+        "reason": rec.reason,
+        "fingerprint": rec.fingerprint,
+        "status": "open",
+    }
 
 
 def _mark_evaluated(team_id: int, partner_ids, as_of: date, version: int) -> None:
     partner_ids = list(partner_ids)
     if not partner_ids:
         return
-    existing = {
-        row.partner_id: row
-        for row in db.session.scalars(
-            sa.select(PartnerEvaluation).where(PartnerEvaluation.partner_id.in_(partner_ids))
-        )
-    }
-    for partner_id in partner_ids:
-        row = existing.get(partner_id)
-        if row is None:
-            db.session.add(
-                PartnerEvaluation(
-                    partner_id=partner_id,
-                    team_id=team_id,
-                    evaluated_on=as_of,
-                    settings_version=version,
-                )
+    known = set(
+        db.session.scalars(
+            sa.select(PartnerEvaluation.partner_id).where(
+                PartnerEvaluation.partner_id.in_(partner_ids)
             )
-        else:
-            row.evaluated_on, row.settings_version = as_of, version
+        )
+    )
+    if known:
+        db.session.execute(
+            sa.update(PartnerEvaluation)
+            .where(PartnerEvaluation.partner_id.in_(known))
+            .values(evaluated_on=as_of, settings_version=version),
+            execution_options={"synchronize_session": False},
+        )
+    fresh = [
+        {
+            "partner_id": partner_id,
+            "team_id": team_id,
+            "evaluated_on": as_of,
+            "settings_version": version,
+        }
+        for partner_id in partner_ids
+        if partner_id not in known
+    ]
+    if fresh:
+        db.session.execute(sa.insert(PartnerEvaluation), fresh)
 
 
 def refresh_stale(user: User, as_of: date | None = None) -> Summary:
