@@ -15,16 +15,16 @@ from hypothesis import strategies as st
 
 from rules.facts import ReferralRecord, SessionRecord, Touch, partner_facts, summarise
 from rules.vocabulary import INTERACTION_KINDS
+from tests.conftest import make_partner
 from webapp.models import Interaction, Partner, PlanningSession, Referral
 from webapp.recommendations.facts import partner_records, team_facts, touch_summaries
-
-from tests.conftest import make_partner
 
 AS_OF = date(2026, 11, 20)
 # Few distinct moments, so that ties and same-day touches are common.
 moments = st.builds(
-    lambda days, hour: datetime.combine(AS_OF - timedelta(days=days), datetime.min.time())
-    + timedelta(hours=hour),
+    lambda days, hour: (
+        datetime.combine(AS_OF - timedelta(days=days), datetime.min.time()) + timedelta(hours=hour)
+    ),
     st.integers(-1, 12),
     st.sampled_from([9, 23]),
 )
