@@ -284,3 +284,45 @@ def test_the_partner_page_shows_the_recent_history_and_the_rest_on_demand(
     everything = client.get(f"/partners/{partner.id}?history=all").get_data(as_text=True)
     assert everything.count('id="interaction-') == 35
     assert "Show the whole history" not in everything
+
+
+def test_a_log_from_the_partner_page_sends_back_only_what_changed(client, auth, team, partner):
+    """The form it came from, fresh; the history and the panels out of band; not the other form."""
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions",
+        data=coffee(),
+        headers={**HTMX, "HX-Target": "log-interaction"},
+    )
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert 'id="history" hx-swap-oob="true"' in text
+    assert "High-trust conversation." in text
+    assert 'id="panel-recommendations" class="card"' in text
+    assert "Log an interaction" in text and "Log a referral" not in text
+    assert "High-trust conversation.</textarea>" not in text  # the form comes back blank
+
+
+def test_a_rejected_log_from_the_partner_page_returns_its_form_with_the_messages(
+    client, auth, team, partner, db
+):
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/referrals",
+        data={"direction": "received", "client": "", "referred_on": "2026-13-45"},
+        headers={**HTMX, "HX-Target": "log-referral"},
+    )
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Log a referral" in text and "Log an interaction" not in text
+    assert 'aria-invalid="true"' in text and 'id="history"' not in text
+    assert count(db, Referral) == 0
+
+
+def test_the_log_form_on_a_page_of_its_own_is_a_plain_form(client, auth, team, partner):
+    """Opened from a recommendation's "Done…": no htmx target that is not on the page."""
+    auth.login(team["agent"])
+    page = client.get(f"/logbook/partners/{partner.id}/interactions/new?kind=coffee")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in text
+    assert 'hx-target="#logbook"' not in text and "hx-post" not in text.split("<main")[-1]

@@ -49,11 +49,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def analyze() -> None:
-    """Refresh the query planner's statistics after a bulk load (imports, demo).
+    """Refresh the query planner's statistics after a bulk load (imports, demo)
+    and after a full refresh of the recommendations (their table grows then).
 
     With one team in the database, SQLite must learn that `team_id` selects
     every row, or it walks the index instead of scanning for a search.
     """
     db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        # Sampled statistics: good enough for the planner, milliseconds on any size.
+        db.session.execute(sa.text("PRAGMA analysis_limit=1000"))
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()

@@ -223,6 +223,7 @@ class Referral(db.Model):
 class PlanningSession(db.Model):
     __table_args__ = (
         sa.Index("ix_planning_session_user_starts", "user_id", "starts_at"),
+        sa.Index("ix_planning_session_partner_starts", "partner_id", "starts_at"),
         # Never double-booked, even when two bookings race: one active session
         # per agent per start time (cancelled sessions free their slot).
         sa.Index(

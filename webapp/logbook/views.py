@@ -37,19 +37,44 @@ def now_for(partner: Partner):
 
 
 def logbook_response(partner: Partner, interaction_form=None, referral_form=None, status=200):
-    """The partner page (or its logbook block plus refreshed panels, for htmx)."""
+    """After an edit or delete: the partner page (or, for htmx, its logbook
+    block plus the panels that follow the history, out of band)."""
     if not wants_fragment():
-        if status == 200:
-            return redirect(url_for("partners.detail", partner_id=partner.id), 303)
-        # No-JS post with errors: the whole page, the messages beside the fields.
-        context = partner_page(
-            partner, interaction_form=interaction_form, referral_form=referral_form
-        )
-        return render("partners/detail.html", **context), status
+        return page_response(partner, interaction_form, referral_form, status)
     context = partner_page(
         partner, interaction_form=interaction_form, referral_form=referral_form, oob=True
     )
     return render("partners/detail.html", "logbook_response", **context), status
+
+
+def from_log_form(kind: str) -> bool:
+    """Posted by htmx from the partner page's own log form (its target says so)."""
+    return wants_fragment() and request.headers.get("HX-Target") == f"log-{kind}"
+
+
+def logged_response(partner: Partner, kind: str, form=None):
+    """After a log from the partner page: for htmx, the form it came from
+    (fresh once logged, or with its messages beside the fields) and, once
+    logged, the history and the panels that follow it, out of band. The rest
+    of the page (the other form) is not sent again."""
+    forms = {f"{kind}_form": form} if form is not None else {}
+    status = 422 if form is not None else 200
+    if not wants_fragment():
+        return page_response(partner, status=status, **forms)
+    context = partner_page(partner, oob=True, panels=form is None, **forms)
+    return render(
+        "partners/detail.html",
+        f"{kind}_response",
+        **context | {"log_open": kind, "logged": form is None},
+    ), status
+
+
+def page_response(partner: Partner, interaction_form=None, referral_form=None, status=200):
+    if status == 200:
+        return redirect(url_for("partners.detail", partner_id=partner.id), 303)
+    # No-JS post with errors: the whole page, the messages beside the fields.
+    context = partner_page(partner, interaction_form=interaction_form, referral_form=referral_form)
+    return render("partners/detail.html", **context), status
 
 
 def changed(partner: Partner, recommendation_id: int | None = None) -> None:
@@ -103,6 +128,8 @@ def create_interaction(partner_id: int):
                 interaction=None,
                 action=request.full_path,
             ), 422
+        if from_log_form("interaction"):
+            return logged_response(partner, "interaction", form)
         return logbook_response(partner, interaction_form=form, status=422)
     interaction = Interaction(partner_id=partner.id, user_id=current_user.id)
     form.populate(interaction)
@@ -118,6 +145,8 @@ def create_interaction(partner_id: int):
         return response
     if not wants_fragment():
         flash(message, "success")
+    if from_log_form("interaction"):
+        return logged_response(partner, "interaction")
     return logbook_response(partner)
 
 
@@ -173,6 +202,8 @@ def create_referral(partner_id: int):
     partner = get_partner(partner_id, current_user, include_archived=False)
     form = ReferralForm(today=now_for(partner).date())
     if not form.validate_on_submit():
+        if from_log_form("referral"):
+            return logged_response(partner, "referral", form)
         return logbook_response(partner, referral_form=form, status=422)
     referral = Referral(partner_id=partner.id, user_id=current_user.id)
     form.populate(referral)
@@ -182,6 +213,8 @@ def create_referral(partner_id: int):
     changed(partner)
     if not wants_fragment():
         flash("Referral logged.", "success")
+    if from_log_form("referral"):
+        return logged_response(partner, "referral")
     return logbook_response(partner)
 
 

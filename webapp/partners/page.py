@@ -27,9 +27,10 @@ def partner_page(
     interaction_form: InteractionForm | None = None,
     referral_form: ReferralForm | None = None,
     oob: bool = False,
+    panels: bool = True,
 ) -> dict:
     """Everything partners/detail.html needs. With `oob`, only the panels that
-    follow the history, marked for an out-of-band swap."""
+    follow the history, marked for an out-of-band swap; none without `panels`."""
     blank_interaction, blank_referral = blank_log_forms(partner)
     full_history = request.args.get("history") == "all"
     history = history_for(partner, limit=None if full_history else RECENT)
@@ -42,5 +43,5 @@ def partner_page(
         log_open="referral" if referral_form is not None else "interaction",
         today=clock.today(partner.team.timezone),
         empty_form=EmptyForm(),
-        panels=panels_for(partner, current_user, only_refreshing=oob, oob=oob),
+        panels=panels_for(partner, current_user, only_refreshing=oob, oob=oob) if panels else [],
     )

@@ -6,14 +6,17 @@ only the rows of a run of unanswered attempts or unreturned calls), so the
 history is never read row by row; their referrals and planning sessions.
 Each partner's summary is then turned into its flat fact record by
 `rules.facts`, whose `summarise` is the reference for the SQL here.
+
+The statements are built once, with bound parameters (team, partners, day):
+re-evaluating one partner after a log costs the queries, not their making.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from rules.facts import (
     THANKS_KINDS,
@@ -31,96 +34,104 @@ from rules.vocabulary import LIVE_CONTACT_KINDS, PERSONAL_DETAILS
 from ..extensions import db
 from ..models import Interaction, Partner, PlanningSession, Referral
 
+partner = Partner.__table__
+interaction = Interaction.__table__
+referral = Referral.__table__
+planning_session = PlanningSession.__table__
 
-def _scoped(query: sa.Select, partner_column, team_id: int, partner_ids) -> sa.Select:
-    query = query.join(Partner, Partner.id == partner_column).where(
-        Partner.team_id == team_id, Partner.archived_at.is_(None)
+
+def _scoped(query: sa.Select, partner_column, some: bool) -> sa.Select:
+    """The team's active partners; with `some`, only those bound as `partner_ids`."""
+    query = query.join(partner, partner.c.id == partner_column).where(
+        partner.c.team_id == sa.bindparam("team_id"), partner.c.archived_at.is_(None)
     )
-    if partner_ids is not None:
-        query = query.where(Partner.id.in_(partner_ids))
+    if some:
+        query = query.where(partner.c.id.in_(sa.bindparam("partner_ids", expanding=True)))
     return query
 
 
-def _rows(query: sa.Select):
+def _rows(query: sa.Select, team_id: int, partner_ids, **params):
     """Plain tuples through the session's connection (no ORM work per row)."""
-    return db.session.connection().execute(query).tuples()
+    params["team_id"] = team_id
+    if partner_ids is not None:
+        params["partner_ids"] = list(partner_ids)
+    return db.session.connection().execute(query, params).tuples()
+
+
+@functools.cache
+def _partners_query(some: bool) -> sa.Select:
+    query = sa.select(
+        partner.c.id,
+        partner.c.tier,
+        partner.c.do_not_contact,
+        partner.c.met_on,
+        partner.c.created_at,
+        partner.c.birthday,
+        partner.c.anniversary,
+        partner.c.commitment_made_on,
+        partner.c.first_referral_by,
+        *(partner.c[name] for name in PERSONAL_DETAILS),
+    ).where(partner.c.team_id == sa.bindparam("team_id"), partner.c.archived_at.is_(None))
+    if some:
+        query = query.where(partner.c.id.in_(sa.bindparam("partner_ids", expanding=True)))
+    return query
 
 
 def partner_records(
     team_id: int, partner_ids: Collection[int] | None = None
 ) -> dict[int, PartnerRecord]:
-    detail_columns = [getattr(Partner, name) for name in PERSONAL_DETAILS]
-    query = sa.select(
-        Partner.id,
-        Partner.tier,
-        Partner.do_not_contact,
-        Partner.met_on,
-        Partner.created_at,
-        Partner.birthday,
-        Partner.anniversary,
-        Partner.commitment_made_on,
-        Partner.first_referral_by,
-        *detail_columns,
-    ).where(Partner.team_id == team_id, Partner.archived_at.is_(None))
-    if partner_ids is not None:
-        query = query.where(Partner.id.in_(partner_ids))
     records = {}
-    for row in db.session.execute(query):
-        details = row[9:]
-        records[row.id] = PartnerRecord(
-            id=row.id,
-            tier=row.tier,
-            do_not_contact=bool(row.do_not_contact),
+    for row in _rows(_partners_query(partner_ids is not None), team_id, partner_ids):
+        (id_, tier, do_not_contact, met_on, created_at, birthday, anniversary) = row[:7]
+        commitment_made_on, first_referral_by, *details = row[7:]
+        records[id_] = PartnerRecord(
+            id=id_,
+            tier=tier,
+            do_not_contact=bool(do_not_contact),
             # Where the meeting day is unknown, the day first recorded stands in.
-            met_on=row.met_on or (row.created_at.date() if row.created_at else None),
-            birthday=row.birthday,
-            anniversary=row.anniversary,
-            has_personal_details=any(details) or bool(row.birthday or row.anniversary),
-            commitment_made_on=row.commitment_made_on,
-            first_referral_by=row.first_referral_by,
+            met_on=met_on or (created_at.date() if created_at else None),
+            birthday=birthday,
+            anniversary=anniversary,
+            has_personal_details=any(details) or bool(birthday or anniversary),
+            commitment_made_on=commitment_made_on,
+            first_referral_by=first_referral_by,
         )
     return records
 
 
-def touch_summaries(
-    team_id: int, end: datetime, partner_ids: Collection[int] | None = None
-) -> dict[int, TouchSummary]:
-    """Each partner's interactions before `end`, summarised by the database.
-
-    One query: an aggregate per partner (the covering index
+@functools.cache
+def _summary_query(some: bool) -> sa.Select:
+    """One query: an aggregate per partner (the covering index
     ix_interaction_history serves it without touching the table), joined to
     the rows of its open runs only: the attempts since the last answer and
     their calls since we last reached out. A partner comes back once per row
-    of its runs, or once with none.
-    """
-    at = Interaction.at
+    of its runs, or once with none."""
+    i, end = interaction.c, sa.bindparam("end", type_=sa.DateTime)
 
     def last(condition) -> sa.ColumnElement:
-        return sa.func.max(sa.case((condition, at)))
+        return sa.func.max(sa.case((condition, i.at)))
 
-    lasts = _scoped(
-        sa.select(
-            Interaction.partner_id.label("partner_id"),
-            last(
-                sa.and_(
-                    Interaction.outcome == "connected", Interaction.kind.in_(LIVE_CONTACT_KINDS)
-                )
-            ).label("live_at"),
-            last(Interaction.kind.in_(THANKS_KINDS)).label("thanks_at"),
-            last(Interaction.kind == "co_marketing").label("co_marketing_at"),
-            last(Interaction.disrespectful == sa.true()).label("disrespectful_at"),
-            last(
-                sa.or_(Interaction.direction == "inbound", Interaction.outcome == "connected")
-            ).label("answered_at"),
-            last(Interaction.direction == "outbound").label("reached_out_at"),
-        ).where(at < end),
-        Interaction.partner_id,
-        team_id,
-        partner_ids,
-    ).group_by(Interaction.partner_id)
-    lasts = lasts.subquery()
-
-    run = so.aliased(Interaction)
+    lasts = (
+        _scoped(
+            sa.select(
+                i.partner_id.label("partner_id"),
+                last(sa.and_(i.outcome == "connected", i.kind.in_(LIVE_CONTACT_KINDS))),
+                last(i.kind.in_(THANKS_KINDS)),
+                last(i.kind == "co_marketing"),
+                last(i.disrespectful == sa.true()),
+                last(sa.or_(i.direction == "inbound", i.outcome == "connected")).label(
+                    "answered_at"
+                ),
+                last(i.direction == "outbound").label("reached_out_at"),
+            ).where(i.at < end),
+            i.partner_id,
+            some,
+        )
+        .group_by(i.partner_id)
+        .subquery()
+    )
+    runs = interaction.alias("run")
+    run = runs.c
     in_a_run = sa.and_(
         run.partner_id == lasts.c.partner_id,
         run.at < end,
@@ -140,11 +151,19 @@ def touch_summaries(
             ),
         ),
     )
-    query = sa.select(lasts, run.at, run.kind, run.direction, run.outcome).outerjoin(run, in_a_run)
+    return sa.select(lasts, run.at, run.kind, run.direction, run.outcome).outerjoin(runs, in_a_run)
 
+
+def touch_summaries(
+    team_id: int, end: datetime, partner_ids: Collection[int] | None = None
+) -> dict[int, TouchSummary]:
+    """Each partner's interactions before `end`, summarised by the database."""
+    query = _summary_query(partner_ids is not None)
     found: dict[int, tuple] = {}
     unanswered, unreturned = defaultdict(list), defaultdict(list)
-    for partner_id, *moments, when, kind, direction, outcome in _rows(query):
+    for partner_id, *moments, when, kind, direction, outcome in _rows(
+        query, team_id, partner_ids, end=end
+    ):
         found[partner_id] = moments
         if when is None:
             continue
@@ -163,6 +182,22 @@ def touch_summaries(
     }
 
 
+@functools.cache
+def _referrals_query(some: bool) -> sa.Select:
+    r = referral.c
+    query = sa.select(r.partner_id, r.referred_on, r.direction, r.client)
+    return _scoped(
+        query.where(r.referred_on <= sa.bindparam("as_of", type_=sa.Date)), r.partner_id, some
+    )
+
+
+@functools.cache
+def _sessions_query(some: bool) -> sa.Select:
+    s = planning_session.c
+    query = sa.select(s.partner_id, s.starts_at, s.status).where(s.status.in_(("booked", "held")))
+    return _scoped(query, s.partner_id, some)
+
+
 def team_facts(
     team_id: int, as_of: date, partner_ids: Collection[int] | None = None
 ) -> dict[int, dict[str, object]]:
@@ -171,24 +206,19 @@ def team_facts(
     partners = partner_records(team_id, partner_ids)
     if not partners:
         return {}
+    some = partner_ids is not None
     end = datetime.combine(as_of + timedelta(days=1), time())
     touched = touch_summaries(team_id, end, partner_ids)
 
     referrals = defaultdict(list)
-    query = sa.select(
-        Referral.partner_id, Referral.referred_on, Referral.direction, Referral.client
-    ).where(Referral.referred_on <= as_of)
     for partner_id, on, direction, client in _rows(
-        _scoped(query, Referral.partner_id, team_id, partner_ids)
+        _referrals_query(some), team_id, partner_ids, as_of=as_of
     ):
         referrals[partner_id].append(ReferralRecord(on, direction, client or ""))
 
     sessions = defaultdict(list)
-    query = sa.select(
-        PlanningSession.partner_id, PlanningSession.starts_at, PlanningSession.status
-    ).where(PlanningSession.status.in_(("booked", "held")))
-    for row in db.session.execute(_scoped(query, PlanningSession.partner_id, team_id, partner_ids)):
-        sessions[row.partner_id].append(SessionRecord(row.starts_at, row.status))
+    for partner_id, starts_at, status in _rows(_sessions_query(some), team_id, partner_ids):
+        sessions[partner_id].append(SessionRecord(starts_at, status))
 
     nothing = TouchSummary()
     return {

@@ -25,7 +25,7 @@ from rules.settings import DEFAULTS, resolve
 from .. import clock
 from ..extensions import db
 from ..models import Partner, PartnerEvaluation, Recommendation, RuleSettings, Team, User, utcnow
-from ..partners.queries import visible_partners
+from ..partners.queries import visible, visible_partners
 from .facts import team_facts
 
 LIVE = ("open", "snoozed")
@@ -274,31 +274,44 @@ def refresh_stale(user: User, as_of: date | None = None) -> Summary:
 
 
 # --- what people see ------------------------------------------------------------
+def awaiting(user: User, today: date) -> list[sa.ColumnElement[bool]]:
+    """Open recommendations (and snoozed ones whose day has come) of the partners
+    the user sees, as conditions on a query joining Recommendation to Partner."""
+    conditions = [
+        *visible(user),
+        sa.or_(
+            Recommendation.status == "open",
+            sa.and_(Recommendation.status == "snoozed", Recommendation.snoozed_until <= today),
+        ),
+    ]
+    if user.is_manager:
+        # The whole team: start from the team's live rows. An agent's own
+        # partners are the better start, and the partner already keeps the team.
+        conditions.append(Recommendation.team_id == user.team_id)
+    return conditions
+
+
 def visible_recommendations(user: User, today: date) -> sa.Select:
     """Open recommendations (and snoozed ones whose day has come) of the partners the user sees."""
-    partner_ids = visible_partners(user).with_only_columns(Partner.id)
     return (
         sa.select(Recommendation)
         .join(Partner, Partner.id == Recommendation.partner_id)
         .options(so.contains_eager(Recommendation.partner))
-        .where(
-            Recommendation.team_id == user.team_id,
-            Recommendation.partner_id.in_(partner_ids),
-            sa.or_(
-                Recommendation.status == "open",
-                sa.and_(Recommendation.status == "snoozed", Recommendation.snoozed_until <= today),
-            ),
-        )
+        .where(*awaiting(user, today))
     )
 
 
 def open_count(user: User, today: date | None = None) -> int:
     """How many recommendations await the user: actions, and tier changes for managers."""
     today = today or team_today(user.team_id)
-    query = visible_recommendations(user, today)
+    query = (
+        sa.select(sa.func.count(Recommendation.id))
+        .join(Partner, Partner.id == Recommendation.partner_id)
+        .where(*awaiting(user, today))
+    )
     if not user.is_manager:
         query = query.where(Recommendation.kind == "action")
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    return db.session.scalar(query) or 0
 
 
 def partner_recommendations(partner: Partner, user: User) -> list[Recommendation]:
@@ -316,15 +329,12 @@ def partner_recommendations(partner: Partner, user: User) -> list[Recommendation
     return sorted(rows, key=sort_key)
 
 
+PRIORITY = {rule_id: rule.priority for rule_id, rule in RULES_BY_ID.items()}
+
+
 def sort_key(row: Recommendation):
     """Actions first by due day, then tier changes; ties in catalogue order."""
-    rule = RULES_BY_ID.get(row.rule)
-    return (
-        row.kind != "action",
-        row.due or date.max,
-        rule.priority if rule else 999,
-        row.id,
-    )
+    return (row.kind != "action", row.due or date.max, PRIORITY.get(row.rule, 999), row.id)
 
 
 def get_recommendation(recommendation_id: int, user: User) -> Recommendation | None:

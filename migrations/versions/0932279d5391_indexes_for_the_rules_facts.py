@@ -1,7 +1,8 @@
-"""interaction history index covers the rules' columns
+"""indexes for the rules' facts
 
 The facts the rules read are aggregated in SQL; with every column they
-need in the index, the aggregate reads the index alone.
+need in the interaction index, the aggregate reads the index alone. A
+partner's planning sessions are found by partner.
 
 Revision ID: 0932279d5391
 Revises: d0a546ad2686
@@ -24,9 +25,15 @@ def upgrade():
     with op.batch_alter_table("interaction", schema=None) as batch_op:
         batch_op.create_index("ix_interaction_history", HISTORY, unique=False)
         batch_op.drop_index("ix_interaction_partner_at")
+    with op.batch_alter_table("planning_session", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_planning_session_partner_starts", ["partner_id", "starts_at"], unique=False
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("planning_session", schema=None) as batch_op:
+        batch_op.drop_index("ix_planning_session_partner_starts")
     with op.batch_alter_table("interaction", schema=None) as batch_op:
         batch_op.create_index("ix_interaction_partner_at", ["partner_id", "at"], unique=False)
         batch_op.drop_index("ix_interaction_history")
