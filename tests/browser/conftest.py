@@ -153,6 +153,25 @@ def base_url(server_env) -> str:
         log.close()
 
 
+@pytest.fixture(scope="session")
+def served_app(server_env, base_url):
+    """The app on the served database, for a test to read what the pages should show.
+
+    Flows change the data through the browser only; the test reads it here to
+    derive the numbers it expects, and to see that a refused action stored nothing.
+    """
+    from config import TestConfig
+    from webapp import create_app
+    from webapp.extensions import db
+
+    settings = {"SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"], "PARTNERPLAN_NOW": None}
+    app = create_app(type("ServedConfig", (TestConfig,), settings))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def wait_until_up(url: str, process: subprocess.Popen, log_path: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -274,6 +293,62 @@ def assert_not_reloaded(page) -> None:
     assert page.evaluate("document.documentElement.dataset.noReload") == "yes", (
         "the page was reloaded: htmx should have swapped a fragment in place"
     )
+
+
+def assert_fits_the_screen(page) -> None:
+    """Nothing scrolls sideways, with every <details> opened (a person can open them)."""
+    page.evaluate("document.querySelectorAll('details').forEach(details => details.open = true)")
+    width, viewport, wide = page.evaluate(
+        """() => [
+            document.documentElement.scrollWidth,
+            window.innerWidth,
+            [...document.querySelectorAll("main *")]
+                .filter(element => element.getBoundingClientRect().right > window.innerWidth)
+                .slice(-3)
+                .map(element => element.outerHTML.slice(0, 120)),
+        ]"""
+    )
+    assert width <= viewport, f"the page is {width} px wide in a {viewport} px window: {wide}"
+
+
+def assert_every_control_is_labelled(page) -> None:
+    """Each field a person can use is found by its label (the way a screen reader names it)."""
+    controls = page.locator("main").locator(
+        "input:not([type=hidden]):not([type=submit]), select, textarea"
+    )
+    assert controls.count(), "no fields on the page"
+    for index in range(controls.count()):
+        control = controls.nth(index)
+        label = control.evaluate("el => [...el.labels].map(l => l.textContent.trim()).join(' ')")
+        assert label, f"no label: {control.evaluate('el => el.outerHTML')}"
+        found = page.get_by_label(label, exact=True)
+        handle = control.element_handle()
+        assert any(
+            found.nth(each).evaluate("(el, control) => el === control", handle)
+            for each in range(found.count())
+        ), f"get_by_label({label!r}) does not find {control.evaluate('el => el.outerHTML')}"
+
+
+def tab_to(page, target, limit: int = 60) -> None:
+    """Press Tab until `target` has the focus, as a keyboard user would; fail if it never does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            assert_focus_is_visible(page)
+            return
+    pytest.fail(f"{limit} presses of Tab never reached {target}")
+
+
+def assert_focus_is_visible(page) -> None:
+    """The focused element shows it: :focus-visible holds and draws an outline."""
+    focused, outline = page.evaluate(
+        """() => {
+            const el = document.activeElement, style = getComputedStyle(el);
+            return [el.matches(":focus-visible") && el.outerHTML.slice(0, 80),
+                    style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0];
+        }"""
+    )
+    assert focused and outline, f"no visible focus on {focused or 'the focused element'}"
 
 
 def _endpoints() -> set[str]:

@@ -5,13 +5,13 @@ migrated database. Dates are relative to today, so that the rules see
 the same situation whenever the tests run.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from config import Config
 from webapp import clock, create_app
 from webapp.extensions import db
-from webapp.models import Interaction, Partner, Referral, Team, User
+from webapp.models import Interaction, Partner, PlanningSession, Referral, Team, User
 
 PASSWORD = "correct horse battery"
 # Each viewport gets its own team with the same story, so that a flow that
@@ -20,8 +20,14 @@ VIEWPORTS = ("phone", "desktop")
 
 
 def email(role: str, viewport: str = "phone") -> str:
-    """The account of `role` (agent, other_agent, manager, admin) in a viewport's team."""
-    name = {"agent": "sam", "other_agent": "kim", "manager": "dana", "admin": "ada"}[role]
+    """The account of `role` (agent, other_agent, roi_agent, manager, admin) of a viewport."""
+    name = {
+        "agent": "sam",
+        "other_agent": "kim",
+        "roi_agent": "rosa",
+        "manager": "dana",
+        "admin": "ada",
+    }[role]
     return f"{name}@{viewport}.browserbay.example"
 
 
@@ -34,6 +40,10 @@ COMMITTED = "Marcus Webb"  # committed to a first referral: `plan_partnership`
 TO_THANK, TO_THANK_CLIENT = "Tess Thornton", "Vic Newhome"
 THANK_FROM_PAGE, THANK_FROM_PAGE_CLIENT = "Theo Tran", "Uma Movein"
 OTHERS_PARTNER = "Olivia Chen"  # belongs to the other agent
+# The ROI agent's book (`roi_book`): closed referrals, time invested and a one-sided partner,
+# kept apart from Sam's so that the numbers pages see nothing the other flows log.
+EARNER = "Grace Holloway"  # a Maintain lender whose referrals closed, in and out of 12 months
+ONE_SIDED = "Hector Ruiz"  # three referrals sent to him, none received
 
 
 def seed(viewport: str) -> dict[str, int]:
@@ -46,6 +56,7 @@ def seed(viewport: str) -> dict[str, int]:
     for key, name, role in (
         ("agent", "Sam Ortiz", "agent"),
         ("other_agent", "Kim Lee", "agent"),
+        ("roi_agent", "Rosa Alvarez", "agent"),
         ("manager", "Dana Reyes", "manager"),
         ("admin", "Ada Admin", "admin"),
     ):
@@ -171,8 +182,105 @@ def seed(viewport: str) -> dict[str, int]:
                 ),
             ]
         )
+    roi_book(team, users["roi_agent"], today)
     db.session.commit()
     return {"team_id": team.id}
+
+
+def roi_book(team: Team, rosa: User, today: date) -> None:
+    """What the ROI, ledger, projection and chart pages have to add up.
+
+    Grace's referrals closed at an amount entered and at the team's commission
+    per side, one closed and one coffee fall outside the 12 months, and a held
+    planning session counts as time. She is kept clear of every rule (thanked,
+    seen, co-marketed, her planning booked) so that nothing else changes her;
+    Hector is one-sided, which the rules propose to disengage.
+    """
+
+    def days_ago(days: int) -> date:
+        return today - timedelta(days=days)
+
+    def at(days: int, hour: int = 10) -> datetime:
+        return datetime.combine(days_ago(days), time(hour))
+
+    earner = Partner(
+        team_id=team.id,
+        owner_id=rosa.id,
+        name=EARNER,
+        company="Holloway Home Lending",
+        profession="lender",
+        # A long address, as real ones are: it must wrap on a phone.
+        email="grace.holloway@hollowayhomelending.example",
+        phone="+1 617 555 0199",
+        source="bni",
+        tier="maintain",
+        met_on=days_ago(600),
+        commitment_made_on=days_ago(40),
+        first_referral_by=days_ago(35),
+    )
+    one_sided = Partner(
+        team_id=team.id,
+        owner_id=rosa.id,
+        name=ONE_SIDED,
+        company="Ruiz Realty",
+        profession="agent",
+        met_on=days_ago(300),
+    )
+    db.session.add_all([earner, one_sided])
+    db.session.flush()
+
+    def referral(partner, direction, referred, status, closed=None, commission=None, client=""):
+        return Referral(
+            partner_id=partner.id,
+            user_id=rosa.id,
+            direction=direction,
+            referred_on=days_ago(referred),
+            status=status,
+            closed_on=days_ago(closed) if closed is not None else None,
+            commission=Decimal(commission) if commission is not None else None,
+            client=client or f"Client {referred}",
+        )
+
+    def interaction(partner, days, kind, minutes=None, hour=10):
+        return Interaction(
+            partner_id=partner.id,
+            user_id=rosa.id,
+            at=at(days, hour),
+            kind=kind,
+            minutes=minutes,
+            direction="outbound",
+            outcome="connected",
+            sentiment="positive",
+        )
+
+    received = [
+        referral(earner, "received", 500, "closed", closed=400, commission=9000),
+        referral(earner, "received", 200, "closed", closed=150, commission=15000),
+        referral(earner, "received", 120, "closed", closed=60),  # the per-side figure stands in
+        referral(earner, "received", 100, "lost"),
+        referral(earner, "received", 30, "active"),
+    ]
+    db.session.add_all(received)
+    # Each thanked the same day, so that `thank_you` stays quiet.
+    db.session.add_all(
+        interaction(earner, (today - each.referred_on).days, "thank_you", hour=17)
+        for each in received
+    )
+    db.session.add_all(
+        [
+            referral(earner, "sent", 50, "new"),
+            interaction(earner, 400, "coffee"),  # more than 12 months ago
+            interaction(earner, 90, "coffee", minutes=45),
+            interaction(earner, 20, "lunch"),  # the default minutes of a lunch
+            interaction(earner, 30, "co_marketing"),
+            PlanningSession(
+                partner_id=earner.id, user_id=rosa.id, starts_at=at(14, 13), status="held"
+            ),
+            PlanningSession(partner_id=earner.id, user_id=rosa.id, starts_at=at(-7, 13)),
+            *(referral(one_sided, "sent", days, "active") for days in (200, 120, 45)),
+            interaction(one_sided, 10, "coffee", minutes=30),
+        ]
+    )
 
 
 def main() -> None:

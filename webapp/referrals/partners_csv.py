@@ -140,8 +140,9 @@ def import_commit(token: str):
     outcome = imports.import_rows(rows, choices, owner, current_user, filename)
     db.session.commit()
     imports.forget_upload(token)
+    created = len(outcome.created)
     flash(
-        f"Imported {len(outcome.created)} new partners from {filename}; "
+        f"Imported {created} new partner{'' if created == 1 else 's'} from {filename}; "
         f"{len(outcome.merged)} merged, {outcome.skipped} skipped.",
         "success",
     )
