@@ -257,17 +257,30 @@ def test_referral_client_with_markup_is_escaped(app, db, team, agent_client):
     assert_escaped(get_text(app, agent_client, f"/partners/{partner.id}"))
 
 
-def test_a_status_outside_the_vocabulary_is_refused(app, db, team, agent_client):
+@pytest.mark.parametrize("status", ["x", "", "won", "Closed", "closed ", MARKUP, LONG])
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["plain", "htmx"])
+def test_a_status_outside_the_vocabulary_is_refused(app, db, team, agent_client, status, headers):
+    """The inline select offers five statuses; anything else is a 400 that changes nothing."""
     partner = make_partner(team["agent"])
     referral = Referral(
         partner_id=partner.id, direction="received", referred_on=partner.met_on, client="Jo"
     )
     db.session.add(referral)
     db.session.commit()
-    response = post(app, agent_client, f"/logbook/referrals/{referral.id}/status", {"status": "x"})
-    assert response.status_code < 500
+    url = f"/logbook/referrals/{referral.id}/status"
+    response = post(app, agent_client, url, {"status": status}, headers=headers)
+    assert response.status_code == 400
+    assert says(
+        response, "A referral's status is one of: new, active, under contract, closed, lost."
+    )
+    assert says(response, "Nothing was changed.")
+    assert "<script>alert" not in response.get_data(as_text=True)
     db.session.expire_all()
-    assert referral.status == "new"
+    assert (referral.status, referral.closed_on) == ("new", None)
+    # The same request with a status from the vocabulary does change it.
+    assert post(app, agent_client, url, {"status": "closed"}, headers=headers).status_code < 400
+    db.session.expire_all()
+    assert referral.status == "closed" and referral.closed_on is not None
 
 
 # --- text the database itself refuses --------------------------------------------
