@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import count, make_partner
 from tests.routes import fetch, log_in
-from webapp.models import Interaction, Partner, Referral
+from webapp.models import AuditEvent, Interaction, Partner, Referral
 
 LONG = "x" * 20_000
 UNICODE = "Zoë Ñandú-李小龍 👩‍💼 Ægir Þórsson"
@@ -403,3 +403,242 @@ def test_a_book_with_markup_is_stored_as_text_and_shown_escaped(app, db, team):
     assert partner.notes == MARKUP + UNICODE
     page = get_text(app, client, "/book/")
     assert "<b>Homes</b>" not in page
+
+
+# --- the partner spreadsheet import ------------------------------------------------
+#
+# Upload, map the columns, preview, import: nothing is stored before the last
+# step, and the last step imports every row or none.
+
+SPREADSHEET_HEADER = "Name,Company,Email,Phone,Profession,How met,Client types,Met on,Birthday"
+GOOD_ROW = "Debbie Stone,Stone Realty,debbie@stone.example,555-010-2030,Realtor,BNI,Luxury,,3/14"
+
+
+@pytest.fixture
+def import_folder(app, tmp_path):
+    app.config["PARTNER_IMPORT_FOLDER"] = str(tmp_path)
+    return tmp_path
+
+
+def csv_upload(app, client, raw: bytes, name: str = "partners.csv"):
+    return fetch(
+        app,
+        client,
+        "/referrals/partners-csv",
+        "POST",
+        data={"file": (io.BytesIO(raw), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def uploaded(app, client, raw: bytes, name: str = "partners.csv") -> str:
+    """Upload a file that can be read, and return its token."""
+    response = csv_upload(app, client, raw, name)
+    assert response.status_code == 303, html.unescape(response.get_data(as_text=True))
+    return response.headers["Location"].rsplit("/", 1)[1]
+
+
+# Each column of SPREADSHEET_HEADER, in order, as the mapping form sends it back.
+MAPPING = {
+    f"map-{field}": str(column)
+    for column, field in enumerate(
+        ["name", "company", "email", "phone", "profession", "source", "client_types", "met_on",
+         "birthday"]
+    )
+}  # fmt: skip
+
+
+def spreadsheet(*rows: str) -> bytes:
+    return "\n".join([SPREADSHEET_HEADER, *rows, ""]).encode()
+
+
+def row_with(**cells) -> str:
+    """GOOD_ROW with some cells replaced (quoted, so commas and quotes stay in the cell)."""
+    import csv
+
+    names = SPREADSHEET_HEADER.split(",")
+    values = dict(zip(names, next(csv.reader([GOOD_ROW])), strict=True))
+    values.update(cells)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([values[name] for name in names])
+    return out.getvalue()
+
+
+def test_the_base_spreadsheet_is_imported(app, db, team, agent_client, import_folder):
+    """Each refusal below changes one cell of a file that is otherwise imported."""
+    marco = row_with(Name="Marco Ruiz", Email="", Phone="")
+    token = uploaded(app, agent_client, spreadsheet(GOOD_ROW, marco))
+    response = post(app, agent_client, f"/referrals/partners-csv/{token}/import", MAPPING)
+    assert response.status_code == 303
+    assert count(db, Partner) == 2
+
+
+BROKEN_SPREADSHEETS = {
+    "an Excel workbook": (
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00xl/workbook.xml",
+        "This is not a CSV file. Save the spreadsheet as CSV and upload that.",
+    ),
+    "UTF-16 text": (
+        f"{SPREADSHEET_HEADER}\n{GOOD_ROW}\n".encode("utf-16"),
+        "This is not a CSV file. Save the spreadsheet as CSV and upload that.",
+    ),
+    "Windows-1252 text": (
+        f"{SPREADSHEET_HEADER}\nZoë Ñandú,Café Realty,,,,,,,\n".encode("cp1252"),
+        "This file is not UTF-8 text.",
+    ),
+    "random bytes": (bytes(range(1, 256)) * 8, "This file is not UTF-8 text."),
+    "an empty file": (b"", "The file is empty."),
+    "only blank lines and commas": (b"\n,,,\n\n", "The file is empty."),
+    "column names only": (f"{SPREADSHEET_HEADER}\n".encode(), "no rows of partners"),
+    "an unclosed quote": (
+        f'{SPREADSHEET_HEADER}\n"Debbie Stone,Stone Realty\n'.encode(),
+        "Line 2 cannot be read",
+    ),
+    "a cell of 200,000 characters": (
+        spreadsheet("x" * 200_000 + ",Stone Realty"),
+        "Line 2 cannot be read: a cell is longer than 131,072 characters.",
+    ),
+    "5,001 rows": (
+        spreadsheet(*[f"Partner {n},,,,,,,," for n in range(5001)]),
+        "The file has 5001 rows; import at most 5000 at a time.",
+    ),
+    "data where the column names belong": (
+        f"{GOOD_ROW}\n{GOOD_ROW}\n".encode(),
+        "The first line should name the columns",
+    ),
+    "markup as column names, twice": (
+        f"{MARKUP},{MARKUP}\nA,B\n".encode(),
+        f"Two columns have the same name: {MARKUP}.",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_SPREADSHEETS))
+def test_a_broken_spreadsheet_is_refused_at_upload(app, db, team, agent_client, import_folder,
+                                                   name):  # fmt: skip
+    raw, message = BROKEN_SPREADSHEETS[name]
+    response = csv_upload(app, agent_client, raw)
+    assert response.status_code == 422, name
+    assert says(response, message), name
+    assert "<script>alert" not in response.get_data(as_text=True)
+    assert list(import_folder.iterdir()) == []  # the file is not kept either
+    assert count(db, Partner) == 0
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ({"Name": ""}, "Name is missing."),
+        ({"Name": LONG}, "Name is longer than 200 characters."),
+        ({"Company": LONG}, "Company is longer than 200 characters."),
+        ({"Email": "not-an-email"}, "“not-an-email” is not an email address."),
+        ({"Email": MARKUP}, f"“{MARKUP}” is not an email address."),
+        ({"Phone": "12"}, "“12” is not a phone number (7 to 15 digits"),
+        ({"Phone": "<b>555-010-2030</b>"}, "“<b>555-010-2030</b>” is not a phone number"),
+        ({"Phone": "555 010 2030 ext. 7"}, "“555 010 2030 ext. 7” is not a phone number"),
+        ({"Profession": "hacker"}, "Unknown profession “hacker”."),
+        ({"How met": MARKUP}, f"Unknown source “{MARKUP}”."),
+        ({"Client types": "luxury; everyone"}, "Unknown client type “everyone”."),
+        *[
+            ({"Met on": bad}, f"Date met “{bad}” is not a date (2026-03-14 or 3/14/2026).")
+            for bad in MALFORMED_DATES
+        ],
+        ({"Met on": "2999-01-01"}, "Date met “2999-01-01” is in the future."),
+        ({"Birthday": "02/30"}, "Birthday “02/30” is not a date"),
+        ({"Birthday": "1980-13-01"}, "Birthday “1980-13-01” is not a date"),
+        ({"Birthday": "3026-01-01"}, "Birthday “3026-01-01”: the year looks wrong."),
+        ({"Birthday": "1/1/0001"}, "Birthday “1/1/0001”: the year looks wrong."),
+    ],
+)
+def test_a_row_with_a_bad_cell_imports_nothing(app, db, team, agent_client, import_folder, cells,
+                                                message):  # fmt: skip
+    """The bad row is shown with its message; the import then stores no row at all."""
+    token = uploaded(app, agent_client, spreadsheet(GOOD_ROW, row_with(**cells)))
+    preview = fetch(
+        app, agent_client, f"/referrals/partners-csv/{token}/preview", query_string=MAPPING
+    )
+    assert preview.status_code == 200
+    assert says(preview, "1 row has problems, so nothing can be imported yet.")
+    assert says(preview, message)
+    response = post(app, agent_client, f"/referrals/partners-csv/{token}/import", MAPPING)
+    assert response.status_code == 422
+    assert says(response, message)
+    assert "<script>alert" not in response.get_data(as_text=True)
+    assert count(db, Partner) == 0 and count(db, AuditEvent) == 0
+
+
+@pytest.mark.parametrize("column", ["²", "٣", "9" * 5000, "-1", "99", "0x0", " ", MARKUP])
+def test_a_forged_column_number_is_refused_not_a_server_error(app, db, team, agent_client,
+                                                              import_folder, column):  # fmt: skip
+    token = uploaded(app, agent_client, spreadsheet(GOOD_ROW))
+    mapping = {**MAPPING, "map-name": column}
+    preview = fetch(
+        app, agent_client, f"/referrals/partners-csv/{token}/preview", query_string=mapping
+    )
+    assert preview.status_code == 422
+    assert says(preview, "Choose the column that holds the partner's name.")
+    response = post(app, agent_client, f"/referrals/partners-csv/{token}/import", mapping)
+    assert response.status_code == 400
+    assert count(db, Partner) == 0
+
+
+@pytest.mark.parametrize(
+    ("owner", "message"),
+    [
+        ("9" * 30, "Not a valid choice."),
+        ("-1", "Not a valid choice."),
+        ("Sam Ortiz", "Invalid Choice: could not coerce."),
+        ("", "Invalid Choice: could not coerce."),
+    ],
+)
+def test_a_forged_owner_imports_nothing(app, db, team, import_folder, owner, message):
+    client = app.test_client()
+    log_in(client, team["manager"])
+    token = uploaded(app, client, spreadsheet(GOOD_ROW))
+    url = f"/referrals/partners-csv/{token}/import"
+    response = post(app, client, url, {**MAPPING, "owner": owner})
+    assert response.status_code == 422
+    assert says(response, message)
+    assert count(db, Partner) == 0
+
+
+def test_formula_cells_are_kept_as_text_shown_escaped_and_exported_neutralised(
+    app, db, team, agent_client, import_folder
+):
+    """A cell such as =HYPERLINK(...) is only text to PartnerPlan: it is stored as typed
+    (an export must import back as it was) and neutralised whenever it leaves as CSV."""
+    formula = '=HYPERLINK("http://evil.example","click")'
+    row = row_with(Name=formula, Company="+SUM(A1:A9)", Email="", Phone="+1 555 010 2030")
+    name = f"{MARKUP}.csv"
+    token = uploaded(app, agent_client, spreadsheet(row), name=name)
+    for url in (f"/referrals/partners-csv/{token}", f"/referrals/partners-csv/{token}/preview"):
+        page = fetch(app, agent_client, url, query_string=MAPPING).get_data(as_text=True)
+        assert_escaped(page)
+    response = post(app, agent_client, f"/referrals/partners-csv/{token}/import", MAPPING)
+    assert response.status_code == 303
+    partner = db.session.scalar(db.select(Partner))
+    assert (partner.name, partner.company) == (formula, "+SUM(A1:A9)")
+    assert_escaped(get_text(app, agent_client, "/partners/"))  # the flash names the file
+    exported = fetch(app, agent_client, "/referrals/export/partners.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK(" in exported and "'+SUM(A1:A9)" in exported
+
+
+def test_markup_in_column_names_and_cells_is_shown_escaped(app, db, team, agent_client,
+                                                           import_folder):  # fmt: skip
+    raw = f"Name,Notes,{MARKUP}\n{UNICODE},{MARKUP},{MARKUP}\n".encode()
+    token = uploaded(app, agent_client, raw)
+    mapping_page = get_text(app, agent_client, f"/referrals/partners-csv/{token}")
+    assert_escaped(mapping_page)
+    mapping = {"map-name": "0", "map-notes": "1"}
+    preview = fetch(
+        app, agent_client, f"/referrals/partners-csv/{token}/preview", query_string=mapping
+    )
+    assert preview.status_code == 200
+    assert UNICODE in preview.get_data(as_text=True)
+    response = post(app, agent_client, f"/referrals/partners-csv/{token}/import", mapping)
+    assert response.status_code == 303
+    partner = db.session.scalar(db.select(Partner))
+    assert (partner.name, partner.notes) == (UNICODE, MARKUP)
+    page = get_text(app, agent_client, f"/partners/{partner.id}")
+    assert UNICODE in page
+    assert_escaped(page)
