@@ -226,7 +226,10 @@ REFERRAL = {
         ({"commission": "-12000"}, "Enter an amount between $0 and $10,000,000."),
         ({"commission": "1e12"}, "Enter an amount between $0 and $10,000,000."),
         ({"commission": "twelve grand"}, "Not a valid decimal value"),
-        ({"commission": "NaN"}, ""),
+        *[
+            ({"commission": number}, "Not a valid decimal value")
+            for number in ("NaN", "sNaN", "-sNaN", "Infinity", "-inf")
+        ],
         ({"client": ""}, "Enter the client's name."),
         ({"client": LONG}, "longer than 200"),
         ({"referred_on": "2999-01-01"}, "can't be dated in the future"),
@@ -245,6 +248,31 @@ def test_referral_form_refuses_bad_fields(app, db, team, agent_client, fields, m
     assert response.status_code == 422
     assert says(response, message)
     assert count(db, Referral) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        *[
+            ({"rate": number}, "Not a valid decimal value")
+            for number in ("NaN", "sNaN", "Infinity", "one")
+        ],
+        *[
+            ({"rate": number}, "Enter a number from 0 to 30 (decimals such as 0.5 are fine).")
+            for number in ("-1", "31", "1e999999999")
+        ],
+        ({"rate": ""}, "Enter a number of deals."),
+        ({"partners": "-3"}, "Enter a whole number from 0 to 10,000."),
+        ({"partners": "9" * 5000}, "Not a valid integer value"),
+        ({"partners": "1.5"}, "Not a valid integer value"),
+    ],
+)
+def test_projection_refuses_what_is_not_a_number(app, agent_client, args, message):
+    """Seed 003's "what if" is a GET form: bad numbers get a message, never a server error."""
+    query = {"partners": "10", "rate": "1", **args}
+    response = fetch(app, agent_client, "/referrals/projection", query_string=query)
+    assert response.status_code == 422
+    assert says(response, message)
 
 
 def test_referral_client_with_markup_is_escaped(app, db, team, agent_client):

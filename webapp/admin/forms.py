@@ -2,7 +2,6 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     EmailField,
     PasswordField,
     SelectChoice,
@@ -21,6 +20,7 @@ from wtforms.validators import (
 from rules.vocabulary import ROLES
 
 from ..book.validation import EMAIL_PATTERN, planning_hours_problem
+from ..forms import FiniteDecimalField
 
 MIN_PASSWORD = 10
 PASSWORD_LENGTH = f"Use at least {MIN_PASSWORD} characters (at most 200)."
@@ -63,7 +63,7 @@ class ReassignForm(FlaskForm):
 
 
 class TeamSettingsForm(FlaskForm):
-    commission_per_side = DecimalField(
+    commission_per_side = FiniteDecimalField(
         "Commission per side ($)",
         places=2,
         validators=[InputRequired(), NumberRange(min=0, max=9_999_999_999)],
