@@ -467,13 +467,8 @@ def uploaded(app, client, raw: bytes, name: str = "partners.csv") -> str:
 
 
 # Each column of SPREADSHEET_HEADER, in order, as the mapping form sends it back.
-MAPPING = {
-    f"map-{field}": str(column)
-    for column, field in enumerate(
-        ["name", "company", "email", "phone", "profession", "source", "client_types", "met_on",
-         "birthday"]
-    )
-}  # fmt: skip
+SPREADSHEET_FIELDS = "name company email phone profession source client_types met_on birthday"
+MAPPING = {f"map-{field}": str(column) for column, field in enumerate(SPREADSHEET_FIELDS.split())}
 
 
 def spreadsheet(*rows: str) -> bytes:
@@ -542,8 +537,9 @@ BROKEN_SPREADSHEETS = {
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN_SPREADSHEETS))
-def test_a_broken_spreadsheet_is_refused_at_upload(app, db, team, agent_client, import_folder,
-                                                   name):  # fmt: skip
+def test_a_broken_spreadsheet_is_refused_at_upload(
+    app, db, team, agent_client, import_folder, name
+):
     raw, message = BROKEN_SPREADSHEETS[name]
     response = csv_upload(app, agent_client, raw)
     assert response.status_code == 422, name
@@ -578,8 +574,9 @@ def test_a_broken_spreadsheet_is_refused_at_upload(app, db, team, agent_client, 
         ({"Birthday": "1/1/0001"}, "Birthday “1/1/0001”: the year looks wrong."),
     ],
 )
-def test_a_row_with_a_bad_cell_imports_nothing(app, db, team, agent_client, import_folder, cells,
-                                                message):  # fmt: skip
+def test_a_row_with_a_bad_cell_imports_nothing(
+    app, db, team, agent_client, import_folder, cells, message
+):
     """The bad row is shown with its message; the import then stores no row at all."""
     token = uploaded(app, agent_client, spreadsheet(GOOD_ROW, row_with(**cells)))
     preview = fetch(
@@ -596,8 +593,9 @@ def test_a_row_with_a_bad_cell_imports_nothing(app, db, team, agent_client, impo
 
 
 @pytest.mark.parametrize("column", ["²", "٣", "9" * 5000, "-1", "99", "0x0", " ", MARKUP])
-def test_a_forged_column_number_is_refused_not_a_server_error(app, db, team, agent_client,
-                                                              import_folder, column):  # fmt: skip
+def test_a_forged_column_number_is_refused_not_a_server_error(
+    app, db, team, agent_client, import_folder, column
+):
     token = uploaded(app, agent_client, spreadsheet(GOOD_ROW))
     mapping = {**MAPPING, "map-name": column}
     preview = fetch(
@@ -651,8 +649,9 @@ def test_formula_cells_are_kept_as_text_shown_escaped_and_exported_neutralised(
     assert "'=HYPERLINK(" in exported and "'+SUM(A1:A9)" in exported
 
 
-def test_markup_in_column_names_and_cells_is_shown_escaped(app, db, team, agent_client,
-                                                           import_folder):  # fmt: skip
+def test_markup_in_column_names_and_cells_is_shown_escaped(
+    app, db, team, agent_client, import_folder
+):
     raw = f"Name,Notes,{MARKUP}\n{UNICODE},{MARKUP},{MARKUP}\n".encode()
     token = uploaded(app, agent_client, raw)
     mapping_page = get_text(app, agent_client, f"/referrals/partners-csv/{token}")
@@ -670,3 +669,258 @@ def test_markup_in_column_names_and_cells_is_shown_escaped(app, db, team, agent_
     page = get_text(app, agent_client, f"/partners/{partner.id}")
     assert UNICODE in page
     assert_escaped(page)
+
+
+# --- planning: commitment, booking, sessions, leads, settings ------------------------------
+
+# Friday 16 Oct 2026: the offered week starts on Friday 23 Oct (tests/planning/conftest.py).
+PLANNING_TODAY = "2026-10-16"
+OFFERED_SLOT = "2026-10-23T14:00"
+# Text that would close the textarea it is shown in, were it not escaped.
+BREAKOUT = "</textarea>" + MARKUP
+
+
+@pytest.fixture
+def planning_partner(app, db, team):
+    app.config["PARTNERPLAN_NOW"] = PLANNING_TODAY
+    partner = make_partner(team["agent"], "Debbie Stone", email="debbie@lender.example")
+    db.session.commit()
+    return partner
+
+
+@pytest.fixture
+def planning_session(app, db, agent_client, planning_partner):
+    """The first of a booked weekly series with the partner."""
+    from webapp.models import PlanningSession
+
+    url = f"/planning/partners/{planning_partner.id}/series"
+    assert post(app, agent_client, url, {"starts_at": OFFERED_SLOT}).status_code == 302
+    return db.session.scalar(db.select(PlanningSession).order_by(PlanningSession.starts_at))
+
+
+def test_the_base_planning_forms_are_accepted(app, db, agent_client, planning_session):
+    """The refusals below change one value of these accepted posts."""
+    from webapp.models import Lead
+
+    partner_id, session_id = planning_session.partner_id, planning_session.id
+    commitment = {"commit-first_referral_by": "2027-10-17"}  # a year and a day from today
+    assert (
+        post(
+            app, agent_client, f"/planning/partners/{partner_id}/commitment", commitment
+        ).status_code
+        == 302
+    )
+    move = {"starts_at": "2027-10-17T10:00"}
+    assert post(app, agent_client, f"/planning/sessions/{session_id}/move", move).status_code == 302
+    lead = {"name": "Lee Lead", "contact": "", "question": "met_recently"}
+    assert (
+        post(app, agent_client, f"/planning/sessions/{session_id}/leads", lead).status_code == 302
+    )
+    assert count(db, Lead) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "When will the first referral happen?"),
+        *[(bad, "Not a valid date value") for bad in MALFORMED_DATES],
+        ("2026-10-15", "That date is in the past: agree on a day from today on."),
+        ("0001-01-01", "That date is in the past: agree on a day from today on."),
+        ("2027-10-18", "That is more than a year away: agree on a day within the next year."),
+        ("9999-12-31", "That is more than a year away: agree on a day within the next year."),
+    ],
+)
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["plain", "htmx"])
+def test_commitment_refuses_bad_dates(
+    app, db, agent_client, planning_partner, value, message, headers
+):
+    url = f"/planning/partners/{planning_partner.id}/commitment"
+    response = post(app, agent_client, url, {"commit-first_referral_by": value}, headers=headers)
+    assert response.status_code == 422
+    assert says(response, message)
+    db.session.expire_all()
+    assert (planning_partner.commitment_made_on, planning_partner.first_referral_by) == (None, None)
+    assert count(db, AuditEvent) == 0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        *MALFORMED_DATES,
+        PLANNING_TODAY + "T14:00",  # today, not in the offered week
+        "2020-10-23T14:00",  # a Friday in the past
+        "2026-10-30T14:00",  # the week after the offered one
+        "2026-10-23T14:07",  # inside the window, between two slots
+        "2026-10-23T03:00",  # outside the window
+        "2026-10-23T14:00+05:00",  # the slot, in another time zone
+        "9999-12-31T23:59",
+        MARKUP,
+        LONG,
+    ],
+)
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["plain", "htmx"])
+def test_booking_refuses_a_time_that_was_never_offered(
+    app, db, agent_client, planning_partner, value, headers
+):
+    from webapp.models import PlanningSession
+
+    url = f"/planning/partners/{planning_partner.id}/series"
+    response = post(app, agent_client, url, {"starts_at": value}, headers=headers)
+    assert response.status_code == 422
+    assert says(response, "Pick one of the slots.")
+    assert not says(response, "was just booked")
+    assert "<script>alert" not in response.get_data(as_text=True)
+    assert count(db, PlanningSession) == 0 and count(db, AuditEvent) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "Give the new date and time."),
+        *[(bad, "Not a valid datetime value") for bad in MALFORMED_DATES],
+        ("2026-10-15T10:00", "That is in the past: pick a time from today on."),
+        ("0001-01-01T00:00", "That is in the past: pick a time from today on."),
+        ("2027-10-18T10:00", "That is more than a year away: pick a time within the next year."),
+        ("9999-12-31T23:59", "That is more than a year away: pick a time within the next year."),
+    ],
+)
+def test_moving_a_session_refuses_bad_times(
+    app, db, agent_client, planning_session, value, message
+):
+    before = planning_session.starts_at
+    url = f"/planning/sessions/{planning_session.id}/move"
+    response = post(app, agent_client, url, {"starts_at": value}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert says(response, message)
+    db.session.expire_all()
+    assert planning_session.starts_at == before
+
+
+@pytest.mark.parametrize("question", ["how_we_are_doing", "met_recently", "showing_soon"])
+def test_an_overlong_answer_is_refused_and_the_others_are_kept(
+    app, db, agent_client, planning_session, question
+):
+    url = f"/planning/sessions/{planning_session.id}/answers"
+    hx = {"HX-Request": "true"}
+    assert post(app, agent_client, url, {"more_volume": "kept"}, headers=hx).status_code == 200
+    response = post(app, agent_client, url, {question: LONG}, headers=hx)
+    assert response.status_code == 422
+    assert says(response, "Not saved: at most 5000 characters per answer.")
+    db.session.expire_all()
+    assert planning_session.answers == {"more_volume": "kept"}
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["save", "autosave"])
+def test_session_answers_keep_markup_as_text_and_show_it_escaped(
+    app, db, agent_client, planning_session, headers
+):
+    url = f"/planning/sessions/{planning_session.id}/answers"
+    answers = {"met_recently": BREAKOUT, "showing_soon": UNICODE}
+    response = post(app, agent_client, url, answers, headers=headers)
+    assert response.status_code in (200, 302)
+    assert "<script>alert" not in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert planning_session.answers == answers
+    page = get_text(app, agent_client, f"/planning/sessions/{planning_session.id}")
+    assert UNICODE in page
+    assert "</textarea><script>" not in page
+    assert_escaped(page)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": ""}, "Give the lead's name."),
+        ({"name": "   "}, "Give the lead's name."),
+        ({"name": LONG}, "Field cannot be longer than 200 characters."),
+        ({"contact": LONG}, "Field cannot be longer than 200 characters."),
+        ({"question": "how_we_are_doing"}, "Not a valid choice."),
+        ({"question": MARKUP}, "Not a valid choice."),
+    ],
+)
+def test_lead_form_refuses_bad_fields(app, db, agent_client, planning_session, fields, message):
+    from webapp.models import Lead
+
+    form = {"name": "Lee Lead", "contact": "", "question": "met_recently", **fields}
+    url = f"/planning/sessions/{planning_session.id}/leads"
+    response = post(app, agent_client, url, form, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert says(response, message)
+    assert "<script>alert" not in response.get_data(as_text=True)
+    assert count(db, Lead) == 0
+
+
+def test_a_lead_with_markup_is_shown_escaped(app, db, agent_client, planning_session):
+    form = {"name": MARKUP[:190], "contact": UNICODE, "question": "showing_soon"}
+    url = f"/planning/sessions/{planning_session.id}/leads"
+    assert post(app, agent_client, url, form).status_code == 302
+    for page in ("/planning/leads", f"/planning/sessions/{planning_session.id}"):
+        text = get_text(app, agent_client, page)
+        assert UNICODE in text
+        assert_escaped(text)
+
+
+PLANNING_SETTINGS = {
+    "windows-0-weekday": "4",
+    "windows-0-starts": "13:00",
+    "windows-0-ends": "16:00",
+    "session_minutes": "30",
+    "timezone": "",
+}
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"windows-0-starts": "", "windows-0-ends": ""}, "Give both times of the window."),
+        ({"windows-0-ends": ""}, "Give both times of the window."),
+        ({"windows-0-starts": ""}, "Give both times of the window."),
+        ({"windows-0-ends": "12:00"}, "The window must end after it starts."),
+        ({"windows-0-ends": "13:00"}, "The window must end after it starts."),
+        ({"windows-0-starts": "25:00"}, "Not a valid time value"),
+        ({"windows-0-ends": MARKUP}, "Not a valid time value"),
+        ({"windows-0-weekday": "7"}, "Not a valid choice"),
+        ({"windows-0-weekday": "-1"}, "Not a valid choice"),
+        ({"session_minutes": ""}, "Give the session length."),
+        ({"session_minutes": "-30"}, "Between 10 and 180 minutes."),
+        ({"session_minutes": "NaN"}, "Not a valid integer value"),
+        ({"session_minutes": "9" * 5000}, "Not a valid integer value"),
+        ({"timezone": "Mars/Olympus"}, "Not a time zone we know"),
+        ({"timezone": MARKUP}, "Not a time zone we know"),
+        ({"timezone": LONG}, "Field cannot be longer than 64 characters."),
+    ],
+)
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["plain", "htmx"])
+def test_planning_settings_refuse_bad_fields(
+    app, db, team, agent_client, planning_partner, fields, message, headers
+):
+    from webapp.models import PlanningWindow
+
+    response = post(
+        app, agent_client, "/planning/settings", {**PLANNING_SETTINGS, **fields}, headers=headers
+    )
+    assert response.status_code == 422
+    assert says(response, message)
+    assert "<script>alert" not in response.get_data(as_text=True)
+    assert count(db, PlanningWindow) == 0
+    db.session.expire_all()
+    assert (team["agent"].session_minutes, team["agent"].timezone) == (20, None)
+
+
+@pytest.mark.parametrize("index", ["²", "٣", "9" * 5000, "-1", "0x1"])
+def test_a_forged_window_row_is_ignored_not_a_server_error(
+    app, db, agent_client, planning_partner, index
+):
+    """Rows are numbered by the page; a name with another kind of number is no row of it."""
+    from webapp.models import PlanningWindow
+
+    form = {
+        f"windows-{index}-weekday": "4",
+        f"windows-{index}-starts": "13:00",
+        f"windows-{index}-ends": "16:00",
+        "session_minutes": "30",
+    }
+    response = post(app, agent_client, "/planning/settings", form)
+    assert response.status_code == 302
+    assert count(db, PlanningWindow) == 0
