@@ -924,3 +924,96 @@ def test_a_forged_window_row_is_ignored_not_a_server_error(
     response = post(app, agent_client, "/planning/settings", form)
     assert response.status_code == 302
     assert count(db, PlanningWindow) == 0
+
+
+# --- the rule settings ----------------------------------------------------------------
+
+
+@pytest.fixture
+def manager_client(app, team):
+    client = app.test_client()
+    log_in(client, team["manager"])
+    return client
+
+
+def thresholds(**changes) -> dict:
+    from rules.settings import DEFAULTS
+
+    return {**DEFAULTS, **changes}
+
+
+def error_beside(response, field: str) -> str:
+    """The message shown beside one field (its aria-describedby target), as text."""
+    import re
+
+    found = re.search(rf'id="{field}-error">(.*?)</p>', response.get_data(as_text=True), re.S)
+    return html.unescape(found[1]) if found else ""
+
+
+COFFEE_RANGE = "Enter a whole number from 1 to 365."
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", COFFEE_RANGE),
+        ("0", COFFEE_RANGE),
+        ("-21", COFFEE_RANGE),
+        ("366", COFFEE_RANGE),
+        ("9" * 30, COFFEE_RANGE),
+        # Not read as a number, then out of range: the field says both.
+        *[
+            (value, f"Not a valid integer value. {COFFEE_RANGE}")
+            for value in ("NaN", "inf", "-Infinity", "2.5", "1e3", "21 days", MARKUP, "9" * 5000)
+        ],
+    ],
+)
+@pytest.mark.parametrize("action", ["/rules/", "/rules/preview"])
+def test_rule_thresholds_refuse_what_is_not_a_whole_number_in_range(
+    app, db, manager_client, action, value, message
+):
+    from webapp.models import RuleSettings
+
+    response = post(app, manager_client, action, thresholds(coffee_days=value))
+    assert response.status_code == 422
+    assert error_beside(response, "coffee_days") == message
+    assert says(response, "Some values need fixing: see the messages beside the fields.")
+    assert "<script>alert" not in response.get_data(as_text=True)
+    assert 'id="rules-preview"' not in response.get_data(as_text=True)
+    assert count(db, RuleSettings) == 0 and count(db, AuditEvent) == 0
+
+
+def test_every_threshold_refuses_a_negative_number(app, db, manager_client):
+    from rules.settings import THRESHOLDS
+    from webapp.models import RuleSettings
+
+    for name, threshold in THRESHOLDS.items():
+        response = post(app, manager_client, "/rules/", thresholds(**{name: "-1"}))
+        assert response.status_code == 422, name
+        expected = f"Enter a whole number from {threshold.minimum} to {threshold.maximum}."
+        assert error_beside(response, name) == expected, name
+    assert count(db, RuleSettings) == 0
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        ("", "Say which version to go back to."),
+        ("-1", "Say which version to go back to."),
+        ("7", "There is no version 7 to go back to."),
+        ("9" * 30, f"There is no version {'9' * 30} to go back to."),
+        ("NaN", "Not a valid integer value."),
+        ("9" * 5000, "Not a valid integer value."),
+        (MARKUP, "Not a valid integer value."),
+    ],
+)
+def test_reverting_to_a_version_that_cannot_exist_changes_nothing(
+    app, db, manager_client, version, message
+):
+    from webapp.models import RuleSettings
+
+    response = post(app, manager_client, "/rules/revert", {"version": version})
+    assert response.status_code == 422
+    assert says(response, message)
+    assert "<script>alert" not in response.get_data(as_text=True)
+    assert count(db, RuleSettings) == 0 and count(db, AuditEvent) == 0
