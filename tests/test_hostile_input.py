@@ -1017,3 +1017,142 @@ def test_reverting_to_a_version_that_cannot_exist_changes_nothing(
     assert says(response, message)
     assert "<script>alert" not in response.get_data(as_text=True)
     assert count(db, RuleSettings) == 0 and count(db, AuditEvent) == 0
+
+
+# --- the admin forms: users and team settings -------------------------------------
+
+
+@pytest.fixture
+def admin_client(app, team):
+    client = app.test_client()
+    log_in(client, team["admin"])
+    return client
+
+
+NEW_USER = {
+    "name": "Nina Cruz",
+    "email": "nina@harbor.example",
+    "role": "agent",
+    "password": "a long enough password",
+}
+EMAIL_SHAPE = "Enter an email address like name@example.com."
+
+
+def test_the_base_admin_forms_are_accepted(app, db, admin_client):
+    from webapp.models import User
+
+    users = count(db, User)
+    assert post(app, admin_client, "/admin/users/new", NEW_USER).status_code == 303
+    assert count(db, User) == users + 1
+    assert post(app, admin_client, "/admin/settings", TEAM_SETTINGS).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"email": "not-an-email"}, EMAIL_SHAPE),
+        ({"email": "nina@harbor"}, EMAIL_SHAPE),
+        ({"email": "nina@@harbor.example"}, EMAIL_SHAPE),
+        ({"email": "nina cruz@harbor.example"}, EMAIL_SHAPE),
+        ({"email": "nina@harbor.example <script>alert(1)</script>"}, EMAIL_SHAPE),
+        ({"email": "<script>@harbor.example"}, EMAIL_SHAPE),
+        ({"email": "Nina <nina@harbor.example>"}, EMAIL_SHAPE),
+        ({"email": "nina@harbor.example\nBcc: all@harbor.example"}, EMAIL_SHAPE),
+        ({"email": f"{'n' * 250}@harbor.example"}, "Field cannot be longer than 254 characters."),
+        ({"email": ""}, "This field is required."),
+        ({"email": "SAM@Harbor.Example"}, "That email already has an account."),
+        ({"email": "  sam@harbor.example  "}, "That email already has an account."),
+        ({"email": "rex@rival.example"}, "That email already has an account."),
+        ({"name": ""}, "This field is required."),
+        ({"name": "   "}, "This field is required."),
+        ({"name": LONG}, "Field cannot be longer than 200 characters."),
+        ({"role": "owner"}, "Not a valid choice."),
+        ({"role": "Admin"}, "Not a valid choice."),
+        ({"role": MARKUP}, "Not a valid choice."),
+        ({"password": "short"}, "Use at least 10 characters (at most 200)."),
+        ({"password": LONG}, "Use at least 10 characters (at most 200)."),
+    ],
+)
+def test_new_user_form_refuses_bad_fields(app, db, admin_client, fields, message):
+    from webapp.models import User
+
+    users = count(db, User)
+    response = post(app, admin_client, "/admin/users/new", {**NEW_USER, **fields})
+    assert response.status_code == 422
+    assert says(response, message)
+    assert 'class="error-text"' in response.get_data(as_text=True)
+    assert "<script>alert" not in response.get_data(as_text=True)
+    assert count(db, User) == users and count(db, AuditEvent) == 0
+
+
+def test_a_user_name_with_markup_is_stored_and_shown_escaped(app, db, admin_client):
+    from webapp.models import User
+
+    form = {**NEW_USER, "name": MARKUP[:190], "email": "  Zoe@Harbor.Example "}
+    assert post(app, admin_client, "/admin/users/new", form).status_code == 303
+    user = db.session.scalar(db.select(User).where(User.name == MARKUP[:190]))
+    assert user.email == "Zoe@Harbor.Example"
+    assert_escaped(get_text(app, admin_client, "/admin/"))
+
+
+def test_changing_a_role_to_one_outside_the_vocabulary_changes_nothing(app, db, team, admin_client):
+    sam = team["agent"]
+    for role in ("owner", "", MARKUP):
+        response = post(app, admin_client, f"/admin/users/{sam.id}/role", {f"u{sam.id}-role": role})
+        assert response.status_code == 422
+        assert says(response, "Choose agent, manager or admin.")
+        assert "<script>alert" not in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert sam.role == "agent" and count(db, AuditEvent) == 0
+
+
+TEAM_SETTINGS = {
+    "commission_per_side": "12000",
+    "timezone": "America/New_York",
+    "planning_hours": "fri 13:00-16:00",
+}
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        *[
+            ({"commission_per_side": number}, "Not a valid decimal value.")
+            for number in ("NaN", "sNaN", "-sNaN", "Infinity", "-inf", "twelve", MARKUP)
+        ],
+        *[
+            ({"commission_per_side": number}, "Number must be between 0 and 9999999999.")
+            for number in ("-1", "-0.01", "1e10", "1e999999999")
+        ],
+        ({"commission_per_side": ""}, "This field is required."),
+        ({"timezone": "Mars/Olympus"}, "Not a valid choice."),
+        ({"timezone": "../../etc/passwd"}, "Not a valid choice."),
+        ({"timezone": "america/new_york"}, "Not a valid choice."),
+        ({"timezone": ""}, "Not a valid choice."),
+        ({"timezone": MARKUP}, "Not a valid choice."),
+        ({"timezone": LONG}, "Not a valid choice."),
+        ({"planning_hours": ""}, "This field is required."),
+        ({"planning_hours": "fri 25:00-26:00"}, "is not a weekly window like 'fri 13:00-16:00'"),
+        ({"planning_hours": "fri 13:00-13:00"}, "'fri 13:00-13:00' ends before it starts"),
+        ({"planning_hours": "fri 13:00-16:00,"}, "'' is not a weekly window"),
+        ({"planning_hours": "fridays 1pm"}, "'fridays 1pm' is not a weekly window"),
+        ({"planning_hours": MARKUP}, "is not a weekly window like 'fri 13:00-16:00'"),
+        ({"planning_hours": LONG}, "Field cannot be longer than 200 characters."),
+    ],
+)
+def test_team_settings_refuse_bad_fields(app, db, team, admin_client, fields, message):
+    from decimal import Decimal
+
+    response = post(app, admin_client, "/admin/settings", {**TEAM_SETTINGS, **fields})
+    assert response.status_code == 422
+    assert says(response, message)
+    assert 'class="error-text"' in response.get_data(as_text=True)
+    assert "<script>alert" not in response.get_data(as_text=True)
+    harbor = team["admin"].team
+    db.session.expire_all()
+    assert (harbor.commission_per_side, harbor.timezone, harbor.planning_hours) == (
+        Decimal(12000),
+        "America/New_York",
+        "fri 13:00-16:00",
+    )
+    assert count(db, AuditEvent) == 0

@@ -28,16 +28,25 @@ PASSWORD_LENGTH = f"Use at least {MIN_PASSWORD} characters (at most 200)."
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLES.items()]
 
 
+def stripped(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
 class UserForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[stripped])
     email = EmailField(
         "Email",
         validators=[
             DataRequired(),
             Length(max=254),
             # email-validator refuses reserved domains such as .test; a shape check will do.
-            Regexp(EMAIL_PATTERN, message="Enter an email address like name@example.com."),
+            # Regexp only anchors the start: the \Z keeps anything from following the address.
+            Regexp(
+                EMAIL_PATTERN.pattern + r"\Z",
+                message="Enter an email address like name@example.com.",
+            ),
         ],
+        filters=[stripped],
     )
     role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
     password = PasswordField(
