@@ -323,6 +323,30 @@ def test_a_nul_character_is_refused_not_a_server_error(app, db, team, agent_clie
     assert count(db, Partner) == 0
 
 
+def test_an_id_too_large_for_the_database_is_not_found(app, db, team):
+    """Every route with a number in its URL, with a number no row can have: 404, not 500
+    (SQLite cannot bind a number past 64 bits; PostgreSQL's ids stop at 32)."""
+    from flask import url_for
+    from werkzeug.routing import IntegerConverter
+
+    from tests.routes import rules_of
+
+    client = app.test_client()
+    log_in(client, team["admin"])
+    checked = 0
+    for rule in rules_of(app):
+        numbers = [n for n, c in rule._converters.items() if isinstance(c, IntegerConverter)]
+        if not numbers or set(rule.arguments) - set(numbers) - set(rule.defaults or {}):
+            continue
+        for number in (2**31, 2**63, 10**30):
+            with app.test_request_context():
+                url = url_for(rule.endpoint, **dict.fromkeys(numbers, number))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                assert fetch(app, client, url, method).status_code == 404, (method, url)
+                checked += 1
+    assert checked > 100  # the routes were found, not skipped
+
+
 # --- broken book files ------------------------------------------------------------
 
 
