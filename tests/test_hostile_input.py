@@ -1180,3 +1180,100 @@ def test_team_settings_refuse_bad_fields(app, db, team, admin_client, fields, me
         "fri 13:00-16:00",
     )
     assert count(db, AuditEvent) == 0
+
+
+# --- with CSRF protection on, as in production --------------------------------------
+#
+# The suite runs with CSRF off (TestConfig); these send the page's own token, so
+# what refuses the input is the form's check, not a missing token.
+
+CSRF_REFUSED = "This form has expired or was not sent from PartnerPlan"
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def page_token(app, client, url: str) -> str:
+    import re
+
+    page = fetch(app, client, url).get_data(as_text=True)
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page)[1]
+
+
+HOSTILE_POSTS = {
+    "planning window without times": (
+        "agent",
+        "/planning/settings",
+        {"windows-0-weekday": "4", "windows-0-starts": "", "session_minutes": "30"},
+        422,
+        "Give both times of the window.",
+    ),
+    "rule threshold out of range": (
+        "manager",
+        "/rules/",
+        {"coffee_days": "-21"},
+        422,
+        "Enter a whole number from 1 to 365.",
+    ),
+    "new user with a trailing script": (
+        "admin",
+        "/admin/users/new",
+        {**NEW_USER, "email": "nina@harbor.example <script>alert(1)</script>"},
+        422,
+        EMAIL_SHAPE,
+    ),
+    "signalling-NaN commission": (
+        "admin",
+        "/admin/settings",
+        {**TEAM_SETTINGS, "commission_per_side": "sNaN"},
+        422,
+        "Not a valid decimal value.",
+    ),
+    "referral status outside the vocabulary": (
+        "agent",
+        "/logbook/referrals/{referral}/status",
+        {"status": "won"},
+        400,
+        "A referral's status is one of: new, active, under contract, closed, lost.",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_POSTS))
+@pytest.mark.parametrize("how", ["form field", "htmx header"])
+def test_hostile_input_with_a_valid_token_is_refused_by_the_form(app, db, team, csrf_on, name, how):
+    from webapp.models import PlanningWindow, RuleSettings, User
+
+    role, url, form, status, message = HOSTILE_POSTS[name]
+    partner = make_partner(team["agent"])
+    referral = Referral(
+        partner_id=partner.id, direction="received", referred_on=partner.met_on, client="Jo"
+    )
+    db.session.add(referral)
+    db.session.commit()
+    url = url.format(referral=referral.id)
+    client = app.test_client()
+    log_in(client, team[role])
+    token = page_token(app, client, "/today")
+    if how == "form field":
+        response = post(app, client, url, {**form, "csrf_token": token})
+    else:
+        response = post(
+            app, client, url, form, headers={"HX-Request": "true", "X-CSRFToken": token}
+        )
+    without_token = post(app, client, url, form)
+    assert response.status_code == status
+    assert says(response, message) and not says(response, CSRF_REFUSED)
+    assert without_token.status_code == 400 and says(without_token, CSRF_REFUSED)
+    db.session.expire_all()
+    assert referral.status == "new"
+    assert count(db, RuleSettings) == 0 and count(db, AuditEvent) == 0
+    assert (
+        count(db, PlanningWindow) == 0
+        and count(db, User) == 6
+        and team["admin"].team.commission_per_side == 12000
+    )
