@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from rules.vocabulary import PLANNING_QUESTIONS
 from tests.conftest import count, make_partner
 from tests.routes import fetch, log_in
 from webapp.models import AuditEvent, Interaction, Partner, Referral
@@ -821,7 +822,7 @@ def test_moving_a_session_refuses_bad_times(
     assert planning_session.starts_at == before
 
 
-@pytest.mark.parametrize("question", ["how_we_are_doing", "met_recently", "showing_soon"])
+@pytest.mark.parametrize("question", sorted(PLANNING_QUESTIONS))
 def test_an_overlong_answer_is_refused_and_the_others_are_kept(
     app, db, agent_client, planning_session, question
 ):
@@ -859,7 +860,7 @@ def test_session_answers_keep_markup_as_text_and_show_it_escaped(
         ({"name": "   "}, "Give the lead's name."),
         ({"name": LONG}, "Field cannot be longer than 200 characters."),
         ({"contact": LONG}, "Field cannot be longer than 200 characters."),
-        ({"question": "how_we_are_doing"}, "Not a valid choice."),
+        ({"question": "how_are_we_doing"}, "Not a valid choice."),
         ({"question": MARKUP}, "Not a valid choice."),
     ],
 )
