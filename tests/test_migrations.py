@@ -58,9 +58,6 @@ def table_names() -> set[str]:
     return set(sa.inspect(db.engine).get_table_names())
 
 
-# migrations/env.py is Flask-Migrate's stock template, which still calls the
-# deprecated get_engine() first (and falls back to .engine).
-@pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(empty_database):
     upgrade(directory=MIGRATIONS)
     assert set(db.metadata.tables) <= table_names()

@@ -1,7 +1,7 @@
 """Form pieces shared by every blueprint."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, widgets
+from wtforms import DecimalField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 
 
@@ -18,3 +18,17 @@ def choices(vocabulary: dict, blank: str | None = None) -> list[SelectChoice]:
     """Options for a select from a {value: label} mapping, with an optional blank first."""
     options = [SelectChoice(value, label) for value, label in vocabulary.items()]
     return [SelectChoice("", blank), *options] if blank is not None else options
+
+
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that refuses NaN and infinity as it refuses any other non-number.
+
+    Decimal reads 'NaN', 'sNaN' and 'Infinity'; a signalling NaN then breaks
+    NumberRange (and the field's own rendering) with a server error.
+    """
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
 from .models import User
@@ -14,6 +15,19 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'self'; object-src 'none'"
 )
+
+
+# Ids are database integers (32 bits in PostgreSQL); SQLite cannot even bind a
+# number past 64 bits. A larger one in a URL names nothing.
+LARGEST_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number too large to be an id is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 @login_manager.user_loader
@@ -36,6 +50,8 @@ def unauthorized():
 
 
 def init_app(app: Flask) -> None:
+    """Before the blueprints are registered: their routes take the converter then."""
+    app.url_map.converters["int"] = IdConverter
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"

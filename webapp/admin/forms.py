@@ -2,7 +2,6 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     EmailField,
     PasswordField,
     SelectChoice,
@@ -21,6 +20,7 @@ from wtforms.validators import (
 from rules.vocabulary import ROLES
 
 from ..book.validation import EMAIL_PATTERN, planning_hours_problem
+from ..forms import FiniteDecimalField
 
 MIN_PASSWORD = 10
 PASSWORD_LENGTH = f"Use at least {MIN_PASSWORD} characters (at most 200)."
@@ -28,16 +28,25 @@ PASSWORD_LENGTH = f"Use at least {MIN_PASSWORD} characters (at most 200)."
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLES.items()]
 
 
+def stripped(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
 class UserForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[stripped])
     email = EmailField(
         "Email",
         validators=[
             DataRequired(),
             Length(max=254),
             # email-validator refuses reserved domains such as .test; a shape check will do.
-            Regexp(EMAIL_PATTERN, message="Enter an email address like name@example.com."),
+            # Regexp only anchors the start: the \Z keeps anything from following the address.
+            Regexp(
+                EMAIL_PATTERN.pattern + r"\Z",
+                message="Enter an email address like name@example.com.",
+            ),
         ],
+        filters=[stripped],
     )
     role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
     password = PasswordField(
@@ -63,7 +72,7 @@ class ReassignForm(FlaskForm):
 
 
 class TeamSettingsForm(FlaskForm):
-    commission_per_side = DecimalField(
+    commission_per_side = FiniteDecimalField(
         "Commission per side ($)",
         places=2,
         validators=[InputRequired(), NumberRange(min=0, max=9_999_999_999)],

@@ -63,7 +63,11 @@ LEAD_QUESTIONS = ("met_recently", "showing_soon")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATETIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
 MONTH_DAY_PATTERN = re.compile(r"\d{2}-\d{2}")
-EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# A shape check, not RFC 5322: one @, a dot in the domain, and none of the
+# spaces or characters (< > ( ) [ ] \ , ; : ") that only a quoted address or a
+# display name ("Ann <ann@example.com>") would hold. Use it with fullmatch.
+_ADDRESS_PART = r'[^@\s<>()\[\]\\,;:"]+'
+EMAIL_PATTERN = re.compile(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}")
 PLANNING_HOURS_PATTERN = re.compile(
     r"(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)"
 )

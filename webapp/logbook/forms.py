@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     IntegerField,
     SelectField,
     StringField,
@@ -31,7 +30,7 @@ from rules.vocabulary import (
     SENTIMENTS,
 )
 
-from ..forms import choices
+from ..forms import FiniteDecimalField, choices
 
 
 class InteractionForm(FlaskForm):
@@ -83,7 +82,7 @@ class ReferralForm(FlaskForm):
     referred_on = DateField("Referred on", validators=[InputRequired("Enter the date.")])
     status = SelectField("Status", choices=choices(REFERRAL_STATUSES), default="new")
     closed_on = DateField("Closed on", validators=[Optional()])
-    commission = DecimalField(
+    commission = FiniteDecimalField(
         "Commission ($)",
         places=2,
         validators=[

@@ -9,7 +9,10 @@ import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from rules.vocabulary import REFERRAL_STATUSES
+
 from .. import clock
+from ..errors import error_page
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Interaction, Partner, Referral
@@ -256,11 +259,18 @@ def referral_status(referral_id: int):
     """Advance a referral's status inline (new → active → under contract → closed)."""
     referral = get_owned(Referral, referral_id)
     form = ReferralStatusForm()
-    if form.validate_on_submit():
-        referral.status = form.status.data
-        closed_today(referral, referral.partner)
-        db.session.commit()
-        changed(referral.partner)
+    if not form.validate_on_submit():
+        # The select offers only the vocabulary: anything else did not come from the page.
+        statuses = ", ".join(label.lower() for label in REFERRAL_STATUSES.values())
+        return error_page(
+            400,
+            "Not a referral status",
+            f"A referral's status is one of: {statuses}. Nothing was changed.",
+        )
+    referral.status = form.status.data
+    closed_today(referral, referral.partner)
+    db.session.commit()
+    changed(referral.partner)
     return logbook_response(referral.partner)
 
 

@@ -73,6 +73,14 @@ def offered_slots(agent: User) -> list[datetime]:
     )
 
 
+def in_windows(agent: User, first: datetime) -> bool:
+    """Whether `first` is a start time of the agent's windows in the offered week,
+    free or taken: anything else (a past day, 03:17, another week) was never offered."""
+    return first in slot_math.candidate_slots(
+        agent_windows(agent), agent_today(agent), agent.session_minutes
+    )
+
+
 def book_series(partner: Partner, first: datetime, user: User) -> list[PlanningSession]:
     """Book 12 weekly sessions for the partner's agent, or raise SlotTaken.
 

@@ -1,4 +1,5 @@
-from datetime import date
+import re
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_wtf import FlaskForm
@@ -31,6 +32,10 @@ from .slots import WEEKDAY_NAMES
 
 LOST_LEADS_QUESTIONS = ("met_recently", "showing_soon")
 ANSWER_MAX = 5000
+# Commitments and moved sessions are for the coming months: a date years away is
+# a slip of the keyboard (and 9999-12-31 leaves no room for a session's length).
+HORIZON = timedelta(days=366)
+ROW_NUMBER = re.compile(r"[0-9]{1,4}")
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -46,7 +51,7 @@ def valid_timezone(form, field) -> None:
         return
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: too long for a file name
         raise ValidationError(
             "Not a time zone we know: use a name like America/New_York or Europe/London."
         ) from None
@@ -67,17 +72,42 @@ class WindowForm(Form):
     starts = TimeField("From", validators=[Optional()])
     ends = TimeField("To", validators=[Optional()])
 
-    def validate_ends(self, field) -> None:
-        if not self.weekday.data:
-            return
-        if self.starts.data is None or field.data is None:
-            raise ValidationError("Give both times of the window.")
-        if field.data <= self.starts.data:
-            raise ValidationError("The window must end after it starts.")
+    def validate(self, extra_validators=None) -> bool:
+        """A row that names a day needs both times, the second after the first.
+
+        Checked after the fields rather than in validate_ends: Optional() ends
+        the validation of an empty field before an inline validator runs.
+        """
+        valid = super().validate(extra_validators)
+        if not self.weekday.data or self.ends.errors:
+            return valid
+        if self.starts.data is None or self.ends.data is None:
+            self.ends.errors.append("Give both times of the window.")
+            return False
+        if self.ends.data <= self.starts.data:
+            self.ends.errors.append("The window must end after it starts.")
+            return False
+        return valid
+
+
+class RowList(FieldList):
+    """A FieldList that takes only plain row numbers from the posted names.
+
+    FieldList keeps any row index that passes str.isdigit() and then calls
+    int() on it: 'windows-²-weekday', or an index of 5,000 digits, would fail.
+    """
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if ROW_NUMBER.fullmatch(index):
+                    yield int(index)
 
 
 class PlanningSettingsForm(FlaskForm):
-    windows = FieldList(FormField(WindowForm), min_entries=1, max_entries=14)
+    windows = RowList(FormField(WindowForm), min_entries=1, max_entries=14)
     session_minutes = IntegerField(
         "Session length (minutes)",
         validators=[
@@ -106,6 +136,10 @@ class CommitmentForm(FlaskForm):
     def validate_first_referral_by(self, field) -> None:
         if field.data is not None and field.data < self.today:
             raise ValidationError("That date is in the past: agree on a day from today on.")
+        if field.data is not None and field.data > self.today + HORIZON:
+            raise ValidationError(
+                "That is more than a year away: agree on a day within the next year."
+            )
 
 
 class BookForm(FlaskForm):
@@ -149,7 +183,15 @@ class LeadForm(FlaskForm):
         filters=[lambda v: v.strip() if v else v],
     )
     contact = StringField("Phone or email", validators=[Optional(), Length(max=200)])
-    question = SelectField("From", choices=options((k, k) for k in LOST_LEADS_QUESTIONS))
+    question = SelectField(
+        "From the question",
+        choices=options(
+            [
+                ("met_recently", "Met in the last seven days"),
+                ("showing_soon", "Showing property in the next seven days"),
+            ]
+        ),
+    )
 
 
 class LeadStatusForm(FlaskForm):

@@ -24,6 +24,7 @@ from ..templating import format_date, nav_item, render, wants_fragment
 from . import booking, bp, invitations
 from .forms import (
     ANSWER_MAX,
+    HORIZON,
     LOST_LEADS_QUESTIONS,
     AnswersForm,
     BookForm,
@@ -195,7 +196,7 @@ def book(partner_id: int):
         )
     except ValueError:
         first = None
-    if first is None:
+    if first is None or not booking.in_windows(partner.owner, first):
         return panel_response(partner, 422, show_slots=True, book_error="Pick one of the slots.")
     try:
         sessions = booking.book_series(partner, first, current_user)
@@ -360,6 +361,11 @@ def move(planning_session_id: int):
     today = booking.agent_today(booking.session_agent(session))
     if form.starts_at.data.date() < today:
         form.starts_at.errors.append("That is in the past: pick a time from today on.")
+        return session_head(session, 422, move_form=form)
+    if form.starts_at.data.date() > today + HORIZON:
+        form.starts_at.errors.append(
+            "That is more than a year away: pick a time within the next year."
+        )
         return session_head(session, 422, move_form=form)
     try:
         booking.move_session(session, form.starts_at.data)

@@ -2,8 +2,10 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DecimalField, IntegerField, SelectField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
+
+from ..forms import FiniteDecimalField
 
 
 class ProjectionForm(FlaskForm):
@@ -19,7 +21,7 @@ class ProjectionForm(FlaskForm):
             NumberRange(0, 10000, "Enter a whole number from 0 to 10,000."),
         ],
     )
-    rate = DecimalField(
+    rate = FiniteDecimalField(
         "Extra closed deals per partner per month",
         places=None,
         validators=[

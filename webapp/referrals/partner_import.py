@@ -30,8 +30,10 @@ from flask import abort, current_app
 
 from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES
 
+from .. import clock
 from ..extensions import db
 from ..models import Partner, User, record_audit
+from ..partners.forms import PHONE
 from ..partners.queries import visible_partners
 from ..spreadsheet import FORMULA_STARTS
 
@@ -39,6 +41,7 @@ MAX_COLUMNS = 60
 MAX_ROWS = 5000
 KEEP_SECONDS = 24 * 3600
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+COLUMN_NUMBER = re.compile(r"[0-9]{1,3}")
 
 
 class CsvProblem(ValueError):
@@ -121,7 +124,10 @@ def read_table(raw: bytes) -> Table:
     try:
         lines = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     except csv.Error as error:
-        raise CsvProblem(f"Line {reader.line_num} cannot be read: {error}.") from error
+        reason = str(error)
+        if "field limit" in reason:  # the csv module's words for an overlong cell
+            reason = f"a cell is longer than {csv.field_size_limit():,} characters"
+        raise CsvProblem(f"Line {reader.line_num} cannot be read: {reason}.") from error
     if not lines:
         raise CsvProblem("The file is empty.")
     _, header = lines[0]
@@ -216,7 +222,9 @@ def read_mapping(values, header: list[str]) -> tuple[dict[str, int | None], list
     mapping: dict[str, int | None] = {}
     for name in FIELDS:
         value = (values.get(f"map-{name}") or "").strip()
-        mapping[name] = int(value) if value.isdigit() and int(value) < len(header) else None
+        # ASCII digits only: '²' passes isdigit() but not int(), and so would a 5,000-digit number.
+        column = int(value) if COLUMN_NUMBER.fullmatch(value) else None
+        mapping[name] = column if column is not None and column < len(header) else None
     problems = []
     if mapping["name"] is None and mapping["first_name"] is None and mapping["last_name"] is None:
         problems.append("Choose the column that holds the partner's name.")
@@ -299,8 +307,12 @@ def cell_text(cells: list[str], mapping: dict[str, int | None], name: str) -> st
     return text
 
 
-def check_row(line: int, cells: list[str], header: list[str], mapping) -> Row:
-    """Turn one row's cells into partner values, with a message for each problem."""
+def check_row(line: int, cells: list[str], header: list[str], mapping, today: date) -> Row:
+    """Turn one row's cells into partner values, with a message for each problem.
+
+    A value the partner form would refuse is refused here too, so that an
+    imported partner can be edited and saved as it is.
+    """
     row = Row(line)
     if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
         row.errors.append(f"Has {len(cells)} cells but the first line names {len(header)} columns.")
@@ -337,14 +349,16 @@ def check_row(line: int, cells: list[str], header: list[str], mapping) -> Row:
     else:
         row.values["email"] = None
     phone = row.values["phone"]
-    if phone and not 7 <= len(re.sub(r"\D", "", str(phone))) <= 15:
-        row.errors.append(f"“{phone}” is not a phone number (7 to 15 digits).")
+    if phone and (not PHONE.match(phone) or not 7 <= len(re.sub(r"\D", "", phone)) <= 15):
+        row.errors.append(
+            f"“{phone}” is not a phone number (7 to 15 digits, with spaces and + ( ) - . only)."
+        )
     for key, limit in TEXT_LIMITS.items():
         value = row.values.get(key)
         if isinstance(value, str) and len(value) > limit:
             row.errors.append(f"{FIELDS[key][0]} is longer than {limit} characters.")
     check_vocabulary(row, text)
-    check_dates(row, text)
+    check_dates(row, text, today)
     return row
 
 
@@ -373,13 +387,16 @@ def check_vocabulary(row: Row, text) -> None:
     row.values["client_types"] = kinds
 
 
-def check_dates(row: Row, text) -> None:
+def check_dates(row: Row, text, today: date) -> None:
     row.values["met_on"] = None
     if met_on := text("met_on"):
         try:
             row.values["met_on"] = parse_day(met_on)
         except ValueError:
             row.errors.append(f"Date met “{met_on}” is not a date (2026-03-14 or 3/14/2026).")
+        else:
+            if row.values["met_on"] > today:
+                row.errors.append(f"Date met “{met_on}” is in the future.")
     for key in ("birthday", "anniversary"):
         row.values[key] = None
         if value := text(key):
@@ -389,6 +406,10 @@ def check_dates(row: Row, text) -> None:
                 row.errors.append(
                     f"{FIELDS[key][0]} “{value}” is not a date (1980-03-14, 3/14/1980, or 3/14)."
                 )
+                continue
+            year = row.values[key][:-6]  # '' when the year is unknown ('MM-DD')
+            if year and not 1900 <= int(year) <= today.year:
+                row.errors.append(f"{FIELDS[key][0]} “{value}”: the year looks wrong.")
 
 
 # --- duplicates --------------------------------------------------------------------------------
@@ -438,7 +459,8 @@ def find_duplicates(rows: list[Row], user: User) -> None:
 
 
 def check_table(table: Table, mapping, user: User) -> list[Row]:
-    rows = [check_row(line, cells, table.header, mapping) for line, cells in table.rows]
+    today = clock.today(user.team.timezone)
+    rows = [check_row(line, cells, table.header, mapping, today) for line, cells in table.rows]
     find_duplicates(rows, user)
     return rows
 

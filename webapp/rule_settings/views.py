@@ -15,6 +15,10 @@ from .forms import RevertForm, RuleSettingsForm, form_values
 
 nav_item("rule_settings.index", "Rules", MANAGERS, order=70)
 
+# Versions are database integers: a larger number names no version, and must
+# not reach the query (SQLite cannot even bind it).
+LAST_POSSIBLE_VERSION = 2**31 - 1
+
 
 def _page(form: RuleSettingsForm, preview=None, revert_form=None, status: int = 200):
     """The whole Rules page (or its editor for htmx), from one context."""
@@ -74,7 +78,7 @@ def revert():
     """Put an earlier version's values back in force, as a new version."""
     form = RevertForm()
     row = None
-    if form.validate() and form.version.data > 0:
+    if form.validate() and 0 < form.version.data <= LAST_POSSIBLE_VERSION:
         row = db.session.scalar(
             sa.select(RuleSettings).where(
                 RuleSettings.team_id == current_user.team_id,
