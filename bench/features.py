@@ -10,13 +10,22 @@ from collections.abc import Callable
 from datetime import date
 
 
-def refresh_partners() -> Callable | None:
-    """service.refresh_partners(team_id, partner_ids, as_of) -> Summary."""
+def refresh_batches() -> Callable | None:
+    """service.refresh_batches(batches, as_of, workers) -> iterator of Summary."""
     try:
-        from webapp.recommendations.service import refresh_partners
+        from webapp.recommendations.service import refresh_batches
     except ImportError:
         return None
-    return refresh_partners
+    return refresh_batches
+
+
+def analyze() -> Callable | None:
+    """extensions.analyze(): the planner's statistics, refreshed after a full refresh."""
+    try:
+        from webapp.extensions import analyze
+    except ImportError:
+        return None
+    return analyze
 
 
 def team_facts() -> Callable | None:

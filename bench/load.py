@@ -77,7 +77,10 @@ def run_load(
             }
             try:
                 status, _, elapsed = client.post(
-                    f"/logbook/partners/{partner}/interactions", form, htmx=True
+                    f"/logbook/partners/{partner}/interactions",
+                    form,
+                    htmx=True,
+                    target="log-interaction",
                 )
                 with lock:
                     if status == 200:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import statistics
@@ -51,32 +52,40 @@ def app_for(db_path: Path, today: date):
     return create_app(BenchConfig)
 
 
-def full_refresh(app, today: date, floor_seconds: float) -> dict:
-    """`recommendations refresh` over every partner, as the CLI does it."""
-    refresh = features.refresh_partners()
+def full_refresh(app, today: date, floor_seconds: float, workers: int | None = None) -> dict:
+    """`recommendations refresh` over every partner, as the CLI does it (batches of
+    500, as many worker processes as CPUs, the planner's statistics refreshed)."""
+    refresh = features.refresh_batches()
     if refresh is None:
         return {"status": "not available: webapp.recommendations is not on main yet"}
     import sqlalchemy as sa
 
-    from webapp.extensions import db
+    from webapp.extensions import analyze, db
     from webapp.models import Partner
 
+    workers = workers or os.cpu_count() or 1
     with app.app_context():
-        teams = db.session.execute(
+        rows = db.session.execute(
             sa.select(Partner.team_id, Partner.id).order_by(Partner.team_id, Partner.id)
         ).all()
         by_team: dict[int, list[int]] = {}
-        for team_id, partner_id in teams:
+        for team_id, partner_id in rows:
             by_team.setdefault(team_id, []).append(partner_id)
+        batches = [
+            (team_id, ids[i : i + REFRESH_BATCH])
+            for team_id, ids in by_team.items()
+            for i in range(0, len(ids), REFRESH_BATCH)
+        ]
         started = time.perf_counter()
-        for team_id, ids in by_team.items():
-            for i in range(0, len(ids), REFRESH_BATCH):
-                refresh(team_id, ids[i : i + REFRESH_BATCH], today)
+        for _ in refresh(batches, today, workers):
+            pass
+        analyze("recommendation", "partner_evaluation")
         seconds = time.perf_counter() - started
-    partners = sum(len(ids) for ids in by_team.values())
+    partners = len(rows)
     return {
         "seconds": seconds,
         "partners": partners,
+        "workers": workers,
         "partners_per_second": partners / seconds,
         "ratio_to_floor": seconds / floor_seconds,
         "target_seconds": 6.0,
@@ -163,7 +172,10 @@ def http_timings(db_path: Path, today: date, requests: int = 500) -> dict:
                 "minutes": "5",
             }
             return client.post(
-                f"/logbook/partners/{rng.choice(partner_ids)}/interactions", form, htmx=True
+                f"/logbook/partners/{rng.choice(partner_ids)}/interactions",
+                form,
+                htmx=True,
+                target="log-interaction",
             )
 
         timed("log_interaction", log_one)

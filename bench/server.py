@@ -107,12 +107,22 @@ class Client:
         )
         self.csrf = ""
 
-    def request(self, method: str, path: str, data: dict | None = None, htmx: bool = False):
-        """(status, body, seconds)."""
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: dict | None = None,
+        htmx: bool = False,
+        target: str | None = None,
+    ):
+        """(status, body, seconds). `target`: the id of the element htmx swaps, as a
+        browser sends it (the partner page's log form is `log-interaction`)."""
         body = urllib.parse.urlencode(data or {}, doseq=True).encode() if method != "GET" else None
         request = urllib.request.Request(self.base + path, data=body, method=method)
         if htmx:
             request.add_header("HX-Request", "true")
+            if target:
+                request.add_header("HX-Target", target)
         if self.csrf:
             request.add_header("X-CSRFToken", self.csrf)
         started = time.perf_counter()
@@ -126,8 +136,8 @@ class Client:
     def get(self, path: str, htmx: bool = False):
         return self.request("GET", path, htmx=htmx)
 
-    def post(self, path: str, data: dict, htmx: bool = False):
-        return self.request("POST", path, data, htmx=htmx)
+    def post(self, path: str, data: dict, htmx: bool = False, target: str | None = None):
+        return self.request("POST", path, data, htmx=htmx, target=target)
 
     def log_in(self, email: str, password: str) -> None:
         status, page, _ = self.get("/auth/login")

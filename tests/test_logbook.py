@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import count, make_partner
+from webapp.logbook.history import RECENT
 from webapp.models import Interaction, Referral
 from webapp.partners.panels import history_changed
 
@@ -278,8 +279,9 @@ def test_the_partner_page_shows_the_recent_history_and_the_rest_on_demand(
     db.session.commit()
     auth.login(team["agent"])
     page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
-    assert page.count('id="interaction-') == 30
-    assert "call 35" in page and "call 5<" not in page
+    assert page.count('id="interaction-') == RECENT < 35
+    newest, older = f"call {35 - RECENT + 1}<", f"call {35 - RECENT}<"
+    assert "call 35" in page and newest in page and older not in page
     assert "Show the whole history" in page
     everything = client.get(f"/partners/{partner.id}?history=all").get_data(as_text=True)
     assert everything.count('id="interaction-') == 35

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import count, make_partner
+from tests.conftest import count, make_partner, make_user
 from webapp.home import SECTION_SIZE
 from webapp.models import (
     Interaction,
@@ -464,3 +464,48 @@ def test_a_second_click_changes_nothing(db, team, partner, client, auth):
         None,
         "done already",
     )
+
+
+def test_cli_refresh_with_several_workers_stores_what_one_would(tmp_path):
+    """Worker processes share out the batches; the stored result is the same."""
+    from config import TestConfig
+    from webapp import create_app
+    from webapp.extensions import db as database
+    from webapp.models import Team
+
+    class FileConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'book.db'}"
+        PARTNERPLAN_NOW = TODAY.isoformat()
+
+    app = create_app(FileConfig)
+    with app.app_context():
+        database.create_all()
+        team = Team(name="Harbor")
+        database.session.add(team)
+        database.session.flush()
+        agent = make_user(team, "sam@harbor.example")
+        for n in range(1200):  # three batches of 500
+            make_partner(agent, name=f"Partner {n}", met_on=date(2026, 1, 5))
+        database.session.commit()
+
+        def stored():
+            return sorted(
+                database.session.execute(
+                    sa.select(Recommendation.partner_id, Recommendation.rule, Recommendation.reason)
+                ).all()
+            )
+
+        result = app.test_cli_runner().invoke(args=["recommendations", "refresh", "--workers", "3"])
+        assert result.exit_code == 0, result.output
+        assert "1200 partners evaluated: 1200 new recommendations" in result.output
+        in_parallel = stored()
+        assert count(database, PartnerEvaluation) == 1200
+        database.session.execute(sa.delete(Recommendation))
+        database.session.execute(sa.delete(PartnerEvaluation))
+        database.session.commit()
+        result = app.test_cli_runner().invoke(args=["recommendations", "refresh", "--workers", "1"])
+        assert result.exit_code == 0, result.output
+        assert stored() == in_parallel
+        database.session.remove()
+        database.drop_all()
+        database.engine.dispose()

@@ -48,16 +48,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-def analyze() -> None:
-    """Refresh the query planner's statistics after a bulk load (imports, demo)
-    and after a full refresh of the recommendations (their table grows then).
+def analyze(*tables: str) -> None:
+    """Refresh the query planner's statistics after a bulk load (imports, demo),
+    or those of the tables named (the recommendations, after a full refresh).
 
     With one team in the database, SQLite must learn that `team_id` selects
-    every row, or it walks the index instead of scanning for a search.
+    every row, or it walks the index instead of scanning for a search. The
+    statistics are exact (a sampled ANALYZE misjudged exactly that).
     """
     db.session.commit()
-    if db.engine.dialect.name == "sqlite":
-        # Sampled statistics: good enough for the planner, milliseconds on any size.
-        db.session.execute(sa.text("PRAGMA analysis_limit=1000"))
-    db.session.execute(sa.text("ANALYZE"))
+    for table in tables or (None,):
+        db.session.execute(sa.text(f'ANALYZE "{table}"' if table else "ANALYZE"))
     db.session.commit()

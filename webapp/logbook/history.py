@@ -18,7 +18,7 @@ class HistoryEntry:
 
 # The newest entries are what an agent needs between appointments; the rest
 # is one click away ("Show all").
-RECENT = 30
+RECENT = 15
 
 
 def history_for(partner: Partner, limit: int | None = RECENT) -> list[HistoryEntry]:

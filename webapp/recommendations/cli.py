@@ -1,6 +1,7 @@
 """`flask recommendations --as-of DAY --json` and `flask recommendations refresh`."""
 
 import json
+import os
 from datetime import date
 
 import click
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup, with_appcontext
 
 from .. import clock
-from ..extensions import db
+from ..extensions import analyze, db
 from ..models import Partner, Team
 from . import service
 
@@ -90,11 +91,19 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @click.option("--team", "team_id", type=int, help="Only this team.")
 @click.option("--shard", metavar="K/N", help="Only the K-th of N slices of the partners.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Evaluate as of this day.")
-def refresh(team_id, shard, as_of):
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=os.cpu_count() or 1,
+    show_default="the number of CPUs",
+    help="Processes evaluating at once.",
+)
+def refresh(team_id, shard, as_of, workers):
     """Re-evaluate and store every partner's recommendations (e.g. nightly).
 
     Shards split the partners by id, so several machines sharing one
-    database can each take a slice.
+    database can each take a slice; workers split a machine's slice
+    between its CPUs.
     """
     shard, day = _shard(shard), _day(as_of)
     batches = []
@@ -105,11 +114,11 @@ def refresh(team_id, shard, as_of):
         ids = list(db.session.scalars(query))
         batches += [(team.id, ids[i : i + BATCH]) for i in range(0, len(ids), BATCH)]
     total = service.Summary()
-    with click.progressbar(
-        batches, label="Evaluating", item_show_func=lambda b: f"team {b[0]}" if b else ""
-    ) as bar:
-        for team, ids in bar:
-            total.add(service.refresh_partners(team, ids, day))
+    with click.progressbar(length=len(batches), label="Evaluating") as bar:
+        for summary in service.refresh_batches(batches, day, workers):
+            total.add(summary)
+            bar.update(1)
+    analyze("recommendation", "partner_evaluation")  # grown or shrunk: tell the planner
     click.echo(
         f"{total.partners} partners evaluated: {total.created} new recommendations, "
         f"{total.kept} still open, {total.closed} closed."

@@ -9,8 +9,9 @@ snoozed one comes back on the day it was snoozed until.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -103,6 +104,52 @@ def refresh_partners(
     raise AssertionError("unreachable")
 
 
+def refresh_batches(
+    batches: list[tuple[int, list[int]]], as_of: date | None = None, workers: int = 1
+) -> Iterator[Summary]:
+    """Refresh each (team, partner ids) batch, yielding each one's summary as it ends.
+
+    With several workers (a nightly refresh of a big book), the batches run
+    in as many forked processes, each with its own database connections;
+    an in-memory SQLite database (one process's own) is refreshed in place.
+    """
+    if workers <= 1 or len(batches) < 2 or not _can_fork():
+        for team_id, ids in batches:
+            yield refresh_partners(team_id, ids, as_of)
+        return
+    db.session.commit()  # nothing of ours half-written while the workers write
+    # No open connection may cross the fork (SQLite's own warning; a socket
+    # shared by two processes for PostgreSQL): close them, the workers open theirs.
+    db.engine.dispose()
+    app = current_app._get_current_object()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(workers, len(batches)), _enter_app, (app,)) as pool:
+        yield from pool.imap_unordered(
+            _refresh_batch, [(team_id, ids, as_of) for team_id, ids in batches]
+        )
+
+
+def _can_fork() -> bool:
+    url = db.engine.url
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    return not in_memory and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _enter_app(app) -> None:
+    """In a forked worker: the app's context, and a pool of its own (SQLAlchemy's
+    advice for forks: drop the inherited pool without touching its connections)."""
+    app.app_context().push()
+    db.engine.dispose(close=False)
+
+
+def _refresh_batch(batch: tuple[int, list[int], date | None]) -> Summary:
+    team_id, ids, as_of = batch
+    try:
+        return refresh_partners(team_id, ids, as_of)
+    finally:
+        db.session.remove()
+
+
 def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
     """Evaluate, then write only what changed, set-based (no object per stored row)."""
     as_of = as_of or team_today(team_id)
@@ -159,8 +206,23 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
             execution_options={"synchronize_session": False},
         )
     _mark_evaluated(team_id, facts.keys(), as_of, version)
-    db.session.commit()
+    _commit_keeping_loaded()
     return summary
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without reloading what the request had loaded (its user, team,
+    partner...): the refresh wrote only recommendations and evaluations, and
+    only through statements, so only their loaded rows are out of date."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for row in list(session.identity_map.values()):
+        if isinstance(row, (Recommendation, PartnerEvaluation)):
+            session.expire(row)
 
 
 def _stored(team_id: int, partner_ids) -> dict[tuple[int, str], list]:
@@ -262,11 +324,21 @@ def refresh_stale(user: User, as_of: date | None = None) -> Summary:
     """Re-evaluate the user's partners not yet evaluated today under the current settings."""
     as_of = as_of or team_today(user.team_id)
     version, _ = current_settings(user.team_id)
-    partner_ids = visible_partners(user).with_only_columns(Partner.id)
-    fresh = sa.select(PartnerEvaluation.partner_id).where(
-        PartnerEvaluation.evaluated_on == as_of, PartnerEvaluation.settings_version == version
+    # Each of the user's partners looks up its own evaluation (by primary key).
+    stale = list(
+        db.session.scalars(
+            sa.select(Partner.id)
+            .outerjoin(PartnerEvaluation, PartnerEvaluation.partner_id == Partner.id)
+            .where(
+                *visible(user),
+                sa.or_(
+                    PartnerEvaluation.partner_id.is_(None),
+                    PartnerEvaluation.evaluated_on != as_of,
+                    PartnerEvaluation.settings_version != version,
+                ),
+            )
+        )
     )
-    stale = list(db.session.scalars(partner_ids.where(Partner.id.not_in(fresh))))
     summary = Summary()
     for start in range(0, len(stale), 500):
         summary.add(refresh_partners(user.team_id, stale[start : start + 500], as_of))
