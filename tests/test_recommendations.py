@@ -509,3 +509,76 @@ def test_cli_refresh_with_several_workers_stores_what_one_would(tmp_path):
         database.session.remove()
         database.drop_all()
         database.engine.dispose()
+
+
+def test_today_ranks_each_section_most_urgent_first(db, team, client, auth):
+    """Due day first (none last), then the catalogue's priority, then age; per section."""
+    import random
+    import re
+
+    from rules.catalogue import RULES
+    from webapp.recommendations.service import sort_key
+
+    rng = random.Random(5)
+    rows = []
+    for number in range(40):
+        partner = make_partner(team["agent"], name=f"Ranked {number:02d}")
+        db.session.add(
+            PartnerEvaluation(
+                partner_id=partner.id,
+                team_id=partner.team_id,
+                evaluated_on=TODAY,
+                settings_version=0,
+            )
+        )
+        rule = rng.choice(RULES)
+        due = rng.choice(
+            [
+                None,
+                TODAY,
+                TODAY - timedelta(days=rng.randint(1, 3)),
+                TODAY + timedelta(days=rng.randint(1, 3)),
+            ]
+        )
+        row = Recommendation(
+            team_id=partner.team_id,
+            partner_id=partner.id,
+            rule=rule.id,
+            kind=rule.kind,
+            reason="Because.",
+            due=due,
+            status="open",
+            tier_to=rule.tier_to,
+            tier_from="cultivate" if rule.tier_to else None,
+        )
+        db.session.add(row)
+        rows.append(row)
+    db.session.commit()
+
+    def section(row):
+        if row.kind != "action":
+            return "tier"
+        if row.due and row.due < TODAY:
+            return "overdue"
+        return "today" if row.due == TODAY else "upcoming"
+
+    expected = [
+        row.id
+        for row in sorted(
+            rows,
+            key=lambda r: (
+                ["overdue", "today", "upcoming", "tier"].index(section(r)),
+                *sort_key(r),
+            ),
+        )
+    ]
+    auth.login(team["manager"])  # managers see the tier changes too
+    page = client.get("/today?all=1").get_data(as_text=True)
+    assert [int(n) for n in re.findall(r'id="recommendation-(\d+)"', page)] == expected
+    first = client.get("/today").get_data(as_text=True)
+    shown = [int(n) for n in re.findall(r'id="recommendation-(\d+)"', first)]
+    by_section = {}
+    for row in rows:
+        by_section.setdefault(section(row), []).append(row.id)
+    assert len(shown) == sum(min(len(ids), SECTION_SIZE) for ids in by_section.values())
+    assert shown == [row_id for row_id in expected if row_id in shown]

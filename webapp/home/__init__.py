@@ -1,5 +1,6 @@
 """Today: the agent's home page — every open recommendation, most urgent first."""
 
+import functools
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -43,38 +44,40 @@ def index():
 def today():
     """Every open recommendation for the user's partners, most urgent first.
 
-    The sorting reads four small columns of every open row; only the rows a
-    section shows (its first SECTION_SIZE, unless all are asked for) are
-    loaded whole.
+    The database sorts them into their sections and ranks them there; only
+    the rows a section shows (its first SECTION_SIZE, unless all are asked
+    for) are loaded whole.
     """
     day = service.team_today(current_user.team_id)
     service.refresh_stale(current_user, day)  # lazily: only partners not evaluated today
-    keys = db.session.execute(
-        sa.select(Recommendation.id, Recommendation.kind, Recommendation.due, Recommendation.rule)
-        .join(Partner, Partner.id == Recommendation.partner_id)
-        .where(*service.awaiting(current_user, day))
-    ).all()
-    sections: dict[str, list[int]] = {name: [] for name in SECTIONS}
-    for key in sorted(keys, key=service.sort_key):
-        sections[section_of(key, day)].append(key.id)
+    params = service.awaiting_params(current_user, day)
     limit = None if request.args.get("all") else SECTION_SIZE
-    shown = [row_id for ids in sections.values() for row_id in ids[:limit]]
+    totals = dict.fromkeys(SECTIONS, 0)
+    shown: dict[str, list[int]] = {name: [] for name in SECTIONS}
+    for row_id, section, total in db.session.execute(
+        _ranked(current_user.is_manager), {**params, "limit": limit or EVERYTHING}
+    ):
+        totals[SECTIONS[section]] = total
+        shown[SECTIONS[section]].append(row_id)
     loaded = {
         row.id: row
         for row in db.session.scalars(
-            service.visible_recommendations(current_user, day).where(Recommendation.id.in_(shown))
+            service.visible_recommendations(current_user.is_manager).where(
+                Recommendation.id.in_([row_id for ids in shown.values() for row_id in ids])
+            ),
+            params,
         )
     }
-    awaiting = sum(len(ids) for name, ids in sections.items() if name != "tier_changes")
+    awaiting = sum(total for name, total in totals.items() if name != "tier_changes")
     if current_user.is_manager:
-        awaiting += len(sections["tier_changes"])
+        awaiting += totals["tier_changes"]
     return render(
         "home/today.html",
         block="recommendations",
         today=day,
         sections={
-            name: Section([loaded[row_id] for row_id in ids[:limit] if row_id in loaded], len(ids))
-            for name, ids in sections.items()
+            name: Section([loaded[row_id] for row_id in ids if row_id in loaded], totals[name])
+            for name, ids in shown.items()
         },
         decisions=recent_decisions(day),
         dismiss_form=DismissForm(formdata=None),
@@ -86,17 +89,44 @@ def today():
 SECTIONS = ("overdue", "due_today", "upcoming", "tier_changes")
 
 
+EVERYTHING = 2**31 - 1  # "all": no section is that long
+
+
+@functools.cache
+def _ranked(manager: bool) -> sa.Select:
+    """(id, section, the section's size) of the first `limit` open rows of each
+    section, in order: actions by due day (none last), then the catalogue's
+    priority; tier changes the same way, in their own section."""
+    rec, today = Recommendation, sa.bindparam("today", type_=sa.Date)
+    section = sa.case(
+        (rec.kind != "action", SECTIONS.index("tier_changes")),
+        (rec.due < today, SECTIONS.index("overdue")),
+        (rec.due == today, SECTIONS.index("due_today")),
+        else_=SECTIONS.index("upcoming"),
+    )
+    priority = sa.case(service.PRIORITY, value=rec.rule, else_=999)
+    urgency = (rec.due.is_(None), rec.due, priority, rec.id)
+    ranked = (
+        sa.select(
+            rec.id,
+            section.label("section"),
+            sa.func.row_number().over(partition_by=section, order_by=urgency).label("place"),
+            sa.func.count().over(partition_by=section).label("total"),
+        )
+        .join(Partner, Partner.id == rec.partner_id)
+        .where(*service.awaiting(manager))
+        .subquery()
+    )
+    return (
+        sa.select(ranked.c.id, ranked.c.section, ranked.c.total)
+        .where(ranked.c.place <= sa.bindparam("limit"))
+        .order_by(ranked.c.section, ranked.c.place)
+    )
+
+
 class Section(NamedTuple):
     rows: list[Recommendation]  # the ones shown
     total: int
-
-
-def section_of(key, day) -> str:
-    if key.kind != "action":
-        return "tier_changes"
-    if key.due and key.due < day:
-        return "overdue"
-    return "due_today" if key.due == day else "upcoming"
 
 
 def recent_decisions(day) -> list[Recommendation]:

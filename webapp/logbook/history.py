@@ -21,23 +21,32 @@ class HistoryEntry:
 RECENT = 15
 
 
+_PARTNER, _LIMIT = sa.bindparam("partner_id"), sa.bindparam("limit")
+_INTERACTIONS = (
+    sa.select(Interaction)
+    .where(Interaction.partner_id == _PARTNER)
+    .order_by(Interaction.at.desc(), Interaction.id.desc())
+)
+_REFERRALS = (
+    sa.select(Referral)
+    .where(Referral.partner_id == _PARTNER)
+    .order_by(Referral.referred_on.desc(), Referral.id.desc())
+)
+
+_INTERACTIONS_LIMITED, _REFERRALS_LIMITED = _INTERACTIONS.limit(_LIMIT), _REFERRALS.limit(_LIMIT)
+
+
 def history_for(partner: Partner, limit: int | None = RECENT) -> list[HistoryEntry]:
-    interactions = db.session.scalars(
-        sa.select(Interaction)
-        .where(Interaction.partner_id == partner.id)
-        .order_by(Interaction.at.desc(), Interaction.id.desc())
-        .limit(limit + 1 if limit else None)
-    )
-    referrals = db.session.scalars(
-        sa.select(Referral)
-        .where(Referral.partner_id == partner.id)
-        .order_by(Referral.referred_on.desc(), Referral.id.desc())
-        .limit(limit + 1 if limit else None)
-    )
-    entries = [HistoryEntry(i.at, interaction=i) for i in interactions]
+    params = {"partner_id": partner.id}
+    interactions, referrals = _INTERACTIONS, _REFERRALS
+    if limit:
+        interactions, referrals = _INTERACTIONS_LIMITED, _REFERRALS_LIMITED
+        params["limit"] = limit + 1
+    entries = [HistoryEntry(i.at, interaction=i) for i in db.session.scalars(interactions, params)]
     # A referral has a day, not a time: it sorts at the end of its day.
     entries += [
-        HistoryEntry(datetime.combine(r.referred_on, time.max), referral=r) for r in referrals
+        HistoryEntry(datetime.combine(r.referred_on, time.max), referral=r)
+        for r in db.session.scalars(referrals, params)
     ]
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[: limit + 1] if limit else entries

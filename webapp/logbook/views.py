@@ -64,7 +64,9 @@ def logged_response(partner: Partner, kind: str, form=None):
     status = 422 if form is not None else 200
     if not wants_fragment():
         return page_response(partner, status=status, **forms)
-    context = partner_page(partner, oob=True, panels=form is None, **forms)
+    context = partner_page(
+        partner, oob=True, panels=form is None, changed=(kind,), log_forms=(kind,), **forms
+    )
     return render(
         "partners/detail.html",
         f"{kind}_response",

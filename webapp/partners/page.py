@@ -8,17 +8,22 @@ from ..forms import EmptyForm
 from ..logbook.forms import InteractionForm, ReferralForm
 from ..logbook.history import RECENT, history_for
 from ..models import Partner
-from .panels import panels_for
+from .panels import ENTRIES, panels_for
 
 
 def blank_log_forms(partner: Partner, interaction_defaults: dict | None = None):
     """Empty log forms with now/today as defaults (and any prefill given)."""
+    return blank_interaction_form(partner, interaction_defaults), blank_referral_form(partner)
+
+
+def blank_interaction_form(partner: Partner, defaults: dict | None = None) -> InteractionForm:
     now = clock.now(partner.team.timezone)
-    interaction_form = InteractionForm(
-        formdata=None, now=now, at=now, **(interaction_defaults or {})
-    )
-    referral_form = ReferralForm(formdata=None, today=now.date(), referred_on=now.date())
-    return interaction_form, referral_form
+    return InteractionForm(formdata=None, now=now, at=now, **(defaults or {}))
+
+
+def blank_referral_form(partner: Partner) -> ReferralForm:
+    today = clock.today(partner.team.timezone)
+    return ReferralForm(formdata=None, today=today, referred_on=today)
 
 
 def partner_page(
@@ -28,20 +33,29 @@ def partner_page(
     referral_form: ReferralForm | None = None,
     oob: bool = False,
     panels: bool = True,
+    changed: tuple[str, ...] = ENTRIES,
+    log_forms: tuple[str, ...] = ENTRIES,
 ) -> dict:
     """Everything partners/detail.html needs. With `oob`, only the panels that
-    follow the history, marked for an out-of-band swap; none without `panels`."""
-    blank_interaction, blank_referral = blank_log_forms(partner)
+    follow the kinds of entry `changed`, marked for an out-of-band swap; none
+    without `panels`. Only the `log_forms` named are made."""
+    log_open = "referral" if referral_form is not None else "interaction"
+    if interaction_form is None and "interaction" in log_forms:
+        interaction_form = blank_interaction_form(partner)
+    if referral_form is None and "referral" in log_forms:
+        referral_form = blank_referral_form(partner)
     full_history = request.args.get("history") == "all"
     history = history_for(partner, limit=None if full_history else RECENT)
     return dict(
         partner=partner,
         history=history[:RECENT] if not full_history else history,
         more_history=not full_history and len(history) > RECENT,
-        interaction_form=interaction_form or blank_interaction,
-        referral_form=referral_form or blank_referral,
-        log_open="referral" if referral_form is not None else "interaction",
+        interaction_form=interaction_form,
+        referral_form=referral_form,
+        log_open=log_open,
         today=clock.today(partner.team.timezone),
         empty_form=EmptyForm(),
-        panels=panels_for(partner, current_user, only_refreshing=oob, oob=oob) if panels else [],
+        panels=panels_for(partner, current_user, only_refreshing=oob, oob=oob, changed=changed)
+        if panels
+        else [],
     )

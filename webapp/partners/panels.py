@@ -2,9 +2,10 @@
 
 A feature registers a panel with a template and a function that builds its
 context; the partner page includes every panel, and after an interaction or
-a referral is logged the panels marked `refresh_on_log` are sent again as
-out-of-band swaps in the same response (so the recommendations and counts
-change with no second request). A panel template's root element must carry
+a referral is logged the panels that follow that kind of entry
+(`refresh_on_log`: "interaction", "referral") are sent again as out-of-band
+swaps in the same response (so the recommendations and counts change with no
+second request). A panel template's root element must carry
 `id="panel-{{ panel.name }}"` and `{{ panel.oob_attr }}`.
 """
 
@@ -28,18 +29,20 @@ class Panel:
     template: str
     build: Callable[[Partner, User], dict[str, Any]]
     order: int = 50
-    refresh_on_log: bool = False
+    refresh_on_log: frozenset[str] = frozenset()  # the kinds of entry it follows
 
 
 PANELS: list[Panel] = []
 
 
-def partner_panel(name: str, template: str, *, order: int = 50, refresh_on_log: bool = False):
+def partner_panel(
+    name: str, template: str, *, order: int = 50, refresh_on_log: tuple[str, ...] = ()
+):
     """Decorator: register `build(partner, user) -> context` as a partner-page panel."""
 
     def register(build):
         if all(panel.name != name for panel in PANELS):
-            PANELS.append(Panel(name, template, build, order, refresh_on_log))
+            PANELS.append(Panel(name, template, build, order, frozenset(refresh_on_log)))
             PANELS.sort(key=lambda panel: panel.order)
         return build
 
@@ -78,9 +81,20 @@ def render_panel(panel: Panel, partner: Partner, user: User, oob: bool) -> Rende
         return RenderedPanel(panel.name, UNAVAILABLE, {}, oob)
 
 
-def panels_for(partner: Partner, user: User, *, only_refreshing: bool = False, oob: bool = False):
+ENTRIES = ("interaction", "referral")
+
+
+def panels_for(
+    partner: Partner,
+    user: User,
+    *,
+    only_refreshing: bool = False,
+    oob: bool = False,
+    changed: tuple[str, ...] = ENTRIES,
+):
+    """Every panel; with `only_refreshing`, those that follow the kinds of entry changed."""
     return [
         render_panel(panel, partner, user, oob)
         for panel in PANELS
-        if panel.refresh_on_log or not only_refreshing
+        if not only_refreshing or panel.refresh_on_log & set(changed)
     ]

@@ -4,6 +4,8 @@ Agents see their own partners; managers and admins their whole team's;
 nobody sees another team's (404, never 403, so ids leak nothing).
 """
 
+import functools
+
 import sqlalchemy as sa
 from flask import abort
 
@@ -15,9 +17,26 @@ def visible(user: User, *, include_archived: bool = False) -> list[sa.ColumnElem
     """The conditions on `Partner` that keep to what the user may see, for
     queries that join the partner (the planner then starts from the user's
     own partners instead of testing every row against a subquery)."""
-    conditions = [Partner.team_id == user.team_id]
-    if not user.is_manager:
-        conditions.append(Partner.owner_id == user.id)
+    owner = None if user.is_manager else user.id
+    return _scope(user.team_id, owner, include_archived)
+
+
+def visible_to(manager: bool, *, include_archived: bool = False) -> list[sa.ColumnElement[bool]]:
+    """`visible` for statements built once: the user is bound at execution as
+    `team_id` (and `user_id` for an agent); see `audience`."""
+    owner = None if manager else sa.bindparam("user_id")
+    return _scope(sa.bindparam("team_id"), owner, include_archived)
+
+
+def audience(user: User) -> dict[str, int]:
+    """The parameters of `visible_to` for this user."""
+    return {"team_id": user.team_id, "user_id": user.id}
+
+
+def _scope(team, owner, include_archived: bool) -> list[sa.ColumnElement[bool]]:
+    conditions = [Partner.team_id == team]
+    if owner is not None:
+        conditions.append(Partner.owner_id == owner)
     if not include_archived:
         conditions.append(Partner.archived_at.is_(None))
     return conditions
@@ -27,10 +46,20 @@ def visible_partners(user: User, *, include_archived: bool = False) -> sa.Select
     return sa.select(Partner).where(*visible(user, include_archived=include_archived))
 
 
+@functools.cache
+def _one_partner(manager: bool, include_archived: bool) -> sa.Select:
+    return (
+        sa.select(Partner)
+        .where(*visible_to(manager, include_archived=include_archived))
+        .where(Partner.id == sa.bindparam("partner_id"))
+    )
+
+
 def get_partner(partner_id: int, user: User, *, include_archived: bool = True) -> Partner:
     """The partner, if this user may see it; 404 otherwise."""
     partner = db.session.scalar(
-        visible_partners(user, include_archived=include_archived).where(Partner.id == partner_id)
+        _one_partner(user.is_manager, include_archived),
+        {**audience(user), "partner_id": partner_id},
     )
     if partner is None:
         abort(404)

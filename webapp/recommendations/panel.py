@@ -10,7 +10,12 @@ from . import service
 from .forms import DismissForm, SnoozeForm
 
 
-@partner_panel("recommendations", "recommendations/_panel.html", order=10, refresh_on_log=True)
+@partner_panel(
+    "recommendations",
+    "recommendations/_panel.html",
+    order=10,
+    refresh_on_log=("interaction", "referral"),
+)
 def recommendations_panel(partner: Partner, user: User) -> dict:
     return {
         "partner": partner,

@@ -9,6 +9,7 @@ snoozed one comes back on the day it was snoozed until.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
@@ -17,7 +18,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
+from flask import current_app, g
 
 from rules.catalogue import RULES_BY_ID
 from rules.engine import recommend
@@ -26,7 +27,7 @@ from rules.settings import DEFAULTS, resolve
 from .. import clock
 from ..extensions import db
 from ..models import Partner, PartnerEvaluation, Recommendation, RuleSettings, Team, User, utcnow
-from ..partners.queries import visible, visible_partners
+from ..partners.queries import audience, visible, visible_partners, visible_to
 from .facts import team_facts
 
 LIVE = ("open", "snoozed")
@@ -49,14 +50,17 @@ class Summary:
         self.closed += other.closed
 
 
+_SETTINGS = (
+    sa.select(RuleSettings.version, RuleSettings.values)
+    .where(RuleSettings.team_id == sa.bindparam("team_id"))
+    .order_by(RuleSettings.version.desc())
+    .limit(1)
+)
+
+
 def current_settings(team_id: int) -> tuple[int, dict[str, int]]:
     """The team's rule thresholds in force: (version, values); version 0 is the defaults."""
-    row = db.session.scalar(
-        sa.select(RuleSettings)
-        .where(RuleSettings.team_id == team_id)
-        .order_by(RuleSettings.version.desc())
-        .limit(1)
-    )
+    row = db.session.execute(_SETTINGS, {"team_id": team_id}).first()
     return (row.version, resolve(row.values)) if row else (0, dict(DEFAULTS))
 
 
@@ -207,7 +211,14 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
         )
     _mark_evaluated(team_id, facts.keys(), as_of, version)
     _commit_keeping_loaded()
+    evaluated_here().update(dict.fromkeys(facts, (as_of, version)))
     return summary
+
+
+def evaluated_here() -> dict[int, tuple[date, int]]:
+    """Partners evaluated during this request (or command): as of which day, under
+    which version of the settings."""
+    return g.setdefault("evaluated_partners", {})
 
 
 def _commit_keeping_loaded() -> None:
@@ -225,8 +236,8 @@ def _commit_keeping_loaded() -> None:
             session.expire(row)
 
 
-def _stored(team_id: int, partner_ids) -> dict[tuple[int, str], list]:
-    """The stored recommendations that matter to a refresh, newest first, by (partner, rule)."""
+@functools.cache
+def _stored_query(some: bool) -> sa.Select:
     query = sa.select(
         Recommendation.id,
         Recommendation.partner_id,
@@ -237,16 +248,24 @@ def _stored(team_id: int, partner_ids) -> dict[tuple[int, str], list]:
         Recommendation.due,
         Recommendation.snoozed_until,
     ).where(Recommendation.rule.in_(RULE_IDS), Recommendation.status.in_(LIVE + DECIDED))
-    if partner_ids is None:
-        query = query.where(Recommendation.team_id == team_id)
-    else:
-        # Scoped through the partner, so that the planner starts from the
-        # partners' own rows rather than from every live row of the team.
-        query = query.join(Partner, Partner.id == Recommendation.partner_id).where(
-            Recommendation.partner_id.in_(partner_ids), Partner.team_id == team_id
-        )
+    if not some:
+        return query.where(Recommendation.team_id == sa.bindparam("team_id"))
+    # Scoped through the partner, so that the planner starts from the
+    # partners' own rows rather than from every live row of the team.
+    return query.join(Partner, Partner.id == Recommendation.partner_id).where(
+        Recommendation.partner_id.in_(sa.bindparam("partner_ids", expanding=True)),
+        Partner.team_id == sa.bindparam("team_id"),
+    )
+
+
+def _stored(team_id: int, partner_ids) -> dict[tuple[int, str], list]:
+    """The stored recommendations that matter to a refresh, newest first, by (partner, rule)."""
+    params = {"team_id": team_id}
+    if partner_ids is not None:
+        params["partner_ids"] = list(partner_ids)
+    query = _stored_query(partner_ids is not None).order_by(Recommendation.id.desc())
     stored = defaultdict(list)
-    for row in db.session.execute(query.order_by(Recommendation.id.desc())):
+    for row in db.session.execute(query, params):
         stored[row.partner_id, row.rule].append(row)
     return stored
 
@@ -288,23 +307,23 @@ def _new(team_id: int, partner_id: int, tier: str, rec) -> dict:
     }
 
 
+_IDS = sa.bindparam("ids", expanding=True)
+_EVALUATED = sa.select(PartnerEvaluation.partner_id).where(PartnerEvaluation.partner_id.in_(_IDS))
+_MARK = (
+    sa.update(PartnerEvaluation)
+    .where(PartnerEvaluation.partner_id.in_(_IDS))
+    .values(evaluated_on=sa.bindparam("on"), settings_version=sa.bindparam("version"))
+)
+
+
 def _mark_evaluated(team_id: int, partner_ids, as_of: date, version: int) -> None:
     partner_ids = list(partner_ids)
     if not partner_ids:
         return
-    known = set(
-        db.session.scalars(
-            sa.select(PartnerEvaluation.partner_id).where(
-                PartnerEvaluation.partner_id.in_(partner_ids)
-            )
-        )
-    )
+    known = set(db.session.scalars(_EVALUATED, {"ids": partner_ids}))
     if known:
-        db.session.execute(
-            sa.update(PartnerEvaluation)
-            .where(PartnerEvaluation.partner_id.in_(known))
-            .values(evaluated_on=as_of, settings_version=version),
-            execution_options={"synchronize_session": False},
+        db.session.connection().execute(
+            _MARK, {"ids": list(known), "on": as_of, "version": version}
         )
     fresh = [
         {
@@ -346,58 +365,84 @@ def refresh_stale(user: User, as_of: date | None = None) -> Summary:
 
 
 # --- what people see ------------------------------------------------------------
-def awaiting(user: User, today: date) -> list[sa.ColumnElement[bool]]:
+# The statements below are built once per role (an agent sees their own
+# partners, a manager the team's) and bound to the user and day when run.
+@functools.cache
+def awaiting(manager: bool) -> tuple[sa.ColumnElement[bool], ...]:
     """Open recommendations (and snoozed ones whose day has come) of the partners
-    the user sees, as conditions on a query joining Recommendation to Partner."""
+    the user sees, as conditions on a query joining Recommendation to Partner;
+    run with `awaiting_params`."""
     conditions = [
-        *visible(user),
+        *visible_to(manager),
         sa.or_(
             Recommendation.status == "open",
-            sa.and_(Recommendation.status == "snoozed", Recommendation.snoozed_until <= today),
+            sa.and_(
+                Recommendation.status == "snoozed",
+                Recommendation.snoozed_until <= sa.bindparam("today", type_=sa.Date),
+            ),
         ),
     ]
-    if user.is_manager:
+    if manager:
         # The whole team: start from the team's live rows. An agent's own
         # partners are the better start, and the partner already keeps the team.
-        conditions.append(Recommendation.team_id == user.team_id)
-    return conditions
+        conditions.append(Recommendation.team_id == sa.bindparam("team_id"))
+    return tuple(conditions)
 
 
-def visible_recommendations(user: User, today: date) -> sa.Select:
-    """Open recommendations (and snoozed ones whose day has come) of the partners the user sees."""
+def awaiting_params(user: User, today: date) -> dict[str, object]:
+    return {**audience(user), "today": today}
+
+
+@functools.cache
+def visible_recommendations(manager: bool) -> sa.Select:
+    """Open recommendations (and snoozed ones whose day has come) of the partners
+    the user sees, with their partners; run with `awaiting_params`."""
     return (
         sa.select(Recommendation)
         .join(Partner, Partner.id == Recommendation.partner_id)
         .options(so.contains_eager(Recommendation.partner))
-        .where(*awaiting(user, today))
+        .where(*awaiting(manager))
     )
+
+
+@functools.cache
+def _open_count(manager: bool) -> sa.Select:
+    query = (
+        sa.select(sa.func.count(Recommendation.id))
+        .join(Partner, Partner.id == Recommendation.partner_id)
+        .where(*awaiting(manager))
+    )
+    return query if manager else query.where(Recommendation.kind == "action")
 
 
 def open_count(user: User, today: date | None = None) -> int:
     """How many recommendations await the user: actions, and tier changes for managers."""
     today = today or team_today(user.team_id)
-    query = (
-        sa.select(sa.func.count(Recommendation.id))
-        .join(Partner, Partner.id == Recommendation.partner_id)
-        .where(*awaiting(user, today))
+    return db.session.scalar(_open_count(user.is_manager), awaiting_params(user, today)) or 0
+
+
+@functools.cache
+def _partner_recommendations(manager: bool) -> sa.Select:
+    return visible_recommendations(manager).where(
+        Recommendation.partner_id == sa.bindparam("partner_id")
     )
-    if not user.is_manager:
-        query = query.where(Recommendation.kind == "action")
-    return db.session.scalar(query) or 0
 
 
 def partner_recommendations(partner: Partner, user: User) -> list[Recommendation]:
     """The partner's open recommendations, evaluated first if not yet today."""
     today = team_today(partner.team_id)
-    evaluation = db.session.get(PartnerEvaluation, partner.id)
     version, _ = current_settings(partner.team_id)
-    if evaluation is None or (evaluation.evaluated_on, evaluation.settings_version) != (
-        today,
-        version,
-    ):
-        refresh_partners(partner.team_id, [partner.id], today)
-    query = visible_recommendations(user, today).where(Recommendation.partner_id == partner.id)
-    rows = db.session.scalars(query).all()
+    if evaluated_here().get(partner.id) != (today, version):  # not already in this request
+        evaluation = db.session.get(PartnerEvaluation, partner.id)
+        if evaluation is None or (evaluation.evaluated_on, evaluation.settings_version) != (
+            today,
+            version,
+        ):
+            refresh_partners(partner.team_id, [partner.id], today)
+    rows = db.session.scalars(
+        _partner_recommendations(user.is_manager),
+        {**awaiting_params(user, today), "partner_id": partner.id},
+    ).all()
     return sorted(rows, key=sort_key)
 
 

@@ -8,7 +8,7 @@ from ..partners.panels import partner_panel
 from . import charts, queries
 
 
-@partner_panel("ledger", "referrals/_panel.html", order=40, refresh_on_log=True)
+@partner_panel("ledger", "referrals/_panel.html", order=40, refresh_on_log=("referral",))
 def ledger_panel(partner: Partner, user: User) -> dict:
     """Received vs sent by status, the closed figures, and referrals per month."""
     scope = queries.one_partner(partner)
