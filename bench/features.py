@@ -54,6 +54,15 @@ def fired() -> Callable | None:
     return fired
 
 
+def durable_evaluate() -> Callable | None:
+    """rules.durable_engine.evaluate(facts, settings): one durable_rules call, no memo."""
+    try:
+        from rules.durable_engine import evaluate
+    except ImportError:
+        return None
+    return evaluate
+
+
 def evaluate() -> Callable | None:
     """service.evaluate(team_id, as_of, partner_ids) -> {partner_id: [Recommendation]}."""
     try:
