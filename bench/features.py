@@ -55,12 +55,13 @@ def fired() -> Callable | None:
 
 
 def durable_evaluate() -> Callable | None:
-    """rules.durable_engine.evaluate(facts, settings): one durable_rules call, no memo."""
+    """One durable_rules call per fact record (no memo), with the catalogue's precedence."""
     try:
         from rules.durable_engine import evaluate
+        from rules.engine import precedence
     except ImportError:
         return None
-    return evaluate
+    return lambda facts, settings: precedence(evaluate(facts, settings))
 
 
 def evaluate() -> Callable | None:

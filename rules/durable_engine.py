@@ -26,6 +26,7 @@ few hundred engine calls. `evaluate` is the engine call itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -139,7 +140,12 @@ class Patterns:
 
 
 def ruleset_name(settings: Mapping[str, int]) -> str:
-    digest = hashlib.sha256(json.dumps(dict(settings), sort_keys=True).encode()).hexdigest()
+    return _ruleset_name(tuple(sorted(settings.items())))
+
+
+@functools.lru_cache(maxsize=64)
+def _ruleset_name(items: tuple) -> str:
+    digest = hashlib.sha256(json.dumps(dict(items), sort_keys=True).encode()).hexdigest()
     return f"partnerplan_{digest[:16]}"
 
 

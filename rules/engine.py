@@ -49,8 +49,12 @@ def fired(facts: Mapping[str, object], settings: Mapping[str, int], engine: str 
         ids = interpreter.fired(facts, settings)
     else:
         raise ValueError(f"unknown rules engine {engine!r}; use one of {ENGINES}")
-    # When `disengage` holds, nothing else is recommended for the partner: no
-    # action, and no competing tier move (Cease and Cultivate at once).
+    return precedence(ids)
+
+
+def precedence(ids: list[str]) -> list[str]:
+    """When `disengage` holds, nothing else is recommended for the partner: no
+    action, and no competing tier move (Cease and Cultivate at once)."""
     overriding = [rule_id for rule_id in ids if RULES_BY_ID[rule_id].overrides_others]
     return overriding or ids
 
@@ -62,7 +66,21 @@ def recommend(
     engine: str = "python",
 ) -> list[Recommendation]:
     """The recommendations for one partner's facts as of a day."""
+    return _recommend(facts, as_of, resolve(settings), engine)
+
+
+def recommend_each(
+    records: Mapping[int, Mapping[str, object]],
+    as_of: date,
+    settings: Mapping[str, object] | None = None,
+    engine: str = "python",
+) -> dict[int, list[Recommendation]]:
+    """`recommend` for many partners' facts (by id), the settings resolved once."""
     settings = resolve(settings)
+    return {key: _recommend(facts, as_of, settings, engine) for key, facts in records.items()}
+
+
+def _recommend(facts, as_of: date, settings: Mapping[str, int], engine: str):
     ids = fired(facts, settings, engine)
     words = wording(facts, as_of, settings) if ids else None
     return [render(RULES_BY_ID[rule_id], facts, as_of, settings, words) for rule_id in ids]

@@ -21,7 +21,7 @@ import sqlalchemy.orm as so
 from flask import current_app, g
 
 from rules.catalogue import RULES_BY_ID
-from rules.engine import recommend
+from rules.engine import recommend_each
 from rules.settings import DEFAULTS, resolve
 
 from .. import clock
@@ -85,8 +85,7 @@ def evaluate(
         settings = current_settings(team_id)[1]
     if facts is None:
         facts = team_facts(team_id, as_of, partner_ids)
-    engine = engine_name()
-    return {pid: recommend(record, as_of, settings, engine) for pid, record in facts.items()}
+    return recommend_each(facts, as_of, settings, engine_name())
 
 
 def refresh_partners(
@@ -188,7 +187,7 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
 
     live_row = Recommendation.status.in_(LIVE)
     if created:
-        db.session.execute(sa.insert(Recommendation), created)
+        db.session.connection().execute(sa.insert(Recommendation.__table__), created)
     if changed:
         db.session.connection().execute(
             sa.update(Recommendation)
