@@ -13,7 +13,7 @@ from rules.vocabulary import REFERRAL_STATUSES
 
 from .. import clock
 from ..errors import error_page
-from ..extensions import db
+from ..extensions import commit_keeping_loaded, db
 from ..forms import EmptyForm
 from ..models import Interaction, Partner, Referral
 from ..partners.page import blank_log_forms, partner_page
@@ -139,7 +139,7 @@ def create_interaction(partner_id: int):
     interaction = Interaction(partner_id=partner.id, user_id=current_user.id)
     form.populate(interaction)
     db.session.add(interaction)
-    db.session.commit()
+    commit_keeping_loaded()  # a new row: nothing loaded has changed
     changed(partner, request.args.get("recommendation_id", type=int))
     message = f"{form.kind.data.replace('_', ' ').capitalize()} logged."
     if quick:

@@ -25,7 +25,7 @@ from rules.engine import recommend_each
 from rules.settings import DEFAULTS, resolve
 
 from .. import clock
-from ..extensions import db
+from ..extensions import commit_keeping_loaded, db
 from ..models import Partner, PartnerEvaluation, Recommendation, RuleSettings, Team, User, utcnow
 from ..partners.queries import audience, visible, visible_partners, visible_to
 from .facts import team_facts
@@ -209,7 +209,8 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
             execution_options={"synchronize_session": False},
         )
     _mark_evaluated(team_id, facts.keys(), as_of, version)
-    _commit_keeping_loaded()
+    # Written only through statements: only their own loaded rows are out of date.
+    commit_keeping_loaded(Recommendation, PartnerEvaluation)
     evaluated_here().update(dict.fromkeys(facts, (as_of, version)))
     return summary
 
