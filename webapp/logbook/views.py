@@ -16,7 +16,7 @@ from ..errors import error_page
 from ..extensions import commit_keeping_loaded, db
 from ..forms import EmptyForm
 from ..models import Interaction, Partner, Referral
-from ..partners.page import blank_log_forms, partner_page
+from ..partners.page import blank_interaction_form, partner_page
 from ..partners.panels import history_changed
 from ..partners.queries import get_partner, visible_partners
 from ..templating import render, wants_fragment
@@ -40,10 +40,17 @@ def now_for(partner: Partner):
 
 
 def logbook_response(partner: Partner, interaction_form=None, referral_form=None, status=200):
-    """After an edit or delete: the partner page (or, for htmx, its logbook
-    block plus the panels that follow the history, out of band)."""
+    """After an edit, a delete, or a log from elsewhere than the partner page's
+    own form: the partner page (or, for htmx, its logbook block plus the panels
+    that follow the history, out of band)."""
     if not wants_fragment():
-        return page_response(partner, interaction_form, referral_form, status)
+        if status == 200:
+            return redirect(url_for("partners.detail", partner_id=partner.id), 303)
+        # No-JS post with errors: the whole page, the messages beside the fields.
+        context = partner_page(
+            partner, interaction_form=interaction_form, referral_form=referral_form
+        )
+        return render("partners/detail.html", **context), status
     context = partner_page(
         partner, interaction_form=interaction_form, referral_form=referral_form, oob=True
     )
@@ -56,14 +63,14 @@ def from_log_form(kind: str) -> bool:
 
 
 def logged_response(partner: Partner, kind: str, form=None):
-    """After a log from the partner page: for htmx, the form it came from
+    """After a log from the partner page's own form: for htmx, the form it came from
     (fresh once logged, or with its messages beside the fields) and, once
     logged, the history and the panels that follow it, out of band. The rest
     of the page (the other form) is not sent again."""
     forms = {f"{kind}_form": form} if form is not None else {}
     status = 422 if form is not None else 200
-    if not wants_fragment():
-        return page_response(partner, status=status, **forms)
+    if not from_log_form(kind):  # another form, or no JavaScript
+        return logbook_response(partner, status=status, **forms)
     context = partner_page(
         partner, oob=True, panels=form is None, changed=(kind,), log_forms=(kind,), **forms
     )
@@ -72,14 +79,6 @@ def logged_response(partner: Partner, kind: str, form=None):
         f"{kind}_response",
         **context | {"log_open": kind, "logged": form is None},
     ), status
-
-
-def page_response(partner: Partner, interaction_form=None, referral_form=None, status=200):
-    if status == 200:
-        return redirect(url_for("partners.detail", partner_id=partner.id), 303)
-    # No-JS post with errors: the whole page, the messages beside the fields.
-    context = partner_page(partner, interaction_form=interaction_form, referral_form=referral_form)
-    return render("partners/detail.html", **context), status
 
 
 def changed(partner: Partner, recommendation_id: int | None = None) -> None:
@@ -93,7 +92,7 @@ def new_interaction(partner_id: int):
     """The log form, prefilled from the query (kind, direction) — e.g. from a recommendation."""
     partner = get_partner(partner_id, current_user, include_archived=False)
     defaults = {k: request.args[k] for k in ("kind", "direction", "outcome") if k in request.args}
-    form, _ = blank_log_forms(partner, defaults)
+    form = blank_interaction_form(partner, defaults)
     if not form.kind.validate(form) or not form.direction.validate(form):
         abort(404)
     recommendation_id = request.args.get("recommendation_id", type=int)
@@ -133,9 +132,7 @@ def create_interaction(partner_id: int):
                 interaction=None,
                 action=request.full_path,
             ), 422
-        if from_log_form("interaction"):
-            return logged_response(partner, "interaction", form)
-        return logbook_response(partner, interaction_form=form, status=422)
+        return logged_response(partner, "interaction", form)
     interaction = Interaction(partner_id=partner.id, user_id=current_user.id)
     form.populate(interaction)
     db.session.add(interaction)
@@ -150,9 +147,7 @@ def create_interaction(partner_id: int):
         return response
     if not wants_fragment():
         flash(message, "success")
-    if from_log_form("interaction"):
-        return logged_response(partner, "interaction")
-    return logbook_response(partner)
+    return logged_response(partner, "interaction")
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -207,9 +202,7 @@ def create_referral(partner_id: int):
     partner = get_partner(partner_id, current_user, include_archived=False)
     form = ReferralForm(today=now_for(partner).date())
     if not form.validate_on_submit():
-        if from_log_form("referral"):
-            return logged_response(partner, "referral", form)
-        return logbook_response(partner, referral_form=form, status=422)
+        return logged_response(partner, "referral", form)
     referral = Referral(partner_id=partner.id, user_id=current_user.id)
     form.populate(referral)
     closed_today(referral, partner)
@@ -218,9 +211,7 @@ def create_referral(partner_id: int):
     changed(partner)
     if not wants_fragment():
         flash("Referral logged.", "success")
-    if from_log_form("referral"):
-        return logged_response(partner, "referral")
-    return logbook_response(partner)
+    return logged_response(partner, "referral")
 
 
 def closed_today(referral: Referral, partner: Partner) -> None:

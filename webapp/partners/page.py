@@ -11,11 +11,6 @@ from ..models import Partner
 from .panels import ENTRIES, panels_for
 
 
-def blank_log_forms(partner: Partner, interaction_defaults: dict | None = None):
-    """Empty log forms with now/today as defaults (and any prefill given)."""
-    return blank_interaction_form(partner, interaction_defaults), blank_referral_form(partner)
-
-
 def blank_interaction_form(partner: Partner, defaults: dict | None = None) -> InteractionForm:
     now = clock.now(partner.team.timezone)
     return InteractionForm(formdata=None, now=now, at=now, **(defaults or {}))

@@ -40,14 +40,16 @@ referral = Referral.__table__
 planning_session = PlanningSession.__table__
 
 
-def _scoped(query: sa.Select, partner_column, some: bool) -> sa.Select:
+def _scope(some: bool) -> list[sa.ColumnElement[bool]]:
     """The team's active partners; with `some`, only those bound as `partner_ids`."""
-    query = query.join(partner, partner.c.id == partner_column).where(
-        partner.c.team_id == sa.bindparam("team_id"), partner.c.archived_at.is_(None)
-    )
+    conditions = [partner.c.team_id == sa.bindparam("team_id"), partner.c.archived_at.is_(None)]
     if some:
-        query = query.where(partner.c.id.in_(sa.bindparam("partner_ids", expanding=True)))
-    return query
+        conditions.append(partner.c.id.in_(sa.bindparam("partner_ids", expanding=True)))
+    return conditions
+
+
+def _scoped(query: sa.Select, partner_column, some: bool) -> sa.Select:
+    return query.join(partner, partner.c.id == partner_column).where(*_scope(some))
 
 
 def _rows(query: sa.Select, team_id: int, partner_ids, **params):
@@ -60,7 +62,7 @@ def _rows(query: sa.Select, team_id: int, partner_ids, **params):
 
 @functools.cache
 def _partners_query(some: bool) -> sa.Select:
-    query = sa.select(
+    return sa.select(
         partner.c.id,
         partner.c.tier,
         partner.c.do_not_contact,
@@ -71,10 +73,7 @@ def _partners_query(some: bool) -> sa.Select:
         partner.c.commitment_made_on,
         partner.c.first_referral_by,
         *(partner.c[name] for name in PERSONAL_DETAILS),
-    ).where(partner.c.team_id == sa.bindparam("team_id"), partner.c.archived_at.is_(None))
-    if some:
-        query = query.where(partner.c.id.in_(sa.bindparam("partner_ids", expanding=True)))
-    return query
+    ).where(*_scope(some))
 
 
 def partner_records(
