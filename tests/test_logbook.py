@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -328,3 +329,114 @@ def test_the_log_form_on_a_page_of_its_own_is_a_plain_form(client, auth, team, p
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "<html" in text
     assert 'hx-target="#logbook"' not in text and "hx-post" not in text.split("<main")[-1]
+
+
+# --- the history after a log: only what changed, the same page in the end ----
+ENTRY_ID = re.compile(r'<li id="((?:interaction|referral)-\d+)"')
+
+
+def shown_history(page: str) -> tuple[list[str], bool]:
+    """The ids of the entries a page (or fragment) shows, and whether it links to the rest."""
+    start = page.index('<div id="history"')
+    section = page[start : page.index("</div>", page.find("</ol>", start))]
+    return ENTRY_ID.findall(section), "Show the whole history" in section
+
+
+def after_swap(page: str, response: str) -> tuple[list[str], bool]:
+    """The page's history once htmx applied the response's out-of-band swaps."""
+    if 'hx-swap-oob="afterbegin:#history-list"' not in response:
+        return shown_history(response)
+    entries, more = shown_history(page)
+    inserted = response.split('hx-swap-oob="afterbegin:#history-list">', 1)[1].split("</ol>")[0]
+    entries = ENTRY_ID.findall(inserted) + entries
+    dropped = re.search(r'hx-swap-oob="delete:#history-list > li:nth-child\((\d+)\)"', response)
+    if dropped:
+        del entries[int(dropped.group(1)) - 1]
+    return entries, more
+
+
+def add_calls(db, partner, user, how_many: int, first: datetime) -> None:
+    for day in range(how_many):
+        db.session.add(
+            Interaction(
+                partner_id=partner.id,
+                user_id=user.id,
+                kind="call",
+                direction="outbound",
+                outcome="connected",
+                at=first + timedelta(days=day),
+            )
+        )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("earlier", [0, 1, 2, RECENT - 1, RECENT, RECENT + 1, RECENT + 5])
+@pytest.mark.parametrize("when", ["2026-11-20T10:00", "2026-11-01T10:00", "2026-10-01T09:00"])
+def test_after_a_log_the_history_is_what_a_fresh_page_shows(
+    client, auth, team, partner, db, earlier, when
+):
+    """Whether the entry is sent alone (it lands on top) or the history whole,
+    the page ends up showing exactly what reloading it would."""
+    add_calls(db, partner, team["agent"], earlier, datetime(2026, 10, 1, 9))
+    auth.login(team["agent"])
+    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions",
+        data=coffee(at=when),
+        headers={**HTMX, "HX-Target": "log-interaction"},
+    ).get_data(as_text=True)
+    fresh = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    assert after_swap(page, response) == shown_history(fresh)
+    assert len(shown_history(fresh)[0]) == min(earlier + 1, RECENT)
+
+
+def test_an_entry_landing_on_top_is_sent_alone(client, auth, team, partner, db):
+    add_calls(db, partner, team["agent"], RECENT + 3, datetime(2026, 10, 1, 9))
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions",
+        data=coffee(),
+        headers={**HTMX, "HX-Target": "log-interaction"},
+    ).get_data(as_text=True)
+    assert 'id="history"' not in response
+    assert len(ENTRY_ID.findall(response)) == 1 and "High-trust conversation." in response
+    assert f'hx-swap-oob="delete:#history-list > li:nth-child({RECENT + 1})"' in response
+    assert 'id="panel-recommendations"' in response  # the panels still follow
+
+
+def test_a_referral_on_top_is_sent_alone_and_an_older_one_with_the_whole_history(
+    client, auth, team, partner, db
+):
+    add_calls(db, partner, team["agent"], 3, datetime(2026, 11, 1, 9))
+    auth.login(team["agent"])
+    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    headers = {**HTMX, "HX-Target": "log-referral"}
+    url = f"/logbook/partners/{partner.id}/referrals"
+    for day, alone in (("2026-11-20", True), ("2026-11-02", False)):
+        data = {"direction": "received", "client": f"Client {day}", "referred_on": day}
+        response = client.post(url, data=data, headers=headers).get_data(as_text=True)
+        assert ('hx-swap-oob="afterbegin:#history-list"' in response) is alone
+        fresh = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+        assert after_swap(page, response) == shown_history(fresh)
+        page = fresh
+    assert count(db, Referral) == 2
+
+
+def test_a_page_showing_the_whole_history_gets_it_whole_again(client, auth, team, partner, db):
+    add_calls(db, partner, team["agent"], RECENT + 3, datetime(2026, 10, 1, 9))
+    auth.login(team["agent"])
+    url = f"/partners/{partner.id}?history=all"
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions",
+        data=coffee(),
+        headers={
+            **HTMX,
+            "HX-Target": "log-interaction",
+            "HX-Current-URL": f"http://localhost{url}",
+        },
+    ).get_data(as_text=True)
+    everything = client.get(url).get_data(as_text=True)
+    assert 'id="history" hx-swap-oob="true"' in response
+    assert 'hx-swap-oob="delete' not in response
+    assert shown_history(response) == (shown_history(everything)[0], False)
+    assert len(shown_history(response)[0]) == RECENT + 4

@@ -92,7 +92,8 @@ class User(UserMixin, db.Model):
 class Partner(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("team_id", "key", name="uq_partner_team_key"),
-        sa.Index("ix_partner_team_owner", "team_id", "owner_id"),
+        # With archived_at, an agent's live partners are found in the index alone.
+        sa.Index("ix_partner_team_owner", "team_id", "owner_id", "archived_at"),
         sa.Index("ix_partner_team_name", "team_id", "name", "id"),
         sa.Index("ix_partner_team_company", "team_id", "company", "name", "id"),
         sa.Index("ix_partner_team_tier", "team_id", "tier", "name", "id"),
@@ -298,7 +299,15 @@ class Recommendation(db.Model):
     """
 
     __table_args__ = (
-        sa.Index("ix_recommendation_partner_rule", "partner_id", "rule"),
+        # Covering: what awaits someone is counted without reading the rows.
+        sa.Index(
+            "ix_recommendation_partner_rule",
+            "partner_id",
+            "rule",
+            "status",
+            "kind",
+            "snoozed_until",
+        ),
         sa.Index("ix_recommendation_team_status", "team_id", "status"),
     )
 

@@ -40,6 +40,7 @@ COMMITTED = "Marcus Webb"  # committed to a first referral: `plan_partnership`
 TO_THANK, TO_THANK_CLIENT = "Tess Thornton", "Vic Newhome"
 THANK_FROM_PAGE, THANK_FROM_PAGE_CLIENT = "Theo Tran", "Uma Movein"
 OTHERS_PARTNER = "Olivia Chen"  # belongs to the other agent
+LONG_HISTORY = "Lena Longtime"  # the other agent's, with more history than the page shows
 # The ROI agent's book (`roi_book`): closed referrals, time invested and a one-sided partner,
 # kept apart from Sam's so that the numbers pages see nothing the other flows log.
 EARNER = "Grace Holloway"  # a Maintain lender whose referrals closed, in and out of 12 months
@@ -87,6 +88,20 @@ def seed(viewport: str) -> dict[str, int]:
         first_referral_by=today + timedelta(days=30),
     )
     partner(OTHERS_PARTNER, owner=users["other_agent"], company="Chen CPA", profession="cpa")
+    long_history = partner(LONG_HISTORY, owner=users["other_agent"], profession="lender")
+    db.session.add_all(
+        Interaction(
+            partner_id=long_history.id,
+            user_id=users["other_agent"].id,
+            at=at(2 + 3 * number),
+            kind="call",
+            direction="outbound",
+            outcome="connected",
+            sentiment="positive",
+            notes=f"Weekly call {number}",
+        )
+        for number in range(20)
+    )
     unthanked = [
         (partner(TO_THANK, company="Thornton Title", profession="title_escrow"), TO_THANK_CLIENT),
         (partner(THANK_FROM_PAGE, company="Tran CPA", profession="cpa"), THANK_FROM_PAGE_CLIENT),

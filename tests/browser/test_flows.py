@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from tests.browser import seed
 from tests.browser.conftest import assert_not_reloaded, mark_page
+from webapp.logbook.history import RECENT
 
 
 def test_log_in_and_out(page, user):
@@ -81,6 +82,27 @@ def test_log_a_coffee_inline_and_see_the_history_change(page, user):
     expect(newest).to_contain_text("Blue Bottle")
     assert_not_reloaded(page)
     # (When the recommendations panel lands: its `coffee` suggestion goes away here.)
+
+
+def test_a_log_on_a_long_history_keeps_the_page_to_the_recent_entries(page, user):
+    """The new entry is sent alone; the oldest shown gives way; the link to the rest stays."""
+    user.log_in_as("other_agent")
+    user.open_partner(seed.LONG_HISTORY)
+    history = page.locator("#logbook ol.history > li")
+    expect(history).to_have_count(RECENT)
+    expect(history.last).to_contain_text(f"Weekly call {RECENT - 1}")
+    mark_page(page)
+
+    form = page.locator("#logbook form").first
+    form.get_by_label("Notes").fill("A call on top of the history")
+    form.get_by_role("button", name="Log it").click()
+
+    expect(history.first).to_contain_text("A call on top of the history")
+    expect(history).to_have_count(RECENT)
+    expect(history.last).to_contain_text(f"Weekly call {RECENT - 2}")
+    expect(page.get_by_role("link", name="Show the whole history")).to_be_visible()
+    expect(form.get_by_label("Notes")).to_have_value("")
+    assert_not_reloaded(page)
 
 
 def test_a_bad_log_is_explained_beside_the_field(page, user):

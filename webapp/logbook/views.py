@@ -5,6 +5,8 @@ and the panels that depend on history, out of band, in one response; without
 JavaScript the same forms post and redirect back to the partner page.
 """
 
+from urllib.parse import parse_qs, urlsplit
+
 import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -16,12 +18,13 @@ from ..errors import error_page
 from ..extensions import commit_keeping_loaded, db
 from ..forms import EmptyForm
 from ..models import Interaction, Partner, Referral
-from ..partners.page import blank_interaction_form, partner_page
+from ..partners.page import blank_interaction_form, partner_page, recent_history
 from ..partners.panels import history_changed
 from ..partners.queries import get_partner, visible_partners
 from ..templating import render, wants_fragment
 from . import bp
 from .forms import InteractionForm, ReferralForm, ReferralStatusForm
+from .history import RECENT, entry_of, newest_keys
 
 
 def get_owned(model, object_id: int):
@@ -62,23 +65,49 @@ def from_log_form(kind: str) -> bool:
     return wants_fragment() and request.headers.get("HX-Target") == f"log-{kind}"
 
 
-def logged_response(partner: Partner, kind: str, form=None):
+def logged_response(partner: Partner, kind: str, form=None, entry=None):
     """After a log from the partner page's own form: for htmx, the form it came from
-    (fresh once logged, or with its messages beside the fields) and, once
-    logged, the history and the panels that follow it, out of band. The rest
-    of the page (the other form) is not sent again."""
+    (fresh once the `entry` is logged, or with its messages beside the fields)
+    and, once logged, the history and the panels that follow it, out of band.
+    The rest of the page (the other form) is not sent again."""
     forms = {f"{kind}_form": form} if form is not None else {}
     status = 422 if form is not None else 200
     if not from_log_form(kind):  # another form, or no JavaScript
         return logbook_response(partner, status=status, **forms)
     context = partner_page(
-        partner, oob=True, panels=form is None, changed=(kind,), log_forms=(kind,), **forms
+        partner,
+        oob=True,
+        panels=form is None,
+        changed=(kind,),
+        log_forms=(kind,),
+        history=False,
+        **forms,
     )
+    if entry is not None:
+        context |= history_after(partner, entry)
     return render(
         "partners/detail.html",
         f"{kind}_response",
-        **context | {"log_open": kind, "logged": form is None},
+        **context | {"log_open": kind, "logged": entry is not None},
     ), status
+
+
+def history_after(partner: Partner, entry: Interaction | Referral) -> dict:
+    """The history once `entry` is logged. An entry that lands on top of the
+    recent history the page shows is sent alone, with the entry it pushes off
+    the end; otherwise (the first entry, an older one, the link to the rest
+    appearing) the recent history is sent whole, and to a page showing the
+    whole history, the whole history."""
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if parse_qs(page.query).get("history") == ["all"]:
+        return {"new_entry": None, **recent_history(partner, everything=True)}
+    newest = newest_keys(partner, RECENT + 2)
+    alone = 1 < len(newest) <= RECENT or len(newest) == RECENT + 2
+    if alone and newest[0] == (type(entry).__name__.lower(), entry.id):
+        # The entry pushed off: the last one shown, now one past RECENT.
+        pushed_off = RECENT + 1 if len(newest) > RECENT else None
+        return {"new_entry": entry_of(entry), "pushed_off": pushed_off}
+    return {"new_entry": None, **recent_history(partner)}
 
 
 def changed(partner: Partner, recommendation_id: int | None = None) -> None:
@@ -147,7 +176,7 @@ def create_interaction(partner_id: int):
         return response
     if not wants_fragment():
         flash(message, "success")
-    return logged_response(partner, "interaction")
+    return logged_response(partner, "interaction", entry=interaction)
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -211,7 +240,7 @@ def create_referral(partner_id: int):
     changed(partner)
     if not wants_fragment():
         flash("Referral logged.", "success")
-    return logged_response(partner, "referral")
+    return logged_response(partner, "referral", entry=referral)
 
 
 def closed_today(referral: Referral, partner: Partner) -> None:

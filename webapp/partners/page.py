@@ -21,6 +21,15 @@ def blank_referral_form(partner: Partner) -> ReferralForm:
     return ReferralForm(formdata=None, today=today, referred_on=today)
 
 
+def recent_history(partner: Partner, everything: bool = False) -> dict:
+    """The history as the page shows it: the RECENT newest entries and a link to
+    the rest when there are more, or `everything`."""
+    history = history_for(partner, limit=None if everything else RECENT)
+    if everything:
+        return {"history": history, "more_history": False}
+    return {"history": history[:RECENT], "more_history": len(history) > RECENT}
+
+
 def partner_page(
     partner: Partner,
     *,
@@ -30,21 +39,21 @@ def partner_page(
     panels: bool = True,
     changed: tuple[str, ...] = ENTRIES,
     log_forms: tuple[str, ...] = ENTRIES,
+    history: bool = True,
 ) -> dict:
     """Everything partners/detail.html needs. With `oob`, only the panels that
     follow the kinds of entry `changed`, marked for an out-of-band swap; none
-    without `panels`. Only the `log_forms` named are made."""
+    without `panels`. Only the `log_forms` named are made; the history only
+    with `history` (see `recent_history`)."""
     log_open = "referral" if referral_form is not None else "interaction"
     if interaction_form is None and "interaction" in log_forms:
         interaction_form = blank_interaction_form(partner)
     if referral_form is None and "referral" in log_forms:
         referral_form = blank_referral_form(partner)
-    full_history = request.args.get("history") == "all"
-    history = history_for(partner, limit=None if full_history else RECENT)
+    everything = request.args.get("history") == "all"
     return dict(
         partner=partner,
-        history=history[:RECENT] if not full_history else history,
-        more_history=not full_history and len(history) > RECENT,
+        **(recent_history(partner, everything) if history else {}),
         interaction_form=interaction_form,
         referral_form=referral_form,
         log_open=log_open,

@@ -19,6 +19,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, g
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from rules.catalogue import RULES_BY_ID
 from rules.engine import recommend_each
@@ -221,21 +223,6 @@ def evaluated_here() -> dict[int, tuple[date, int]]:
     return g.setdefault("evaluated_partners", {})
 
 
-def _commit_keeping_loaded() -> None:
-    """Commit without reloading what the request had loaded (its user, team,
-    partner...): the refresh wrote only recommendations and evaluations, and
-    only through statements, so only their loaded rows are out of date."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-    for row in list(session.identity_map.values()):
-        if isinstance(row, (Recommendation, PartnerEvaluation)):
-            session.expire(row)
-
-
 @functools.cache
 def _stored_query(some: bool) -> sa.Select:
     query = sa.select(
@@ -307,25 +294,24 @@ def _new(team_id: int, partner_id: int, tier: str, rec) -> dict:
     }
 
 
-_IDS = sa.bindparam("ids", expanding=True)
-_EVALUATED = sa.select(PartnerEvaluation.partner_id).where(PartnerEvaluation.partner_id.in_(_IDS))
-_MARK = (
-    sa.update(PartnerEvaluation)
-    .where(PartnerEvaluation.partner_id.in_(_IDS))
-    .values(evaluated_on=sa.bindparam("on"), settings_version=sa.bindparam("version"))
-)
+@functools.cache
+def _mark(dialect: str):
+    """Insert or update each partner's evaluation in one statement, writing only
+    a row whose day or settings version really changes."""
+    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(PartnerEvaluation)
+    new = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[PartnerEvaluation.partner_id],
+        set_={"evaluated_on": new.evaluated_on, "settings_version": new.settings_version},
+        where=sa.or_(
+            PartnerEvaluation.evaluated_on != new.evaluated_on,
+            PartnerEvaluation.settings_version != new.settings_version,
+        ),
+    )
 
 
 def _mark_evaluated(team_id: int, partner_ids, as_of: date, version: int) -> None:
-    partner_ids = list(partner_ids)
-    if not partner_ids:
-        return
-    known = set(db.session.scalars(_EVALUATED, {"ids": partner_ids}))
-    if known:
-        db.session.connection().execute(
-            _MARK, {"ids": list(known), "on": as_of, "version": version}
-        )
-    fresh = [
+    rows = [
         {
             "partner_id": partner_id,
             "team_id": team_id,
@@ -333,10 +319,10 @@ def _mark_evaluated(team_id: int, partner_ids, as_of: date, version: int) -> Non
             "settings_version": version,
         }
         for partner_id in partner_ids
-        if partner_id not in known
     ]
-    if fresh:
-        db.session.execute(sa.insert(PartnerEvaluation), fresh)
+    if rows:
+        connection = db.session.connection()
+        connection.execute(_mark(connection.dialect.name), rows)
 
 
 def refresh_stale(user: User, as_of: date | None = None) -> Summary:
