@@ -260,3 +260,19 @@ def test_pages_send_security_headers_to_everyone(client, team):
         assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_of_a_logged_in_user_are_never_cached_but_static_files_are(client, team):
+    """A shared computer's back button or cache must not show someone's book; the
+    style sheet and scripts, the same for everyone, are revalidated, not re-sent."""
+    assert "no-store" not in fetch(client.application, client, "/auth/login").headers.get(
+        "Cache-Control", ""
+    )
+    log_in(client, team["agent"])
+    assert fetch(client.application, client, "/today").headers["Cache-Control"] == "no-store"
+    first = client.get("/static/app.css")
+    assert first.status_code == 200 and "no-store" not in first.headers.get("Cache-Control", "")
+    again = client.get("/static/app.css", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    first.close()
+    again.close()

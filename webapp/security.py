@@ -82,7 +82,9 @@ def init_app(app: Flask) -> None:
         )
         # Fragments and full pages share URLs: caches must tell them apart.
         response.vary.add("HX-Request")
-        if current_user.is_authenticated:
+        # A static file is the same for everyone (and already says how to
+        # cache it): no need to load the user for it.
+        if request.endpoint != "static" and current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
