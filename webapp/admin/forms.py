@@ -5,7 +5,6 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectChoice,
-    SelectField,
     StringField,
 )
 from wtforms.validators import (
@@ -20,7 +19,7 @@ from wtforms.validators import (
 from rules.vocabulary import ROLES
 
 from ..book.validation import EMAIL_PATTERN, planning_hours_problem
-from ..forms import FiniteDecimalField
+from ..forms import FiniteDecimalField, SelectField
 
 MIN_PASSWORD = 10
 PASSWORD_LENGTH = f"Use at least {MIN_PASSWORD} characters (at most 200)."

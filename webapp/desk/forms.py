@@ -1,8 +1,10 @@
 """Forms of the desk: decisions, tier changes, and the audit-trail filters."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..forms import SelectField
 
 
 def strip(value: str | None) -> str | None:

@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -30,7 +29,7 @@ from rules.vocabulary import (
     SENTIMENTS,
 )
 
-from ..forms import FiniteDecimalField, choices
+from ..forms import FiniteDecimalField, SelectField, choices
 
 
 class InteractionForm(FlaskForm):

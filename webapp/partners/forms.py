@@ -4,12 +4,12 @@ import re
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES, TIERS
 
-from ..forms import MultiCheckboxField, choices
+from ..forms import MultiCheckboxField, SelectField, choices
 
 ANNUAL_DATE = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
 PHONE = re.compile(r"^[0-9+().\-\s]{5,50}$")

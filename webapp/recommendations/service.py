@@ -187,34 +187,41 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
     ]
     summary.closed = len(closing)
 
-    live_row = Recommendation.status.in_(LIVE)
+    connection = db.session.connection()
     if created:
-        db.session.connection().execute(sa.insert(Recommendation.__table__), created)
+        connection.execute(_CREATE, created)
     if changed:
-        db.session.connection().execute(
-            sa.update(Recommendation)
-            .where(Recommendation.id == sa.bindparam("row_id"), live_row)
-            .values(
-                reason=sa.bindparam("reason"),
-                fingerprint=sa.bindparam("fingerprint"),
-                due=sa.bindparam("due"),
-                status=sa.bindparam("status"),
-                snoozed_until=sa.bindparam("snoozed_until"),
-            ),
-            changed,
-        )
+        connection.execute(_KEEP, changed)
     if closing:
-        db.session.execute(
-            sa.update(Recommendation)
-            .where(Recommendation.id.in_(closing), live_row)
-            .values(status="closed", closed_at=utcnow()),
-            execution_options={"synchronize_session": False},
-        )
+        connection.execute(_CLOSE, {"ids": closing, "closed_at": utcnow()})
     _mark_evaluated(team_id, facts.keys(), as_of, version)
     # Written only through statements: only their own loaded rows are out of date.
     commit_keeping_loaded(Recommendation, PartnerEvaluation)
     evaluated_here().update(dict.fromkeys(facts, (as_of, version)))
     return summary
+
+
+# The refresh's writes, built once. Each touches only a row still live, so
+# that a decision made meanwhile (done, dismissed, approved...) is never undone.
+_recommendation = Recommendation.__table__
+_LIVE_ROW = _recommendation.c.status.in_(LIVE)
+_CREATE = sa.insert(_recommendation)
+_KEEP = (
+    sa.update(_recommendation)
+    .where(_recommendation.c.id == sa.bindparam("row_id"), _LIVE_ROW)
+    .values(
+        reason=sa.bindparam("reason"),
+        fingerprint=sa.bindparam("fingerprint"),
+        due=sa.bindparam("due"),
+        status=sa.bindparam("status"),
+        snoozed_until=sa.bindparam("snoozed_until"),
+    )
+)
+_CLOSE = (
+    sa.update(_recommendation)
+    .where(_recommendation.c.id.in_(sa.bindparam("ids", expanding=True)), _LIVE_ROW)
+    .values(status="closed", closed_at=sa.bindparam("closed_at"))
+)
 
 
 def evaluated_here() -> dict[int, tuple[date, int]]:
@@ -236,13 +243,15 @@ def _stored_query(some: bool) -> sa.Select:
         Recommendation.snoozed_until,
     ).where(Recommendation.rule.in_(RULE_IDS), Recommendation.status.in_(LIVE + DECIDED))
     if not some:
-        return query.where(Recommendation.team_id == sa.bindparam("team_id"))
-    # Scoped through the partner, so that the planner starts from the
-    # partners' own rows rather than from every live row of the team.
-    return query.join(Partner, Partner.id == Recommendation.partner_id).where(
-        Recommendation.partner_id.in_(sa.bindparam("partner_ids", expanding=True)),
-        Partner.team_id == sa.bindparam("team_id"),
-    )
+        query = query.where(Recommendation.team_id == sa.bindparam("team_id"))
+    else:
+        # Scoped through the partner, so that the planner starts from the
+        # partners' own rows rather than from every live row of the team.
+        query = query.join(Partner, Partner.id == Recommendation.partner_id).where(
+            Recommendation.partner_id.in_(sa.bindparam("partner_ids", expanding=True)),
+            Partner.team_id == sa.bindparam("team_id"),
+        )
+    return query.order_by(Recommendation.id.desc())
 
 
 def _stored(team_id: int, partner_ids) -> dict[tuple[int, str], list]:
@@ -250,9 +259,10 @@ def _stored(team_id: int, partner_ids) -> dict[tuple[int, str], list]:
     params = {"team_id": team_id}
     if partner_ids is not None:
         params["partner_ids"] = list(partner_ids)
-    query = _stored_query(partner_ids is not None).order_by(Recommendation.id.desc())
+    query = _stored_query(partner_ids is not None)
     stored = defaultdict(list)
-    for row in db.session.execute(query, params):
+    # Plain rows through the session's connection (the facts flushed the session).
+    for row in db.session.connection().execute(query, params):
         stored[row.partner_id, row.rule].append(row)
     return stored
 

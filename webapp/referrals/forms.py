@@ -2,10 +2,10 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField
+from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..forms import FiniteDecimalField
+from ..forms import FiniteDecimalField, SelectField
 
 
 class ProjectionForm(FlaskForm):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from wtforms import SelectChoice, SelectField
+from wtforms import SelectChoice
 
 from ..extensions import db
+from ..forms import SelectField
 from ..models import User
 from ..partners.queries import get_partner, team_agents
 from ..templating import render
