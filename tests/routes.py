@@ -246,14 +246,21 @@ OBJECT_PARAMS = set(PARAMS) - {"filename", "token", "version"}
 
 
 class _PageScanner(HTMLParser):
-    """Finds what the CSP forbids: inline <script>, on* handlers, hx-on attributes."""
+    """Finds what the CSP forbids (inline <script>, on* handlers, hx-on attributes),
+    and an id used twice: a label's `for` (or aria reference) finds only the first."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
+        self.ids: set[str] = set()
 
     def handle_starttag(self, tag, attrs):
         names = {name.lower() for name, _ in attrs}
+        for name, value in attrs:
+            if name.lower() == "id" and value in self.ids:
+                self.problems.append(f'id="{value}" used twice (on <{tag}>)')
+            elif name.lower() == "id":
+                self.ids.add(value)
         if tag == "script" and "src" not in names:
             self.problems.append("inline <script> (no src)")
         for name in names:

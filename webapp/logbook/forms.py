@@ -74,7 +74,14 @@ class InteractionForm(FlaskForm):
 
 
 class ReferralForm(FlaskForm):
-    direction = SelectField("Direction", choices=choices(REFERRAL_DIRECTIONS), default="received")
+    # The partner page shows this form beside the interaction form: the fields
+    # they share keep ids of their own, so that each label names its own field.
+    direction = SelectField(
+        "Direction",
+        choices=choices(REFERRAL_DIRECTIONS),
+        default="received",
+        id="referral-direction",
+    )
     client = StringField(
         "Client", validators=[DataRequired("Enter the client's name."), Length(max=200)]
     )
@@ -89,7 +96,7 @@ class ReferralForm(FlaskForm):
             NumberRange(0, 10_000_000, "Enter an amount between $0 and $10,000,000."),
         ],
     )
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], id="referral-notes")
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
