@@ -290,20 +290,47 @@ def test_the_partner_page_shows_the_recent_history_and_the_rest_on_demand(
 
 
 def test_a_log_from_the_partner_page_sends_back_only_what_changed(client, auth, team, partner):
-    """The form it came from, fresh; the history and the panels out of band; not the other form."""
+    """The form stays in place and resets itself; only its field that defaults to
+    now comes back, with a status line; the history and panels out of band."""
     auth.login(team["agent"])
+    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    assert page.count("data-reset-after") == 2 and 'name="redraw"' not in page
     response = client.post(
         f"/logbook/partners/{partner.id}/interactions",
         data=coffee(),
         headers={**HTMX, "HX-Target": "log-interaction"},
     )
     assert response.status_code == 200
+    assert response.headers["HX-Reswap"] == "none"
     text = response.get_data(as_text=True)
     assert 'id="history" hx-swap-oob="true"' in text
     assert "High-trust conversation." in text
     assert 'id="panel-recommendations" class="card"' in text
-    assert "Log an interaction" in text and "Log a referral" not in text
-    assert "High-trust conversation.</textarea>" not in text  # the form comes back blank
+    assert "<form" not in text and "Log a referral" not in text
+    # "Now" is 2026-11-20 15:30 (frozen): the next log defaults to it.
+    assert '<input hx-swap-oob="true" id="at" name="at"' in text
+    assert 'value="2026-11-20T15:30"' in text
+    assert '<p hx-swap-oob="innerHTML:#log-interaction-status">Coffee logged.</p>' in text
+
+
+def test_a_log_after_messages_brings_the_form_back_fresh(client, auth, team, partner, db):
+    """A form that showed messages cannot reset itself to blank: it comes back whole."""
+    auth.login(team["agent"])
+    headers = {**HTMX, "HX-Target": "log-interaction"}
+    url = f"/logbook/partners/{partner.id}/interactions"
+    rejected = client.post(url, data=coffee(at="not a day"), headers=headers)
+    assert rejected.status_code == 422 and "HX-Reswap" not in rejected.headers
+    form = rejected.get_data(as_text=True)
+    assert 'name="redraw" value="1"' in form and 'aria-invalid="true"' in form
+    assert count(db, Interaction) == 0
+
+    response = client.post(url, data={**coffee(), "redraw": "1"}, headers=headers)
+    assert response.status_code == 200 and "HX-Reswap" not in response.headers
+    text = response.get_data(as_text=True)
+    assert "Log an interaction" in text and 'name="redraw"' not in text
+    assert "aria-invalid" not in text and "High-trust conversation.</textarea>" not in text
+    assert 'role="status">Coffee logged.</p>' in text
+    assert count(db, Interaction) == 1
 
 
 def test_a_rejected_log_from_the_partner_page_returns_its_form_with_the_messages(

@@ -80,8 +80,12 @@ def test_log_a_coffee_inline_and_see_the_history_change(page, user):
     newest = history.first
     expect(newest).to_contain_text("Coffee")
     expect(newest).to_contain_text("Blue Bottle")
+    # The form is ready for the next one: back to its defaults, and it says what was logged.
+    expect(form.get_by_role("status")).to_have_text("Coffee logged.")
+    expect(form.get_by_label("What")).to_have_value("call")
+    expect(form.get_by_label("Notes")).to_have_value("")
+    expect(form.get_by_label("When")).not_to_have_value("")
     assert_not_reloaded(page)
-    # (When the recommendations panel lands: its `coffee` suggestion goes away here.)
 
 
 def test_a_log_on_a_long_history_keeps_the_page_to_the_recent_entries(page, user):
@@ -114,9 +118,20 @@ def test_a_bad_log_is_explained_beside_the_field(page, user):
     form.get_by_label("How it went").select_option(value="positive")
     form.get_by_label("Disrespectful").check()
     form.get_by_role("button", name="Log it").click()
-    expect(
-        page.get_by_text("Only a negative interaction can be flagged as disrespectful.")
-    ).to_be_visible()
+    message = page.get_by_text("Only a negative interaction can be flagged as disrespectful.")
+    expect(message).to_be_visible()
+    nothing_logged = page.locator("#logbook ol.history > li").count()
+
+    # Corrected, it is logged; the form comes back fresh, without the message.
+    form = page.locator("#logbook form").first
+    form.get_by_label("Disrespectful").uncheck()
+    form.get_by_label("Notes").fill("Caught up on the spring market")
+    form.get_by_role("button", name="Log it").click()
+    expect(form.get_by_role("status")).to_have_text("Call logged.")
+    expect(message).to_have_count(0)
+    expect(form.get_by_label("Disrespectful")).not_to_be_checked()
+    expect(form.get_by_label("Notes")).to_have_value("")
+    expect(page.locator("#logbook ol.history > li")).to_have_count(nothing_logged + 1)
     assert_not_reloaded(page)
 
 

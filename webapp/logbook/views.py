@@ -65,19 +65,22 @@ def from_log_form(kind: str) -> bool:
     return wants_fragment() and request.headers.get("HX-Target") == f"log-{kind}"
 
 
-def logged_response(partner: Partner, kind: str, form=None, entry=None):
-    """After a log from the partner page's own form: for htmx, the form it came from
-    (fresh once the `entry` is logged, or with its messages beside the fields)
-    and, once logged, the history and the panels that follow it, out of band.
-    The rest of the page (the other form) is not sent again."""
+def logged_response(partner: Partner, kind: str, form=None, entry=None, message: str = ""):
+    """After a log from the partner page's own form: for htmx, the form it came
+    from with its messages; or, once the `entry` is logged, the form fresh if it
+    showed messages, else only the field that defaults to now (the form resets
+    itself in the browser) and the `message` in its status line; then the
+    history and the panels that follow it, out of band. The rest of the page
+    (the other form) is not sent again."""
     forms = {f"{kind}_form": form} if form is not None else {}
     status = 422 if form is not None else 200
     if not from_log_form(kind):  # another form, or no JavaScript
         return logbook_response(partner, status=status, **forms)
+    redraw = entry is None or request.form.get("redraw") == "1"
     context = partner_page(
         partner,
         oob=True,
-        panels=form is None,
+        panels=entry is not None,
         changed=(kind,),
         log_forms=(kind,),
         history=False,
@@ -85,11 +88,13 @@ def logged_response(partner: Partner, kind: str, form=None, entry=None):
     )
     if entry is not None:
         context |= history_after(partner, entry)
-    return render(
-        "partners/detail.html",
-        f"{kind}_response",
-        **context | {"log_open": kind, "logged": entry is not None},
-    ), status
+    context |= {"log_open": kind, "logged": message if entry is not None else None}
+    response = make_response(
+        render("partners/detail.html", f"{kind}_response", redraw=redraw, **context), status
+    )
+    if not redraw:  # the form stays where it is; the rest goes out of band
+        response.headers["HX-Reswap"] = "none"
+    return response
 
 
 def history_after(partner: Partner, entry: Interaction | Referral) -> dict:
@@ -176,7 +181,7 @@ def create_interaction(partner_id: int):
         return response
     if not wants_fragment():
         flash(message, "success")
-    return logged_response(partner, "interaction", entry=interaction)
+    return logged_response(partner, "interaction", entry=interaction, message=message)
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -238,9 +243,10 @@ def create_referral(partner_id: int):
     db.session.add(referral)
     db.session.commit()
     changed(partner)
+    message = "Referral logged."
     if not wants_fragment():
-        flash("Referral logged.", "success")
-    return logged_response(partner, "referral", entry=referral)
+        flash(message, "success")
+    return logged_response(partner, "referral", entry=referral, message=message)
 
 
 def closed_today(referral: Referral, partner: Partner) -> None:

@@ -57,6 +57,7 @@ def partner_page(
         interaction_form=interaction_form,
         referral_form=referral_form,
         log_open=log_open,
+        logged=None,  # what was just logged, in the log form's status line
         today=clock.today(partner.team.timezone),
         empty_form=EmptyForm(),
         panels=panels_for(partner, current_user, only_refreshing=oob, oob=oob, changed=changed)
