@@ -59,7 +59,8 @@ def partner_page(
         log_open=log_open,
         logged=None,  # what was just logged, in the log form's status line
         today=clock.today(partner.team.timezone),
-        empty_form=EmptyForm(),
+        # The header's archive button: only on the whole page, never out of band.
+        empty_form=None if oob else EmptyForm(),
         panels=panels_for(partner, current_user, only_refreshing=oob, oob=oob, changed=changed)
         if panels
         else [],

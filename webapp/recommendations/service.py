@@ -62,7 +62,7 @@ _SETTINGS = (
 
 def current_settings(team_id: int) -> tuple[int, dict[str, int]]:
     """The team's rule thresholds in force: (version, values); version 0 is the defaults."""
-    row = db.session.execute(_SETTINGS, {"team_id": team_id}).first()
+    row = db.session.connection().execute(_SETTINGS, {"team_id": team_id}).first()
     return (row.version, resolve(row.values)) if row else (0, dict(DEFAULTS))
 
 
