@@ -311,3 +311,26 @@ def test_a_nul_character_in_a_book_is_reported_by_path(runner, tmp_path, db):
     assert result.exit_code != 0
     assert "partners[0].name: contains a NUL character" in result.output
     assert count(db, Team) == 0
+
+
+@pytest.mark.parametrize(
+    "hours, kept",
+    [
+        ("Fri 13:00-16:00", "fri 13:00-16:00"),
+        (" TUE 09:00-10:30, fri 13:00-16:00 ", "tue 09:00-10:30, fri 13:00-16:00"),
+        ("fri 16:00-13:00", None),
+        ("Fridays", None),
+    ],
+)
+def test_planning_hours_are_read_as_the_admin_form_reads_them(runner, db, tmp_path, hours, kept):
+    """Any case, spaces around: kept in lower case, as the team settings page keeps them."""
+    document = copy.deepcopy(BOOK)
+    document["team"]["planning_hours"] = hours
+    result = runner.invoke(args=["book", "import", write(tmp_path, document)])
+    team = db.session.scalar(sa.select(Team).where(Team.name == "Lakeside Homes"))
+    if kept is None:
+        assert result.exit_code != 0 and "team.planning_hours" in result.output
+        assert team is None
+    else:
+        assert result.exit_code == 0, result.output
+        assert team.planning_hours == kept

@@ -18,7 +18,7 @@ from wtforms.validators import (
 
 from rules.vocabulary import ROLES
 
-from ..book.validation import EMAIL_PATTERN, planning_hours_problem
+from ..book.validation import EMAIL_PATTERN, normal_planning_hours, planning_hours_problem
 from ..forms import FiniteDecimalField, SelectField
 
 MIN_PASSWORD = 10
@@ -88,6 +88,6 @@ class TeamSettingsForm(FlaskForm):
     )
 
     def validate_planning_hours(self, field) -> None:
-        problem = planning_hours_problem(field.data.strip().lower())
+        problem = planning_hours_problem(normal_planning_hours(field.data))
         if problem:
             raise ValidationError(problem)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..access import admin_required
+from ..book.validation import normal_planning_hours
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Lead, Partner, User, record_audit
@@ -230,7 +231,7 @@ def settings():
         before = team_settings(team)
         team.commission_per_side = form.commission_per_side.data
         team.timezone = form.timezone.data
-        team.planning_hours = form.planning_hours.data.strip().lower()
+        team.planning_hours = normal_planning_hours(form.planning_hours.data)
         after = team_settings(team)
         if before != after:
             record_audit(team.id, current_user, "settings", "Team settings changed",

@@ -31,7 +31,7 @@ from ..models import (
     record_audit,
     utcnow,
 )
-from .validation import Problem, validate_book
+from .validation import Problem, normal_planning_hours, validate_book
 
 
 class BookRefused(Exception):
@@ -229,9 +229,10 @@ def new_team(record: dict) -> Team:
     team = Team(name=record["name"])
     if record.get("commission_per_side") is not None:
         team.commission_per_side = as_money(record["commission_per_side"])
-    for name in ("timezone", "planning_hours"):
-        if record.get(name) is not None:
-            setattr(team, name, record[name])
+    if record.get("timezone") is not None:
+        team.timezone = record["timezone"]
+    if record.get("planning_hours") is not None:
+        team.planning_hours = normal_planning_hours(record["planning_hours"])
     return team
 
 

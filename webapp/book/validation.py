@@ -308,8 +308,9 @@ class Checker:
             self.add("team.timezone", f"{shown(zone)} is not a time zone (e.g. America/New_York)")
         self.text(team, "planning_hours", "team.planning_hours", LIMITS["team.planning_hours"])
         hours = team.get("planning_hours")
-        if isinstance(hours, str) and planning_hours_problem(hours):
-            self.add("team.planning_hours", planning_hours_problem(hours))
+        problem = isinstance(hours, str) and planning_hours_problem(normal_planning_hours(hours))
+        if problem:
+            self.add("team.planning_hours", problem)
 
     def user_record(self, user: Any, path: str) -> None:
         if not self.object(user, path, USER_FIELDS):
@@ -431,6 +432,11 @@ class Checker:
                 f"{path}.planning_session",
                 f"{shown(session)} is not the starts_at of one of this partner's planning sessions",
             )
+
+
+def normal_planning_hours(text: str) -> str:
+    """How planning hours are kept, whoever typed them: 'Fri 13:00-16:00 ' -> 'fri 13:00-16:00'."""
+    return text.strip().lower()
 
 
 def planning_hours_problem(text: str) -> str | None:
