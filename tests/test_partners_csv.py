@@ -151,7 +151,12 @@ def test_the_name_column_must_be_chosen(client, auth, team, db, uploads):
     mapping = {**guessed_mapping(client, token), "map-name": ""}
     response = client.get(f"/referrals/partners-csv/{token}/preview", query_string=mapping)
     assert response.status_code == 422
-    assert "Choose the column that holds the partner" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "Choose the column that holds the partner" in text
+    # Beside the Name select, which says it is the one in error.
+    name_field = text[text.index('<label for="map-name"') :].split("</div>")[0]
+    assert 'aria-invalid="true"' in name_field
+    assert 'id="map-name-error">Choose the column that holds the partner' in name_field
 
 
 @pytest.mark.parametrize(
@@ -165,6 +170,10 @@ def test_the_name_column_must_be_chosen(client, auth, team, db, uploads):
         ("Name,Name\nA,B\n", "same name: Name"),
         ("Name,Email\n", "no rows of partners"),
         ('Name,Email\n"Unclosed,quote@x.example\n', "cannot be read"),
+        (
+            'Name,Email\nAl,al@x.example\n"Bo,bo@x.example\nCy,cy@x.example\nDi,di@x.example\n',
+            "Line 3 cannot be read: a quote (&#34;) opens a cell there and is never closed.",
+        ),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not a CSV file"),
     ],
 )
@@ -264,6 +273,11 @@ def test_merging_fills_empty_fields_only(client, auth, team, db, uploads, existi
     )
     assert merged.before == {"phone": None, "hobbies": None}
     assert merged.after == {"phone": "555-010-2030", "hobbies": "Sailing"}
+    # Every row is counted once: line 5, merged into line 4, is "merged" too.
+    summary = db.session.scalar(
+        sa.select(AuditEvent.summary).where(AuditEvent.summary.like("Imported %"))
+    )
+    assert summary.endswith("1 new, 2 merged, 1 skipped")
 
 
 def test_a_forged_choice_is_refused(client, auth, team, db, uploads, existing):

@@ -121,13 +121,20 @@ def read_table(raw: bytes) -> Table:
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    lines, starts = [], 1  # the line where the record being read starts
     try:
-        lines = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                lines.append((reader.line_num, row))
+            starts = reader.line_num + 1
     except csv.Error as error:
-        reason = str(error)
+        reason, line = str(error), reader.line_num
         if "field limit" in reason:  # the csv module's words for an overlong cell
             reason = f"a cell is longer than {csv.field_size_limit():,} characters"
-        raise CsvProblem(f"Line {reader.line_num} cannot be read: {reason}.") from error
+        if "unexpected end of data" in reason:  # a quote never closed: the rest is one cell
+            reason = 'a quote (") opens a cell there and is never closed'
+            line = starts
+        raise CsvProblem(f"Line {line} cannot be read: {reason}.") from error
     if not lines:
         raise CsvProblem("The file is empty.")
     _, header = lines[0]
@@ -217,17 +224,18 @@ def guess_mapping(header: list[str]) -> dict[str, int | None]:
     return mapping
 
 
-def read_mapping(values, header: list[str]) -> tuple[dict[str, int | None], list[str]]:
-    """The mapping sent back by the form (map-<field> = column number), and its problems."""
+def read_mapping(values, header: list[str]) -> tuple[dict[str, int | None], dict[str, str]]:
+    """The mapping sent back by the form (map-<field> = column number), and its
+    problems by field."""
     mapping: dict[str, int | None] = {}
     for name in FIELDS:
         value = (values.get(f"map-{name}") or "").strip()
         # ASCII digits only: '²' passes isdigit() but not int(), and so would a 5,000-digit number.
         column = int(value) if COLUMN_NUMBER.fullmatch(value) else None
         mapping[name] = column if column is not None and column < len(header) else None
-    problems = []
+    problems = {}
     if mapping["name"] is None and mapping["first_name"] is None and mapping["last_name"] is None:
-        problems.append("Choose the column that holds the partner's name.")
+        problems["name"] = "Choose the column that holds the partner's name."
     return mapping, problems
 
 
@@ -487,7 +495,8 @@ def merge_into(partner: Partner, values: dict) -> dict[str, tuple]:
 @dataclass
 class Outcome:
     created: list[Partner] = field(default_factory=list)
-    merged: list[Partner] = field(default_factory=list)
+    merged: list[Partner] = field(default_factory=list)  # partners already in the book
+    merged_rows: int = 0  # rows merged, into those or into an earlier row of the file
     skipped: int = 0
 
 
@@ -514,6 +523,7 @@ def import_rows(
                 outcome.skipped += 1
                 continue
             changed = merge_into(target, row.values)
+            outcome.merged_rows += 1
             if target.id is not None and target not in outcome.merged:
                 outcome.merged.append(target)
             if target.id is not None and changed:
@@ -541,7 +551,7 @@ def import_rows(
         user.team_id,
         user,
         "import",
-        f"Imported {filename}: {len(outcome.created)} new, {len(outcome.merged)} merged, "
+        f"Imported {filename}: {len(outcome.created)} new, {outcome.merged_rows} merged, "
         f"{outcome.skipped} skipped",
         after={
             "file": filename,

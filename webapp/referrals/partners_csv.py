@@ -71,7 +71,7 @@ def import_mapping(token: str):
         table=table,
         filename=filename,
         token=token,
-        problems=[],
+        problems={},
     )
 
 
@@ -97,6 +97,8 @@ def import_preview(token: str):
     table, filename, mapping, problems, rows = check_upload(token, request.args)
     if problems:
         form = mapping_form(table.header, mapping, request.args)
+        for name, problem in problems.items():  # beside the field it is about
+            form[f"map-{name}"].errors = [problem]
         html = render(
             "referrals/import_mapping.html",
             form=form,
@@ -144,7 +146,7 @@ def import_commit(token: str):
     created = len(outcome.created)
     flash(
         f"Imported {created} new partner{'' if created == 1 else 's'} from {filename}; "
-        f"{len(outcome.merged)} merged, {outcome.skipped} skipped.",
+        f"{outcome.merged_rows} merged, {outcome.skipped} skipped.",
         "success",
     )
     return redirect(url_for("partners.index"), code=303)
