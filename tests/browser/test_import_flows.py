@@ -226,7 +226,7 @@ def test_the_import_can_be_done_with_the_keyboard(page, user, book, tmp_path):
     page.keyboard.press("Enter")
 
     expect(page.locator(".flashes")).to_contain_text(
-        "Imported 1 new partner from keyboard.csv; 0 merged, 0 skipped."
+        "Imported 1 new partner from keyboard.csv; 1 merged, 0 skipped."
     )
     added = book.partners().keys() - before.keys()
     assert added == {"Stella Ibarra"}
