@@ -195,6 +195,35 @@ def test_roi_weighs_commission_against_time_invested(client, auth, book):
     assert roi_rows(page) == ["Ana Lender", "Bo Agent"]
 
 
+@pytest.mark.parametrize(
+    "logged_on, shown",
+    [
+        # The held session of 7 Aug (30 min) logged again as an interaction of 25 min
+        # that day: one meeting, counted once as logged (195 - 30 + 25 = 190 min).
+        (datetime(2026, 8, 7, 15), "3 h 10 min"),
+        # Another day: two meetings (195 + 25 = 220 min).
+        (datetime(2026, 8, 8, 15), "3 h 40 min"),
+    ],
+)
+def test_a_held_session_logged_as_an_interaction_too_counts_once(
+    client, auth, db, book, logged_on, shown
+):
+    db.session.add(
+        Interaction(
+            partner_id=book["ana"].id,
+            user_id=book["agent"].id,
+            at=logged_on,
+            kind="planning_session",
+            outcome="connected",
+            minutes=25,
+        )
+    )
+    db.session.commit()
+    auth.login(book["agent"])
+    page = flat(client.get("/referrals/roi"))
+    assert shown in page.split("<strong>Ana Lender</strong>")[1].split("</tr>")[0]
+
+
 def test_roi_highlights_one_sided_relationships(client, auth, book):
     auth.login(book["agent"])
     page = flat(client.get("/referrals/roi"))

@@ -276,10 +276,21 @@ def roi(user: User, per_side: Decimal, today: date, agent: User | None = None) -
         .group_by(Interaction.partner_id)
         .subquery()
     )
+    # A held session that the agent also logged as a planning-session
+    # interaction that day is one meeting: its time counts once (as logged).
+    logged_too = (
+        sa.select(Interaction.id)
+        .where(
+            Interaction.partner_id == PlanningSession.partner_id,
+            Interaction.kind == "planning_session",
+            sa.func.date(Interaction.at) == sa.func.date(PlanningSession.starts_at),
+        )
+        .exists()
+    )
     sessions = (
         sa.select(PlanningSession.partner_id, sa.func.sum(PlanningSession.minutes).label("minutes"))
         .where(PlanningSession.status == "held", PlanningSession.starts_at >= start_at)
-        .where(PlanningSession.starts_at < end_at)
+        .where(PlanningSession.starts_at < end_at, ~logged_too)
         .group_by(PlanningSession.partner_id)
         .subquery()
     )
