@@ -42,6 +42,11 @@ def referral_when(day: date) -> datetime:
     return datetime.combine(day, time.max)
 
 
+def key_of(item: Interaction | Referral) -> tuple[str, int]:
+    """An entry's key, as `newest_keys` gives it."""
+    return ("interaction" if isinstance(item, Interaction) else "referral", item.id)
+
+
 def entry_of(item: Interaction | Referral) -> HistoryEntry:
     if isinstance(item, Interaction):
         return HistoryEntry(item.at, interaction=item)

@@ -24,7 +24,7 @@ from ..partners.queries import get_partner, visible_partners
 from ..templating import render, wants_fragment
 from . import bp
 from .forms import InteractionForm, ReferralForm, ReferralStatusForm
-from .history import RECENT, entry_of, newest_keys
+from .history import RECENT, entry_of, key_of, newest_keys
 
 
 def get_owned(model, object_id: int):
@@ -108,7 +108,7 @@ def history_after(partner: Partner, entry: Interaction | Referral) -> dict:
         return {"new_entry": None, **recent_history(partner, everything=True)}
     newest = newest_keys(partner, RECENT + 2)
     alone = 1 < len(newest) <= RECENT or len(newest) == RECENT + 2
-    if alone and newest[0] == (type(entry).__name__.lower(), entry.id):
+    if alone and newest[0] == key_of(entry):
         # The entry pushed off: the last one shown, now one past RECENT.
         pushed_off = RECENT + 1 if len(newest) > RECENT else None
         return {"new_entry": entry_of(entry), "pushed_off": pushed_off}
