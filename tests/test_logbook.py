@@ -308,9 +308,26 @@ def test_a_log_from_the_partner_page_sends_back_only_what_changed(client, auth, 
     assert 'id="panel-recommendations" class="card"' in text
     assert "<form" not in text and "Log a referral" not in text
     # "Now" is 2026-11-20 15:30 (frozen): the next log defaults to it.
-    assert '<input hx-swap-oob="true" id="at" name="at"' in text
+    # Into the log form's own field, never an entry's inline edit (see below).
+    assert '<input hx-swap-oob="outerHTML:#log-interaction #at" id="at" name="at"' in text
     assert 'value="2026-11-20T15:30"' in text
     assert '<p hx-swap-oob="innerHTML:#log-interaction-status">Coffee logged.</p>' in text
+
+
+def test_an_inline_edit_has_ids_of_its_own(client, auth, team, partner, db):
+    """Opened in the history under the log form, an edit shares no id with it: each
+    label names its own field, and what a log sends back cannot land in the edit."""
+    add_calls(db, partner, team["agent"], 1, datetime(2026, 11, 2, 9))
+    interaction = db.session.scalar(sa.select(Interaction))
+    auth.login(team["agent"])
+    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    edit = client.get(f"/logbook/interactions/{interaction.id}/edit", headers=HTMX)
+    text = edit.get_data(as_text=True)
+    ids = re.findall(r' id="([^"]+)"', text)
+    prefix = f"edit-interaction-{interaction.id}-"
+    assert ids and all(id_.startswith(prefix) for id_ in ids)
+    assert f'<label for="{prefix}at">' in text and 'name="at"' in text
+    assert not set(ids) & set(re.findall(r' id="([^"]+)"', page))
 
 
 def test_a_log_after_messages_brings_the_form_back_fresh(client, auth, team, partner, db):

@@ -34,6 +34,19 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+def with_ids(form, prefix: str):
+    """The form, its fields' ids (and their labels' `for`) prefixed; the names stay.
+
+    For a form shown on a page beside another of the same class (an entry's
+    inline edit under the partner page's log form, quick forms on Today): ids
+    stay unique, each label names its own field, and an out-of-band swap of the
+    log form's field cannot land in the edit."""
+    for field in form:
+        field.id = f"{prefix}{field.id}"
+        field.label.field_id = field.id
+    return form
+
+
 def choices(vocabulary: dict, blank: str | None = None) -> list[SelectChoice]:
     """Options for a select from a {value: label} mapping, with an optional blank first."""
     options = [SelectChoice(value, label) for value, label in vocabulary.items()]

@@ -97,7 +97,19 @@ def test_a_log_on_a_long_history_keeps_the_page_to_the_recent_entries(page, user
     expect(history.last).to_contain_text(f"Weekly call {RECENT - 1}")
     mark_page(page)
 
+    # An entry's inline edit is open below while the next call is logged.
+    history.nth(2).get_by_role("link", name="Edit").click()
+    edit_when = history.nth(2).get_by_label("When")
+    expect(edit_when).to_be_visible()
+    edited_day = edit_when.input_value()
+
     form = page.locator("#logbook form").first
+    when = form.get_by_label("When")
+    # Were the time not sent back, the reset would bring back this stale one.
+    when.evaluate(
+        "input => { const now = input.value;"
+        " input.defaultValue = '2001-01-01T00:00'; input.value = now; }"
+    )
     form.get_by_label("Notes").fill("A call on top of the history")
     form.get_by_role("button", name="Log it").click()
 
@@ -106,6 +118,10 @@ def test_a_log_on_a_long_history_keeps_the_page_to_the_recent_entries(page, user
     expect(history.last).to_contain_text(f"Weekly call {RECENT - 2}")
     expect(page.get_by_role("link", name="Show the whole history")).to_be_visible()
     expect(form.get_by_label("Notes")).to_have_value("")
+    expect(when).not_to_have_value("2001-01-01T00:00")
+    expect(when).to_have_value(re.compile(r"^20\d\d-\d\d-\d\dT\d\d:\d\d$"))
+    # The open edit (now one further down) still shows its own entry's time.
+    expect(history.nth(3).get_by_label("When")).to_have_value(edited_day)
     assert_not_reloaded(page)
 
 

@@ -16,7 +16,7 @@ from rules.vocabulary import REFERRAL_STATUSES
 from .. import clock
 from ..errors import error_page
 from ..extensions import commit_keeping_loaded, db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, with_ids
 from ..models import Interaction, Partner, Referral
 from ..partners.page import blank_interaction_form, partner_page, recent_history
 from ..partners.panels import history_changed
@@ -131,6 +131,8 @@ def new_interaction(partner_id: int):
         abort(404)
     recommendation_id = request.args.get("recommendation_id", type=int)
     quick = request.args.get("quick") == "1"
+    if quick:  # several may be open on one page
+        with_ids(form, f"quick-{partner.id}-")
     action = url_for(
         "logbook.create_interaction",
         partner_id=partner.id,
@@ -157,6 +159,7 @@ def create_interaction(partner_id: int):
     quick = request.args.get("quick") == "1" and wants_fragment()
     if not form.validate_on_submit():
         if quick:  # the quick form, from the list or Today, comes back in place
+            with_ids(form, f"quick-{partner.id}-")
             return render(
                 "logbook/interaction_form.html",
                 "form",
@@ -190,7 +193,10 @@ def edit_interaction(interaction_id: int):
     """Correct a wrong entry."""
     interaction = get_owned(Interaction, interaction_id)
     partner = interaction.partner
-    form = InteractionForm(obj=interaction, now=now_for(partner))
+    form = with_ids(
+        InteractionForm(obj=interaction, now=now_for(partner)),
+        f"edit-interaction-{interaction.id}-",
+    )
     if form.validate_on_submit():
         form.populate(interaction)
         db.session.commit()
@@ -263,7 +269,9 @@ def edit_referral(referral_id: int):
     """Correct a referral."""
     referral = get_owned(Referral, referral_id)
     partner = referral.partner
-    form = ReferralForm(obj=referral, today=now_for(partner).date())
+    form = with_ids(
+        ReferralForm(obj=referral, today=now_for(partner).date()), f"edit-referral-{referral.id}-"
+    )
     if form.validate_on_submit():
         form.populate(referral)
         closed_today(referral, partner)
