@@ -65,11 +65,23 @@ def from_log_form(kind: str) -> bool:
     return wants_fragment() and request.headers.get("HX-Target") == f"log-{kind}"
 
 
-def logged_response(partner: Partner, kind: str, form=None, entry=None, message: str = ""):
+def logged_message(entry: Interaction | Referral) -> str:
+    """'Coffee logged.', 'Referral logged.'"""
+    if isinstance(entry, Referral):
+        return "Referral logged."
+    return f"{entry.kind.replace('_', ' ').capitalize()} logged."
+
+
+def quick_form(form, partner: Partner):
+    """A quick log form (from the list or Today): several may be open on one page."""
+    return with_ids(form, f"quick-{partner.id}-")
+
+
+def logged_response(partner: Partner, kind: str, form=None, entry=None):
     """After a log from the partner page's own form: for htmx, the form it came
     from with its messages; or, once the `entry` is logged, the form fresh if it
     showed messages, else only the field that defaults to now (the form resets
-    itself in the browser) and the `message` in its status line; then the
+    itself in the browser) and what was logged in its status line; then the
     history and the panels that follow it, out of band. The rest of the page
     (the other form) is not sent again."""
     forms = {f"{kind}_form": form} if form is not None else {}
@@ -88,7 +100,7 @@ def logged_response(partner: Partner, kind: str, form=None, entry=None, message:
     )
     if entry is not None:
         context |= history_after(partner, entry)
-    context |= {"log_open": kind, "logged": message if entry is not None else None}
+    context |= {"log_open": kind, "logged": logged_message(entry) if entry is not None else None}
     response = make_response(
         render("partners/detail.html", f"{kind}_response", redraw=redraw, **context), status
     )
@@ -131,8 +143,8 @@ def new_interaction(partner_id: int):
         abort(404)
     recommendation_id = request.args.get("recommendation_id", type=int)
     quick = request.args.get("quick") == "1"
-    if quick:  # several may be open on one page
-        with_ids(form, f"quick-{partner.id}-")
+    if quick:
+        quick_form(form, partner)
     action = url_for(
         "logbook.create_interaction",
         partner_id=partner.id,
@@ -159,7 +171,7 @@ def create_interaction(partner_id: int):
     quick = request.args.get("quick") == "1" and wants_fragment()
     if not form.validate_on_submit():
         if quick:  # the quick form, from the list or Today, comes back in place
-            with_ids(form, f"quick-{partner.id}-")
+            quick_form(form, partner)
             return render(
                 "logbook/interaction_form.html",
                 "form",
@@ -175,7 +187,7 @@ def create_interaction(partner_id: int):
     db.session.add(interaction)
     commit_keeping_loaded()  # a new row: nothing loaded has changed
     changed(partner, request.args.get("recommendation_id", type=int))
-    message = f"{form.kind.data.replace('_', ' ').capitalize()} logged."
+    message = logged_message(interaction)
     if quick:
         response = make_response(
             render("logbook/_quick_done.html", partner=partner, message=message)
@@ -184,7 +196,7 @@ def create_interaction(partner_id: int):
         return response
     if not wants_fragment():
         flash(message, "success")
-    return logged_response(partner, "interaction", entry=interaction, message=message)
+    return logged_response(partner, "interaction", entry=interaction)
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -249,10 +261,9 @@ def create_referral(partner_id: int):
     db.session.add(referral)
     db.session.commit()
     changed(partner)
-    message = "Referral logged."
     if not wants_fragment():
-        flash(message, "success")
-    return logged_response(partner, "referral", entry=referral, message=message)
+        flash(logged_message(referral), "success")
+    return logged_response(partner, "referral", entry=referral)
 
 
 def closed_today(referral: Referral, partner: Partner) -> None:
