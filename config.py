@@ -41,7 +41,7 @@ class Config:
     # Which engine evaluates the rules: the durable_rules ruleset, or the
     # pure-Python reference interpreter of the same rule data.
     RULES_ENGINE = os.environ.get("RULES_ENGINE", "durable")
-    # Freeze "now" (ISO date or datetime, team-local) for demos and tests.
+    # Freeze "now" for demos and tests (webapp/clock.py says how it is read).
     PARTNERPLAN_NOW = os.environ.get("PARTNERPLAN_NOW")
     PARTNERS_PER_PAGE = 25
 

@@ -17,7 +17,7 @@ from webapp.models import (
     Referral,
 )
 from webapp.partners.panels import history_changed
-from webapp.recommendations.service import mark_done, refresh_partners
+from webapp.recommendations.service import DONE_QUIET_DAYS, mark_done, refresh_partners
 
 TODAY = date(2026, 11, 20)
 
@@ -178,6 +178,39 @@ def test_done_keeps_the_same_facts_quiet(db, team, partner):
     refresh_partners(partner.team_id)
     assert [r.status for r in stored(db, partner)] == ["done"]
     assert mark_done(row.id, team["other_agent"]) is None  # not theirs to see
+
+
+def test_done_with_unchanged_facts_comes_back_a_week_later(app, db, team, partner):
+    refer(db, partner, 1)
+    refresh_partners(partner.team_id)
+    [row] = stored(db, partner)
+    mark_done(row.id, team["agent"])  # marked done at 09:00 on TODAY, nothing logged
+    for days in range(DONE_QUIET_DAYS):
+        refresh_partners(partner.team_id, as_of=TODAY + timedelta(days=days))
+        assert [r.status for r in stored(db, partner)] == ["done"], days
+    refresh_partners(partner.team_id, as_of=TODAY + timedelta(days=DONE_QUIET_DAYS))
+    assert [r.status for r in stored(db, partner)] == ["done", "open"]
+
+
+def test_the_next_days_refresh_keeps_reasons_that_change_every_day(db, team, partner, client, auth):
+    """Reasons say "N days ago": each day rewrites every live recommendation at once."""
+    refer(db, partner, 1, client="First")
+    other = make_partner(team["agent"], name="Second Partner", met_on=date(2025, 3, 1))
+    refer(db, other, 2, client="Other")
+    refresh_partners(partner.team_id)
+    before = {r.id: r.reason for p in (partner, other) for r in stored(db, p, status="open")}
+    assert len(before) >= 2
+    for days in (1, 2):
+        summary = refresh_partners(partner.team_id, as_of=TODAY + timedelta(days=days))
+        assert (summary.created, summary.kept) == (0, len(before))
+    after = {r.id: r.reason for p in (partner, other) for r in stored(db, p, status="open")}
+    assert after.keys() == before.keys()
+    assert all(after[key] != before[key] for key in before)
+    refresh_partners(partner.team_id, as_of=TODAY + timedelta(days=31))  # a month on
+    app = client.application
+    app.config["PARTNERPLAN_NOW"] = (TODAY + timedelta(days=32)).isoformat()
+    auth.login(team["agent"])
+    assert client.get("/today").status_code == 200
 
 
 def test_precedence_through_the_database(db, team, partner, runner):

@@ -1,19 +1,57 @@
-"""What time it is for a team: its local wall clock (or a frozen one)."""
+"""What time it is: the one place that reads the clock.
 
-from datetime import date, datetime
+Every "now" and "today" in PartnerPlan comes from here. A team's day is its
+own time zone's (recommendations, jobs, displayed dates); an agent's planning
+windows are in the agent's own zone (`planning.booking.agent_timezone`).
+
+PARTNERPLAN_NOW freezes the clock (demos, tests, the year simulation):
+- with an offset (`2027-03-14T09:00-04:00`, `...Z`) it is one instant, seen
+  by each team in its own zone;
+- without one (`2026-11-20T09:00`, or a day alone, read as 09:00) it is that
+  wall time in every zone, and that wall time in UTC for bookkeeping stamps.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 
-def now(timezone: str = "America/New_York") -> datetime:
-    """Naive local time in `timezone`; PARTNERPLAN_NOW freezes it (demos, tests)."""
-    frozen = current_app.config.get("PARTNERPLAN_NOW")
-    if frozen:
-        value = datetime.fromisoformat(frozen)
-        return value if len(frozen) > 10 else value.replace(hour=9)
-    return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
+def _frozen() -> datetime | None:
+    value = current_app.config.get("PARTNERPLAN_NOW") if has_app_context() else None
+    if not value:
+        return None
+    frozen = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if len(str(value)) <= 10:  # a day alone
+        frozen = frozen.replace(hour=9)
+    return frozen.replace(microsecond=0)
 
 
-def today(timezone: str = "America/New_York") -> date:
+def now(timezone: str) -> datetime:
+    """Naive wall time in `timezone`."""
+    frozen = _frozen()
+    if frozen is None:
+        return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
+    if frozen.tzinfo is None:
+        return frozen
+    return frozen.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+def today(timezone: str) -> date:
+    """The day it is in `timezone`: for a team, `today(team.timezone)`."""
     return now(timezone).date()
+
+
+def utcnow() -> datetime:
+    """Naive UTC, for bookkeeping stamps (created_at, decided_at, audit)."""
+    frozen = _frozen()
+    if frozen is None:
+        return datetime.now(UTC).replace(tzinfo=None)
+    return frozen.astimezone(UTC).replace(tzinfo=None) if frozen.tzinfo else frozen
+
+
+def local(stamp: datetime, timezone: str) -> datetime:
+    """A bookkeeping stamp (naive UTC) as naive wall time in `timezone`."""
+    return stamp.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)

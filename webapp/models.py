@@ -17,14 +17,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from rules.vocabulary import LIVE_CONTACT_KINDS, PERSONAL_DETAILS
 
+from . import clock
 from .extensions import db
 
-
-def utcnow() -> datetime:
-    """Naive UTC, for bookkeeping timestamps (created_at, audit)."""
-    from datetime import UTC
-
-    return datetime.now(UTC).replace(tzinfo=None)
+utcnow = clock.utcnow  # bookkeeping stamps follow the one clock (frozen in tests)
 
 
 Money = sa.Numeric(12, 2)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..extensions import db
 from ..models import Partner, Recommendation
 from ..partners.queries import visible
@@ -48,7 +49,7 @@ def today():
     the rows a section shows (its first SECTION_SIZE, unless all are asked
     for) are loaded whole.
     """
-    day = service.team_today(current_user.team_id)
+    day = clock.today(current_user.team.timezone)
     service.refresh_stale(current_user, day)  # lazily: only partners not evaluated today
     params = service.awaiting_params(current_user, day)
     limit = None if request.args.get("all") else SECTION_SIZE

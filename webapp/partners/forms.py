@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES, TIERS
 
+from .. import clock
 from ..forms import MultiCheckboxField, SelectField, choices
 
 ANNUAL_DATE = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
@@ -28,7 +29,7 @@ def parse_annual_date(text: str) -> str:
         date(int(year) if year else 2000, int(month), int(day))  # 2000 is a leap year
     except ValueError:
         raise ValueError("That day does not exist.") from None
-    if year and not 1900 <= int(year) <= date.today().year:
+    if year and not 1900 <= int(year) <= clock.utcnow().year:
         raise ValueError("The year looks wrong.")
     return text.strip()
 
@@ -53,8 +54,6 @@ def valid_phone(form, field):
 
 def not_in_future(form, field):
     from flask_login import current_user
-
-    from .. import clock
 
     if field.data and field.data > clock.today(current_user.team.timezone):
         raise ValidationError("The day you met can't be in the future.")

@@ -33,10 +33,6 @@ def agent_timezone(agent: User) -> str:
     return agent.timezone or agent.team.timezone
 
 
-def agent_today(agent: User):
-    return clock.today(agent_timezone(agent))
-
-
 def agent_windows(agent: User) -> list[slot_math.Window]:
     """The agent's own weekly windows, or the team's planning hours when none."""
     rows = db.session.scalars(
@@ -66,7 +62,7 @@ def busy_times(agent: User, *, since: datetime, exclude_id: int | None = None) -
 
 def offered_slots(agent: User) -> list[datetime]:
     """Free first-session times in the week starting a week from the agent's today."""
-    today = agent_today(agent)
+    today = clock.today(agent_timezone(agent))
     since = datetime.combine(today, datetime.min.time())
     return slot_math.free_slots(
         agent_windows(agent), today, agent.session_minutes, busy_times(agent, since=since)
@@ -77,7 +73,7 @@ def in_windows(agent: User, first: datetime) -> bool:
     """Whether `first` is a start time of the agent's windows in the offered week,
     free or taken: anything else (a past day, 03:17, another week) was never offered."""
     return first in slot_math.candidate_slots(
-        agent_windows(agent), agent_today(agent), agent.session_minutes
+        agent_windows(agent), clock.today(agent_timezone(agent)), agent.session_minutes
     )
 
 

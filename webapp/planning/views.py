@@ -164,7 +164,7 @@ def partner(partner_id: int):
 def commit(partner_id: int):
     """'Partner committed': made today, first referral promised by a date."""
     partner = get_partner(partner_id, current_user)
-    today = booking.agent_today(partner.owner)
+    today = clock.today(booking.agent_timezone(partner.owner))
     form = CommitmentForm(today=today, prefix="commit")
     if not form.validate_on_submit():
         return panel_response(partner, 422, commit_form=form)
@@ -358,7 +358,7 @@ def move(planning_session_id: int):
     form = MoveForm()
     if not form.validate_on_submit():
         return session_head(session, 422, move_form=form)
-    today = booking.agent_today(booking.session_agent(session))
+    today = clock.today(booking.agent_timezone(booking.session_agent(session)))
     if form.starts_at.data.date() < today:
         form.starts_at.errors.append("That is in the past: pick a time from today on.")
         return session_head(session, 422, move_form=form)

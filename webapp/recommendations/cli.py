@@ -49,9 +49,10 @@ def _teams(team_id: int | None) -> list[Team]:
 def recommendations_cli(ctx, as_of, as_json, team_id):
     if ctx.invoked_subcommand is not None:
         return
-    day = _day(as_of) or clock.today()
-    found = []
+    asked, found, days = _day(as_of), [], []
     for team in _teams(team_id):
+        day = asked or clock.today(team.timezone)  # each team's own day unless one is asked
+        days.append(day)
         results = service.evaluate(team.id, day)
         partners = db.session.execute(
             sa.select(Partner.id, Partner.key, Partner.name).where(Partner.id.in_(list(results)))
@@ -65,6 +66,7 @@ def recommendations_cli(ctx, as_of, as_json, team_id):
                         **rec.as_json(),
                     }
                 )
+    day = asked or (days[0] if days else clock.today("UTC"))
     if as_json:
         click.echo(json.dumps({"as_of": day.isoformat(), "recommendations": found}, indent=1))
         return

@@ -2,6 +2,7 @@
 
 from flask import current_app
 
+from .. import clock
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Partner, User
@@ -21,7 +22,7 @@ def recommendations_panel(partner: Partner, user: User) -> dict:
         "partner": partner,
         "recommendations": service.partner_recommendations(partner, user),
         "today_count": service.open_count(user),
-        "today": service.team_today(partner.team_id),
+        "today": clock.today(partner.team.timezone),
         "snooze_form": SnoozeForm(formdata=None),
         "dismiss_form": DismissForm(formdata=None),
         "form": EmptyForm(formdata=None),

@@ -2,9 +2,13 @@
 
 Life cycle of a stored recommendation (DOMAIN.md): it is created when a
 rule starts to hold, kept (never duplicated) while it holds, and closed by
-itself when it stops. One that was dismissed, rejected, approved or done
-stays quiet until the facts that triggered it (its fingerprint) change. A
-snoozed one comes back on the day it was snoozed until.
+itself when it stops. One that was dismissed, rejected or approved stays
+quiet until the facts that triggered it (its fingerprint) change. One marked
+done stays quiet until its facts change too, but at most DONE_QUIET_DAYS:
+done with nothing logged that answers it (an invitation by email for a
+`keep_warm` lunch), the rule still holds, and a week later it is raised
+again rather than silenced for ever. A snoozed one comes back on the day it
+was snoozed until.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ LIVE = ("open", "snoozed")
 # Decisions that keep a rule quiet until its triggering facts change.
 DECIDED = ("dismissed", "rejected", "approved", "done")
 RULE_IDS = tuple(RULES_BY_ID)
+# How long "done" silences a rule whose facts did not change (see above).
+DONE_QUIET_DAYS = 7
 
 
 @dataclass
@@ -68,11 +74,6 @@ def current_settings(team_id: int) -> tuple[int, dict[str, int]]:
 
 def engine_name() -> str:
     return current_app.config.get("RULES_ENGINE") or "durable"
-
-
-def team_today(team_id: int) -> date:
-    team = db.session.get(Team, team_id)
-    return clock.today(team.timezone if team else "America/New_York")
 
 
 def evaluate(
@@ -157,7 +158,8 @@ def _refresh_batch(batch: tuple[int, list[int], date | None]) -> Summary:
 
 def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
     """Evaluate, then write only what changed, set-based (no object per stored row)."""
-    as_of = as_of or team_today(team_id)
+    timezone = db.session.get(Team, team_id).timezone
+    as_of = as_of or clock.today(timezone)
     version, settings = current_settings(team_id)
     facts = team_facts(team_id, as_of, partner_ids)
     results = evaluate(team_id, as_of, partner_ids, settings, facts)
@@ -175,7 +177,7 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
                 change = _kept(live, rec, as_of)
                 if change is not None:
                     changed.append(change)
-            elif not any(r.status in DECIDED and r.fingerprint == rec.fingerprint for r in rows):
+            elif not any(_quiets(r, rec, as_of, timezone) for r in rows):
                 created.append(_new(team_id, partner_id, facts[partner_id]["tier"], rec))
                 summary.created += 1
     closing = [
@@ -204,7 +206,9 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
 # The refresh's writes, built once. Each touches only a row still live, so
 # that a decision made meanwhile (done, dismissed, approved...) is never undone.
 _recommendation = Recommendation.__table__
-_LIVE_ROW = _recommendation.c.status.in_(LIVE)
+# Spelled out rather than `status.in_(LIVE)`: an IN list is an expanding
+# parameter, which SQLAlchemy refuses in the executemany of _KEEP.
+_LIVE_ROW = sa.or_(*(_recommendation.c.status == status for status in LIVE))
 _CREATE = sa.insert(_recommendation)
 _KEEP = (
     sa.update(_recommendation)
@@ -241,6 +245,7 @@ def _stored_query(some: bool) -> sa.Select:
         Recommendation.reason,
         Recommendation.due,
         Recommendation.snoozed_until,
+        Recommendation.decided_at,
     ).where(Recommendation.rule.in_(RULE_IDS), Recommendation.status.in_(LIVE + DECIDED))
     if not some:
         query = query.where(Recommendation.team_id == sa.bindparam("team_id"))
@@ -265,6 +270,16 @@ def _stored(team_id: int, partner_ids) -> dict[tuple[int, str], list]:
     for row in db.session.connection().execute(query, params):
         stored[row.partner_id, row.rule].append(row)
     return stored
+
+
+def _quiets(row, rec, as_of: date, timezone: str) -> bool:
+    """Whether a decision on an earlier recommendation keeps this one from being raised."""
+    if row.status not in DECIDED or row.fingerprint != rec.fingerprint:
+        return False
+    if row.status != "done" or row.decided_at is None:
+        return True
+    done_on = clock.local(row.decided_at, timezone).date()
+    return as_of < done_on + timedelta(days=DONE_QUIET_DAYS)
 
 
 def _kept(row, rec, as_of: date) -> dict | None:
@@ -337,7 +352,7 @@ def _mark_evaluated(team_id: int, partner_ids, as_of: date, version: int) -> Non
 
 def refresh_stale(user: User, as_of: date | None = None) -> Summary:
     """Re-evaluate the user's partners not yet evaluated today under the current settings."""
-    as_of = as_of or team_today(user.team_id)
+    as_of = as_of or clock.today(user.team.timezone)
     version, _ = current_settings(user.team_id)
     # Each of the user's partners looks up its own evaluation (by primary key).
     stale = list(
@@ -413,7 +428,7 @@ def _open_count(manager: bool) -> sa.Select:
 
 def open_count(user: User, today: date | None = None) -> int:
     """How many recommendations await the user: actions, and tier changes for managers."""
-    today = today or team_today(user.team_id)
+    today = today or clock.today(user.team.timezone)
     return db.session.scalar(_open_count(user.is_manager), awaiting_params(user, today)) or 0
 
 
@@ -426,7 +441,7 @@ def _partner_recommendations(manager: bool) -> sa.Select:
 
 def partner_recommendations(partner: Partner, user: User) -> list[Recommendation]:
     """The partner's open recommendations, evaluated first if not yet today."""
-    today = team_today(partner.team_id)
+    today = clock.today(partner.team.timezone)
     version, _ = current_settings(partner.team_id)
     if evaluated_here().get(partner.id) != (today, version):  # not already in this request
         evaluation = db.session.get(PartnerEvaluation, partner.id)

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import abort, redirect, request
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..templating import render
 from . import bp, service
 from .forms import DismissForm, SnoozeForm
@@ -47,7 +48,7 @@ def _invalid(row, form):
         block="item",
         row=row,
         form=form,
-        today=service.team_today(row.team_id),
+        today=clock.today(row.partner.team.timezone),
         next=_back(form, row),
     ), 422
 
@@ -62,7 +63,7 @@ def snooze(recommendation_id: int):
         return _answer(row, form)
     if not form.validate():
         return _invalid(row, form)
-    today = service.team_today(row.team_id)
+    today = clock.today(row.partner.team.timezone)
     service.snooze(row, current_user, service.snooze_until(form.until.data, today))
     return _answer(row, form)
 

@@ -35,10 +35,6 @@ SORT_OPTIONS = {
 }
 
 
-def team_today():
-    return clock.today(current_user.team.timezone)
-
-
 def per_side() -> Decimal:
     return current_user.team.commission_per_side
 
@@ -80,7 +76,7 @@ def roi():
     sort = request.args.get("sort", "per_hour")
     sort = sort if sort in queries.ROI_SORTS else "per_hour"
     descending = request.args.get("dir", "asc" if sort == "name" else "desc") != "asc"
-    today, agent = team_today(), chosen_agent()
+    today, agent = clock.today(current_user.team.timezone), chosen_agent()
     rows = queries.roi(current_user, per_side(), today, agent)
     rows = queries.sort_roi(rows, sort, descending)
     return render(
@@ -132,7 +128,7 @@ def projection():
 @login_required
 def charts_page():
     """Referrals per month, tier distribution over time, and top partners by commission."""
-    today, agent = team_today(), chosen_agent()
+    today, agent = clock.today(current_user.team.timezone), chosen_agent()
     months = queries.last_months(today)
     monthly = queries.referrals_per_month(queries.partner_scope(current_user, agent), months)
     tiers = queries.tier_distribution(current_user, months, agent)

@@ -5,6 +5,7 @@ from flask_login import current_user
 from rules.catalogue import RULES
 from rules.settings import THRESHOLDS, resolve
 
+from .. import clock
 from ..access import manager_required
 from ..extensions import db
 from ..models import RuleSettings
@@ -56,7 +57,7 @@ def preview():
     form = RuleSettingsForm()
     if not form.validate():
         return _page(form, status=422)
-    today = recommendations.team_today(current_user.team_id)
+    today = clock.today(current_user.team.timezone)
     return _page(form, preview=service.preview(current_user.team_id, form_values(form), today))
 
 
