@@ -77,8 +77,10 @@ def full_refresh(app, today: date, floor_seconds: float, workers: int | None = N
             for i in range(0, len(ids), REFRESH_BATCH)
         ]
         started = time.perf_counter()
-        for _ in refresh(batches, today, workers):
-            pass
+        counts = {"created": 0, "kept": 0, "closed": 0}
+        for summary in refresh(batches, today, workers):
+            for name in counts:
+                counts[name] += getattr(summary, name)
         analyze("recommendation", "partner_evaluation")
         seconds = time.perf_counter() - started
     partners = len(rows)
@@ -87,6 +89,7 @@ def full_refresh(app, today: date, floor_seconds: float, workers: int | None = N
         "partners": partners,
         "workers": workers,
         "partners_per_second": partners / seconds,
+        **counts,
         "ratio_to_floor": seconds / floor_seconds,
         "target_seconds": 6.0,
     }

@@ -66,16 +66,22 @@ def write_report(path: Path, command: str, r: dict) -> None:
         f"| floor: bare SQL pass reading every partner's history | {floor['seconds']:.2f} s "
         f"({floor['rows']:,} rows) | 1 | | |",
     ]
-    refresh = r.get("refresh", {})
-    if "seconds" in refresh:
-        lines.append(
-            f"| full `recommendations refresh` ({refresh.get('workers', 1)} worker processes) | "
-            f"{refresh['seconds']:.2f} s, {refresh['partners_per_second']:,.0f} partners/s | "
-            f"{refresh['ratio_to_floor']:.1f}× | ≤ 6 s | "
-            f"{_verdict(refresh['seconds'], 6.0)} |"
-        )
-    else:
-        lines.append(f"| full `recommendations refresh` | {refresh.get('status')} | | ≤ 6 s | |")
+    for key, text in (
+        ("refresh", "first `recommendations refresh`, into an empty table"),
+        ("nightly", "nightly refresh of the next day (reasons and dues change)"),
+    ):
+        refresh = r.get(key, {})
+        if "seconds" in refresh:
+            lines.append(
+                f"| {text} ({refresh.get('workers', 1)} worker processes) | "
+                f"{refresh['seconds']:.2f} s, {refresh['partners_per_second']:,.0f} partners/s, "
+                f"{refresh.get('created', 0):,} created, {refresh.get('kept', 0):,} kept, "
+                f"{refresh.get('closed', 0):,} closed | "
+                f"{refresh['ratio_to_floor']:.1f}× | ≤ 6 s | "
+                f"{_verdict(refresh['seconds'], 6.0)} |"
+            )
+        else:
+            lines.append(f"| {text} | {refresh.get('status')} | | ≤ 6 s | |")
     http = r.get("http", {})
     if "trivial" in http:
         t = http["trivial"]
