@@ -66,6 +66,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "partnerplan@localhost")
+    # Where PartnerPlan is reached from outside: links in emails are absolute
+    # and are built from it, never from whichever request happens to run.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
 
 class TestConfig(Config):

@@ -98,4 +98,8 @@ ACCESS: dict[str, str] = {
     "referrals.import_commit": "owner",
     "referrals.export_csv": "login",
     "referrals.vcard": "partner",
+    # --- morning email ------------------------------------------------------------------
+    "morning.preferences": "login",
+    "morning.unsubscribe": "token",  # <token>: the user's id, signed
+    "morning.unsubscribe_now": "token",
 }

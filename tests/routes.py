@@ -81,11 +81,20 @@ def _upload_token(owned: Owned) -> str:
     return keep_upload(b"name,email\nRyan McMillan,ryan@example.com\n", "partners.csv", owned.owner)
 
 
+def _unsubscribe_token(owned: Owned) -> str:
+    """The owner's signed morning-email unsubscribe token."""
+    from webapp.morning.links import unsubscribe_token
+
+    return unsubscribe_token(owned.owner)
+
+
 # Parameters whose meaning depends on the route: {endpoint: {name: factory}}.
 ENDPOINT_PARAMS: dict[str, dict[str, Callable[[Owned], object]]] = {
     "referrals.import_mapping": {"token": _upload_token},
     "referrals.import_preview": {"token": _upload_token},
     "referrals.import_commit": {"token": _upload_token},
+    "morning.unsubscribe": {"token": _unsubscribe_token},
+    "morning.unsubscribe_now": {"token": _unsubscribe_token},
 }
 
 

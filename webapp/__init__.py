@@ -44,6 +44,7 @@ def create_app(config_class: type = Config) -> Flask:
     from .errors import bp as errors_bp
     from .home import bp as home_bp
     from .logbook import bp as logbook_bp
+    from .morning import bp as morning_bp
     from .partners import bp as partners_bp
     from .planning import bp as planning_bp
     from .recommendations import bp as recommendations_bp
@@ -64,6 +65,7 @@ def create_app(config_class: type = Config) -> Flask:
         referrals_bp,
         book_bp,
         admin_bp,
+        morning_bp,
     ):
         app.register_blueprint(blueprint)
     for command in (book_cli, demo_cli, recommendations_cli):

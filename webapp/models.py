@@ -24,6 +24,7 @@ utcnow = clock.utcnow  # bookkeeping stamps follow the one clock (frozen in test
 
 
 Money = sa.Numeric(12, 2)
+WORKDAYS = (0, 1, 2, 3, 4)  # Monday to Friday: the morning email's days unless chosen
 
 
 class Team(db.Model):
@@ -55,6 +56,14 @@ class User(UserMixin, db.Model):
         sa.String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
     )
     session_minutes: so.Mapped[int] = so.mapped_column(default=20)
+    # The morning email ("Today" by email): on or off, on which weekdays
+    # (Monday is 0) and from which hour of the team's day. Server defaults too,
+    # so that users who existed before the email get it like new ones.
+    morning_email: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    morning_days: so.Mapped[list[int]] = so.mapped_column(
+        sa.JSON, default=lambda: list(WORKDAYS), server_default="[0, 1, 2, 3, 4]"
+    )
+    morning_hour: so.Mapped[int] = so.mapped_column(default=7, server_default="7")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     team: so.Mapped[Team] = so.relationship(back_populates="users")

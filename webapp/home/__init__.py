@@ -1,7 +1,9 @@
 """Today: the agent's home page — every open recommendation, most urgent first."""
 
+from __future__ import annotations
+
 import functools
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -10,7 +12,7 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..extensions import db
-from ..models import Partner, Recommendation
+from ..models import Partner, Recommendation, User
 from ..partners.queries import visible
 from ..recommendations import service
 from ..recommendations.forms import DismissForm
@@ -43,48 +45,58 @@ def index():
 @bp.get("/today")
 @login_required
 def today():
-    """Every open recommendation for the user's partners, most urgent first.
-
-    The database sorts them into their sections and ranks them there; only
-    the rows a section shows (its first SECTION_SIZE, unless all are asked
-    for) are loaded whole.
-    """
+    """Every open recommendation for the user's partners, most urgent first."""
     day = clock.today(current_user.team.timezone)
-    service.refresh_stale(current_user, day)  # lazily: only partners not evaluated today
-    params = service.awaiting_params(current_user, day)
     limit = None if request.args.get("all") else SECTION_SIZE
+    sections = today_sections(current_user, day, limit)
+    awaiting = sum(
+        section.total
+        for name, section in sections.items()
+        if name != "tier_changes" or current_user.is_manager
+    )
+    return render(
+        "home/today.html",
+        block="recommendations",
+        today=day,
+        sections=sections,
+        decisions=recent_decisions(day),
+        dismiss_form=DismissForm(formdata=None),
+        limit=limit,
+        today_count=lambda: awaiting,
+    )
+
+
+def today_sections(user: User, day: date, limit: int | None = None) -> dict[str, Section]:
+    """The user's Today on that day: each section's first `limit` rows (all when
+    None) and its size. The page and the morning email both read it here, so
+    they cannot disagree.
+
+    The user's partners not yet evaluated that day are evaluated first. The
+    database sorts the recommendations into their sections and ranks them
+    there; only the rows a section shows are loaded whole.
+    """
+    service.refresh_stale(user, day)
+    params = service.awaiting_params(user, day)
     totals = dict.fromkeys(SECTIONS, 0)
     shown: dict[str, list[int]] = {name: [] for name in SECTIONS}
     for row_id, section, total in db.session.execute(
-        _ranked(current_user.is_manager), {**params, "limit": limit or EVERYTHING}
+        _ranked(user.is_manager), {**params, "limit": limit or EVERYTHING}
     ):
         totals[SECTIONS[section]] = total
         shown[SECTIONS[section]].append(row_id)
     loaded = {
         row.id: row
         for row in db.session.scalars(
-            service.visible_recommendations(current_user.is_manager).where(
+            service.visible_recommendations(user.is_manager).where(
                 Recommendation.id.in_([row_id for ids in shown.values() for row_id in ids])
             ),
             params,
         )
     }
-    awaiting = sum(total for name, total in totals.items() if name != "tier_changes")
-    if current_user.is_manager:
-        awaiting += totals["tier_changes"]
-    return render(
-        "home/today.html",
-        block="recommendations",
-        today=day,
-        sections={
-            name: Section([loaded[row_id] for row_id in ids if row_id in loaded], totals[name])
-            for name, ids in shown.items()
-        },
-        decisions=recent_decisions(day),
-        dismiss_form=DismissForm(formdata=None),
-        limit=limit,
-        today_count=lambda: awaiting,
-    )
+    return {
+        name: Section([loaded[row_id] for row_id in ids if row_id in loaded], totals[name])
+        for name, ids in shown.items()
+    }
 
 
 SECTIONS = ("overdue", "due_today", "upcoming", "tier_changes")

@@ -1,0 +1,55 @@
+"""The email's links: absolute (from BASE_URL), and the signed unsubscribe token."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from ..extensions import db
+from ..models import User
+
+# A salt of its own: no other signed value of the app can pass for this token.
+UNSUBSCRIBE_SALT = "partnerplan.morning-email.unsubscribe"
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """`url_for` against BASE_URL: an email is read far from any request, and its
+    links must not depend on the host of whichever request composed it."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user: User) -> str:
+    """The user's unsubscribe token: their id, signed. It never expires, so that
+    a months-old email still unsubscribes."""
+    return _serializer().dumps(user.id)
+
+
+def unsubscribe_url(user: User) -> str:
+    return absolute_url("morning.unsubscribe", token=unsubscribe_token(user))
+
+
+def user_of_token(token: str) -> User | None:
+    """The user a token names, or None when it is not one we signed."""
+    try:
+        user_id = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        return None
+    return db.session.get(User, user_id)
+
+
+def tel_url(phone: str | None) -> str | None:
+    """`tel:+15550102000` from a phone as it was typed; None when it has no digits."""
+    digits = "".join(ch for ch in phone or "" if ch in "0123456789")
+    if not digits:
+        return None
+    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}"
