@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from config import TestConfig, database_url
+from config import TestConfig
 from tests.conftest import make_partner, make_user
 from webapp import clock, create_app
 from webapp.extensions import db as _db
@@ -228,27 +228,9 @@ def test_a_run_still_within_its_lease_is_left_alone(app, db, team):
 # --- two workers at once ------------------------------------------------------------------
 
 
-@pytest.fixture
-def shared_app(tmp_path):
-    """An app on a database several connections share: a SQLite file, or TEST_DATABASE_URL."""
-    url = os.environ.get("TEST_DATABASE_URL")
-
-    class SharedConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url(url) if url else f"sqlite:///{tmp_path / 'jobs.db'}"
-
-    app = create_app(SharedConfig)
-    with app.app_context():
-        _db.drop_all()
-        _db.create_all()
-        _db.session.add(Team(name="Harbor Realty Group"))
-        _db.session.commit()
-        yield app
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()
-
-
 def test_two_workers_claiming_the_same_slot_run_it_once(shared_app, jobs):
+    _db.session.add(Team(name="Harbor Realty Group"))
+    _db.session.commit()
     calls, results = [], []
     jobs.add("slow", "01:00", lambda team, when: calls.append(when) or wallclock.sleep(0.3) or "ok")
     job, when = periodic.PERIODIC["slow"], datetime(2027, 3, 15, 1, 0)
