@@ -89,4 +89,7 @@ def insert_if_new(model: type, **values) -> bool:
 
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return db.session.execute(insert(model).values(**values).on_conflict_do_nothing()).rowcount == 1
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    # RETURNING, not rowcount: the row comes back only when it was inserted,
+    # which every driver reports the same way.
+    return db.session.execute(statement.returning(sa.literal(1))).first() is not None
