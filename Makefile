@@ -19,10 +19,11 @@ $(BIN)/activate: pyproject.toml
 
 install: $(BIN)/activate
 
+# The web server and the job worker together (Procfile), until Ctrl-C stops both.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	$(FLASK) run --port $(PORT) --debug
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT)
 
 # System packages the browser and PostgreSQL tests need (Debian, as root).
 system-deps:

@@ -70,6 +70,14 @@ class Config:
     # and are built from it, never from whichever request happens to run.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
+    # Background jobs (webapp/jobs): Huey on Redis when REDIS_URL is set,
+    # else on a SQLite file in the instance directory (no server to run).
+    REDIS_URL = os.environ.get("REDIS_URL")
+    JOBS_DB = str(INSTANCE_DIR / "jobs.db")
+    # Run each task at once in the process that asks for it, with no worker
+    # (tests; a one-process setup that accepts slow requests while mail is sent).
+    JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "0") == "1"
+
 
 class TestConfig(Config):
     TESTING = True
@@ -82,3 +90,5 @@ class TestConfig(Config):
     # Strong hashing is slow by design; tests only need it to be a hash.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RULES_ENGINE = os.environ.get("RULES_ENGINE", "durable")
+    # Tasks run inline, so a test sees what a job did as soon as it returns.
+    JOBS_IMMEDIATE = True

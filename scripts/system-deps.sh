@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the browser and PostgreSQL tests need, when we
+# Installs the Debian packages the browser, PostgreSQL and Redis tests need, when we
 # are root on Debian and they are missing. Prints what is missing otherwise.
 set -u
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium chromium-driver)
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing ${need[*]} (Debian packages)"

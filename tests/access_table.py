@@ -52,6 +52,7 @@ ACCESS: dict[str, str] = {
     "admin.reassign": "admin",
     "admin.set_password": "admin",
     "admin.settings": "admin",
+    "admin.jobs": "admin",
     # --- recommendations and rules --------------------------------------------
     "recommendations.snooze": "partner",
     "recommendations.dismiss": "partner",

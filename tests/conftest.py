@@ -4,13 +4,14 @@ Set TEST_DATABASE_URL to run the suite against PostgreSQL instead of SQLite.
 """
 
 import functools
+import os
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from config import TestConfig
+from config import TestConfig, database_url
 from webapp import create_app
 from webapp.extensions import db as _db
 from webapp.models import Partner, Team, User
@@ -28,6 +29,27 @@ def app():
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()  # close pooled connections (PostgreSQL warns otherwise)
+
+
+@pytest.fixture
+def shared_app(tmp_path):
+    """An app on a database that several threads' connections share (a SQLite
+    file, or TEST_DATABASE_URL), for what two workers do at once."""
+    url = os.environ.get("TEST_DATABASE_URL")
+
+    class SharedConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = (
+            database_url(url) if url else f"sqlite:///{tmp_path / 'shared.db'}"
+        )
+
+    app = create_app(SharedConfig)
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
 
 
 @pytest.fixture

@@ -30,10 +30,11 @@ def create_app(config_class: type = Config) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
 
-    from . import security, templating
+    from . import jobs, security, templating
 
     security.init_app(app)
     templating.init_app(app)
+    jobs.init_app(app)
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp

@@ -75,3 +75,21 @@ def commit_keeping_loaded(*stale: type) -> None:
     for row in list(session.identity_map.values()):
         if isinstance(row, stale):
             session.expire(row)
+
+
+def insert_if_new(model: type, **values) -> bool:
+    """Insert one row unless it collides with a unique key; True when it was inserted.
+
+    One statement, so it is also the atomic claim of a key: of two sessions
+    inserting the same key at once, exactly one gets True (SQLite and
+    PostgreSQL both have INSERT ... ON CONFLICT DO NOTHING).
+    """
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    # RETURNING, not rowcount: the row comes back only when it was inserted,
+    # which every driver reports the same way.
+    return db.session.execute(statement.returning(sa.literal(1))).first() is not None

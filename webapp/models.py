@@ -429,3 +429,62 @@ sa.Index(
     sqlite_where=_LIVE_RULE,
     postgresql_where=_LIVE_RULE,
 )
+
+
+# --- background jobs and outgoing mail ------------------------------------------
+class JobRun(db.Model):
+    """One run of a periodic job for one team and slot (webapp/jobs/periodic.py).
+
+    The unique key makes the row the claim: whichever worker inserts it runs
+    the job, so a job runs once per team and slot however many workers tick.
+    `next_attempt_at` says when a run that is not done may be taken again:
+    the end of its lease while running (a killed worker's run is taken again
+    after it), the next retry after a failure.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "job", "slot", name="uq_job_run_slot"),
+        sa.Index("ix_job_run_team_started", "team_id", "started_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id, ondelete="CASCADE"))
+    job: so.Mapped[str] = so.mapped_column(sa.String(60))
+    # The team's local day it is for, and the slot within it: the day itself
+    # ("2027-03-14") for a daily job, the local wall time for an hourly one.
+    day: so.Mapped[date]
+    slot: so.Mapped[str] = so.mapped_column(sa.String(20))
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="running")  # done, failed
+    attempts: so.Mapped[int] = so.mapped_column(default=1)
+    started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    finished_at: so.Mapped[datetime | None]
+    next_attempt_at: so.Mapped[datetime | None]
+    summary: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    team: so.Mapped[Team] = so.relationship()
+
+
+class OutboxEmail(db.Model):
+    """An email waiting to be sent, or sent (webapp/outbox.py).
+
+    Stored before any attempt, so nothing is lost while the mail server is
+    down. `key` makes enqueueing idempotent (e.g. `morning:<user id>:<day>`).
+    Status: queued, sending (claimed by a sender until `next_attempt_at`),
+    sent, failed (refused for good).
+    """
+
+    __table_args__ = (sa.Index("ix_outbox_email_due", "status", "next_attempt_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    key: so.Mapped[str | None] = so.mapped_column(sa.String(200), unique=True)
+    recipient: so.Mapped[str] = so.mapped_column(sa.String(1000))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(500))
+    # The whole message as RFC 5322 bytes, exactly as it will be sent.
+    message: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="queued")
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    sent_at: so.Mapped[datetime | None]

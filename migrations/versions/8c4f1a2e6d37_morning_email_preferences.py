@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "8c4f1a2e6d37"
-down_revision = "5b7e2c1d9a40"
+down_revision = "7c3f9e2a6b15"
 branch_labels = None
 depends_on = None
 

@@ -7,11 +7,13 @@ from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from .. import clock
 from ..access import admin_required
 from ..book.validation import normal_planning_hours
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import Lead, Partner, User, record_audit
+from ..jobs.periodic import MAX_ATTEMPTS, PERIODIC
+from ..models import JobRun, Lead, Partner, User, record_audit
 from ..templating import nav_item, render, wants_fragment
 from . import bp
 from .forms import PasswordForm, ReassignForm, RoleForm, TeamSettingsForm, UserForm
@@ -250,3 +252,26 @@ def team_settings(team) -> dict:
         "timezone": team.timezone,
         "planning_hours": team.planning_hours,
     }
+
+
+RECENT_RUNS = 50
+
+
+@bp.get("/jobs")
+@admin_required
+def jobs():
+    """The team's background jobs: what runs when, recent runs, and failures, in team time."""
+    team = current_user.team
+    runs = sa.select(JobRun).where(JobRun.team_id == team.id)
+    newest = (JobRun.started_at.desc(), JobRun.id.desc())
+    return render(
+        "admin/jobs.html",
+        team=team,
+        schedule=sorted(PERIODIC.values(), key=lambda job: (job.at, job.name)),
+        failures=list(
+            db.session.scalars(runs.where(JobRun.status == "failed").order_by(*newest).limit(10))
+        ),
+        runs=list(db.session.scalars(runs.order_by(*newest).limit(RECENT_RUNS))),
+        local=lambda stamp: clock.local(stamp, team.timezone) if stamp else None,
+        max_attempts=MAX_ATTEMPTS,
+    )

@@ -9,7 +9,7 @@ override (RECURRENCE-ID) and a cancelled one an EXDATE of the same UID.
 from __future__ import annotations
 
 import re
-import smtplib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -21,6 +21,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from rules.vocabulary import PLANNING_QUESTIONS
 
+from .. import outbox
 from ..models import Partner, PlanningSession, User, utcnow
 from .booking import agent_timezone, session_agent
 from .slots import SERIES_LENGTH
@@ -160,7 +161,12 @@ def mail_configured() -> bool:
 
 
 def send_invitation(sessions: list[PlanningSession]) -> Delivery:
-    """Email the series invitation (.ics attached) to the partner and the agent."""
+    """Email the series invitation (.ics attached) to the partner and the agent.
+
+    The message goes through the outbox: stored first, then sent by a worker
+    (at once in immediate mode). Its key names this one sending, so the page
+    can say whether it is out, on its way, or waiting for the mail server.
+    """
     first = sessions[0]
     agent, partner = session_agent(first), first.partner
     if not partner.email:
@@ -175,23 +181,26 @@ def send_invitation(sessions: list[PlanningSession]) -> Delivery:
             "Email is not set up for PartnerPlan (no MAIL_SERVER): download "
             "the invitation and send it yourself.",
         )
-    message = invitation_message(sessions, agent, partner)
-    config = current_app.config
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.warning("planning invitation not sent: %s", error)
+    key = f"invitation:{series_uid(first)}:{secrets.token_hex(8)}"
+    outbox.enqueue(invitation_message(sessions, agent, partner), key=key)
+    stored = outbox.find(key)
+    recipients = f"{partner.email} and {agent.email}"
+    if stored.status == "sent":
+        return Delivery(True, f"Invitation emailed to {recipients}.")
+    if stored.status == "failed":
         return Delivery(
             False,
-            "The invitation could not be emailed (the mail server refused or "
-            "did not answer): download it and send it yourself.",
+            "The invitation could not be emailed (the mail server refused it): "
+            "download it and send it yourself.",
         )
-    return Delivery(True, f"Invitation emailed to {partner.email} and {agent.email}.")
+    if stored.attempts:
+        return Delivery(
+            False,
+            "The invitation could not be emailed yet (the mail server refused or did not "
+            "answer): it will be tried again in a few minutes, or download it and send it "
+            "yourself.",
+        )
+    return Delivery(True, f"Invitation to {recipients} queued: it will be emailed in a moment.")
 
 
 def invitation_message(

@@ -1,0 +1,21 @@
+"""Background jobs: Huey runs them, our JobRun table records every run.
+
+- `queue.py`: the Huey instance (Redis with REDIS_URL, else a SQLite file in
+  the instance directory; immediate mode in tests) and `in_app_context`.
+- `periodic.py`: the registry of periodic jobs, the per-minute tick, and the
+  once-per-team-and-slot claim (how to add a job is told there).
+- `nightly.py`: the nightly refresh of every team's recommendations.
+- `cli.py`: `flask jobs worker` (the Huey consumer) and `flask jobs run-due`.
+- Outgoing mail goes through `webapp/outbox.py`, sent by a task of its own.
+"""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Bind Huey to the app's config; register the jobs and the `jobs` commands."""
+    from . import nightly, periodic, queue  # noqa: F401  (declare the tasks and periodic jobs)
+    from .cli import jobs_cli
+
+    queue.init_app(app)
+    app.cli.add_command(jobs_cli)

@@ -1,0 +1,171 @@
+"""The outbox: every email PartnerPlan sends is stored here first, then sent by a job.
+
+- `enqueue(message, key=None)` stores the message and commits, then asks a
+  worker to send it at once (the `deliver` task). A `key` (e.g.
+  `morning:<user id>:<day>`) makes it once-only: enqueueing it again is a
+  no-op that returns False.
+- `send_queued()` is the sender, callable synchronously (`flask jobs
+  run-due` does); the worker runs it after each enqueue and on every tick.
+- Each message is claimed before it is sent (a conditional update, so two
+  senders never both take it) and marked sent right after: it can go out
+  twice only if the process dies between the two.
+- While the mail server is down or answers "try later", a message waits and
+  is tried again, 1, 2, 4... minutes later (at most an hour apart), and is
+  never dropped. One the server refuses for good (a 5xx answer) is failed.
+- Without MAIL_SERVER nothing is sent: mail waits until it is set.
+"""
+
+from __future__ import annotations
+
+import email
+import smtplib
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+import sqlalchemy as sa
+from flask import current_app
+
+from . import clock
+from .extensions import db, insert_if_new
+from .jobs.queue import huey, in_app_context
+from .models import OutboxEmail
+
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=1)
+# How long a sender may take over one message before another takes it again.
+SENDING_LEASE = timedelta(minutes=10)
+
+
+def enqueue(message: EmailMessage, key: str | None = None) -> bool:
+    """Store `message` to be sent; False (nothing stored) when `key` is already in the outbox.
+
+    Commits the session. The message gets a Message-ID and a Date now, so a
+    retry sends exactly the same message.
+    """
+    if message["Message-ID"] is None:
+        message["Message-ID"] = make_msgid(domain="partnerplan")
+    if message["Date"] is None:
+        message["Date"] = format_datetime(clock.utcnow().replace(tzinfo=UTC))
+    now = clock.utcnow()
+    stored = insert_if_new(
+        OutboxEmail,
+        key=key,
+        recipient=str(message["To"] or "")[:1000],
+        subject=str(message["Subject"] or "")[:500],
+        message=message.as_bytes(policy=policy.SMTP),
+        status="queued",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.commit()
+    if stored:
+        try:
+            deliver()
+        except Exception:  # the queue is unreachable: the tick will send it
+            current_app.logger.warning("outbox: could not ask a worker to send", exc_info=True)
+    return stored
+
+
+def find(key: str) -> OutboxEmail | None:
+    """The outbox row of `key`, to tell the user what became of the message."""
+    return db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.key == key))
+
+
+def send_queued() -> int:
+    """Send every message that is due, oldest first; returns how many were sent."""
+    if not current_app.config.get("MAIL_SERVER"):
+        return 0
+    sent = 0
+    while (claimed := _claim_next()) is not None:
+        message_id, raw, attempts = claimed
+        try:
+            _send(raw)
+        except (OSError, smtplib.SMTPException) as error:
+            current_app.logger.warning("outbox: message %s not sent: %s", message_id, error)
+            _not_sent(message_id, attempts, error)
+        else:
+            _set(message_id, status="sent", sent_at=clock.utcnow(), last_error=None)
+            sent += 1
+    return sent
+
+
+@huey.task()
+@in_app_context
+def deliver() -> None:
+    """A worker's run of the sender (after an enqueue, and on every tick)."""
+    send_queued()
+
+
+def _due(now: datetime) -> sa.ColumnElement[bool]:
+    # "sending" past its lease: the sender died before it could mark it.
+    return sa.and_(
+        OutboxEmail.status.in_(("queued", "sending")), OutboxEmail.next_attempt_at <= now
+    )
+
+
+def _claim_next() -> tuple[int, bytes, int] | None:
+    """Take the oldest due message for this sender: (id, bytes, attempts so far)."""
+    while True:
+        now = clock.utcnow()
+        candidate = db.session.scalar(
+            sa.select(OutboxEmail.id)
+            .where(_due(now))
+            .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+            .limit(1)
+        )
+        # End the read, so that the claim below starts a fresh (SQLite: writing) transaction.
+        db.session.commit()
+        if candidate is None:
+            return None
+        taken = db.session.execute(
+            sa.update(OutboxEmail)
+            .where(OutboxEmail.id == candidate, _due(now))
+            .values(
+                status="sending",
+                attempts=OutboxEmail.attempts + 1,
+                next_attempt_at=now + SENDING_LEASE,
+            )
+            .returning(OutboxEmail.message, OutboxEmail.attempts)
+        ).first()
+        db.session.commit()
+        if taken is not None:  # else another sender took it first: try the next one
+            return candidate, taken.message, taken.attempts
+
+
+def _send(raw: bytes) -> None:
+    config = current_app.config
+    message = email.message_from_bytes(raw, policy=policy.default)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)
+
+
+def _refused_for_good(error: Exception) -> bool:
+    """A 5xx answer about the message itself; a bad login is ours to fix, so it waits."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return (
+        isinstance(error, smtplib.SMTPResponseException)
+        and not isinstance(error, smtplib.SMTPAuthenticationError)
+        and error.smtp_code >= 500
+    )
+
+
+def _not_sent(message_id: int, attempts: int, error: Exception) -> None:
+    text = f"{type(error).__name__}: {error}"
+    if _refused_for_good(error):
+        _set(message_id, status="failed", last_error=text)
+        return
+    delay = min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
+    _set(message_id, status="queued", next_attempt_at=clock.utcnow() + delay, last_error=text)
+
+
+def _set(message_id: int, **values) -> None:
+    db.session.execute(sa.update(OutboxEmail).where(OutboxEmail.id == message_id).values(**values))
+    db.session.commit()
