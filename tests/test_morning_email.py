@@ -14,7 +14,7 @@ from tests.conftest import make_partner, make_user
 from tests.test_migrations import MIGRATIONS, empty_database  # noqa: F401  (a fixture)
 from webapp import clock
 from webapp.extensions import db as _db
-from webapp.models import Recommendation, Referral, Team
+from webapp.models import Recommendation, Referral, Team, User
 from webapp.morning import compose, due_recipients
 
 WEDNESDAY = date(2026, 12, 2)
@@ -501,3 +501,68 @@ def test_the_migration_gives_existing_users_the_defaults_and_comes_off_again(emp
     columns = {column["name"] for column in sa.inspect(_db.engine).get_columns("user")}
     assert not {"morning_email", "morning_days", "morning_hour"} & columns
     assert "session_minutes" in columns
+
+
+# --- sent by the job runner, through the outbox, to a real SMTP server ------------
+@pytest.fixture
+def inbox(app, db, team):
+    """A local SMTP server, configured as the team's mail server."""
+    from aiosmtpd.controller import Controller
+
+    from tests.planning.test_planning_email import Inbox, free_port
+
+    handler, port = Inbox(), free_port()
+    for user in db.session.scalars(sa.select(User).where(User.role != "agent")):
+        user.morning_email = False  # the agents' emails, here; a manager's is tested above
+    db.session.commit()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield handler
+    controller.stop()
+
+
+def run_due(runner, at: str) -> list[str]:
+    """`flask jobs run-due --at` (each team's wall time): the lines it printed."""
+    result = runner.invoke(args=["jobs", "run-due", "--at", at])
+    assert result.exit_code == 0, result.output
+    return result.output.splitlines()
+
+
+def test_the_job_sends_each_user_one_email_at_their_hour(db, team, book, frozen, inbox, runner):
+    team["other_agent"].morning_hour = 9
+    referred(db, make_partner(team["other_agent"], "Kim's Partner"), WEDNESDAY - timedelta(days=3))
+    frozen("2026-12-02T06:59-05:00")
+    assert not [line for line in run_due(runner, "2026-12-02T06:59") if "morning" in line]
+    assert inbox.messages == []
+    frozen(MORNING)
+    lines = run_due(runner, "2026-12-02T07:00")
+    assert any(
+        line.startswith("morning_email Harbor Realty Group: 1 morning emails") for line in lines
+    )
+    assert [to for to, _ in inbox.messages] == [["sam@harbor.example"]]
+    assert run_due(runner, "2026-12-02T07:00") == []  # again at the same instant: nothing
+    frozen("2026-12-02T09:05-05:00")
+    run_due(runner, "2026-12-02T09:05")
+    assert [to for to, _ in inbox.messages][1:] == [["kim@harbor.example"]]
+    assert len(inbox.messages) == 2  # Sam's went at 07:00 and is not sent again
+
+
+def test_the_job_catches_up_a_morning_missed_and_skips_the_weekend(
+    db, team, book, frozen, inbox, runner
+):
+    frozen("2026-12-02T11:30-05:00")  # the worker was down at 07:00
+    run_due(runner, "2026-12-02T11:30")
+    assert [to for to, _ in inbox.messages] == [["sam@harbor.example"]]
+    message = inbox.messages[0][1]
+    assert "Olivia Overdue" in message.get_body(("plain",)).get_content()
+    frozen("2026-12-05T07:30-05:00")  # a Saturday
+    run_due(runner, "2026-12-05T07:30")
+    assert len(inbox.messages) == 1
+
+
+def test_a_deactivated_user_gets_nothing_from_the_job(db, team, book, frozen, inbox, runner):
+    team["agent"].active = False
+    db.session.commit()
+    run_due(runner, "2026-12-02T07:00")
+    assert inbox.messages == []

@@ -5,7 +5,7 @@ which hour of the team's day. Existing users get the defaults (on, Monday to
 Friday, 07:00) through the server defaults.
 
 Revision ID: 8c4f1a2e6d37
-Revises: 5b7e2c1d9a40
+Revises: 7c3f9e2a6b15
 Create Date: 2026-11-23 07:00:00.000000
 
 """

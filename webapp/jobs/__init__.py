@@ -5,6 +5,8 @@
 - `periodic.py`: the registry of periodic jobs, the per-minute tick, and the
   once-per-team-and-slot claim (how to add a job is told there).
 - `nightly.py`: the nightly refresh of every team's recommendations.
+- `morning.py`: the morning email, at each user's hour (its content is
+  `webapp/morning`).
 - `cli.py`: `flask jobs worker` (the Huey consumer) and `flask jobs run-due`.
 - Outgoing mail goes through `webapp/outbox.py`, sent by a task of its own.
 """
@@ -14,7 +16,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Bind Huey to the app's config; register the jobs and the `jobs` commands."""
-    from . import nightly, periodic, queue  # noqa: F401  (declare the tasks and periodic jobs)
+    from . import morning, nightly, periodic, queue  # noqa: F401  (declare the tasks and periodic jobs)
     from .cli import jobs_cli
 
     queue.init_app(app)

@@ -14,18 +14,11 @@ printed by `flask jobs run-due`. Put the job in a module of this package
 and import it in `webapp/jobs/__init__.py`, so that the registry knows it.
 
 A job that runs at several hours of the day is `hourly=True`: it has a slot
-every hour at `at`'s minute, each run once. The morning email (each user at
-their own hour, weekdays) is one: its function picks the users whose hour
-`when.hour` is, and the outbox key makes each email once-only:
-
-    @periodic("morning_email", at="00:00", hourly=True)
-    def morning_email(team: Team, when: datetime) -> str:
-        if when.weekday() >= 5:
-            return "weekend: nothing to send"
-        users = ...  # the team's active users whose morning hour (07:00 by default) is when.hour
-        for user in users:
-            outbox.enqueue(message_for(user, when.date()), key=f"morning:{user.id}:{when.date()}")
-        return f"{len(users)} morning emails queued"
+at `at`'s minute of every hour that `hours(team)` names (every hour when it
+is not given), each run once. The morning email (`morning.py`: each user at
+their own hour) is one: its slots are the hours the team's users chose, its
+function picks the users whose hour `when.hour` is, and the outbox key makes
+each email once-only.
 
 How a run happens:
 - Huey's periodic `tick` runs every minute in every worker. For every team
@@ -48,7 +41,7 @@ How a run happens:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -74,10 +67,14 @@ class PeriodicJob:
     at: time
     run: Callable[[Team, datetime], str]
     hourly: bool = False
+    hours: Callable[[Team], Iterable[int]] | None = None  # an hourly job's hours, per team
 
-    def slots(self, day: date) -> list[datetime]:
-        """The local wall times the job is for on `day`."""
-        hours = range(24) if self.hourly else [self.at.hour]
+    def slots(self, team: Team, day: date) -> list[datetime]:
+        """The team's local wall times the job is for on `day`."""
+        if not self.hourly:
+            hours = [self.at.hour]
+        else:
+            hours = sorted(set(self.hours(team))) if self.hours else range(24)
         return [datetime.combine(day, time(hour, self.at.minute)) for hour in hours]
 
     def slot_key(self, when: datetime) -> str:
@@ -88,11 +85,18 @@ class PeriodicJob:
 PERIODIC: dict[str, PeriodicJob] = {}
 
 
-def periodic(name: str, at: str = "02:00", *, hourly: bool = False):
-    """Register `function(team, when) -> summary` as a periodic job run at `at`, team time."""
+def periodic(
+    name: str,
+    at: str = "02:00",
+    *,
+    hourly: bool = False,
+    hours: Callable[[Team], Iterable[int]] | None = None,
+):
+    """Register `function(team, when) -> summary` as a periodic job run at `at`, team time
+    (`hourly`: at `at`'s minute of each of `hours(team)`, or of every hour)."""
 
     def register(function: Callable[[Team, datetime], str]):
-        PERIODIC[name] = PeriodicJob(name, time.fromisoformat(at), function, hourly)
+        PERIODIC[name] = PeriodicJob(name, time.fromisoformat(at), function, hourly, hours)
         return function
 
     return register
@@ -120,7 +124,7 @@ def due(team: Team, local_now: datetime) -> list[tuple[PeriodicJob, datetime]]:
     return [
         (job, when)
         for job in PERIODIC.values()
-        for when in job.slots(day)
+        for when in job.slots(team, day)
         if when <= local_now and (job.name, job.slot_key(when)) not in taken
     ]
 
