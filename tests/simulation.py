@@ -395,10 +395,18 @@ class Simulation:
                 self.log(partner_id, who, "email", outcome="no_response")
             else:
                 self.log(partner_id, who, "co_marketing", sentiment="positive")
-        if rng.random() < 0.01:
+        if rng.random() < 0.02:
             partner_id = rng.choice(partners)
+            self.ledger.actions["disrespectful"] += 1
             self.log(partner_id, who, "call", direction="inbound", sentiment="negative",
                      disrespectful=True)  # fmt: skip
+            if rng.random() < 0.5:  # an agent may not move to Cease alone: it goes for review
+                self.post(
+                    who, f"/desk/partners/{partner_id}/tier",
+                    {"tier-tier": "cease", "tier-reason": "Rude on the phone again."},
+                    expect=(303, 422),  # 422: a move to Cease is already waiting
+                )  # fmt: skip
+                self.ledger.actions["proposed_cease"] += 1
         if rng.random() < 0.12:
             self.refer(rng.choice(partners), who, "received", day)
         if rng.random() < 0.05:
@@ -820,3 +828,26 @@ def check_no_errors_logged(sim: Simulation, day: date) -> None:
     swallows its failure, and the day goes on with stale recommendations)."""
     errors, sim.errors[:] = list(sim.errors), []
     assert not errors, f"{day}: the app logged errors:\n" + "\n".join(errors)
+
+
+def check_today_lists_what_awaits(sim: Simulation, who: str, day: date) -> None:
+    """Today (all of it) shows exactly the recommendations that await the user: open,
+    or snoozed until a day that has come, of the partners they see; nothing else."""
+    person = sim.people[who]
+    page = _text(sim.get(who, "/today?all=1"))
+    shown = {int(rec_id) for rec_id, _ in ITEM.findall(page)}
+    with sim.app.app_context():
+        user = db.session.get(User, person.id)
+        awaiting = set(
+            db.session.scalars(
+                service.visible_recommendations(user.is_manager).with_only_columns(
+                    Recommendation.id
+                ),
+                service.awaiting_params(user, day),
+            )
+        )
+        db.session.remove()
+    assert shown == awaiting, (
+        f"{day}: {who}'s Today shows {sorted(shown - awaiting)} that do not await them "
+        f"and misses {sorted(awaiting - shown)}"
+    )

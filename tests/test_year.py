@@ -5,7 +5,8 @@ starts with the nightly refresh, then the people of both teams work through
 the web pages at the hours they would (tests/simulation.py says what they
 do), and then the invariants are checked:
 
-- daily: the stored recommendations equal a fresh evaluation of the day,
+- daily: Today shows each user exactly what awaits them; the stored
+  recommendations equal a fresh evaluation of the day,
   except what the life cycle keeps quiet; no recommendation is duplicated;
   nothing logged is lost or duplicated; every tier is audited; the app
   logged no error; a few pages of the daily round answer every role as the
@@ -49,6 +50,7 @@ from tests.simulation import (
     check_no_errors_logged,
     check_pages,
     check_tiers_audited,
+    check_today_lists_what_awaits,
     team_counts,
 )
 from webapp.extensions import db
@@ -68,6 +70,8 @@ def check_the_day(sim: Simulation, day: date, n: int, baselines: dict) -> None:
             check_ledger(team_id, day, baselines[team_id], sim.ledger)
             check_tiers_audited(team_id, day, sim.ledger.tiers)
         db.session.remove()
+    for who in ("agent", "jordan", "priya", "manager", "george@thames"):
+        check_today_lists_what_awaits(sim, who, day)
     check_no_errors_logged(sim, day)
     check_pages(sim, day, [ROUND[(3 * n + k) % len(ROUND)] for k in range(3)])
     if n % 7 == 6:
@@ -121,7 +125,8 @@ def test_a_team_lives_through_its_year(app):
 
     # The year really happened: people did each thing, and the calendar's corners came round.
     for action in ("done", "snoozed", "dismissed", "approved", "rejected", "call_no_response",
-                   "voicemail", "referral_received", "series_booked", "session_held"):  # fmt: skip
+                   "voicemail", "disrespectful", "referral_received", "series_booked",
+                   "session_held", "session_skipped", "rule_tuned"):  # fmt: skip
         if DAYS >= 60:
             assert done[action] > 0, f"in {DAYS} days nobody did {action}: {dict(done)}"
     with app.app_context():
