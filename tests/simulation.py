@@ -494,7 +494,11 @@ class Simulation:
 
     # --- the day -----------------------------------------------------------------------------
     def nightly(self, day: date) -> None:
-        """The nightly refresh, as production runs it (one line to switch to `jobs run-due`)."""
+        """The nightly refresh, as production runs it (one line to switch to `jobs run-due`).
+
+        02:00 New York does not exist on the spring-forward day (12 Mar 2028):
+        the instant is then 02:00-05:00, i.e. 03:00 EDT, as a scheduler that
+        runs a missed job at once would do."""
         self.at(day, NIGHTLY_AT.hour, NIGHTLY_AT.minute, HOME)
         self.cli("recommendations", "refresh", "--workers", "1")
 
