@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: install run test test-fast test-postgres test-browser load bench lint format schema system-deps
+.PHONY: install run test test-fast test-postgres test-browser simulate load bench lint format schema system-deps
 
 $(BIN)/activate: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "PartnerPlan needs Python 3.11 or 3.12"; exit 1; }
@@ -44,6 +44,12 @@ test-browser: install
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser and not postgres" $(PYTEST_ARGS)
+
+# A team's year, simulated day by day on SQLite (tests/test_year.py), with the
+# day-by-day summary: `make simulate DAYS=365`. `make test` runs 120 days quietly.
+DAYS ?= 365
+simulate: install
+	SIMULATION_DAYS=$(DAYS) SIMULATION_SUMMARY=- $(BIN)/python -m pytest tests/test_year.py -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
 # Benchmarks on a synthetic brokerage (not part of `make test`): BENCH_ARGS="--partners 2000"
 bench: install

@@ -326,3 +326,52 @@ def test_decisions_carry_their_csrf_token(app, client, auth, team, queue, db):
     assert client.post(f"/desk/reviews/{rec.id}/approve", data=form).status_code == 303
     db.session.expire_all()
     assert rec.status == "approved"
+
+
+def test_an_approved_tier_change_gives_the_new_tiers_actions_the_same_day(
+    app, client, auth, team, db
+):
+    """Found by the year simulation: Lena moved from Maintain to Cultivate in the
+    morning, and Today still asked for a Maintain lunch (keep_warm) and offered
+    no coffee until the next night's refresh."""
+    app.config["PARTNERPLAN_NOW"] = "2026-11-20T09:00"
+    lena = make_partner(team["other_agent"], "Lena Park", tier="maintain")
+    db.session.add(
+        Interaction(
+            partner_id=lena.id,
+            user_id=team["other_agent"].id,
+            at=datetime(2026, 10, 1, 10),
+            kind="call",
+            direction="outbound",
+            outcome="connected",
+        )
+    )
+    db.session.commit()
+    auth.login(team["manager"])
+    client.get("/today")  # evaluated today: cool_down, keep_warm, co_market
+    rules = set(
+        db.session.scalars(
+            sa.select(Recommendation.rule).where(
+                Recommendation.partner_id == lena.id, Recommendation.status == "open"
+            )
+        )
+    )
+    assert {"cool_down", "keep_warm"} <= rules
+    cool_down = db.session.scalar(
+        sa.select(Recommendation.id).where(
+            Recommendation.partner_id == lena.id, Recommendation.rule == "cool_down"
+        )
+    )
+
+    client.post(f"/desk/reviews/{cool_down}/approve")
+
+    db.session.expire_all()
+    open_now = set(
+        db.session.scalars(
+            sa.select(Recommendation.rule).where(
+                Recommendation.partner_id == lena.id, Recommendation.status == "open"
+            )
+        )
+    )
+    assert "keep_warm" not in open_now and "co_market" not in open_now  # Maintain's
+    assert "coffee" in open_now  # Cultivate's, at once

@@ -16,6 +16,7 @@ from rules.vocabulary import TIERS
 
 from ..extensions import db
 from ..models import Partner, Recommendation, User, record_audit, utcnow
+from ..partners.panels import history_changed
 from .wording import TIER_RULES, time_ago
 
 
@@ -84,6 +85,13 @@ def _close_stale(partner_id: int, tier: str, keep_id: int | None = None) -> None
     db.session.execute(query)
 
 
+def tier_moved(partner: Partner, user: User) -> None:
+    """The rules read the tier: re-evaluate the partner now, as after a log, so that
+    the old tier's actions (a Maintain lunch) go and the new tier's come the same day
+    rather than after the nightly refresh."""
+    history_changed.send(partner, user=user)
+
+
 def approve(recommendation: Recommendation, manager: User) -> Outcome:
     """Approve a tier change: the partner moves, the item is closed, both audited."""
     rec_id, partner = recommendation.id, recommendation.partner
@@ -110,6 +118,7 @@ def approve(recommendation: Recommendation, manager: User) -> Outcome:
     )
     _close_stale(partner_id, tier_to, keep_id=rec_id)
     db.session.commit()
+    tier_moved(partner, manager)
     return Outcome(True, f"Approved: {name} {tier_move(tier_from, tier_to)}.")
 
 
@@ -160,6 +169,7 @@ def change_tier(partner: Partner, user: User, tier_to: str, reason: str) -> Outc
     )
     _close_stale(partner.id, tier_to)
     db.session.commit()
+    tier_moved(partner, user)
     return Outcome(True, f"{name} is now in {TIERS[tier_to]}.")
 
 
