@@ -5,8 +5,11 @@ to the first day (America/New_York, three agents, a manager, an admin, 61
 partners with half a year of history) and a small second team in
 Europe/London, then lives one day at a time:
 
-1. `nightly(day)`: the nightly refresh, as production runs it (the CLI, with
-   the clock at 02:00 in the first team's zone);
+1. the worker's jobs, as production runs them: whenever the clock moves
+   (`at`), `flask jobs run-due` does what the worker's per-minute tick would
+   have done by then: each team's nightly refresh at 02:00 team time, each
+   user's morning email at their hour, sent through the outbox to a local
+   SMTP server (aiosmtpd) that keeps every message;
 2. the people's day, each through their own logged-in test client at the
    hour they would act (the clock frozen at that instant, an aware ISO time
    seen by each team in its own zone): agents work their Today (Done,
@@ -26,6 +29,7 @@ naming the day and what differs; `tests/test_year.py` runs them.
 
 from __future__ import annotations
 
+import html
 import logging
 import random
 import re
@@ -36,11 +40,13 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask import Flask
 
 from rules.catalogue import RULES_BY_ID
 from tests.access_table import ACCESS
 from tests.conftest import PASSWORD, make_user
+from tests.planning.test_planning_email import Inbox, free_port
 from tests.routes import (
     OBJECT_PARAMS,
     Owned,
@@ -54,6 +60,7 @@ from tests.routes import (
 from webapp import clock
 from webapp.demo import DEMO_PASSWORD, load_demo
 from webapp.extensions import db
+from webapp.jobs.periodic import due
 from webapp.models import (
     AuditEvent,
     Interaction,
@@ -161,11 +168,48 @@ class Simulation:
         self.decided_today: Counter = Counter()
         self._handler = _Collect(self.errors)
         app.logger.addHandler(self._handler)
+        # The team's mail server: every email the outbox sends lands here.
+        self.inbox, port = Inbox(), free_port()
+        self._smtp = Controller(self.inbox, hostname="127.0.0.1", port=port)
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        self.ticking = False  # the worker starts once both teams exist
+        self.emails_by_day: Counter = Counter()
+        self.mornings_sent: set[tuple[str, date]] = set()
+
+    def stop(self) -> None:
+        if self.ticking:
+            self._smtp.stop()
+        self.app.logger.removeHandler(self._handler)
 
     # --- the clock and the boundary ----------------------------------------------------
     def at(self, day: date, hour: int, minute: int = 0, timezone: str = HOME) -> None:
-        """Freeze the one clock at that wall time of `timezone` on `day`."""
+        """Freeze the one clock at that wall time of `timezone` on `day`; the worker
+        catches up what falls due by then."""
         self.app.config["PARTNERPLAN_NOW"] = instant(day, time(hour, minute), timezone)
+        if self.ticking:
+            self.tick()
+
+    def tick(self) -> None:
+        """`flask jobs run-due` at the clock's instant: what the worker's per-minute tick
+        would have done by now. Each user whose morning email falls due in this run has
+        their Today read first, as the job will see it, to check the email against."""
+        with self.app.app_context():
+            mornings = [
+                team.id
+                for team in db.session.scalars(sa.select(Team))
+                if any(
+                    job.name == "morning_email" for job, _ in due(team, clock.now(team.timezone))
+                )
+            ]
+            db.session.remove()
+        expected = {}
+        for team_id in mornings:
+            expected.update(self.expected_mornings(team_id))
+        before = len(self.inbox.messages)
+        self.cli("jobs", "run-due")
+        received = self.inbox.messages[before:]
+        check_morning_emails(self, expected, received)
+        self.emails_by_day[self.day] += len(received)
 
     def request(self, who: str, method: str, url: str, **kwargs):
         """One request by `who`, in its own app context as in production; a 5xx fails."""
@@ -240,6 +284,15 @@ class Simulation:
             assert response.headers["Location"] == "/today", f"{key} could not log in"
         self._found_the_away_team()
         self._leap_day_partner()
+        self.start_worker()
+
+    def start_worker(self) -> None:
+        """From now on the worker's jobs run as the clock moves, and mail is received."""
+        self._smtp.start()
+        self.ticking = True
+
+    def person_by_email(self, email: str) -> Person:
+        return next(person for person in self.people.values() if person.email == email)
 
     def team_people(self, team_id: int, role: str | None = None) -> list[Person]:
         return [
@@ -494,13 +547,38 @@ class Simulation:
 
     # --- the day -----------------------------------------------------------------------------
     def nightly(self, day: date) -> None:
-        """The nightly refresh, as production runs it (one line to switch to `jobs run-due`).
+        """The night: at 02:00 New York the worker runs New York's nightly refresh (and
+        whatever London's morning has brought due by then, 07:00 there most days).
 
         02:00 New York does not exist on the spring-forward day (12 Mar 2028):
-        the instant is then 02:00-05:00, i.e. 03:00 EDT, as a scheduler that
-        runs a missed job at once would do."""
+        the instant is then 02:00-05:00, i.e. 03:00 EDT, and the job runs then."""
         self.at(day, NIGHTLY_AT.hour, NIGHTLY_AT.minute, HOME)
-        self.cli("recommendations", "refresh", "--workers", "1")
+
+    def expected_mornings(self, team_id: int) -> dict[str, list[str] | None]:
+        """For each user of the team: the reasons their morning email must list (their
+        Today's overdue and due-today items, read from the page), or None when they
+        must get no email (a day they did not choose, or nothing to do)."""
+        expected = {}
+        with self.app.app_context():
+            team = db.session.get(Team, team_id)
+            local_day = clock.today(team.timezone)
+            users = db.session.scalars(sa.select(User).where(User.team_id == team_id)).all()
+            chosen = {
+                user.email: user.active
+                and user.morning_email
+                and local_day.weekday() in (user.morning_days or ())
+                for user in users
+            }
+            db.session.remove()
+        for person in self.team_people(team_id):
+            if not chosen.get(person.email):
+                expected[person.email] = None
+                continue
+            page = _text(self.get(person.key, "/today?all=1"))
+            reasons = section_reasons(page, "Overdue") + section_reasons(page, "Due today")
+            reviews = person.is_manager and bool(section_reasons(page, "Tier changes"))
+            expected[person.email] = reasons if (reasons or reviews) else None
+        return expected
 
     def live(self, day: date) -> None:
         """One day: the nightly refresh, then the away team's day, then the home team's."""
@@ -539,7 +617,7 @@ class Simulation:
                     .group_by(Partner.tier)
                 ).all()
             )
-            emails = morning_emails(self.home_id, day) + morning_emails(self.away_id, day)
+            emails = self.emails_by_day[day]
         row = DayRow(day, agents, tiers, emails, dict(self.ledger.actions))
         self.rows.append(row)
         return row
@@ -569,24 +647,52 @@ class _Collect(logging.Handler):
         self.into.append(text)
 
 
-def morning_emails(team_id: int, day: date) -> int:
-    """Users who would get a morning email: on a weekday, at least one action overdue or
-    due today among the recommendations awaiting them."""
-    if day.weekday() >= 5:
-        return 0
-    users = db.session.scalars(
-        sa.select(User).where(User.team_id == team_id, User.active.is_(True))
-    ).all()
-    count = 0
-    for user in users:
-        query = (
-            service.visible_recommendations(user.is_manager)
-            .where(Recommendation.kind == "action", Recommendation.due <= day)
-            .limit(1)
+def section_reasons(page: str, title: str) -> list[str]:
+    """The reasons listed in one section of a Today page (all of it: `?all=1`)."""
+    match = re.search(rf'<h2 id="today-[\w-]+">{title}[^<]* <span.*?</section>', page, re.S)
+    if match is None:
+        return []
+    reasons = re.findall(r'<p class="reason">([^<]*)</p>', match[0])
+    return [html.unescape(reason) for reason in reasons]
+
+
+def email_reasons(message) -> list[str]:
+    """The reasons a morning email lists as things to do (its plain-text part)."""
+    reasons, expecting = [], False
+    for line in message.get_body(("plain",)).get_content().splitlines():
+        if line.startswith(("TIER CHANGES", "WHO IS SLIPPING", "Open Today:")):
+            expecting = False
+            if not line.startswith("Open Today:"):
+                break
+        elif line.startswith("- "):
+            expecting = True
+        elif expecting and line.strip():
+            reasons.append(line.strip())
+            expecting = False
+    return reasons
+
+
+def check_morning_emails(sim: Simulation, expected: dict, received: list) -> None:
+    """The morning emails of a run of the jobs: exactly one for each user whose morning
+    it is and who has something to do that day, listing exactly their Today's overdue
+    and due-today items; none for anyone else, and never a second one the same day."""
+    got: dict[str, list] = defaultdict(list)
+    for recipients, message in received:
+        for address in recipients:
+            got[address].append(message)
+    unexpected = set(got) - {email for email, reasons in expected.items() if reasons is not None}
+    assert not unexpected, f"{sim.day}: morning emails nobody should get: {sorted(unexpected)}"
+    for email, reasons in expected.items():
+        if reasons is None:
+            continue
+        assert len(got[email]) == 1, f"{sim.day}: {email} got {len(got[email])} morning emails"
+        listed = email_reasons(got[email][0])
+        assert Counter(listed) == Counter(reasons), (
+            f"{sim.day}: {email}'s morning email lists {listed}, their Today {reasons}"
         )
-        if db.session.scalars(query, service.awaiting_params(user, day)).first() is not None:
-            count += 1
-    return count
+        local_day = clock_now(sim.app, sim.person_by_email(email).timezone).date()
+        assert (email, local_day) not in sim.mornings_sent, f"{local_day}: {email} got two"
+        sim.mornings_sent.add((email, local_day))
 
 
 # --- the invariants ---------------------------------------------------------------------------
