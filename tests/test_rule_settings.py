@@ -138,3 +138,13 @@ def test_saving_through_htmx_shows_the_new_version_and_its_message(db, client, a
     page = response.get_data(as_text=True)
     assert "<html" not in page and "version 1" in page
     assert "Rule settings saved as version 1." in page
+
+
+def test_a_version_saved_in_the_evening_shows_the_teams_day_and_time(app, db, client, auth, team):
+    """22:30 in New York is 03:30 the next day in UTC: the page says the team's time."""
+    app.config["PARTNERPLAN_NOW"] = "2026-11-20T22:30-05:00"
+    auth.login(team["manager"])
+    client.post("/rules/", data=form(coffee_days=14))
+    page = client.get("/rules/").get_data(as_text=True)
+    assert "20 Nov 2026, 22:30" in page
+    assert "21 Nov 2026" not in page and "UTC" not in page

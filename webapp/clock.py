@@ -55,3 +55,9 @@ def utcnow() -> datetime:
 def local(stamp: datetime, timezone: str) -> datetime:
     """A bookkeeping stamp (naive UTC) as naive wall time in `timezone`."""
     return stamp.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+def start_of_day_utc(day: date, timezone: str) -> datetime:
+    """The bookkeeping stamp (naive UTC) at which `day` starts in `timezone`."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(timezone))
+    return start.astimezone(UTC).replace(tzinfo=None)

@@ -13,6 +13,8 @@ from jinja2_fragments.flask import render_block
 
 from rules import vocabulary
 
+from . import clock
+
 
 def wants_fragment() -> bool:
     """An htmx request, but not a history restore (that needs the whole page)."""
@@ -31,6 +33,16 @@ def format_date(value: date | datetime | None, style: str = "short") -> str:
         return ""
     text = f"{value.day} {value:%b %Y}"
     return f"{value:%a} {text}" if style == "long" else text
+
+
+def local_time(stamp: datetime | None) -> datetime | None:
+    """A bookkeeping stamp (UTC) in the signed-in user's team time: `{{ rec.decided_at | local }}`.
+    Every stamp a page shows goes through it; days and times the user entered are already local."""
+    from flask_login import current_user
+
+    if stamp is None:
+        return None
+    return clock.local(stamp, current_user.team.timezone)
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -74,6 +86,7 @@ def main_nav() -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["main_nav"] = main_nav
     app.jinja_env.filters.update(
+        local=local_time,
         date=format_date,
         datetime=format_datetime,
         money=format_money,

@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from .. import clock
 from ..access import admin_required
 from ..book.validation import normal_planning_hours
 from ..extensions import db
@@ -272,6 +271,5 @@ def jobs():
             db.session.scalars(runs.where(JobRun.status == "failed").order_by(*newest).limit(10))
         ),
         runs=list(db.session.scalars(runs.order_by(*newest).limit(RECENT_RUNS))),
-        local=lambda stamp: clock.local(stamp, team.timezone) if stamp else None,
         max_attempts=MAX_ATTEMPTS,
     )

@@ -8,12 +8,12 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from .. import clock
 from ..extensions import db
 from ..models import AuditEvent, Partner, Team, User
 from ..spreadsheet import BOM, neutralise
@@ -36,16 +36,6 @@ def _keep_events_as_recorded(session: so.Session, flush_context, instances) -> N
     for obj in session.dirty:
         if isinstance(obj, AuditEvent) and session.is_modified(obj):
             raise AppendOnlyError("Audit events cannot be changed.")
-
-
-def local_to_utc(day: date, timezone: str) -> datetime:
-    """The UTC instant (naive) at which `day` starts in the team's time zone."""
-    start = datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
-    return start.astimezone(UTC).replace(tzinfo=None)
-
-
-def utc_to_local(moment: datetime, timezone: str) -> datetime:
-    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 def filter_form(user: User, args) -> AuditFilterForm:
@@ -83,10 +73,12 @@ def events_query(user: User, form: AuditFilterForm) -> sa.Select:
     if form.kind.data:
         query = query.where(AuditEvent.kind == form.kind.data)
     if form.date_from.data:
-        query = query.where(AuditEvent.at >= local_to_utc(form.date_from.data, team.timezone))
+        query = query.where(
+            AuditEvent.at >= clock.start_of_day_utc(form.date_from.data, team.timezone)
+        )
     if form.date_to.data:
         next_day = form.date_to.data + timedelta(days=1)
-        query = query.where(AuditEvent.at < local_to_utc(next_day, team.timezone))
+        query = query.where(AuditEvent.at < clock.start_of_day_utc(next_day, team.timezone))
     return query
 
 
@@ -105,7 +97,7 @@ def csv_lines(query: sa.Select, timezone: str) -> Iterator[str]:
     yield BOM + flush()
     for event in db.session.scalars(query.execution_options(yield_per=500)):
         row = [
-            utc_to_local(event.at, timezone).isoformat(sep=" ", timespec="seconds"),
+            clock.local(event.at, timezone).isoformat(sep=" ", timespec="seconds"),
             event.user.name if event.user else "",
             AUDIT_KINDS.get(event.kind, event.kind),
             event.partner.name if event.partner else "",

@@ -14,7 +14,7 @@ from ..partners.queries import get_partner
 from ..templating import MANAGERS, nav_item, render, wants_fragment
 from . import bp, decisions
 from .access import manager_required
-from .audit import csv_lines, events_query, filter_form, utc_to_local
+from .audit import csv_lines, events_query, filter_form
 from .forms import BulkApproveForm, RejectForm
 from .overview import overview_charts, team_overview
 from .reviews import ReviewItem, get_tier_change, open_tier_changes, recent_history, review_item
@@ -173,7 +173,6 @@ def audit():
         form=form,
         page=page,
         filters=filters,
-        local=lambda moment: utc_to_local(moment, timezone),
     ), (200 if valid else 422)
 
 
