@@ -61,6 +61,10 @@ def main(argv=None) -> int:
         results["generate"] = generate(sqlite_url(args.db), size, today)
         print(f"  done in {results['generate']['total']:.1f} s", flush=True)
     connection = sqlite3.connect(args.db)
+    # The first refresh is measured into empty tables, a reused database too.
+    connection.execute("DELETE FROM recommendation")
+    connection.execute("DELETE FROM partner_evaluation")
+    connection.commit()
     results["rows"] = {
         table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         for table in ("user", "partner", "interaction", "referral")
