@@ -89,3 +89,15 @@ def test_book_import_invite_lets_the_files_users_in(runner, client, auth, db, tm
     assert auth.login("lee@lakeside.example", PASSWORD).status_code == 302
     kinds = set(db.session.scalars(sa.select(AuditEvent.kind)))
     assert {"invitation_sent", "invitation_accepted"} <= kinds
+
+
+def test_users_invite_lets_an_imported_user_choose_a_password(runner, client, auth, db, tmp_path):
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps(BOOK))
+    assert runner.invoke(args=["book", "import", str(path)]).exit_code == 0
+    team = db.session.scalar(sa.select(Team.name))
+    result = runner.invoke(args=["users", "invite", "mo@lakeside.example", "--team", team])
+    assert result.exit_code == 0, result.output
+    choose_password(client, link_in_text(result.output, "invitation"), "Mo Diaz")
+    assert auth.login("mo@lakeside.example", PASSWORD).status_code == 302
+    assert count(db, User) == 2

@@ -11,7 +11,7 @@ from rules.vocabulary import ROLES
 
 from ..book.validation import EMAIL_PATTERN
 from ..extensions import db
-from ..models import Team
+from ..models import Team, User
 from . import invitations
 from .links import Sent
 
@@ -75,9 +75,23 @@ def create_team(name: str, email: str, admin_name: str | None, timezone: str) ->
 @click.option("--role", type=click.Choice(list(ROLES)), default="agent", show_default=True)
 @click.option("--name", help="Their name (default: the email's local part; they can change it).")
 def invite_user(email: str, team_name: str, role: str, name: str | None) -> None:
-    """Invite EMAIL to a team: they choose their own password from the link."""
+    """Invite EMAIL to a team: they choose their own password from the link.
+
+    A user of the team who has no password yet (imported) is invited to choose one.
+    """
     email = checked_email(email)
     team = db.session.scalar(sa.select(Team).where(Team.name == team_name))
     if team is None:
         raise click.ClickException(f"There is no team named {team_name!r}.")
-    say_sent(invite_or_fail(team, email, name, role), email)
+    imported = db.session.scalar(
+        sa.select(User).where(
+            User.team_id == team.id,
+            sa.func.lower(User.email) == email.lower(),
+            User.password_hash.is_(None),
+            User.active.is_(True),
+        )
+    )
+    if imported is not None:
+        say_sent(invitations.invite_user(imported, None), email)
+    else:
+        say_sent(invite_or_fail(team, email, name, role), email)
