@@ -93,18 +93,29 @@ def _unsubscribe_token(owned: Owned) -> str:
 def _invitation_id(owned: Owned) -> int:
     """A pending invitation of the owner's team."""
     from webapp.auth.invitations import invite
-    from webapp.models import Invitation
+    from webapp.models import Invitation, Team
 
-    invite(owned.owner.team, f"invitee-{secrets.token_hex(4)}@example.com", "Ivy", "agent", None)
+    invite(
+        db.session.get(Team, owned.owner.team_id),
+        f"invitee-{secrets.token_hex(4)}@example.com",
+        "Ivy",
+        "agent",
+        None,
+    )
     return db.session.scalar(sa.select(sa.func.max(Invitation.id)))
 
 
 def _invitation_token(owned: Owned) -> str:
     """The token of a fresh invitation to the owner's team (no mail server: the link is ours)."""
     from webapp.auth.invitations import invite
+    from webapp.models import Team
 
     sent = invite(
-        owned.owner.team, f"invitee-{secrets.token_hex(4)}@example.com", "Ivy", "agent", None
+        db.session.get(Team, owned.owner.team_id),
+        f"invitee-{secrets.token_hex(4)}@example.com",
+        "Ivy",
+        "agent",
+        None,
     )
     return sent.link.rsplit("/", 1)[1]
 
@@ -113,7 +124,8 @@ def _reset_token(owned: Owned) -> str:
     """The token of a fresh password link for the owner."""
     from webapp.auth.resets import send_reset
 
-    return send_reset(owned.owner, owned.owner).link.rsplit("/", 1)[1]
+    owner = db.session.get(User, owned.owner.id)  # the owner may be detached (the year test)
+    return send_reset(owner, owner).link.rsplit("/", 1)[1]
 
 
 # Parameters whose meaning depends on the route: {endpoint: {name: factory}}.
