@@ -58,6 +58,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # "Forgot your password?" requests per address (each account also gets at
+    # most one email every few minutes, whoever asks: webapp/auth/resets.py).
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per 15 minutes")
 
     # Outgoing mail (planning invitations). Unset MAIL_SERVER: no email.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")

@@ -15,7 +15,7 @@ has no entry here. Classes:
 
 URL parameters are named after what they point at: partner_id,
 interaction_id, referral_id, planning_session_id, lead_id,
-recommendation_id, user_id, audit_event_id, version.
+recommendation_id, user_id, audit_event_id, invitation_id, version.
 """
 
 ACCESS: dict[str, str] = {
@@ -23,6 +23,9 @@ ACCESS: dict[str, str] = {
     "static": "public",
     "auth.login": "public",
     "auth.logout": "login",
+    "auth.forgot": "public",
+    "auth.invitation": "token",  # <token>: a single-use invitation link
+    "auth.reset": "token",  # <token>: a single-use password link
     "home.index": "public",
     "home.today": "login",
     # --- partners and logbook ----------------------------------------------
@@ -45,12 +48,14 @@ ACCESS: dict[str, str] = {
     "book.export": "manager",
     "book.upload": "manager",
     "admin.users": "admin",
-    "admin.new_user": "admin",
+    "admin.invite": "admin",
+    "admin.resend_invitation": "admin",
+    "admin.cancel_invitation": "admin",
     "admin.change_role": "admin",
     "admin.deactivate": "admin",
     "admin.reactivate": "admin",
     "admin.reassign": "admin",
-    "admin.set_password": "admin",
+    "admin.send_password_link": "admin",
     "admin.settings": "admin",
     "admin.jobs": "admin",
     # --- recommendations and rules --------------------------------------------

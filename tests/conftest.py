@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from config import TestConfig, database_url
+from tests.mailbox import mailbox  # noqa: F401  (the fixture: a local SMTP server)
 from webapp import create_app
 from webapp.extensions import db as _db
 from webapp.models import Partner, Team, User

@@ -9,6 +9,7 @@ message that says what to add.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -70,6 +71,7 @@ PARAMS: dict[str, Callable[[Owned], object]] = {
     "audit_event_id": lambda o: o.audit_event.id,
     "version": lambda o: o.rule_settings.version,
     "token": lambda o: o.owner.calendar_token,
+    "invitation_id": lambda o: _invitation_id(o),
     "filename": lambda o: "app.css",
 }
 
@@ -88,6 +90,44 @@ def _unsubscribe_token(owned: Owned) -> str:
     return unsubscribe_token(owned.owner)
 
 
+def _invitation_id(owned: Owned) -> int:
+    """A pending invitation of the owner's team."""
+    from webapp.auth.invitations import invite
+    from webapp.models import Invitation, Team
+
+    invite(
+        db.session.get(Team, owned.owner.team_id),
+        f"invitee-{secrets.token_hex(4)}@example.com",
+        "Ivy",
+        "agent",
+        None,
+    )
+    return db.session.scalar(sa.select(sa.func.max(Invitation.id)))
+
+
+def _invitation_token(owned: Owned) -> str:
+    """The token of a fresh invitation to the owner's team (no mail server: the link is ours)."""
+    from webapp.auth.invitations import invite
+    from webapp.models import Team
+
+    sent = invite(
+        db.session.get(Team, owned.owner.team_id),
+        f"invitee-{secrets.token_hex(4)}@example.com",
+        "Ivy",
+        "agent",
+        None,
+    )
+    return sent.link.rsplit("/", 1)[1]
+
+
+def _reset_token(owned: Owned) -> str:
+    """The token of a fresh password link for the owner."""
+    from webapp.auth.resets import send_reset
+
+    owner = db.session.get(User, owned.owner.id)  # the owner may be detached (the year test)
+    return send_reset(owner, owner).link.rsplit("/", 1)[1]
+
+
 # Parameters whose meaning depends on the route: {endpoint: {name: factory}}.
 ENDPOINT_PARAMS: dict[str, dict[str, Callable[[Owned], object]]] = {
     "referrals.import_mapping": {"token": _upload_token},
@@ -95,6 +135,8 @@ ENDPOINT_PARAMS: dict[str, dict[str, Callable[[Owned], object]]] = {
     "referrals.import_commit": {"token": _upload_token},
     "morning.unsubscribe": {"token": _unsubscribe_token},
     "morning.unsubscribe_now": {"token": _unsubscribe_token},
+    "auth.invitation": {"token": _invitation_token},
+    "auth.reset": {"token": _reset_token},
 }
 
 

@@ -1,15 +1,16 @@
-"""Admin: users, roles, deactivation, reassignment, passwords and team settings."""
+"""Admin: users, invitations, roles, deactivation, reassignment, password links
+and team settings. The admin never sees or sets a password."""
 
+import re
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD, count, make_partner
-from webapp.models import AuditEvent, Lead, Partner, User
+from webapp.models import AuditEvent, Invitation, Lead, Partner, User
 
-NEW_USER = {"name": "Nina Cruz", "email": "nina@harbor.example", "role": "agent",
-            "password": "a long enough password"}  # fmt: skip
+NEW_USER = {"name": "Nina Cruz", "email": "nina@harbor.example", "role": "agent"}
 
 
 def audit(db, kind: str) -> AuditEvent:
@@ -19,8 +20,8 @@ def audit(db, kind: str) -> AuditEvent:
 def admin_urls(user_id: int) -> list[tuple[str, str]]:
     return [
         ("get", "/admin/"),
-        ("get", "/admin/users/new"),
-        ("post", "/admin/users/new"),
+        ("get", "/admin/invitations/new"),
+        ("post", "/admin/invitations/new"),
         ("get", "/admin/settings"),
         ("post", "/admin/settings"),
         ("post", f"/admin/users/{user_id}/role"),
@@ -28,8 +29,7 @@ def admin_urls(user_id: int) -> list[tuple[str, str]]:
         ("post", f"/admin/users/{user_id}/reactivate"),
         ("get", f"/admin/users/{user_id}/reassign"),
         ("post", f"/admin/users/{user_id}/reassign"),
-        ("get", f"/admin/users/{user_id}/password"),
-        ("post", f"/admin/users/{user_id}/password"),
+        ("post", f"/admin/users/{user_id}/password-link"),
     ]
 
 
@@ -59,36 +59,44 @@ def test_user_list_shows_the_team_only(client, auth, team):
     assert b"rival.example" not in page
 
 
-def test_admin_creates_a_user_who_can_log_in(client, auth, team, db):
+def test_admin_invites_a_user_who_chooses_a_password_and_can_log_in(client, auth, team, db):
     auth.login(team["admin"])
-    response = client.post("/admin/users/new", data=NEW_USER)
-    assert response.status_code == 303
+    response = client.post("/admin/invitations/new", data=NEW_USER, follow_redirects=True)
+    assert b"No mail server is configured" in response.data
+    assert audit(db, "invitation_sent").after == {"email": "nina@harbor.example", "role": "agent"}
+    link = re.search(rb"http://127\.0\.0\.1:5000(/auth/invitation/[\w-]+)", response.data)
+    auth.logout()
+    data = {"name": "Nina Cruz", "password": "copper kettle marathon 88"}
+    assert client.post(link.group(1).decode(), data=data).status_code == 303
     nina = db.session.scalar(sa.select(User).where(User.email == "nina@harbor.example"))
     assert nina.team_id == team["admin"].team_id and nina.role == "agent"
-    assert audit(db, "user_created").after == {"email": "nina@harbor.example", "role": "agent"}
     auth.logout()
-    assert auth.login("nina@harbor.example", NEW_USER["password"]).status_code == 302
+    assert auth.login("nina@harbor.example", "copper kettle marathon 88").status_code == 302
+
+
+def test_the_invitation_form_has_no_password_field(client, auth, team):
+    auth.login(team["admin"])
+    page = client.get("/admin/invitations/new").data
+    assert b'type="password"' not in page and b'type="password"' not in client.get("/admin/").data
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"email": "SAM@harbor.example"}, b"That email already has an account."),
-        ({"email": "rex@rival.example"}, b"That email already has an account."),
+        ({"email": "SAM@harbor.example"}, b"This email cannot be invited"),
+        ({"email": "rex@rival.example"}, b"This email cannot be invited"),
         ({"email": "not-an-email"}, b"Enter an email address like name@example.com."),
-        ({"password": "short"}, b"at least 10 characters"),
         ({"role": "owner"}, b"Not a valid choice"),
         ({"name": ""}, b"This field is required."),
     ],
 )
-def test_invalid_new_user_is_refused_beside_the_field(client, auth, team, db, change, message):
+def test_invalid_invitation_is_refused_beside_the_field(client, auth, team, db, change, message):
     auth.login(team["admin"])
-    users = count(db, User)
-    response = client.post("/admin/users/new", data={**NEW_USER, **change})
+    response = client.post("/admin/invitations/new", data={**NEW_USER, **change})
     assert response.status_code == 422
     assert message in response.data
     assert b'class="error-text"' in response.data
-    assert count(db, User) == users and count(db, AuditEvent) == 0
+    assert count(db, Invitation) == 0 and count(db, AuditEvent) == 0
 
 
 def test_change_role_is_audited_and_htmx_gets_the_row(client, auth, team, db):
@@ -175,19 +183,25 @@ def test_reassign_only_to_another_active_user_of_the_team(client, auth, team, db
     assert count(db, AuditEvent) == 0
 
 
-def test_admin_sets_a_password(client, auth, team, db):
+def test_admin_sends_a_password_link_and_never_sees_the_password(client, auth, team, db):
     sam = team["agent"]
-    sam.password_hash = None  # as after an import
+    auth.login(team["admin"])
+    assert b"Send password reset link" in client.get("/admin/").data
+    response = client.post(f"/admin/users/{sam.id}/password-link", follow_redirects=True)
+    assert b"/auth/reset/" in response.data  # no mail server: the link is passed on
+    assert audit(db, "password_reset_requested").after == {"email": sam.email}
+    db.session.refresh(sam)
+    assert sam.check_password(PASSWORD)  # unchanged until Sam chooses a new one
+
+
+def test_a_deactivated_user_gets_no_password_link(client, auth, team, db):
+    sam = team["agent"]
+    sam.active = False
     db.session.commit()
     auth.login(team["admin"])
-    assert b"No password yet" in client.get("/admin/").data
-    response = client.post(f"/admin/users/{sam.id}/password", data={"password": "short"})
-    assert response.status_code == 422 and count(db, AuditEvent) == 0
-    response = client.post(f"/admin/users/{sam.id}/password", data={"password": "new password 1"})
-    assert response.status_code == 303
-    assert audit(db, "password_set").after == {"email": sam.email}
-    auth.logout()
-    assert auth.login(sam, "new password 1").status_code == 302
+    response = client.post(f"/admin/users/{sam.id}/password-link")
+    assert response.status_code == 422 and b"Reactivate this user first." in response.data
+    assert count(db, AuditEvent) == 0
 
 
 def test_team_settings_are_saved_and_audited(client, auth, team, db):

@@ -38,6 +38,7 @@ def create_app(config_class: type = Config) -> Flask:
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .auth.cli import teams_cli, users_cli
     from .book import bp as book_bp
     from .book.cli import book_cli
     from .demo import demo_cli
@@ -69,6 +70,6 @@ def create_app(config_class: type = Config) -> Flask:
         morning_bp,
     ):
         app.register_blueprint(blueprint)
-    for command in (book_cli, demo_cli, recommendations_cli):
+    for command in (book_cli, demo_cli, recommendations_cli, teams_cli, users_cli):
         app.cli.add_command(command)
     return app

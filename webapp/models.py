@@ -94,6 +94,57 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
+class Invitation(db.Model):
+    """A single-use link by which someone joins a team and chooses their own password.
+
+    Only the token's hash is kept: the link is in the email (or with the admin
+    who passes it on), never in the database. `user_id` is set from the start
+    for a user who already exists without a password (imported from a book
+    file), and on acceptance otherwise. Status: pending, accepted, cancelled,
+    superseded (the same email was invited again).
+    """
+
+    __table_args__ = (sa.Index("ix_invitation_team_email", "team_id", "email"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id, ondelete="CASCADE"))
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    role: so.Mapped[str] = so.mapped_column(sa.String(20), default="agent")
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(12), default="pending")
+    invited_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    expires_at: so.Mapped[datetime]
+    closed_at: so.Mapped[datetime | None]  # accepted, cancelled or superseded
+
+    team: so.Mapped[Team] = so.relationship()
+    invited_by: so.Mapped[User | None] = so.relationship(foreign_keys=[invited_by_id])
+    user: so.Mapped[User | None] = so.relationship(foreign_keys=[user_id])
+
+
+class PasswordReset(db.Model):
+    """A single-use link by which a user chooses a new password (forgotten, or
+    sent by an admin). Only the token's hash is kept. The rows also pace the
+    emails: at most one per account every few minutes (webapp/auth/resets.py).
+    Status: pending, used, superseded (a newer link was sent).
+    """
+
+    __table_args__ = (sa.Index("ix_password_reset_user_created", "user_id", "created_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(12), default="pending")
+    requested_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    expires_at: so.Mapped[datetime]
+    closed_at: so.Mapped[datetime | None]
+
+    user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
+
+
 class Partner(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("team_id", "key", name="uq_partner_team_key"),

@@ -1,12 +1,7 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    EmailField,
-    PasswordField,
-    SelectChoice,
-    StringField,
-)
+from wtforms import EmailField, SelectChoice, StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -21,8 +16,6 @@ from rules.vocabulary import ROLES
 from ..book.validation import EMAIL_PATTERN, normal_planning_hours, planning_hours_problem
 from ..forms import FiniteDecimalField, SelectField
 
-MIN_PASSWORD = 10
-PASSWORD_LENGTH = f"Use at least {MIN_PASSWORD} characters (at most 200)."
 # WTForms 3.3 deprecates (value, label) tuples as choices.
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLES.items()]
 
@@ -31,7 +24,9 @@ def stripped(value: str | None) -> str | None:
     return value.strip() if value else value
 
 
-class UserForm(FlaskForm):
+class InviteForm(FlaskForm):
+    """Whom to invite: the invitee chooses their own password (and may correct the name)."""
+
     name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[stripped])
     email = EmailField(
         "Email",
@@ -48,22 +43,10 @@ class UserForm(FlaskForm):
         filters=[stripped],
     )
     role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
-    password = PasswordField(
-        "Initial password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_LENGTH)],
-        description=f"At least {MIN_PASSWORD} characters; tell it to the user in person.",
-    )
 
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
-
-
-class PasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_LENGTH)],
-    )
 
 
 class ReassignForm(FlaskForm):

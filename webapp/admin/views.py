@@ -8,14 +8,16 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..access import admin_required
+from ..auth import invitations, resets
+from ..auth.links import Sent
 from ..book.validation import normal_planning_hours
 from ..extensions import db
 from ..forms import EmptyForm
 from ..jobs.periodic import MAX_ATTEMPTS, PERIODIC
-from ..models import JobRun, Lead, Partner, User, record_audit
+from ..models import Invitation, JobRun, Lead, Partner, User, record_audit
 from ..templating import nav_item, render, wants_fragment
 from . import bp
-from .forms import PasswordForm, ReassignForm, RoleForm, TeamSettingsForm, UserForm
+from .forms import InviteForm, ReassignForm, RoleForm, TeamSettingsForm
 
 nav_item("admin.users", "Admin", frozenset({"admin"}), order=90)
 
@@ -59,13 +61,24 @@ def users_page(
 ):
     """The user list; for htmx, only the row of `row_of` (with its error, if any)."""
     rows = user_rows({row_of.id: (where, error)} if row_of and error else None)
-    context = {"rows": rows, "form": EmptyForm()}
+    context = {
+        "rows": rows,
+        "form": EmptyForm(),
+        "invitations": invitations.pending(current_user.team_id),
+        "expired": invitations.expired,
+        "local": local_time,
+    }
     if row_of is not None and wants_fragment():
         context["row"] = next(row for row in rows if row["user"].id == row_of.id)
         return render("admin/users.html", block="user_row", **context), status
     if error:
         flash(error, "error")
     return render("admin/users.html", **context), status
+
+
+def local_time(stamp):
+    """A bookkeeping stamp in the team's time, for the page."""
+    return clock.local(stamp, current_user.team.timezone)
 
 
 def done(user: User, message: str):
@@ -83,32 +96,71 @@ def users():
     return users_page()
 
 
-@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/invitations/new", methods=["GET", "POST"])
 @admin_required
-def new_user():
-    """Create a user of this team with an initial password."""
-    form = UserForm()
+def invite():
+    """Invite someone to the team by email: they choose their own password from the link."""
+    form = InviteForm()
     if form.validate_on_submit():
-        email = form.email.data.strip()
-        taken = db.session.scalar(
-            sa.select(User.id).where(sa.func.lower(User.email) == email.lower())
-        )
-        if taken:
-            form.email.errors.append("That email already has an account.")
+        try:
+            sent = invitations.invite(
+                current_user.team, form.email.data, form.name.data, form.role.data, current_user
+            )
+        except invitations.InvitationRefused as refused:
+            form.email.errors.append(str(refused))
         else:
-            user = User(team_id=current_user.team_id, email=email, name=form.name.data.strip())
-            user.role = form.role.data
-            user.set_password(form.password.data)
-            db.session.add(user)
-            db.session.flush()
-            summary = f"Created {email} ({user.role})"
-            after = {"email": email, "role": user.role}
-            record_audit(current_user.team_id, current_user, "user_created", summary, after=after)
-            db.session.commit()
-            flash(f"{user.name} can now log in as {email}.", "success")
+            flash(passed_on(sent, form.name.data, "invitation"), "success")
             return redirect(url_for("admin.users"), code=303)
     status = 422 if form.is_submitted() else 200
-    return render("admin/new_user.html", form=form), status
+    return render("admin/invite.html", form=form), status
+
+
+def passed_on(sent: Sent, name: str, what: str) -> str:
+    """What the admin is told about a new link: emailed, or theirs to pass on."""
+    if sent.emailed:
+        return f"The {what} is on its way to {name} by email."
+    return (
+        f"No mail server is configured, so nothing was emailed: give {name} this link "
+        f"yourself (it works once): {sent.link}"
+    )
+
+
+def team_invitation(invitation_id: int) -> Invitation:
+    """A pending invitation of the admin's own team; 404 for anyone else's."""
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(
+            Invitation.id == invitation_id,
+            Invitation.team_id == current_user.team_id,
+            Invitation.status == "pending",
+        )
+    )
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.post("/invitations/<int:invitation_id>/resend")
+@admin_required
+def resend_invitation(invitation_id: int):
+    """Send a new link for a pending invitation (the earlier link stops working)."""
+    invitation = team_invitation(invitation_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    sent = invitations.resend(invitation, current_user)
+    flash(passed_on(sent, invitation.name, "new invitation"), "success")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.post("/invitations/<int:invitation_id>/cancel")
+@admin_required
+def cancel_invitation(invitation_id: int):
+    """Cancel a pending invitation: its link stops working."""
+    invitation = team_invitation(invitation_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    invitations.cancel(invitation, current_user)
+    flash(f"The invitation of {invitation.email} is cancelled.", "success")
+    return redirect(url_for("admin.users"), code=303)
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -205,21 +257,22 @@ def move_partners(user: User, target: User) -> int:
     return len(partner_ids)
 
 
-@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@bp.post("/users/<int:user_id>/password-link")
 @admin_required
-def set_password(user_id: int):
-    """Set a user's password (imported users have none until an admin sets one)."""
+def send_password_link(user_id: int):
+    """Send a user a link to choose their password: an invitation when they have none
+    yet (imported), a password reset otherwise. The admin never sees a password."""
     user = team_user(user_id)
-    form = PasswordForm()
-    if form.validate_on_submit():
-        user.set_password(form.password.data)
-        record_audit(user.team_id, current_user, "password_set", f"Password set for {user.email}",
-                     after={"email": user.email})  # fmt: skip
-        db.session.commit()
-        flash(f"New password set for {user.name}.", "success")
-        return redirect(url_for("admin.users"), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render("admin/password.html", form=form, user=user), status
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not user.active:
+        return users_page(user, "Reactivate this user first.", 422, where="status")
+    if user.password_hash:
+        sent, what = resets.send_reset(user, current_user), "password reset link"
+    else:
+        sent, what = invitations.invite_user(user, current_user), "invitation"
+    flash(passed_on(sent, user.name, what), "success")
+    return redirect(url_for("admin.users"), code=303)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

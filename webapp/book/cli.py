@@ -4,8 +4,10 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from ..auth import invitations
+from ..auth.cli import say_sent
 from ..extensions import db
-from ..models import Team
+from ..models import Team, User
 from .exporter import dumps, export_book
 from .importer import BookRefused, import_book, read_document
 
@@ -14,12 +16,14 @@ book_cli = AppGroup("book", help="Import and export a team's partner book (partn
 
 @book_cli.command("import")
 @click.argument("file", type=click.File("rb"))
-def import_command(file) -> None:
+@click.option("--invite", is_flag=True, help="Invite the file's active users to choose a password.")
+def import_command(file, invite: bool) -> None:
     """Import FILE ('-' for stdin) as a new team: all of it, or nothing.
 
     Every problem is listed with its path and the exit status is 1 when
-    the file is refused. Imported users have no password until an admin
-    sets one.
+    the file is refused. Imported users have no password: with --invite each
+    active one gets an invitation to choose theirs (else an admin of the team
+    sends it from the Admin page).
     """
     try:
         summary = import_book(read_document(file.read()))
@@ -29,7 +33,17 @@ def import_command(file) -> None:
         click.echo(f"Nothing was imported: {len(refused.problems)} problem(s).", err=True)
         raise SystemExit(1) from None
     click.echo(str(summary))
-    click.echo("Imported users have no password yet: an admin sets one on the Admin page.")
+    if not invite:
+        click.echo("Imported users have no password yet: run again with --invite, or an admin")
+        click.echo("of the team sends each an invitation from the Admin page.")
+        return
+    users = db.session.scalars(
+        sa.select(User)
+        .where(User.team_id == summary.team.id, User.active.is_(True), User.password_hash.is_(None))
+        .order_by(User.id)
+    )
+    for user in users:
+        say_sent(invitations.invite_user(user, None), user.email)
 
 
 @book_cli.command("export")

@@ -45,8 +45,8 @@ def upload():
     """Import an uploaded book as a new team; on any problem, list them all and store nothing.
 
     Same rules as `flask book import`: the file describes a whole team, so a
-    team of the same name is refused (no merge) and its users get no password
-    until an admin of that team sets one.
+    team of the same name is refused (no merge) and its users get no password:
+    each is invited to choose one (`flask users invite`, or an admin of that team).
     """
     form = ImportForm()
     if not form.validate_on_submit():
@@ -55,7 +55,11 @@ def upload():
         summary = import_book(read_document(form.file.data.read()), imported_by=current_user)
     except BookRefused as refused:
         return book_page(form, refused.problems, status=422)
-    flash(f"{summary} Its users need a password from an admin before they can log in.", "success")
+    flash(
+        f"{summary} Its users have no password yet: each gets in by invitation "
+        "(flask users invite EMAIL --team NAME, or from the Admin page of that team).",
+        "success",
+    )
     return redirect(url_for("book.index"), code=303)
 
 

@@ -22,6 +22,12 @@ AUDIT_KINDS = {
     "reassign": "Reassignment",
     "import": "Import",
     "deactivate": "Deactivation",
+    "reactivate": "Reactivation",
+    "invitation_sent": "Invitation sent",
+    "invitation_accepted": "Invitation accepted",
+    "invitation_cancelled": "Invitation cancelled",
+    "password_reset_requested": "Password link sent by an admin",
+    "password_reset": "Password reset",
 }
 
 DECISIONS = {"approved": "approved", "rejected": "rejected"}

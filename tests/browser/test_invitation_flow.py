@@ -1,0 +1,39 @@
+"""An admin invites a colleague, who chooses their own password from the link
+and lands on Today. The served app has no mail server, so the admin's page
+shows the link to pass on, as it does in a small office without SMTP."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "copper kettle marathon 88"
+
+
+def test_an_invited_colleague_chooses_a_password_and_logs_in(page, user):
+    email = f"nina-{page.viewport_name}@harbor.example"
+    user.log_in_as("admin")
+    page.goto("/admin/invitations/new")
+    page.get_by_label("Name").fill("Nina Cruz")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Role").select_option("agent")
+    page.get_by_role("button", name="Send the invitation").click()
+    flash = page.locator(".flash", has_text="give Nina Cruz this link").inner_text()
+    path = re.search(r"/auth/invitation/[\w-]+", flash).group(0)
+    page.locator("table.invitations", has_text=email).wait_for()
+    page.get_by_role("button", name="Log out").click()
+
+    page.goto(path)
+    page.get_by_label("Your name").fill("Nina Cruz-Ortega")
+    page.get_by_label("Choose a password").fill("password1234")
+    page.get_by_role("button", name="Join and log in").click()
+    page.locator("#password-error").wait_for()
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_role("button", name="Join and log in").click()
+    page.wait_for_url("**/today")
+    page.get_by_text("Welcome to").wait_for()
+
+    page.get_by_role("button", name="Log out").click()
+    user.log_in(email, PASSWORD)
+    page.wait_for_url("**/today")

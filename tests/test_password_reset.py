@@ -1,0 +1,180 @@
+"""Forgot password: a single-use link by email, the same answer for any email,
+paced per account and per address, never for a deactivated user; and the
+admin's "send password reset link", which never shows the admin a password."""
+
+import html
+import re
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import PASSWORD, count
+from tests.mailbox import emails_to, link_in
+from tests.routes import fetch
+from tests.test_security import ThrottledConfig, app_with
+from webapp.extensions import db as _db
+from webapp.extensions import limiter
+from webapp.models import AuditEvent, OutboxEmail, PasswordReset
+
+ASKED_AT = datetime(2027, 3, 15, 9, 0)
+NEW_PASSWORD = "lantern orchard velvet 42"
+
+
+def at(app, moment: datetime) -> None:
+    app.config["PARTNERPLAN_NOW"] = moment.isoformat() + "+00:00"
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def forgot(client, email: str):
+    return client.post("/auth/forgot", data={"email": email}, follow_redirects=True)
+
+
+@pytest.fixture
+def asked(app, client, team, mailbox):
+    """Sam asks for a link; the link from the email he gets."""
+    at(app, ASKED_AT)
+    forgot(client, "Sam@Harbor.example")
+    [message] = emails_to(mailbox, "sam@harbor.example")
+    return link_in(message, "reset")
+
+
+def test_the_login_page_offers_forgot_password(client):
+    assert b'href="/auth/forgot"' in client.get("/auth/login").data
+
+
+def test_a_user_sets_a_new_password_from_the_emailed_link(client, auth, db, team, asked):
+    page = client.get(asked)
+    assert page.status_code == 200 and "sam@harbor.example" in text(page)
+    response = client.post(asked, data={"password": NEW_PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
+    assert auth.login(team["agent"], PASSWORD).status_code == 422
+    assert auth.login(team["agent"], NEW_PASSWORD).status_code == 302
+    assert [e.kind for e in db.session.scalars(sa.select(AuditEvent))] == ["password_reset"]
+    auth.logout()
+    again = client.post(asked, data={"password": "another fine password 9"})
+    assert again.status_code == 410 and "already been used" in text(again)
+
+
+def test_the_answer_is_the_same_whether_the_email_exists_or_not(app, client, team, mailbox):
+    at(app, ASKED_AT)
+    answers = {
+        email: text(forgot(client, email)).replace(email, "EMAIL")
+        for email in ("sam@harbor.example", "nobody@harbor.example", "rex@rival.example")
+    }
+    assert len(set(answers.values())) == 1
+    assert "If EMAIL has an active PartnerPlan account" in answers["sam@harbor.example"]
+    recipients = sorted(r for rs, _ in mailbox.messages for r in rs)
+    assert recipients == ["rex@rival.example", "sam@harbor.example"]
+
+
+def test_a_deactivated_user_gets_no_link(app, client, db, team, mailbox):
+    team["agent"].active = False
+    db.session.commit()
+    assert "If sam@harbor.example has an active" in text(forgot(client, "sam@harbor.example"))
+    assert mailbox.messages == [] and count(db, PasswordReset) == 0
+
+
+def test_an_account_gets_at_most_one_email_every_five_minutes(app, client, db, mailbox, asked):
+    at(app, ASKED_AT + timedelta(minutes=4))
+    forgot(client, "sam@harbor.example")
+    assert len(mailbox.messages) == 1
+    at(app, ASKED_AT + timedelta(minutes=6))
+    forgot(client, "sam@harbor.example")
+    assert len(mailbox.messages) == 2
+    newer = link_in(mailbox.messages[1][1], "reset")
+    superseded = client.get(asked)
+    assert superseded.status_code == 410 and "A newer password link" in text(superseded)
+    assert client.get(newer).status_code == 200
+
+
+@pytest.mark.parametrize(("minutes", "works"), [(119, True), (121, False)])
+def test_the_link_works_for_two_hours(app, client, auth, team, asked, minutes, works):
+    at(app, ASKED_AT + timedelta(minutes=minutes))
+    response = client.post(asked, data={"password": NEW_PASSWORD})
+    if works:
+        assert response.status_code == 303
+        assert auth.login(team["agent"], NEW_PASSWORD).status_code == 302
+    else:
+        assert response.status_code == 410 and "has expired" in text(response)
+        assert auth.login(team["agent"], PASSWORD).status_code == 302
+
+
+def test_a_weak_password_is_refused_beside_the_field_and_nothing_changes(
+    client, auth, db, team, asked
+):
+    response = client.post(asked, data={"password": "password1234"})
+    assert response.status_code == 422 and 'id="password-error"' in response.get_data(as_text=True)
+    assert count(db, AuditEvent) == 0
+    assert db.session.scalar(sa.select(PasswordReset.status)) == "pending"
+    assert auth.login(team["agent"], PASSWORD).status_code == 302
+
+
+def test_a_link_deactivated_meanwhile_is_refused(client, db, team, asked):
+    team["agent"].active = False
+    db.session.commit()
+    response = client.get(asked)
+    assert response.status_code == 410 and "deactivated" in text(response)
+
+
+def test_without_a_mail_server_nothing_is_stored_to_go_out_later(client, db, team):
+    assert "If sam@harbor.example" in text(forgot(client, "sam@harbor.example"))
+    assert count(db, OutboxEmail) == 0 and count(db, PasswordReset) == 0
+
+
+def test_an_admin_sends_a_reset_link_by_email(app, client, auth, db, team, mailbox):
+    at(app, ASKED_AT)
+    sam = team["agent"]
+    auth.login(team["admin"])
+    response = client.post(f"/admin/users/{sam.id}/password-link", follow_redirects=True)
+    assert "password reset link is on its way to Sam Ortiz" in text(response)
+    assert "/auth/reset/" not in text(response)
+    auth.logout()
+    [message] = emails_to(mailbox, sam.email)
+    assert "Ada Admin, your team's admin" in message.get_body(("plain",)).get_content()
+    assert (
+        client.post(link_in(message, "reset"), data={"password": NEW_PASSWORD}).status_code == 303
+    )
+    kinds = [e.kind for e in db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))]
+    assert kinds == ["password_reset_requested", "password_reset"]
+    auth.login(team["manager"])
+    page = text(client.get("/desk/audit"))
+    assert "Password link sent by an admin" in page and "Password reset" in page
+
+
+def test_the_forgot_form_needs_its_csrf_token(app, team):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    refused = fetch(app, client, "/auth/forgot", "POST", data={"email": "sam@harbor.example"})
+    assert refused.status_code == 400
+    page = fetch(app, client, "/auth/forgot").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"email": "sam@harbor.example", "csrf_token": token}
+    assert fetch(app, client, "/auth/forgot", "POST", data=form).status_code == 303
+
+
+class ForgotThrottledConfig(ThrottledConfig):
+    RESET_RATE_LIMIT = "2 per 15 minutes"
+
+
+def test_forgot_requests_are_throttled_per_address():
+    app = app_with(ForgotThrottledConfig)
+    try:
+        with app.app_context():
+            limiter.reset()
+            client = app.test_client()
+            form = {"email": "nobody@harbor.example"}
+            statuses = [
+                fetch(app, client, "/auth/forgot", "POST", data=form).status_code for _ in range(3)
+            ]
+            assert statuses == [303, 303, 429]
+            assert fetch(app, client, "/auth/forgot").status_code == 200
+    finally:
+        with app.app_context():
+            limiter.reset()
+            _db.session.remove()
+            _db.drop_all()
+            _db.engine.dispose()

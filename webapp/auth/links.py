@@ -1,0 +1,62 @@
+"""Single-use links that let someone choose a password: invitations and password resets.
+
+The token is random and travels only in the link; the database keeps its
+SHA-256 (a leaked table opens no account). A link is sent through the outbox
+when a mail server is configured; without one, whoever asked for it (the
+admin, the command line) is given the link to pass on, and nothing waits in
+the outbox to go out later, stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr
+
+from flask import current_app, render_template
+
+from .. import outbox
+from ..morning.links import absolute_url
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What became of a new link: emailed, or to be passed on by hand."""
+
+    link: str
+    emailed: bool
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh token and the digest to store for it."""
+    token = secrets.token_urlsafe(32)
+    return token, digest(token)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def mail_configured() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def send_link(
+    endpoint: str, token: str, *, to: tuple[str, str], subject: str, template: str, key: str,
+    **context,
+) -> Sent:  # fmt: skip
+    """Email the link built for `endpoint` and `token` (when mail is configured)."""
+    link = absolute_url(endpoint, token=token)
+    if not mail_configured():
+        return Sent(link, emailed=False)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config["MAIL_SENDER"]
+    # A name is one line (a stray line break would be refused in a header).
+    message["To"] = formataddr((" ".join(to[0].split()), to[1]))
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(render_template(template, link=link, **context))
+    outbox.enqueue(message, key=key)
+    return Sent(link, emailed=True)
