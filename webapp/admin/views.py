@@ -66,7 +66,6 @@ def users_page(
         "form": EmptyForm(),
         "invitations": invitations.pending(current_user.team_id),
         "expired": invitations.expired,
-        "local": local_time,
     }
     if row_of is not None and wants_fragment():
         context["row"] = next(row for row in rows if row["user"].id == row_of.id)
@@ -74,11 +73,6 @@ def users_page(
     if error:
         flash(error, "error")
     return render("admin/users.html", **context), status
-
-
-def local_time(stamp):
-    """A bookkeeping stamp in the team's time, for the page."""
-    return clock.local(stamp, current_user.team.timezone)
 
 
 def done(user: User, message: str):
