@@ -23,6 +23,15 @@ ACCESS: dict[str, str] = {
     "static": "public",
     "auth.login": "public",
     "auth.logout": "login",
+    "auth.second_step": "public",  # after the password; without it, back to the login page
+    "account.security": "login",
+    "account.change_password": "login",
+    "account.end_session": "login",
+    "account.end_all_sessions": "login",
+    "account.two_factor_setup": "login",
+    "account.recovery_codes": "login",
+    "account.new_recovery_codes": "login",
+    "account.two_factor_off": "login",
     "home.index": "public",
     "home.today": "login",
     # --- partners and logbook ----------------------------------------------

@@ -157,6 +157,8 @@ def set_active(user: User, active: bool):
                      before={"email": user.email, "active": user.active},
                      after={"email": user.email, "active": active})  # fmt: skip
         user.active = active
+        if not active:  # signed out everywhere, at once
+            user.end_sessions()
         db.session.commit()
     return done(user, f"{user.name} is {'active' if active else 'deactivated'}.")
 
