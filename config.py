@@ -35,6 +35,12 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def ratelimit_storage(environ) -> str:
+    """Where the per-address sign-in counts live: RATELIMIT_STORAGE_URI, else the
+    Redis of REDIS_URL (shared by every worker), else this process's memory."""
+    return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
+
+
 class Config:
     SECRET_KEY = secret_key()
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
@@ -69,9 +75,7 @@ class Config:
     # Redis when REDIS_URL is set; in memory (per process) otherwise. Generous:
     # an office behind one address signs in together. Failures per account are
     # counted in the database (webapp/auth/throttle.py).
-    RATELIMIT_STORAGE_URI = os.environ.get(
-        "RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL") or "memory://"
-    )
+    RATELIMIT_STORAGE_URI = ratelimit_storage(os.environ)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "50 per minute")
 
