@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, count, make_partner
+from tests.conftest import PASSWORD, audited_changes, count, make_partner
 from webapp.models import AuditEvent, Lead, Partner, User
 
 NEW_USER = {"name": "Nina Cruz", "email": "nina@harbor.example", "role": "agent",
@@ -49,7 +49,7 @@ def test_another_teams_users_do_not_exist_for_an_admin(client, auth, team, db):
         response = getattr(client, method)(url, data=data) if method == "post" else client.get(url)
         assert response.status_code == 404, url
     db.session.refresh(rival)
-    assert rival.role == "agent" and rival.active and count(db, AuditEvent) == 0
+    assert rival.role == "agent" and rival.active and audited_changes(db) == 0
 
 
 def test_user_list_shows_the_team_only(client, auth, team):
@@ -88,7 +88,7 @@ def test_invalid_new_user_is_refused_beside_the_field(client, auth, team, db, ch
     assert response.status_code == 422
     assert message in response.data
     assert b'class="error-text"' in response.data
-    assert count(db, User) == users and count(db, AuditEvent) == 0
+    assert count(db, User) == users and audited_changes(db) == 0
 
 
 def test_change_role_is_audited_and_htmx_gets_the_row(client, auth, team, db):
@@ -126,7 +126,7 @@ def test_admin_cannot_change_own_role_or_deactivate_self(client, auth, team, db)
     response = client.post(f"/admin/users/{admin.id}/deactivate")
     assert response.status_code == 422 and b"cannot deactivate yourself" in response.data
     db.session.refresh(admin)
-    assert admin.role == "admin" and admin.active and count(db, AuditEvent) == 0
+    assert admin.role == "admin" and admin.active and audited_changes(db) == 0
 
 
 def test_deactivated_user_cannot_log_in_until_reactivated(client, auth, team, db):
@@ -172,7 +172,7 @@ def test_reassign_only_to_another_active_user_of_the_team(client, auth, team, db
     response = client.post(f"/admin/users/{sam.id}/reassign", data={"to_user": to_user.id})
     assert response.status_code == 422 and b"Not a valid choice" in response.data
     assert db.session.scalar(sa.select(Partner.owner_id)) == sam.id
-    assert count(db, AuditEvent) == 0
+    assert audited_changes(db) == 0
 
 
 def test_admin_sets_a_password(client, auth, team, db):
@@ -182,7 +182,7 @@ def test_admin_sets_a_password(client, auth, team, db):
     auth.login(team["admin"])
     assert b"No password yet" in client.get("/admin/").data
     response = client.post(f"/admin/users/{sam.id}/password", data={"password": "short"})
-    assert response.status_code == 422 and count(db, AuditEvent) == 0
+    assert response.status_code == 422 and audited_changes(db) == 0
     response = client.post(f"/admin/users/{sam.id}/password", data={"password": "new password 1"})
     assert response.status_code == 303
     assert audit(db, "password_set").after == {"email": sam.email}
@@ -228,7 +228,7 @@ def test_invalid_settings_change_nothing(client, auth, team, db, change, message
     harbor = team["admin"].team
     db.session.refresh(harbor)
     assert harbor.commission_per_side == Decimal(12000) and harbor.timezone == "America/New_York"
-    assert count(db, AuditEvent) == 0
+    assert audited_changes(db) == 0
 
 
 def test_deactivated_admin_session_ends(client, auth, team, db):

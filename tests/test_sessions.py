@@ -198,3 +198,16 @@ def test_the_cookies_carry_no_user_id(app, team):
     client = log_in(app, team["agent"], remember=True)
     remember = client.get_cookie("remember_token").value
     assert not remember.startswith(f"{team['agent'].id}|")
+
+
+def test_sign_ins_and_session_changes_read_plainly_on_the_desks_audit_page(app, team):
+    agent = browser(app)
+    agent.post("/auth/login", data={"email": team["agent"].email, "password": "nope"})
+    agent.post("/auth/login", data={"email": team["agent"].email, "password": PASSWORD})
+    agent.post("/account/password", data={"current": PASSWORD, "new": NEW_PASSWORD})
+    agent.post("/auth/logout")
+    manager = log_in(app, team["manager"])
+    page = manager.get("/desk/audit").get_data(as_text=True)
+    for kind in ("Failed sign-in", "Sign-in", "Password change", "Sign-out"):
+        assert f'data-label="Kind">{kind}<' in page, kind
+    assert "sam@harbor.example: wrong password" in page

@@ -22,6 +22,20 @@ AUDIT_KINDS = {
     "reassign": "Reassignment",
     "import": "Import",
     "deactivate": "Deactivation",
+    "reactivate": "Reactivation",
+    "user_created": "New user",
+    "settings": "Team settings",
+    "sign_in": "Sign-in",
+    "sign_in_failed": "Failed sign-in",
+    "sign_out": "Sign-out",
+    "session_ended": "Session signed out",
+    "sessions_ended": "Signed out everywhere",
+    "password_change": "Password change",
+    "password_set": "Password set by an admin",
+    "two_factor_on": "Two-factor turned on",
+    "two_factor_off": "Two-factor turned off",
+    "two_factor_codes": "New recovery codes",
+    "two_factor_policy": "Two-factor requirement",
 }
 
 DECISIONS = {"approved": "approved", "rejected": "rejected"}
