@@ -12,7 +12,7 @@ import json
 import pytest
 
 from rules.vocabulary import PLANNING_QUESTIONS
-from tests.conftest import audited_changes, count, make_partner
+from tests.conftest import PASSWORD, audited_changes, count, make_partner
 from tests.routes import fetch, log_in
 from webapp.models import Interaction, Partner, Referral
 
@@ -1233,6 +1233,20 @@ HOSTILE_POSTS = {
         {**TEAM_SETTINGS, "commission_per_side": "sNaN"},
         422,
         "Not a valid decimal value.",
+    ),
+    "a new password that is easy to guess": (
+        "agent",
+        "/account/password",
+        {"current": PASSWORD, "new": "password1234"},
+        422,
+        "Try a few unrelated words together.",
+    ),
+    "a two-factor code with a script in it": (
+        "agent",
+        "/account/two-factor",
+        {"code": "<script>alert(1)</script>"},
+        422,
+        "That code is not right.",
     ),
     "referral status outside the vocabulary": (
         "agent",

@@ -57,23 +57,26 @@ def upgrade():
         batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("recovery_codes", sa.JSON(), nullable=True))
 
-    with op.batch_alter_table("team", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("require_two_factor", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    op.add_column(
+        "team",
+        sa.Column("require_two_factor", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("team", schema=None) as batch_op:
-        batch_op.drop_column("require_two_factor")
-
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_column("recovery_codes")
-        batch_op.drop_column("totp_last_step")
-        batch_op.drop_column("totp_pending")
-        batch_op.drop_column("totp_secret")
-        batch_op.drop_column("locked_until")
-        batch_op.drop_column("failed_logins")
+    # Columns are dropped in place (SQLite 3.35+ and PostgreSQL alike): a batch
+    # would copy the table, and dropping the old copy fails while rows of other
+    # tables refer to it.
+    op.execute("ALTER TABLE team DROP COLUMN require_two_factor")
+    for column in (
+        "recovery_codes",
+        "totp_last_step",
+        "totp_pending",
+        "totp_secret",
+        "locked_until",
+        "failed_logins",
+    ):
+        op.execute(f'ALTER TABLE "user" DROP COLUMN {column}')
 
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_session_user_id"))

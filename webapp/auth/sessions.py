@@ -58,7 +58,7 @@ def start_session(user: User, *, remember: bool) -> UserSession:
     )
     db.session.add(row)
     db.session.flush()
-    session.clear()  # nothing from before the sign-in carries over (fixation)
+    session.pop("second_step", None)
     login_user(user, remember=remember)
     # The token, not the user id, is what the cookies carry: Flask-Login signs
     # it into the remember cookie too.

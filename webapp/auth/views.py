@@ -17,8 +17,8 @@ from .sessions import end_session, start_session
 # One answer for every refused sign-in: an unknown email, a wrong password and
 # a deactivated account look the same from outside.
 NO_MATCH = (
-    "That email and password do not match an account "
-    "(or the account is deactivated: ask your admin)."
+    "That email and password do not match an account. "
+    "If your account was deactivated, ask your admin."
 )
 # Between the password and the second step: this long to type the code.
 SECOND_STEP = timedelta(minutes=5)
