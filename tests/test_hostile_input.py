@@ -1241,10 +1241,10 @@ HOSTILE_POSTS = {
         422,
         "Try a few unrelated words together.",
     ),
-    "a two-factor code with a script in it": (
+    "a two-factor code with markup in it": (
         "agent",
         "/account/two-factor",
-        {"code": "<script>alert(1)</script>"},
+        {"code": "<b>123456</b>"},
         422,
         "That code is not right.",
     ),
