@@ -6,6 +6,7 @@ must be set in production (otherwise a generated one is kept in `instance/`).
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -34,6 +35,12 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def ratelimit_storage(environ) -> str:
+    """Where the per-address sign-in counts live: RATELIMIT_STORAGE_URI, else the
+    Redis of REDIS_URL (shared by every worker), else this process's memory."""
+    return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
+
+
 class Config:
     SECRET_KEY = secret_key()
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
@@ -51,13 +58,26 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Server-side sessions (webapp/auth/sessions.py): a session ends after this
+    # many days without a request, and this many days after the sign-in
+    # whatever happens. Without "keep me signed in" the cookie also ends with
+    # the browser.
+    SESSION_IDLE_DAYS = int(os.environ.get("SESSION_IDLE_DAYS", "14"))
+    SESSION_ABSOLUTE_DAYS = int(os.environ.get("SESSION_ABSOLUTE_DAYS", "30"))
+    REMEMBER_COOKIE_DURATION = timedelta(days=SESSION_ABSOLUTE_DAYS)
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For (werkzeug's
+    # ProxyFix). 0 (the default) trusts no such header: a client could set it.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
-    # Login throttling (Flask-Limiter); memory storage is per process.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Sign-in attempts per address (Flask-Limiter), shared by every worker on
+    # Redis when REDIS_URL is set; in memory (per process) otherwise. Generous:
+    # an office behind one address signs in together. Failures per account are
+    # counted in the database (webapp/auth/throttle.py).
+    RATELIMIT_STORAGE_URI = ratelimit_storage(os.environ)
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "50 per minute")
     # "Forgot your password?" requests per address (each account also gets at
     # most one email every few minutes, whoever asks: webapp/auth/resets.py).
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per 15 minutes")
@@ -85,11 +105,14 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
-    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) if os.environ.get(
-        "TEST_DATABASE_URL"
-    ) else "sqlite://"
+    SQLALCHEMY_DATABASE_URI = (
+        database_url(os.environ.get("TEST_DATABASE_URL"))
+        if os.environ.get("TEST_DATABASE_URL")
+        else "sqlite://"
+    )
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
     # Strong hashing is slow by design; tests only need it to be a hash.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RULES_ENGINE = os.environ.get("RULES_ENGINE", "durable")

@@ -26,6 +26,15 @@ ACCESS: dict[str, str] = {
     "auth.forgot": "public",
     "auth.invitation": "token",  # <token>: a single-use invitation link
     "auth.reset": "token",  # <token>: a single-use password link
+    "auth.second_step": "public",  # after the password; without it, back to the login page
+    "account.security": "login",
+    "account.change_password": "login",
+    "account.end_session": "login",
+    "account.end_all_sessions": "login",
+    "account.two_factor_setup": "login",
+    "account.recovery_codes": "login",
+    "account.new_recovery_codes": "login",
+    "account.two_factor_off": "login",
     "home.index": "public",
     "home.today": "login",
     # --- partners and logbook ----------------------------------------------

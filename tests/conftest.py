@@ -128,3 +128,18 @@ def auth(client):
 
 def count(db, model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# Signing in and out is audited too: every test that logs in leaves these.
+SIGN_IN_KINDS = ("sign_in", "sign_in_failed", "sign_out")
+
+
+def audited_changes(db) -> int:
+    """Audit events that record a change (not the test's own signing in and out)."""
+    from webapp.models import AuditEvent
+
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.kind.not_in(SIGN_IN_KINDS))
+    )

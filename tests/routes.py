@@ -282,11 +282,19 @@ def may_reach(access: str, user: User | None, owner: User, has_object: bool) -> 
 
 
 def log_in(client, user: User | None) -> None:
-    """Log a test client in without the login form (and its password hashing)."""
+    """Log a test client in without the login form (and its password hashing):
+    a server-side session of its own, its token in the cookie."""
+    import secrets
+
+    from webapp.models import UserSession, token_hash
+
     if user is None:
         return
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=token_hash(token)))
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = token
         session["_fresh"] = True
 
 

@@ -254,6 +254,9 @@ class Simulation:
     # --- the teams -------------------------------------------------------------------------
     def begin(self) -> None:
         """The demo team as of the first day, a second team abroad, everyone logged in."""
+        # Everyone stays signed in all year: the year is about the book, and
+        # sessions that end are tested on their own (tests/test_sessions.py).
+        self.app.config.update(SESSION_IDLE_DAYS=10_000, SESSION_ABSOLUTE_DAYS=10_000)
         self.at(self.start, 7)
         with self.app.app_context():
             load_demo()

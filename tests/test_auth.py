@@ -1,4 +1,14 @@
-from tests.conftest import PASSWORD
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestConfig, ratelimit_storage
+from tests.conftest import PASSWORD, make_user
+from webapp import create_app
+from webapp.auth import throttle
+from webapp.extensions import db as _db
+from webapp.models import Team, UserSession
 
 
 def test_login_page_renders(client):
@@ -62,3 +72,162 @@ def test_a_nul_character_is_refused_with_a_message_and_nothing_is_read(client, a
     assert response.status_code == 400
     assert b"invisible control character" in response.data
     assert client.get("/partners/?q=a%00b").status_code == 400
+
+
+# --- throttling per account (in the database) and per address -------------------
+
+START = datetime(2026, 11, 20, 14, 0)
+
+
+def at(app, moment: datetime) -> None:
+    app.config["PARTNERPLAN_NOW"] = moment.isoformat()
+
+
+def test_five_failures_make_the_account_wait_even_for_the_right_password(app, client, team):
+    at(app, START)
+    agent = team["agent"]
+    for _ in range(throttle.FREE_FAILURES):
+        assert (
+            client.post("/auth/login", data={"email": agent.email, "password": "nope"}).status_code
+            == 422
+        )
+    # From another address too: the count is on the account, not the address.
+    other_office = app.test_client()
+    right = {"email": agent.email, "password": PASSWORD}
+    refused = other_office.post(
+        "/auth/login", data=right, environ_base={"REMOTE_ADDR": "198.51.100.7"}
+    )
+    assert refused.status_code == 429
+    assert b"wait 1 minute" in refused.data
+    # The same answer for a wrong password: nothing says which it was.
+    wrong = client.post("/auth/login", data={"email": agent.email, "password": "nope"})
+    assert wrong.status_code == 429 and b"wait 1 minute" in wrong.data
+    at(app, START + timedelta(minutes=1, seconds=1))
+    assert client.post("/auth/login", data=right).status_code == 302
+    assert agent.failed_logins == 0 and agent.locked_until is None
+
+
+def test_each_further_failure_doubles_the_wait_up_to_fifteen_minutes():
+    waits = [throttle.backoff(n) for n in range(1, 12)]
+    assert waits[:4] == [None] * 4
+    assert [w.total_seconds() / 60 for w in waits[4:]] == [1, 2, 4, 8, 15, 15, 15]
+
+
+def test_the_wait_grows_with_failures_after_it(app, client, team, db):
+    at(app, START)
+    agent = team["agent"]
+    for _ in range(throttle.FREE_FAILURES):
+        client.post("/auth/login", data={"email": agent.email, "password": "nope"})
+    at(app, START + timedelta(minutes=2))
+    client.post("/auth/login", data={"email": agent.email, "password": "nope"})  # the 6th
+    response = client.post("/auth/login", data={"email": agent.email, "password": PASSWORD})
+    assert response.status_code == 429 and b"wait 2 minutes" in response.data
+
+
+class OfficeConfig(TestConfig):
+    RATELIMIT_ENABLED = True
+
+
+@pytest.fixture
+def office_app():
+    app = create_app(OfficeConfig)
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+def test_an_office_behind_one_address_is_not_locked_out_by_one_person(office_app):
+    harbor = Team(name="Harbor Realty Group")
+    _db.session.add(harbor)
+    people = [make_user(harbor, f"agent{n}@harbor.example") for n in range(12)]
+    _db.session.commit()
+    for _ in range(8):  # one person who forgot their password
+        office_app.test_client().post(
+            "/auth/login", data={"email": people[0].email, "password": "nope"}
+        )
+    for person in people[1:]:
+        with office_app.app_context():
+            response = office_app.test_client().post(
+                "/auth/login", data={"email": person.email, "password": PASSWORD}
+            )
+        assert response.status_code == 302, person.email
+
+
+def test_the_address_limit_still_stops_a_flood_from_one_address(office_app):
+    office_app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    client = office_app.test_client()
+    statuses = [
+        client.post("/auth/login", data={"email": "x@y.example", "password": "nope"}).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [422, 422, 422, 429]
+
+
+def test_rate_limit_counts_go_to_redis_when_there_is_one():
+    assert ratelimit_storage({}) == "memory://"
+    assert ratelimit_storage({"REDIS_URL": "redis://cache:6379/0"}) == "redis://cache:6379/0"
+    explicit = {"REDIS_URL": "redis://cache/0", "RATELIMIT_STORAGE_URI": "memcached://m:11211"}
+    assert ratelimit_storage(explicit) == "memcached://m:11211"
+
+
+class BehindProxyConfig(TestConfig):
+    PROXY_FIX_X_FOR = 1
+
+
+def test_the_forwarded_address_is_believed_only_when_the_operator_says_so(app, team):
+    forwarded = {"X-Forwarded-For": "203.0.113.50"}
+    form = {"email": team["agent"].email, "password": PASSWORD}
+    app.test_client().post("/auth/login", data=form, headers=forwarded)
+    assert _db.session.scalar(sa.select(UserSession.ip)) == "127.0.0.1"
+
+    proxied = create_app(BehindProxyConfig)
+    with proxied.app_context():  # the same in-memory database is not shared: a new one
+        _db.create_all()
+        harbor = Team(name="Harbor")
+        _db.session.add(harbor)
+        user = make_user(harbor, "sam@harbor.example")
+        _db.session.commit()
+        proxied.test_client().post(
+            "/auth/login", data={"email": user.email, "password": PASSWORD}, headers=forwarded
+        )
+        assert _db.session.scalar(sa.select(UserSession.ip)) == "203.0.113.50"
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+# --- the same answer, and the same work, whoever asks ---------------------------
+def test_unknown_wrong_and_deactivated_get_the_same_answer(client, auth, team, db):
+    def error_of(response) -> bytes:
+        start = response.data.index(b'class="error-text"')
+        return response.data[start : response.data.index(b"</p>", start)]
+
+    unknown = auth.login("nobody@harbor.example", PASSWORD)
+    wrong = auth.login(team["agent"], "not the password")
+    team["other_agent"].active = False
+    db.session.commit()
+    deactivated = auth.login(team["other_agent"], PASSWORD)
+    assert unknown.status_code == wrong.status_code == deactivated.status_code == 422
+    assert error_of(unknown) == error_of(wrong) == error_of(deactivated)
+
+
+def test_a_password_hash_is_checked_for_an_unknown_email_too(client, auth, team, monkeypatch):
+    from webapp.auth import credentials
+
+    checked = []
+    real = credentials.check_password_hash
+
+    def counting(stored, password):
+        checked.append(stored)
+        return real(stored, password)
+
+    monkeypatch.setattr(credentials, "check_password_hash", counting)
+    auth.login("nobody@harbor.example", PASSWORD)
+    assert len(checked) == 1
+    auth.login(team["agent"], "not the password")
+    assert len(checked) == 2
+    assert checked[0] != team["agent"].password_hash  # the dummy hash, of the same method

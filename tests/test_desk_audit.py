@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import count, make_partner
+from tests.conftest import audited_changes, make_partner
 from webapp.desk.audit import AppendOnlyError
 from webapp.models import AuditEvent, record_audit
 
@@ -192,7 +192,7 @@ def test_the_trail_is_append_only(app, client, auth, team, trail, db):
     for method in ("post", "put", "delete"):
         assert getattr(client, method)("/desk/audit").status_code == 405
     assert client.post("/desk/audit/1").status_code == 404
-    assert count(db, AuditEvent) == 5
+    assert audited_changes(db) == 5
 
 
 def test_recorded_events_cannot_be_changed_or_deleted(team, trail, db):
@@ -205,4 +205,4 @@ def test_recorded_events_cannot_be_changed_or_deleted(team, trail, db):
     with pytest.raises(AppendOnlyError):
         db.session.commit()
     db.session.rollback()
-    assert count(db, AuditEvent) == 5
+    assert audited_changes(db) == 5

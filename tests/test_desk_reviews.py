@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import make_partner
+from tests.conftest import SIGN_IN_KINDS, make_partner
 from webapp.models import AuditEvent, Interaction, Partner, Recommendation
 
 
@@ -57,7 +57,9 @@ def queue(db, team):
 
 
 def audit_events(db, kind=None):
-    query = sa.select(AuditEvent).order_by(AuditEvent.id)
+    query = (
+        sa.select(AuditEvent).where(AuditEvent.kind.not_in(SIGN_IN_KINDS)).order_by(AuditEvent.id)
+    )
     if kind:
         query = query.where(AuditEvent.kind == kind)
     return db.session.scalars(query).all()

@@ -36,6 +36,7 @@ def create_app(config_class: type = Config) -> Flask:
     templating.init_app(app)
     jobs.init_app(app)
 
+    from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .auth.cli import teams_cli, users_cli
@@ -68,6 +69,7 @@ def create_app(config_class: type = Config) -> Flask:
         book_bp,
         admin_bp,
         morning_bp,
+        account_bp,
     ):
         app.register_blueprint(blueprint)
     for command in (book_cli, demo_cli, recommendations_cli, teams_cli, users_cli):

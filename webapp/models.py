@@ -5,6 +5,7 @@ Times are naive and local to the team (BOOK_FORMAT.md); dates are dates.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,6 +35,8 @@ class Team(db.Model):
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="America/New_York")
     # Default planning-session hours for new agents, e.g. "fri 13:00-16:00".
     planning_hours: so.Mapped[str] = so.mapped_column(sa.String(200), default="fri 13:00-16:00")
+    # Managers and admins must sign in with a second factor (TOTP).
+    require_two_factor: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     users: so.WriteOnlyMapped[User] = so.relationship(back_populates="team")
@@ -64,15 +67,48 @@ class User(UserMixin, db.Model):
         sa.JSON, default=lambda: list(WORKDAYS), server_default="[0, 1, 2, 3, 4]"
     )
     morning_hour: so.Mapped[int] = so.mapped_column(default=7, server_default="7")
+    # Failed sign-ins in a row, and until when the account refuses sign-ins
+    # (webapp/auth/throttle.py): in the database, so every worker agrees.
+    failed_logins: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    locked_until: so.Mapped[datetime | None] = so.mapped_column()
+    # Two-factor sign-in (webapp/auth/two_factor.py): the TOTP secret once
+    # confirmed, the one being set up, the last time step accepted (a code is
+    # good once), and the sha256 hashes of the unused recovery codes.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_pending: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    recovery_codes: so.Mapped[list[str] | None] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     team: so.Mapped[Team] = so.relationship(back_populates="users")
 
-    def set_password(self, password: str) -> None:
+    def set_password(self, password: str, *, keep_session: int | None = None) -> None:
+        """A new password ends every session of the user: whoever knew the old
+        one is signed out everywhere. `keep_session`: the id of the session that
+        changes its own password, which stays signed in."""
         from flask import current_app
 
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.failed_logins, self.locked_until = 0, None
+        self.end_sessions(keep=keep_session)
+
+    def end_sessions(self, *, keep: int | None = None) -> int:
+        """Sign the user out everywhere (but the session `keep`); how many ended."""
+        if self.id is None:  # not in the database yet: no session to end
+            return 0
+        ended = (
+            sa.update(UserSession)
+            .where(UserSession.user_id == self.id, UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        if keep is not None:
+            ended = ended.where(UserSession.id != keep)
+        return db.session.execute(ended).rowcount
+
+    @property
+    def two_factor(self) -> bool:
+        return bool(self.totp_secret)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
@@ -449,6 +485,32 @@ def record_audit(
     )
     db.session.add(event)
     return event
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a secret token (session, recovery code): its sha256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Its cookie carries a random token; this row holds
+    the token's hash, so that the session can be ended from the server
+    (sign out, sign out everywhere, a new password, deactivation)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey(User.id, ondelete="CASCADE"), index=True
+    )
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    # "Keep me signed in": the session outlives the browser (until its limits).
+    remember: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    user_agent: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    ip: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column()
+
+    user: so.Mapped[User] = so.relationship()
 
 
 # --- recommendations -------------------------------------------------------

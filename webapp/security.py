@@ -1,11 +1,12 @@
 """Sessions, logins and the headers every response carries."""
 
 import sqlalchemy as sa
-from flask import Flask, redirect, request, url_for
+from flask import Flask, flash, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .extensions import db, login_manager
+from .extensions import login_manager
 from .models import User
 
 # No inline script anywhere: htmx is configured through a <meta> tag and the
@@ -31,9 +32,18 @@ class IdConverter(IntegerConverter):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user and user.active else None
+def load_user(token: str) -> User | None:
+    """The cookies carry a session token where Flask-Login keeps a user id: the
+    user is whoever's live session it names (webapp/auth/sessions.py)."""
+    from .auth.sessions import load
+
+    return load(token)
+
+
+# What a user who must set up two-factor sign-in may still reach.
+TWO_FACTOR_SETUP = frozenset(
+    {"static", "auth.logout", "account.two_factor_setup", "account.recovery_codes"}
+)
 
 
 @login_manager.unauthorized_handler
@@ -52,6 +62,9 @@ def unauthorized():
 def init_app(app: Flask) -> None:
     """Before the blueprints are registered: their routes take the converter then."""
     app.url_map.converters["int"] = IdConverter
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # The client's address from X-Forwarded-For, set by that many proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
@@ -70,6 +83,20 @@ def init_app(app: Flask) -> None:
                 "What was sent contains an invisible control character (NUL). "
                 "Remove it and try again; nothing was saved.",
             )
+
+    @app.before_request
+    def load_user_first():
+        """The session is checked (and its last-seen stamp written) before the
+        view runs, so that this write never commits a view's half-done work.
+        A manager whose team requires two-factor sign-in sets it up first."""
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        from .auth.two_factor import required
+
+        if request.endpoint not in TWO_FACTOR_SETUP and required(current_user):
+            flash("Your team requires two-factor sign-in: set it up to continue.", "info")
+            return redirect(url_for("account.two_factor_setup"))
+        return None
 
     @app.after_request
     def security_headers(response):

@@ -1,7 +1,12 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectChoice, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectChoice,
+    StringField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -62,6 +67,10 @@ class TeamSettingsForm(FlaskForm):
     )
     timezone = SelectField(
         "Time zone", choices=[SelectChoice(zone) for zone in sorted(available_timezones())]
+    )
+    require_two_factor = BooleanField(
+        "Managers and admins must sign in with two-factor",
+        description="They set it up right after their next sign-in, before anything else.",
     )
     planning_hours = StringField(
         "Planning-session hours",

@@ -202,6 +202,8 @@ def set_active(user: User, active: bool):
                      before={"email": user.email, "active": user.active},
                      after={"email": user.email, "active": active})  # fmt: skip
         user.active = active
+        if not active:  # signed out everywhere, at once
+            user.end_sessions()
         db.session.commit()
     return done(user, f"{user.name} is {'active' if active else 'deactivated'}.")
 
@@ -284,7 +286,14 @@ def settings():
         if before != after:
             record_audit(team.id, current_user, "settings", "Team settings changed",
                          before=before, after=after)  # fmt: skip
-            db.session.commit()
+        if team.require_two_factor != form.require_two_factor.data:
+            team.require_two_factor = form.require_two_factor.data
+            required = "required" if team.require_two_factor else "no longer required"
+            record_audit(team.id, current_user, "two_factor_policy",
+                         f"Two-factor sign-in {required} of managers and admins",
+                         before={"require_two_factor": not team.require_two_factor},
+                         after={"require_two_factor": team.require_two_factor})  # fmt: skip
+        db.session.commit()
         flash("Team settings saved.", "success")
         return redirect(url_for("admin.settings"), code=303)
     status = 422 if form.is_submitted() else 200

@@ -40,3 +40,11 @@ class NewPasswordForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)], filters=[stripped])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[DataRequired(message="Enter the code."), Length(max=40)],
+        description="The 6-digit code from your authenticator app, or one of your recovery codes.",
+    )

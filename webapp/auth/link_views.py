@@ -6,11 +6,10 @@ that was never issued, 410 for one that is no longer valid.
 """
 
 from flask import current_app, flash, redirect, url_for
-from flask_login import login_user, logout_user
 
 from ..extensions import limiter
 from ..templating import render
-from . import bp, invitations, resets
+from . import bp, invitations, resets, sessions
 from .forms import AcceptInvitationForm, ForgotPasswordForm, NewPasswordForm
 from .passwords import password_problem
 
@@ -39,8 +38,8 @@ def invitation(token: str):
         elif (user := invitations.accept(found, form.name.data, form.password.data)) is None:
             return refused(invitations.LINK_REFUSALS["taken"], "taken")
         else:
-            logout_user()  # whoever was logged in on this browser
-            login_user(user)
+            sessions.end_session()  # whoever was logged in on this browser
+            sessions.start_session(user, remember=False)
             flash(f"Welcome to {user.team.name}, {user.name}.", "success")
             return redirect(url_for("home.today"), code=303)
     status = 422 if form.is_submitted() else 200

@@ -1,14 +1,27 @@
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 
+from .. import clock
 from ..extensions import db, limiter
 from ..forms import EmptyForm
-from ..models import User
-from . import bp
-from .forms import LoginForm
+from ..models import User, record_audit
+from . import bp, throttle, two_factor
+from .credentials import verify_password
+from .forms import CodeForm, LoginForm
+from .sessions import end_session, start_session
+
+# One answer for every refused sign-in: an unknown email, a wrong password and
+# a deactivated account look the same from outside.
+NO_MATCH = (
+    "That email and password do not match an account. "
+    "If your account was deactivated, ask your admin."
+)
+# Between the password and the second step: this long to type the code.
+SECOND_STEP = timedelta(minutes=5)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -25,33 +38,122 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def wait_message(minutes: int) -> str:
+    unit = "minute" if minutes == 1 else "minutes"
+    return (
+        f"Too many failed sign-ins on this account: wait {minutes} {unit} and try again "
+        "(or ask your admin to set a new password)."
+    )
+
+
+def failed(user: User | None, why: str) -> None:
+    """Count a failure on the account (when there is one) and audit it."""
+    if user is None:
+        return
+    throttle.record_failure(user)
+    after = {"address": request.remote_addr, "failures": user.failed_logins}
+    record_audit(user.team_id, user, "sign_in_failed", f"{user.email}: {why}", after=after)
+    db.session.commit()
+
+
+def signed_in(user: User, remember: bool, how: str):
+    """The last step of every sign-in: a new session, audited; then onwards."""
+    throttle.record_success(user)
+    row = start_session(user, remember=remember)
+    record_audit(user.team_id, user, "sign_in", f"{user.email} signed in ({how})",
+                 after={"device": row.user_agent, "address": row.ip})  # fmt: skip
+    db.session.commit()
+    if two_factor.required(user):
+        flash("Your team requires two-factor sign-in: set it up to continue.", "info")
+        return redirect(url_for("account.two_factor_setup"), code=303)
+    target = safe_next(request.args.get("next")) or url_for("home.today")
+    return redirect(target)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def login():
-    """Log in with email and password; deactivated users are refused."""
+    """Log in with email and password (and a code, when two-factor is on)."""
     if current_user.is_authenticated:
         return redirect(url_for("home.today"))
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
-        if user is None or not user.check_password(form.password.data):
-            form.password.errors.append("That email and password do not match an account.")
-        elif not user.active:
-            form.email.errors.append("This account has been deactivated. Ask your admin.")
+        if user is not None and throttle.wait_for(user):
+            # Refused before the password is read: the answer says nothing of it.
+            form.password.errors.append(wait_message(throttle.wait_for(user)))
+            return render_template("auth/login.html", form=form), 429
+        # A hash is checked whether or not the account exists (no timing tell).
+        right = verify_password(user, form.password.data)
+        if not right or not user.active:
+            failed(user, "wrong password" if not right else "deactivated account")
+            form.password.errors.append(NO_MATCH)
+        elif user.two_factor:
+            session["second_step"] = {
+                "user": user.id,
+                "remember": bool(form.remember.data),
+                "until": (clock.utcnow() + SECOND_STEP).isoformat(),
+            }
+            next_page = safe_next(request.args.get("next"))
+            return redirect(url_for("auth.second_step", next=next_page), code=303)
         else:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for("home.today"))
+            return signed_in(user, bool(form.remember.data), "password")
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)
+
+
+def pending_user() -> tuple[User | None, bool]:
+    """Who passed the password step in this browser a moment ago, and 'remember'."""
+    pending = session.get("second_step")
+    if not isinstance(pending, dict):
+        return None, False
+    if clock.utcnow().isoformat() > str(pending.get("until", "")):
+        session.pop("second_step", None)
+        return None, False
+    user = (
+        db.session.get(User, pending.get("user")) if isinstance(pending.get("user"), int) else None
+    )
+    if user is None or not user.active or not user.two_factor:
+        return None, False
+    return user, bool(pending.get("remember"))
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def second_step():
+    """The second step of a sign-in: the code of the user's authenticator app."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.today"))
+    user, remember = pending_user()
+    if user is None:
+        flash("Sign in again: the time to enter the code ran out.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if wait := throttle.wait_for(user):
+            form.code.errors.append(wait_message(wait))
+            return render_template("auth/second_step.html", form=form), 429
+        how = two_factor.check_code(user, form.code.data)
+        if how:
+            session.pop("second_step", None)
+            return signed_in(user, remember, f"password and {how}")
+        failed(user, "wrong two-factor code")
+        form.code.errors.append("That code is not right. Codes change every 30 seconds.")
+        return render_template("auth/second_step.html", form=form), 422
+    return render_template("auth/second_step.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out (a POST, so that no link or image can log anyone out)."""
+    """Log out (a POST, so that no link or image can log anyone out): this
+    browser's session ends on the server too, so a copy of its cookie is dead."""
     form = EmptyForm()
     if form.validate_on_submit():
-        logout_user()
+        user = current_user._get_current_object()
+        record_audit(user.team_id, user, "sign_out", f"{user.email} signed out")
+        end_session()
+        db.session.commit()
         flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -28,6 +28,18 @@ AUDIT_KINDS = {
     "invitation_cancelled": "Invitation cancelled",
     "password_reset_requested": "Password link sent by an admin",
     "password_reset": "Password reset",
+    "user_created": "New user",
+    "settings": "Team settings",
+    "sign_in": "Sign-in",
+    "sign_in_failed": "Failed sign-in",
+    "sign_out": "Sign-out",
+    "session_ended": "Session signed out",
+    "sessions_ended": "Signed out everywhere",
+    "password_change": "Password change",
+    "two_factor_on": "Two-factor turned on",
+    "two_factor_off": "Two-factor turned off",
+    "two_factor_codes": "New recovery codes",
+    "two_factor_policy": "Two-factor requirement",
 }
 
 DECISIONS = {"approved": "approved", "rejected": "rejected"}

@@ -1,0 +1,7 @@
+"""The signed-in user's own account: sessions, password, two-factor sign-in."""
+
+from flask import Blueprint
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+from . import views  # noqa: E402,F401

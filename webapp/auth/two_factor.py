@@ -1,0 +1,105 @@
+"""Two-factor sign-in: a TOTP code from an authenticator app, or a recovery code.
+
+Codes are checked against the one clock (`clock.utcnow()`), so a frozen clock
+freezes them too; a code is accepted once (the time step it was made in is
+kept). Recovery codes are ten random words of the alphabet below, shown once
+and stored as sha256 hashes; each is good once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC
+
+import pyotp
+import segno
+from markupsafe import Markup
+
+from .. import clock
+from ..models import User, token_hash
+
+ISSUER = "PartnerPlan"
+RECOVERY_CODES = 10
+# No 0/O, 1/l/I: recovery codes are read off paper.
+ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def qr_svg(text: str) -> Markup:
+    """The QR code of `text` as inline SVG (no image request, nothing from elsewhere)."""
+    svg = segno.make(text, error="m").svg_inline(scale=4, title="QR code to scan", light="#fff")
+    return Markup(svg)
+
+
+def now_timestamp() -> float:
+    return clock.utcnow().replace(tzinfo=UTC).timestamp()
+
+
+def matching_step(secret: str, code: str) -> int | None:
+    """The time step `code` belongs to (this one or the one either side), or None."""
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    now = now_timestamp()
+    for drift in (0, -1, 1):
+        at = now + drift * totp.interval
+        if totp.verify(code, for_time=at):
+            return int(at // totp.interval)
+    return None
+
+
+def check_totp(user: User, code: str, secret: str | None = None) -> bool:
+    """Whether `code` is the user's current code, not used before; marks it used."""
+    step = matching_step(secret or user.totp_secret or "", code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Ten fresh recovery codes (the old ones stop working); only hashes are kept."""
+    codes = [
+        "-".join("".join(secrets.choice(ALPHABET) for _ in range(5)) for _ in range(2))
+        for _ in range(RECOVERY_CODES)
+    ]
+    user.recovery_codes = [token_hash(code) for code in codes]
+    return codes
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    """Whether `code` is one of the user's unused recovery codes; uses it up."""
+    digest = token_hash("".join(code.split()).lower())
+    remaining = list(user.recovery_codes or [])
+    if digest not in remaining:
+        return False
+    remaining.remove(digest)
+    user.recovery_codes = remaining
+    return True
+
+
+def check_code(user: User, code: str) -> str | None:
+    """'code' or 'recovery code' when `code` passes as one, else None."""
+    if check_totp(user, code):
+        return "code"
+    if use_recovery_code(user, code):
+        return "recovery code"
+    return None
+
+
+def turn_off(user: User) -> None:
+    user.totp_secret = user.totp_pending = user.recovery_codes = None
+    user.totp_last_step = None
+
+
+def required(user: User) -> bool:
+    """Whether the user must set up two-factor sign-in before anything else."""
+    return user.is_manager and user.team.require_two_factor and not user.two_factor
