@@ -1,6 +1,7 @@
 """Server-side sessions: signing out, a new password and deactivation end them,
 and a copied cookie is worth nothing afterwards."""
 
+import re
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -75,14 +76,16 @@ def test_a_remember_cookie_is_new_at_every_login_and_dies_with_logout(app, team)
     assert signed_in(second)  # another device's session is not this one
 
 
-def test_an_admin_password_reset_ends_every_session_of_the_user(app, team):
+def test_a_password_reset_an_admin_sent_ends_every_session_of_the_user(app, team):
     agent = log_in(app, team["agent"], remember=True)
     thief = copy_of(app, agent, "session", "remember_token")
     admin = log_in(app, team["admin"])
-    response = admin.post(
-        f"/admin/users/{team['agent'].id}/password", data={"password": NEW_PASSWORD}
-    )
+    response = admin.post(f"/admin/users/{team['agent'].id}/password-link")
     assert response.status_code == 303
+    assert signed_in(agent)  # a link sent changes nothing yet
+    page = admin.get("/admin/").get_data(as_text=True)  # no mail server: the link is shown
+    link = re.search(r"http://[^/\s]+(/auth/reset/[\w-]+)", page)[1]
+    assert app.test_client().post(link, data={"password": NEW_PASSWORD}).status_code == 303
     assert not signed_in(agent)
     assert not signed_in(thief)
     assert signed_in(admin)

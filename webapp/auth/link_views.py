@@ -59,7 +59,7 @@ def reset(token: str):
             form.password.errors.append(problem)
         else:
             resets.complete(found, form.password.data)
-            logout_user()
+            sessions.end_session()
             flash("Your new password is set: log in with it.", "success")
             return redirect(url_for("auth.login"), code=303)
     status = 422 if form.is_submitted() else 200
