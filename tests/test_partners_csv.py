@@ -185,6 +185,43 @@ def test_broken_files_are_refused_at_upload(client, auth, team, db, uploads, con
     assert list(uploads.iterdir()) == []
 
 
+def upload_large(client, content: str):
+    """`upload` for files over 500 KB, with the body built here: werkzeug's test
+    client would spool it to a temporary file it never closes."""
+    boundary = "partnerplan-test-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="partners.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+        f"{content}\r\n--{boundary}--\r\n"
+    ).encode()
+    return client.post(
+        "/referrals/partners-csv",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def test_a_file_of_200k_rows_is_refused_without_reading_past_the_cap(client, auth, team, uploads):
+    """The rows are streamed: the broken end of this file is never reached."""
+    auth.login(team["agent"])
+    rows = "".join(f"P{n},p{n}@x.example\n" for n in range(200_000))
+    content = f'Name,Email\n{rows}"this quote is never closed,\n'
+    response = upload_large(client, content)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "The file has more than 5,000 rows, so nothing was imported." in page
+    assert "cannot be read" not in page  # the parse stopped at the cap
+    assert list(uploads.iterdir()) == []
+
+
+def test_a_file_of_empty_lines_is_refused_early(client, auth, team, uploads):
+    auth.login(team["agent"])
+    response = upload_large(client, "Name,Email\n" + ",\n" * 200_000 + '"never closed\n')
+    assert response.status_code == 422
+    assert "more than 5,000 lines that are empty" in response.get_data(as_text=True)
+
+
 def test_uploading_without_a_file_says_so(client, auth, team, uploads):
     auth.login(team["agent"])
     response = client.post("/referrals/partners-csv", data={}, content_type="multipart/form-data")

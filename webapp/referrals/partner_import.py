@@ -118,14 +118,27 @@ def read_table(raw: bytes) -> Table:
             "This file is not UTF-8 text. In Excel choose File → Save As → "
             "“CSV UTF-8 (Comma delimited)”, then upload that file."
         ) from error
-    first_line = text.split("\n", 1)[0]
+    newline = text.find("\n")
+    first_line = text if newline < 0 else text[:newline]  # not split(): that copies the rest
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    lines, starts = [], 1  # the line where the record being read starts
+    lines, starts, blank = [], 1, 0  # starts: the line where the record being read starts
     try:
+        # Streamed: reading stops at the first row past the cap, so a file of
+        # millions of short rows costs no more than one of MAX_ROWS.
         for row in reader:
             if any(cell.strip() for cell in row):
+                if len(lines) > MAX_ROWS:  # the column names, then MAX_ROWS rows
+                    raise CsvProblem(
+                        f"The file has more than {MAX_ROWS:,} rows, so nothing was imported. "
+                        f"Import at most {MAX_ROWS:,} rows at a time (split the file)."
+                    )
                 lines.append((reader.line_num, row))
+            elif (blank := blank + 1) > MAX_ROWS:  # as many empty lines: give up too
+                raise CsvProblem(
+                    f"The file has more than {MAX_ROWS:,} lines that are empty or hold nothing "
+                    "but commas, so nothing was imported. Remove them and upload it again."
+                )
             starts = reader.line_num + 1
     except csv.Error as error:
         reason, line = str(error), reader.line_num
@@ -150,10 +163,6 @@ def read_table(raw: bytes) -> Table:
     repeated = {name for name in header if header.count(name) > 1}
     if repeated:
         raise CsvProblem(f"Two columns have the same name: {', '.join(sorted(repeated))}.")
-    if len(lines) - 1 > MAX_ROWS:
-        raise CsvProblem(
-            f"The file has {len(lines) - 1} rows; import at most {MAX_ROWS} at a time."
-        )
     if len(lines) == 1:
         raise CsvProblem("The file has column names but no rows of partners.")
     return Table(header, lines[1:])
