@@ -1,4 +1,4 @@
-"""The book page: managers and admins download their team's book or import a new team."""
+"""The book page: managers and admins download their team's book, or fill their empty team."""
 
 from flask import Response, flash, redirect, url_for
 from flask_login import current_user
@@ -22,7 +22,7 @@ def book_page(form: ImportForm, problems: list | None = None, status: int = 200)
 @bp.get("/")
 @manager_required
 def index():
-    """Export the team's book, or import a book file as a new team."""
+    """Export the team's book, or import a book file into the team while it has no partners."""
     return book_page(ImportForm())
 
 
@@ -42,20 +42,22 @@ def export():
 @bp.post("/import")
 @manager_required
 def upload():
-    """Import an uploaded book as a new team; on any problem, list them all and store nothing.
+    """Import an uploaded book into the manager's own team; on any problem, list them all
+    and store nothing.
 
-    Same rules as `flask book import`: the file describes a whole team, so a
-    team of the same name is refused (no merge) and its users get no password
-    until an admin of that team sets one.
+    Only a team with no partners yet is filled (books are never merged); the
+    file's users join the team with no password until an admin sets one.
+    Creating a team is the operator's (`flask book import`), never the browser's.
     """
     form = ImportForm()
     if not form.validate_on_submit():
         return book_page(form, status=422)
     try:
-        summary = import_book(read_document(form.file.data.read()), imported_by=current_user)
+        document = read_document(form.file.data.read())
+        summary = import_book(document, imported_by=current_user, into=current_user.team)
     except BookRefused as refused:
         return book_page(form, refused.problems, status=422)
-    flash(f"{summary} Its users need a password from an admin before they can log in.", "success")
+    flash(f"{summary} New users need a password from an admin before they can log in.", "success")
     return redirect(url_for("book.index"), code=303)
 
 
