@@ -299,7 +299,6 @@ class Duplicate:
     partner_id: int | None = None  # an existing partner of the team
     partner_name: str = ""
     owner_name: str = ""
-    mergeable: bool = True  # only into partners the user may see
     line: int | None = None  # or an earlier row of the same file
 
 
@@ -443,27 +442,23 @@ def phone_key(value) -> str | None:
 
 
 def find_duplicates(rows: list[Row], user: User) -> None:
-    """Mark rows whose email or phone is already in the team's book, or in an earlier row."""
+    """Mark rows whose email or phone is already among the partners the user may see
+    (an agent's own, a manager's team), or in an earlier row.
+
+    Only what the user may see: the preview names the partner and its owner,
+    so another agent's partners must not be looked at at all.
+    """
     existing = db.session.execute(
-        sa.select(Partner.id, Partner.name, Partner.email, Partner.phone, Partner.owner_id,
-                  User.name)
+        visible_partners(user, include_archived=True)
+        .with_only_columns(Partner.id, Partner.name, Partner.email, Partner.phone, User.name)
         .join(User, User.id == Partner.owner_id)
-        .where(Partner.team_id == user.team_id)
         .where(sa.or_(Partner.email.is_not(None), Partner.phone.is_not(None)))
-    ).all()  # fmt: skip
-    visible = set(
-        db.session.scalars(
-            visible_partners(user, include_archived=True).with_only_columns(Partner.id)
-        )
-    )
+    ).all()
     known: dict[tuple[str, str], Duplicate] = {}
-    for partner_id, name, email, phone, _, owner in existing:
+    for partner_id, name, email, phone, owner in existing:
         for reason, key in (("email", email_key(email)), ("phone", phone_key(phone))):
             if key:
-                known.setdefault(
-                    (reason, key),
-                    Duplicate(reason, partner_id, name, owner, mergeable=partner_id in visible),
-                )
+                known.setdefault((reason, key), Duplicate(reason, partner_id, name, owner))
     for row in rows:
         keys = [
             ("email", email_key(row.values.get("email"))),
@@ -517,7 +512,7 @@ def import_rows(
     by_line: dict[int, Partner | None] = {}
     for row in rows:
         duplicate, choice = row.duplicate, choices.get(row.line, "skip")
-        if duplicate and (choice != "merge" or not duplicate.mergeable):
+        if duplicate and choice != "merge":
             outcome.skipped += 1
             by_line[row.line] = None
             continue
