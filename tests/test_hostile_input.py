@@ -324,6 +324,75 @@ def test_a_nul_character_is_refused_not_a_server_error(app, db, team, agent_clie
     assert count(db, Partner) == 0
 
 
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/partners/?page={HUGE}",
+        f"/partners/?page={HUGE}&q=ryan&sort=tier",
+        "/partners/?page=-3",
+        "/partners/?page=²",
+        f"/desk/audit?page={HUGE}",
+        f"/referrals/?agent={HUGE}",
+        f"/referrals/roi?agent={HUGE}",
+        f"/referrals/projection?agent={HUGE}",
+        f"/referrals/charts?agent={HUGE}",
+    ],
+)
+def test_a_page_or_id_too_large_in_the_query_is_not_a_server_error(app, db, team, url):
+    make_partner(team["agent"], "Ryan McMillan")
+    client = app.test_client()
+    log_in(client, team["manager"])
+    response = fetch(app, client, url)
+    assert response.status_code == 200, url
+
+
+def test_a_page_past_the_end_shows_the_last_page(app, db, team, agent_client):
+    for n in range(30):
+        make_partner(team["agent"], f"Partner {n:02d}")
+    db.session.commit()
+    page = get_text(app, agent_client, f"/partners/?page={HUGE}")
+    assert "Partner 29" in page and "Partner 00" not in page  # page 2 of 2
+
+
+def test_a_recommendation_id_too_large_is_ignored(app, db, team, agent_client):
+    partner = make_partner(team["agent"])
+    db.session.commit()
+    url = f"/logbook/partners/{partner.id}/interactions"
+    assert fetch(app, agent_client, f"{url}/new?recommendation_id={HUGE}").status_code == 200
+    response = post(app, agent_client, f"{url}?recommendation_id={HUGE}", INTERACTION)
+    assert response.status_code in (200, 303)
+    assert count(db, Interaction) == 1
+
+
+@pytest.mark.parametrize("field", ["date_from", "date_to"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "2101-01-01"])
+def test_an_audit_date_out_of_range_is_refused_beside_the_field(app, team, field, day):
+    client = app.test_client()
+    log_in(client, team["manager"])
+    for url in ("/desk/audit", "/desk/audit.csv"):
+        response = fetch(app, client, url, query_string={field: day})
+        assert response.status_code == 422, (url, day)
+        assert says(response, "Enter a date between 1900 and 2100.")
+
+
+def test_a_book_of_a_team_named_in_any_script_downloads(app, db, team):
+    from webapp.models import Team
+
+    db.session.get(Team, team["manager"].team_id).name = "Équipe 日本"
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, team["manager"])
+    response = fetch(app, client, "/book/export")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=partnerplan-book-equipe-")  # ASCII
+    assert "filename*=UTF-8''partnerplan-book-%C3%A9quipe-%E6%97%A5%E6%9C%AC-" in disposition
+    assert json.loads(response.data)["team"]["name"] == "Équipe 日本"
+
+
 def test_an_id_too_large_for_the_database_is_not_found(app, db, team):
     """Every route with a number in its URL, with a number no row can have: 404, not 500
     (SQLite cannot bind a number past 64 bits; PostgreSQL's ids stop at 32)."""

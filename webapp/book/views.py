@@ -1,6 +1,8 @@
 """The book page: managers and admins download their team's book, or fill their empty team."""
 
-from flask import Response, flash, redirect, url_for
+import io
+
+from flask import flash, redirect, send_file, url_for
 from flask_login import current_user
 
 from ..access import manager_required
@@ -32,11 +34,12 @@ def export():
     """Download the team's whole book as one JSON file."""
     team = current_user.team
     filename = f"partnerplan-book-{slug(team.name)}-{today(team.timezone):%Y-%m-%d}.json"
-    return Response(
-        dumps(export_book(team)),
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    # send_file writes an ASCII `filename` and the exact name as RFC 5987 `filename*`:
+    # a team named 'Équipe 日本' cannot go into a header as it is.
+    data = io.BytesIO(dumps(export_book(team)).encode("utf-8"))
+    response = send_file(data, "application/json", as_attachment=True, download_name=filename)
+    response.headers["Cache-Control"] = "no-store"  # the whole book: never kept by a cache
+    return response
 
 
 @bp.post("/import")

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..logbook.history import last_contacts
 from ..models import Partner, record_audit, utcnow
+from ..query_args import paginate
 from ..templating import nav_item, render
 from . import bp
 from .forms import PartnerFilterForm, PartnerForm
@@ -51,7 +52,7 @@ def index():
     form.owner.choices = choices({str(a.id): a.name for a in agents}, blank="All agents")
     sort = request.args.get("sort", "name")
     query = filtered_partners(form).order_by(*SORTS.get(sort, SORTS["name"]))
-    page = db.paginate(query, per_page=25, error_out=False, max_per_page=100)
+    page = paginate(query, per_page=25)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render(
         "partners/index.html",
