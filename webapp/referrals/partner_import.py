@@ -36,6 +36,7 @@ from ..models import Partner, User, record_audit
 from ..partners.forms import PHONE
 from ..partners.queries import visible_partners
 from ..spreadsheet import FORMULA_STARTS
+from ..validation import date_problem, line_problem
 
 MAX_COLUMNS = 60
 MAX_ROWS = 5000
@@ -213,6 +214,7 @@ TEXT_LIMITS = {
     "in_common": 500,
     "notes": 20000,
 }
+ONE_LINE = set(TEXT_LIMITS) - {"notes"}  # every text but the notes
 MERGE_FIELDS = [name for name in FIELDS if name not in ("first_name", "last_name")]
 
 
@@ -373,6 +375,8 @@ def check_row(line: int, cells: list[str], header: list[str], mapping, today: da
         value = row.values.get(key)
         if isinstance(value, str) and len(value) > limit:
             row.errors.append(f"{FIELDS[key][0]} is longer than {limit} characters.")
+        elif key in ONE_LINE and (problem := line_problem(value)):
+            row.errors.append(f"{FIELDS[key][0]}: {problem}")
     check_vocabulary(row, text)
     check_dates(row, text, today)
     return row
@@ -413,6 +417,8 @@ def check_dates(row: Row, text, today: date) -> None:
         else:
             if row.values["met_on"] > today:
                 row.errors.append(f"Date met “{met_on}” is in the future.")
+            elif problem := date_problem(row.values["met_on"]):
+                row.errors.append(f"Date met “{met_on}”: {problem}")
     for key in ("birthday", "anniversary"):
         row.values[key] = None
         if value := text(key):
