@@ -22,6 +22,7 @@ AUDIT_KINDS = {
     "reassign": "Reassignment",
     "import": "Import",
     "deactivate": "Deactivation",
+    "erase": "Personal data erased",
 }
 
 DECISIONS = {"approved": "approved", "rejected": "rejected"}

@@ -135,3 +135,12 @@ class PartnerFilterForm(FlaskForm):
         validate_choice=False,
     )
     archived = BooleanField("Show archived")
+
+
+class EraseForm(FlaskForm):
+    """Erasing a partner's personal data asks for a deliberate tick: it cannot be undone."""
+
+    confirm = BooleanField(
+        "I understand: this partner's personal data is erased for good",
+        validators=[DataRequired("Tick the box to confirm: the erasure cannot be undone.")],
+    )
