@@ -20,6 +20,7 @@ $(BIN)/activate: pyproject.toml
 install: $(BIN)/activate
 
 # The web server and the job worker together (Procfile), until Ctrl-C stops both.
+# No debugger unless asked for, on your own machine: FLASK_DEBUG=1 make run
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty

@@ -44,6 +44,7 @@ ACCESS: dict[str, str] = {
     "partners.edit": "partner",
     "partners.archive": "partner",
     "partners.restore": "partner",
+    "partners.erase": "admin",  # a partner's URL, but only an admin of the team erases
     "logbook.new_interaction": "partner",
     "logbook.create_interaction": "partner",
     "logbook.edit_interaction": "partner",

@@ -238,16 +238,69 @@ def upload(client, document):
     return client.post("/book/import", data={"file": (io.BytesIO(data), "book.json")})
 
 
-def test_manager_imports_a_book_in_the_browser(client, auth, db, team):
+def test_manager_fills_their_own_empty_team_in_the_browser(client, auth, db, team):
     auth.login(team["manager"])
     response = upload(client, BOOK)
     assert response.status_code == 303
-    lakeside = db.session.scalar(sa.select(Team).where(Team.name == "Lakeside Homes"))
-    assert count(db, Partner) == 2
+    harbor = team["manager"].team
+    assert count(db, Team) == 2  # no team is created from the browser
+    assert not db.session.scalar(sa.select(Team).where(Team.name == "Lakeside Homes"))
+    partners = db.session.scalars(sa.select(Partner)).all()
+    assert len(partners) == 2 and {p.team_id for p in partners} == {harbor.id}
+    mo = db.session.scalar(sa.select(User).where(User.email == "mo@lakeside.example"))
+    assert mo.team_id == harbor.id and mo.password_hash is None
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.kind == "import")).all()
-    assert {event.team_id for event in events} == {lakeside.id, team["manager"].team_id}
+    assert [(e.team_id, e.user_id) for e in events] == [(harbor.id, team["manager"].id)]
     page = client.get("/book/")
-    assert b"Imported team" in page.data
+    assert b"Imported into Harbor Realty Group" in page.data
+
+
+def test_users_already_on_the_team_are_kept_as_they_are(client, auth, db, team):
+    document = copy.deepcopy(BOOK)
+    document["users"][0] = {"email": "SAM@harbor.example", "name": "Renamed", "role": "manager"}
+    document["partners"][1]["owner"] = "SAM@harbor.example"
+    auth.login(team["manager"])
+    assert upload(client, document).status_code == 303
+    sam = db.session.get(User, team["agent"].id)
+    assert (sam.name, sam.role) == ("Sam Ortiz", "agent")
+    quinn = db.session.scalar(sa.select(Partner).where(Partner.name == "Quinn Adler"))
+    assert quinn.owner_id == sam.id
+
+
+def test_a_team_that_has_partners_is_not_filled(client, auth, db, team):
+    make_partner(team["agent"], "Harbor Partner")
+    db.session.commit()
+    auth.login(team["manager"])
+    response = upload(client, BOOK)
+    assert response.status_code == 422
+    assert b"Harbor Realty Group already has partners" in response.data
+    assert count(db, Partner) == 1 and count(db, User) == 6
+
+
+def test_an_email_of_another_team_is_refused_without_saying_whose(client, auth, db, team):
+    document = copy.deepcopy(BOOK)
+    document["users"][0]["email"] = "ria@rival.example"
+    document["partners"][1]["owner"] = "ria@rival.example"
+    auth.login(team["manager"])
+    response = upload(client, document)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "<code>users[0].email</code>: This email can&#39;t be used." in page
+    assert "already has an account" not in page and "Rival" not in page
+    assert count(db, Partner) == 0 and count(db, User) == 6
+
+
+def test_a_manager_cannot_add_an_admin_from_a_book(client, auth, db, team):
+    document = copy.deepcopy(BOOK)
+    document["users"][0]["role"] = "admin"
+    auth.login(team["manager"])
+    response = upload(client, document)
+    assert response.status_code == 422
+    assert b"<code>users[0].role</code>: only an admin can add an admin" in response.data
+    assert count(db, User) == 6
+    auth.logout()
+    auth.login(team["admin"])
+    assert upload(client, document).status_code == 303
 
 
 def test_invalid_upload_lists_every_problem_and_stores_nothing(client, auth, db, team):
@@ -263,11 +316,8 @@ def test_invalid_upload_lists_every_problem_and_stores_nothing(client, auth, db,
     assert count(db, Team) == 2 and count(db, Partner) == 0
 
 
-def test_upload_of_an_existing_team_or_no_file_is_refused(client, auth, db, team):
+def test_upload_without_a_file_is_refused(client, auth, db, team):
     auth.login(team["manager"])
-    existing = {**BOOK, "team": {"name": "Harbor Realty Group"}}
-    response = upload(client, existing)
-    assert response.status_code == 422 and b"already exists" in response.data
     response = client.post("/book/import", data={})
     assert response.status_code == 422 and b"Choose a file." in response.data
     assert count(db, Team) == 2

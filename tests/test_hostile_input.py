@@ -19,6 +19,16 @@ from webapp.models import Interaction, Partner, Referral
 LONG = "x" * 20_000
 UNICODE = "Zoë Ñandú-李小龍 👩‍💼 Ægir Þórsson"
 MARKUP = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
+# webapp/validation.py: the same words from every form and import.
+DATE_RANGE = "Enter a date between 1900 and 2100."
+ONE_LINE = "Keep this on one line: no line breaks or control characters."
+BROKEN_LINES = [
+    "Ryan\r\nMcMillan",
+    "Ryan\nMcMillan",
+    "Ryan\rBcc: x",
+    "Ryan\x1b[31m",
+    "Ryan\u2028McMillan",
+]
 MALFORMED_DATES = ["2026-13-45", "yesterday", "31/12/2026", "2026-02-30", "0000-00-00", "9" * 40]
 
 
@@ -92,6 +102,13 @@ def test_the_base_forms_are_accepted(app, db, team, agent_client):
         ("owner_id", "999999", "Not a valid choice"),
         ("met_on", "2999-01-01", "can't be in the future"),
         *[("met_on", bad, "Not a valid date value") for bad in MALFORMED_DATES],
+        *[("met_on", day, DATE_RANGE) for day in ("0001-01-01", "1899-12-31")],
+        *[("name", broken, ONE_LINE) for broken in BROKEN_LINES],
+        *[(field, "a\nb", ONE_LINE) for field in ("company", "spouse", "children", "pets")],
+        *[(field, "a\r\nb", ONE_LINE) for field in ("resident", "home", "favorite_restaurant")],
+        *[(field, "a\tb", ONE_LINE) for field in ("hobbies", "in_common")],
+        ("email", "ryan@example.com\r\nBcc: all@example.com", ONE_LINE),
+        ("phone", "555 010\n2030", ONE_LINE),
     ],
 )
 def test_partner_form_refuses_bad_fields(app, team, agent_client, field, value, message):
@@ -172,6 +189,7 @@ INTERACTION = {
         ("at", "", "Enter the date and time."),
         ("at", "2999-01-01T10:00", "can't be logged in the future"),
         *[("at", bad, "Not a valid datetime value") for bad in MALFORMED_DATES],
+        *[("at", moment, DATE_RANGE) for moment in ("0001-01-01T10:00", "1899-12-31T23:59")],
         ("kind", "hack", "Not a valid choice"),
         ("direction", "sideways", "Not a valid choice"),
         ("outcome", "<script>", "Not a valid choice"),
@@ -235,6 +253,9 @@ REFERRAL = {
         ({"client": LONG}, "longer than 200"),
         ({"referred_on": "2999-01-01"}, "can't be dated in the future"),
         *[({"referred_on": bad}, "Not a valid date value") for bad in MALFORMED_DATES],
+        ({"referred_on": "0001-01-01"}, DATE_RANGE),
+        ({"status": "closed", "closed_on": "9999-12-31"}, DATE_RANGE),
+        *[({"client": broken}, ONE_LINE) for broken in BROKEN_LINES],
         ({"status": "closed", "closed_on": "2026-09-01"}, "can't close before it was referred"),
         ({"status": "new", "closed_on": "2026-10-05"}, "Only a closed referral has a closing day"),
         ({"direction": "both"}, "Not a valid choice"),
@@ -324,6 +345,75 @@ def test_a_nul_character_is_refused_not_a_server_error(app, db, team, agent_clie
     assert count(db, Partner) == 0
 
 
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/partners/?page={HUGE}",
+        f"/partners/?page={HUGE}&q=ryan&sort=tier",
+        "/partners/?page=-3",
+        "/partners/?page=²",
+        f"/desk/audit?page={HUGE}",
+        f"/referrals/?agent={HUGE}",
+        f"/referrals/roi?agent={HUGE}",
+        f"/referrals/projection?agent={HUGE}",
+        f"/referrals/charts?agent={HUGE}",
+    ],
+)
+def test_a_page_or_id_too_large_in_the_query_is_not_a_server_error(app, db, team, url):
+    make_partner(team["agent"], "Ryan McMillan")
+    client = app.test_client()
+    log_in(client, team["manager"])
+    response = fetch(app, client, url)
+    assert response.status_code == 200, url
+
+
+def test_a_page_past_the_end_shows_the_last_page(app, db, team, agent_client):
+    for n in range(30):
+        make_partner(team["agent"], f"Partner {n:02d}")
+    db.session.commit()
+    page = get_text(app, agent_client, f"/partners/?page={HUGE}")
+    assert "Partner 29" in page and "Partner 00" not in page  # page 2 of 2
+
+
+def test_a_recommendation_id_too_large_is_ignored(app, db, team, agent_client):
+    partner = make_partner(team["agent"])
+    db.session.commit()
+    url = f"/logbook/partners/{partner.id}/interactions"
+    assert fetch(app, agent_client, f"{url}/new?recommendation_id={HUGE}").status_code == 200
+    response = post(app, agent_client, f"{url}?recommendation_id={HUGE}", INTERACTION)
+    assert response.status_code in (200, 303)
+    assert count(db, Interaction) == 1
+
+
+@pytest.mark.parametrize("field", ["date_from", "date_to"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "2101-01-01"])
+def test_an_audit_date_out_of_range_is_refused_beside_the_field(app, team, field, day):
+    client = app.test_client()
+    log_in(client, team["manager"])
+    for url in ("/desk/audit", "/desk/audit.csv"):
+        response = fetch(app, client, url, query_string={field: day})
+        assert response.status_code == 422, (url, day)
+        assert says(response, "Enter a date between 1900 and 2100.")
+
+
+def test_a_book_of_a_team_named_in_any_script_downloads(app, db, team):
+    from webapp.models import Team
+
+    db.session.get(Team, team["manager"].team_id).name = "Équipe 日本"
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, team["manager"])
+    response = fetch(app, client, "/book/export")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=partnerplan-book-equipe-")  # ASCII
+    assert "filename*=UTF-8''partnerplan-book-%C3%A9quipe-%E6%97%A5%E6%9C%AC-" in disposition
+    assert json.loads(response.data)["team"]["name"] == "Équipe 日本"
+
+
 def test_an_id_too_large_for_the_database_is_not_found(app, db, team):
     """Every route with a number in its URL, with a number no row can have: 404, not 500
     (SQLite cannot bind a number past 64 bits; PostgreSQL's ids stop at 32)."""
@@ -394,6 +484,12 @@ BROKEN_BOOKS = {
     "very long name": None,
     "partner owned by a stranger": None,
     "CSV instead of JSON": b"name,company\nRyan McMillan,First Home\n",
+    "year 1 met_on": None,
+    "year 9999 referral": None,
+    "year 1 birthday": None,
+    "a partner's name on two lines": None,
+    "a line break in an email": None,
+    "a control character in a client's name": None,
 }
 
 
@@ -425,6 +521,20 @@ def _books() -> dict[str, bytes]:
             "partner owned by a stranger": with_change(
                 _set(("partners", 0, "owner"), "nobody@elsewhere.example")
             ),
+            "year 1 met_on": with_change(_set(("partners", 0, "met_on"), "0001-01-01")),
+            "year 9999 referral": with_change(
+                _set(("partners", 0, "referrals", 0, "on"), "9999-12-31")
+            ),
+            "year 1 birthday": with_change(_set(("partners", 0, "birthday"), "0001-04-12")),
+            "a partner's name on two lines": with_change(
+                _set(("partners", 0, "name"), "Ryan\r\nMcMillan")
+            ),
+            "a line break in an email": with_change(
+                _set(("partners", 0, "email"), "ryan@mcmillan.example\nBcc: x@y.example")
+            ),
+            "a control character in a client's name": with_change(
+                _set(("partners", 0, "referrals", 1, "client"), "K.\x1bObi")
+            ),
         }
     )
     return books
@@ -441,6 +551,24 @@ def test_a_broken_book_file_is_refused_and_nothing_is_stored(app, db, team, name
     assert response.status_code == 422, name
     assert "Nothing was imported" in html.unescape(response.get_data(as_text=True)), name
     assert count(db, Team) == teams and count(db, Partner) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "message"),
+    [
+        ("year 1 met_on", "partners[0].met_on", DATE_RANGE),
+        ("year 9999 referral", "partners[0].referrals[0].on", DATE_RANGE),
+        ("year 1 birthday", "partners[0].birthday", DATE_RANGE),
+        ("a partner's name on two lines", "partners[0].name", ONE_LINE),
+        ("a line break in an email", "partners[0].email", ONE_LINE),
+        ("a control character in a client's name", "partners[0].referrals[1].client", ONE_LINE),
+    ],
+)
+def test_a_book_says_what_the_forms_say(app, db, team, name, path, message):
+    client = app.test_client()
+    log_in(client, team["manager"])
+    response = book_upload(app, client, _books()[name])
+    assert says(response, f"<code>{path}</code>: {message}")
 
 
 def test_a_book_with_markup_is_stored_as_text_and_shown_escaped(app, db, team):
@@ -508,7 +636,10 @@ def row_with(**cells) -> str:
     values = dict(zip(names, next(csv.reader([GOOD_ROW])), strict=True))
     values.update(cells)
     out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow([values[name] for name in names])
+    # With no line terminator the writer would not quote a cell holding a line break.
+    breaks = any("\n" in value or "\r" in value for value in cells.values())
+    quoting = csv.QUOTE_ALL if breaks else csv.QUOTE_MINIMAL
+    csv.writer(out, lineterminator="", quoting=quoting).writerow([values[n] for n in names])
     return out.getvalue()
 
 
@@ -548,7 +679,7 @@ BROKEN_SPREADSHEETS = {
     ),
     "5,001 rows": (
         spreadsheet(*[f"Partner {n},,,,,,,," for n in range(5001)]),
-        "The file has 5001 rows; import at most 5000 at a time.",
+        "The file has more than 5,000 rows, so nothing was imported.",
     ),
     "data where the column names belong": (
         f"{GOOD_ROW}\n{GOOD_ROW}\n".encode(),
@@ -597,6 +728,11 @@ def test_a_broken_spreadsheet_is_refused_at_upload(
         ({"Birthday": "1980-13-01"}, "Birthday “1980-13-01” is not a date"),
         ({"Birthday": "3026-01-01"}, "Birthday “3026-01-01”: the year looks wrong."),
         ({"Birthday": "1/1/0001"}, "Birthday “1/1/0001”: the year looks wrong."),
+        ({"Met on": "1/1/0001"}, f"Date met “1/1/0001”: {DATE_RANGE}"),
+        ({"Met on": "1899-12-31"}, f"Date met “1899-12-31”: {DATE_RANGE}"),
+        *[({"Name": broken}, f"Name: {ONE_LINE}") for broken in BROKEN_LINES],
+        ({"Company": "Stone\nRealty"}, f"Company: {ONE_LINE}"),
+        ({"Email": "a@b.example\r\nBcc: x@y.example"}, f"Email: {ONE_LINE}"),
     ],
 )
 def test_a_row_with_a_bad_cell_imports_nothing(

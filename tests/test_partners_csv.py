@@ -185,6 +185,43 @@ def test_broken_files_are_refused_at_upload(client, auth, team, db, uploads, con
     assert list(uploads.iterdir()) == []
 
 
+def upload_large(client, content: str):
+    """`upload` for files over 500 KB, with the body built here: werkzeug's test
+    client would spool it to a temporary file it never closes."""
+    boundary = "partnerplan-test-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="partners.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+        f"{content}\r\n--{boundary}--\r\n"
+    ).encode()
+    return client.post(
+        "/referrals/partners-csv",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def test_a_file_of_200k_rows_is_refused_without_reading_past_the_cap(client, auth, team, uploads):
+    """The rows are streamed: the broken end of this file is never reached."""
+    auth.login(team["agent"])
+    rows = "".join(f"P{n},p{n}@x.example\n" for n in range(200_000))
+    content = f'Name,Email\n{rows}"this quote is never closed,\n'
+    response = upload_large(client, content)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "The file has more than 5,000 rows, so nothing was imported." in page
+    assert "cannot be read" not in page  # the parse stopped at the cap
+    assert list(uploads.iterdir()) == []
+
+
+def test_a_file_of_empty_lines_is_refused_early(client, auth, team, uploads):
+    auth.login(team["agent"])
+    response = upload_large(client, "Name,Email\n" + ",\n" * 200_000 + '"never closed\n')
+    assert response.status_code == 422
+    assert "more than 5,000 lines that are empty" in response.get_data(as_text=True)
+
+
 def test_uploading_without_a_file_says_so(client, auth, team, uploads):
     auth.login(team["agent"])
     response = client.post("/referrals/partners-csv", data={}, content_type="multipart/form-data")
@@ -234,11 +271,32 @@ def test_duplicates_are_shown_with_a_choice(client, auth, team, db, uploads, exi
     page = client.get(f"/referrals/partners-csv/{token}/preview", query_string=mapping)
     text = page.get_data(as_text=True)
     assert "Same email as Debbie Stone (Sam Ortiz)" in text
-    assert "Same phone as Marco R. (Kim Lee)" in text
-    assert "Another agent's partner: it can only be skipped." in text
     assert "Same email as line 4" in text
     assert 'name="choice-2" value="merge"' in text
-    assert 'name="choice-3" value="merge"' not in text
+
+
+def test_an_agent_is_not_told_of_another_agents_partners(client, auth, team, db, uploads, existing):
+    """Kim's Marco R. has the phone of line 3: Sam may not open him, so is not told of him."""
+    auth.login(team["agent"])
+    token = token_of(upload(client, DUPLICATES))
+    mapping = guessed_mapping(client, token)
+    text = client.get(f"/referrals/partners-csv/{token}/preview", query_string=mapping).get_data(
+        as_text=True
+    )
+    assert "Marco R." not in text and "Kim Lee" not in text
+    assert text.count("New partner") == 2  # Marco Ruiz and Pat New
+    assert 'name="choice-3"' not in text
+
+
+def test_a_manager_is_told_of_the_teams_partners(client, auth, team, db, uploads, existing):
+    auth.login(team["manager"])
+    token = token_of(upload(client, DUPLICATES))
+    mapping = guessed_mapping(client, token)
+    text = client.get(f"/referrals/partners-csv/{token}/preview", query_string=mapping).get_data(
+        as_text=True
+    )
+    assert "Same phone as Marco R. (Kim Lee)" in text
+    assert 'name="choice-3" value="merge"' in text
 
 
 def test_skipping_duplicates_leaves_them_untouched(client, auth, team, db, uploads, existing):
@@ -250,7 +308,7 @@ def test_skipping_duplicates_leaves_them_untouched(client, auth, team, db, uploa
     assert stone.company == "Old Company" and stone.phone is None and stone.hobbies is None
     assert partner_named(db, "Pat New").hobbies == "Golf"
     assert partner_named(db, "Patricia New") is None
-    assert count(db, Partner) == 3
+    assert count(db, Partner) == 4  # Marco Ruiz is new to Sam
 
 
 def test_merging_fills_empty_fields_only(client, auth, team, db, uploads, existing):
@@ -264,10 +322,10 @@ def test_merging_fills_empty_fields_only(client, auth, team, db, uploads, existi
     assert stone.phone == "555-010-2030" and stone.hobbies == "Sailing"  # filled in
     assert stone.tier == "maintain" and stone.owner_id == team["agent"].id
     kims = db.session.get(Partner, existing["kims"].id)
-    assert kims.name == "Marco R." and kims.company is None  # not ours to merge into
+    assert kims.name == "Marco R." and kims.company is None  # not Sam's: never looked at
     pat = partner_named(db, "Pat New")
     assert pat.company == "Pat Co" and pat.hobbies == "Golf"  # merged within the file
-    assert count(db, Partner) == 3
+    assert count(db, Partner) == 4
     merged = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.partner_id == stone.id, AuditEvent.kind == "import")
     )
@@ -277,7 +335,7 @@ def test_merging_fills_empty_fields_only(client, auth, team, db, uploads, existi
     summary = db.session.scalar(
         sa.select(AuditEvent.summary).where(AuditEvent.summary.like("Imported %"))
     )
-    assert summary.endswith("1 new, 2 merged, 1 skipped")
+    assert summary.endswith("2 new, 2 merged, 0 skipped")
 
 
 def test_a_forged_choice_is_refused(client, auth, team, db, uploads, existing):

@@ -18,6 +18,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# Sent only when the cookies are secure (SESSION_COOKIE_SECURE=1), which says that
+# PartnerPlan is reached over HTTPS; not includeSubDomains: other hosts of the
+# domain are not ours to commit to HTTPS.
+HSTS = "max-age=31536000"
+
 # Ids are database integers (32 bits in PostgreSQL); SQLite cannot even bind a
 # number past 64 bits. A larger one in a URL names nothing.
 LARGEST_ID = 2**31 - 1
@@ -98,12 +103,16 @@ def init_app(app: Flask) -> None:
             return redirect(url_for("account.two_factor_setup"))
         return None
 
+    secure = app.config.get("SESSION_COOKIE_SECURE", False)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if secure:  # served over HTTPS: browsers keep to it for a year
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

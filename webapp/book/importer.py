@@ -4,6 +4,11 @@ The document is validated first (validation.py, every problem with its
 path), then checked against the database (a team of that name, an email
 already in use); only a document with no problem at all is stored. A team
 that already exists is refused: PartnerPlan never merges two books.
+
+Two ways in: the operator's command line creates a new team from the file;
+a manager in the browser fills their own team, only while it has no
+partners, and the file's users join that team. The browser never creates a
+team, and never says which emails other teams hold.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class ImportSummary:
     referrals: int = 0
     planning_sessions: int = 0
     leads: int = 0
+    filled: bool = False  # into a team that existed (the browser), not a new one
 
     def counts(self) -> dict[str, int]:
         return {
@@ -64,6 +70,8 @@ class ImportSummary:
 
     def __str__(self) -> str:
         counts = ", ".join(f"{name.replace('_', ' ')} {n}" for name, n in self.counts().items())
+        if self.filled:
+            return f"Imported into {self.team.name}: new {counts}."
         return f"Imported team {self.team.name!r}: {counts}."
 
 
@@ -84,7 +92,7 @@ def read_document(data: bytes | str) -> Any:
 
 
 def conflicts(document: dict) -> list[Problem]:
-    """What the database already holds that the document would clash with."""
+    """What the database already holds that the document, as a new team, would clash with."""
     problems = []
     name = document["team"]["name"]
     if db.session.scalar(sa.select(Team.id).where(sa.func.lower(Team.name) == name.lower())):
@@ -95,13 +103,8 @@ def conflicts(document: dict) -> list[Problem]:
                 "(rename the team in the file to import it as a new team)",
             )
         )
-    emails = [user["email"].lower() for user in document.get("users") or []]
-    taken = set(
-        db.session.scalars(sa.select(sa.func.lower(User.email)).where(
-            sa.func.lower(User.email).in_(emails)
-        ))
-    ) if emails else set()  # fmt: skip
-    for index, email in enumerate(emails):
+    taken = taken_emails(document)
+    for index, email in enumerate(file_emails(document)):
         if email in taken:
             problems.append(
                 Problem(f"users[{index}].email", f"{email!r} already has an account in PartnerPlan")
@@ -109,21 +112,72 @@ def conflicts(document: dict) -> list[Problem]:
     return problems
 
 
-def import_book(
-    document: Any, *, imported_by: User | None = None, password: str | None = None
-) -> ImportSummary:
-    """Store the whole book as a new team, or raise BookRefused and store nothing.
+def file_emails(document: dict) -> list[str]:
+    return [user["email"].lower() for user in document.get("users") or []]
 
-    Users get no password from a file: they cannot log in until an admin sets
-    one (`password` sets the same one for all, which only the demo does).
+
+def taken_emails(document: dict, *, outside: Team | None = None) -> set[str]:
+    """The document's emails that already have an account (in another team than `outside`)."""
+    emails = file_emails(document)
+    if not emails:
+        return set()
+    query = sa.select(sa.func.lower(User.email)).where(sa.func.lower(User.email).in_(emails))
+    if outside is not None:
+        query = query.where(User.team_id != outside.id)
+    return set(db.session.scalars(query))
+
+
+def conflicts_in_team(document: dict, team: Team, importer: User) -> list[Problem]:
+    """What keeps the document out of the importer's own team.
+
+    The team must have no partner yet (books are never merged). An email
+    another team holds gets the same words whichever team it is, so that a
+    manager learns nothing about accounts outside their team; a manager may
+    not create an admin.
+    """
+    problems = []
+    if db.session.scalar(sa.select(Partner.id).where(Partner.team_id == team.id).limit(1)):
+        problems.append(
+            Problem(
+                "",
+                f"{team.name} already has partners: a book can only be imported into a team "
+                "that has none (PartnerPlan does not merge books).",
+            )
+        )
+    taken = taken_emails(document, outside=team)
+    for index, user in enumerate(document.get("users") or []):
+        if user["email"].lower() in taken:
+            problems.append(Problem(f"users[{index}].email", "This email can't be used."))
+        if user["role"] == "admin" and importer.role != "admin":
+            problems.append(Problem(f"users[{index}].role", "only an admin can add an admin"))
+    return problems
+
+
+def import_book(
+    document: Any,
+    *,
+    imported_by: User | None = None,
+    into: Team | None = None,
+    password: str | None = None,
+) -> ImportSummary:
+    """Store the whole book, or raise BookRefused and store nothing.
+
+    Without `into`, the book becomes a new team (the command line, the demo);
+    with it, it fills that team (the browser: the importer's own, empty team)
+    and the file's team name and settings are not used. Users get no
+    password from a file: they cannot log in until an admin sets one
+    (`password` sets the same one for all, which only the demo does).
     """
     problems = validate_book(document)
     if not problems:
-        problems = conflicts(document)
+        if into is None:
+            problems = conflicts(document)
+        else:
+            problems = conflicts_in_team(document, into, imported_by)
     if problems:
         raise BookRefused(problems)
     try:
-        summary = store(document, password)
+        summary = store(document, password, into)
         record_import(summary, imported_by)
         db.session.commit()
     except Exception:
@@ -133,12 +187,19 @@ def import_book(
     return summary
 
 
-def store(document: dict, password: str | None) -> ImportSummary:
-    """Insert the team, its users, then everything else in bulk (a book may be large)."""
-    team = new_team(document["team"])
+def store(document: dict, password: str | None, into: Team | None = None) -> ImportSummary:
+    """Insert the team (unless filling `into`), its users, then everything else in bulk."""
+    team = into or new_team(document["team"])
     db.session.add(team)
+    members = {}
+    if into is not None:
+        team_users = db.session.scalars(sa.select(User).where(User.team_id == into.id))
+        members = {user.email.lower(): user for user in team_users}
     users: dict[str, User] = {}
     for record in document.get("users") or []:
+        if user := members.get(record["email"].lower()):  # already on the team: kept as is
+            users[record["email"].lower()] = user
+            continue
         user = User(team=team, email=record["email"], name=record["name"], role=record["role"])
         user.active = record.get("active", True) is not False
         if password:
@@ -146,6 +207,7 @@ def store(document: dict, password: str | None) -> ImportSummary:
         db.session.add(user)
         users[record["email"].lower()] = user
     db.session.flush()
+    created_users = len(users) - sum(email in members for email in users)
 
     def user_id(email: str | None) -> int | None:
         return users[email.lower()].id if email else None
@@ -189,9 +251,10 @@ def store(document: dict, password: str | None) -> ImportSummary:
         if rows:
             # Core executemany: one statement for all rows (ORM bulk inserts split them).
             db.session.execute(model.__table__.insert(), rows)
-    return ImportSummary(
-        team, len(users), len(records), len(interactions), len(referrals), len(sessions), len(leads)
-    )
+    summary = ImportSummary(team, created_users, len(records), len(interactions), len(referrals))
+    summary.planning_sessions, summary.leads = len(sessions), len(leads)
+    summary.filled = into is not None
+    return summary
 
 
 def insert_returning_ids(model, rows: list[dict]) -> list[int]:
@@ -208,7 +271,8 @@ def record_import(summary: ImportSummary, imported_by: User | None) -> None:
     after = summary.counts()
     if imported_by is not None:
         after = {**after, "imported_by": imported_by.email}
-    record_audit(summary.team.id, None, "import", str(summary), after=after)
+    by = imported_by if imported_by is not None and imported_by.team_id == summary.team.id else None
+    record_audit(summary.team.id, by, "import", str(summary), after=after)
     if imported_by is not None and imported_by.team_id != summary.team.id:
         record_audit(imported_by.team_id, imported_by, "import", str(summary), after=after)
 

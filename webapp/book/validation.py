@@ -33,6 +33,8 @@ from rules.vocabulary import (
     TIERS,
 )
 
+from ..validation import DATE_MESSAGE, date_problem, line_problem
+
 FORMAT = "partnerplan-book/1"
 
 # Longest text each field may hold: the lengths of the columns it lands in
@@ -185,7 +187,8 @@ class Checker:
         return True
 
     def text(self, record: dict, name: str, path: str, limit: int | None = None,
-             required: bool = False) -> None:  # fmt: skip
+             required: bool = False, line: bool = False) -> None:  # fmt: skip
+        """Text; `line`: one-line text (a name, an email), no line break or control character."""
         if not self.present(record, name, path, required):
             return
         value = record[name]
@@ -197,6 +200,8 @@ class Checker:
             self.add(path, f"is {len(value)} characters long; at most {limit} fit")
         elif "\x00" in value:
             self.add(path, "contains a NUL character, which cannot be stored")
+        elif line and (problem := line_problem(value)):
+            self.add(path, problem)
 
     def choice(self, record: dict, name: str, path: str, values, required: bool = False) -> None:
         if not self.present(record, name, path, required):
@@ -217,6 +222,8 @@ class Checker:
             self.add(path, f"expected a date (YYYY-MM-DD), got {shown(value)}")
         elif parse_date(value) is None:
             self.add(path, f"{shown(value)} is not a date (YYYY-MM-DD)")
+        elif problem := date_problem(parse_date(value)):
+            self.add(path, problem)
 
     def moment(self, record: dict, name: str, path: str, required: bool = False) -> None:
         if not self.present(record, name, path, required):
@@ -226,6 +233,8 @@ class Checker:
             self.add(path, f"expected a local time (YYYY-MM-DDTHH:MM:SS), got {shown(value)}")
         elif parse_datetime(value) is None:
             self.add(path, f"{shown(value)} is not a local time (YYYY-MM-DDTHH:MM:SS)")
+        elif problem := date_problem(parse_datetime(value)):
+            self.add(path, problem)
 
     def personal_date(self, record: dict, name: str, path: str) -> None:
         if not self.present(record, name, path, False):
@@ -235,6 +244,8 @@ class Checker:
             parse_date(value) is None and parse_month_day(value) is None
         ):
             self.add(path, f"{shown(value)} is not a date (YYYY-MM-DD, or MM-DD without the year)")
+        elif (day := parse_date(value)) is not None and date_problem(day):
+            self.add(path, DATE_MESSAGE)
 
     def whole_number(self, record: dict, name: str, path: str, minimum: int) -> None:
         if not self.present(record, name, path, False):
@@ -300,7 +311,7 @@ class Checker:
     def team(self, team: Any) -> None:
         if not self.object(team, "team", TEAM_FIELDS):
             return
-        self.text(team, "name", "team.name", LIMITS["team.name"], required=True)
+        self.text(team, "name", "team.name", LIMITS["team.name"], required=True, line=True)
         self.money(team, "commission_per_side", "team.commission_per_side")
         self.text(team, "timezone", "team.timezone", LIMITS["team.timezone"])
         zone = team.get("timezone")
@@ -315,7 +326,7 @@ class Checker:
     def user_record(self, user: Any, path: str) -> None:
         if not self.object(user, path, USER_FIELDS):
             return
-        self.text(user, "email", f"{path}.email", LIMITS["user.email"], required=True)
+        self.text(user, "email", f"{path}.email", LIMITS["user.email"], required=True, line=True)
         email = user.get("email")
         if isinstance(email, str) and email.strip():
             if not EMAIL_PATTERN.fullmatch(email):
@@ -323,7 +334,7 @@ class Checker:
             elif email.lower() in self.user_emails:
                 self.add(f"{path}.email", f"{shown(email)} appears twice among the users")
             self.user_emails.add(email.lower())
-        self.text(user, "name", f"{path}.name", LIMITS["user.name"], required=True)
+        self.text(user, "name", f"{path}.name", LIMITS["user.name"], required=True, line=True)
         self.choice(user, "role", f"{path}.role", ROLES, required=True)
         self.flag(user, "active", f"{path}.active")
 
@@ -339,7 +350,7 @@ class Checker:
         self.user(partner, "owner", f"{path}.owner", required=True)
         for name in ("name", "company", "email", "phone"):
             required = name == "name"
-            self.text(partner, name, f"{path}.{name}", LIMITS[f"partner.{name}"], required)
+            self.text(partner, name, f"{path}.{name}", LIMITS[f"partner.{name}"], required, True)
         self.choice(partner, "profession", f"{path}.profession", PROFESSIONS)
         self.choice(partner, "tier", f"{path}.tier", TIERS)
         self.choice(partner, "source", f"{path}.source", SOURCES)
@@ -358,7 +369,7 @@ class Checker:
         if details is not None and self.object(details, f"{path}.details", set(PERSONAL_DETAILS)):
             for name in PERSONAL_DETAILS:
                 limit = LIMITS.get(f"detail.{name}", LIMITS["detail"])
-                self.text(details, name, f"{path}.details.{name}", limit)
+                self.text(details, name, f"{path}.details.{name}", limit, line=True)
         self.text(partner, "notes", f"{path}.notes")
         commitment = partner.get("commitment")
         if commitment is not None and self.object(
@@ -398,7 +409,7 @@ class Checker:
             return
         self.choice(item, "direction", f"{path}.direction", REFERRAL_DIRECTIONS, required=True)
         self.day(item, "on", f"{path}.on", required=True)
-        self.text(item, "client", f"{path}.client", LIMITS["referral.client"], required=True)
+        self.text(item, "client", f"{path}.client", LIMITS["referral.client"], True, line=True)
         self.choice(item, "status", f"{path}.status", REFERRAL_STATUSES)
         self.day(item, "closed_on", f"{path}.closed_on")
         self.money(item, "commission", f"{path}.commission")
@@ -421,8 +432,8 @@ class Checker:
     def lead(self, item: Any, path: str, session_starts: set[str]) -> None:
         if not self.object(item, path, LEAD_FIELDS):
             return
-        self.text(item, "name", f"{path}.name", LIMITS["lead.name"], required=True)
-        self.text(item, "contact", f"{path}.contact", LIMITS["lead.contact"])
+        self.text(item, "name", f"{path}.name", LIMITS["lead.name"], required=True, line=True)
+        self.text(item, "contact", f"{path}.contact", LIMITS["lead.contact"], line=True)
         self.choice(item, "question", f"{path}.question", LEAD_QUESTIONS)
         self.choice(item, "status", f"{path}.status", LEAD_STATUSES)
         self.text(item, "notes", f"{path}.notes")

@@ -5,6 +5,7 @@ from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import SelectField
+from ..validation import plausible_date
 
 
 def strip(value: str | None) -> str | None:
@@ -52,8 +53,8 @@ class AuditFilterForm(FlaskForm):
     partner = SelectField("Partner", default="")
     user = SelectField("User", default="")
     kind = SelectField("Kind", default="")
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), plausible_date])
+    date_to = DateField("To", validators=[Optional(), plausible_date])
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

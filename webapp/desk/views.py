@@ -11,6 +11,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Partner, Recommendation
 from ..partners.queries import get_partner
+from ..query_args import paginate
 from ..templating import MANAGERS, nav_item, render, wants_fragment
 from . import bp, decisions
 from .access import manager_required
@@ -161,12 +162,7 @@ def audit():
     form, valid, filters, timezone = audit_context()
     page = None
     if valid:
-        page = db.paginate(
-            events_query(current_user, form),
-            page=request.args.get("page", 1, type=int),
-            per_page=AUDIT_PER_PAGE,
-            error_out=False,
-        )
+        page = paginate(events_query(current_user, form), per_page=AUDIT_PER_PAGE)
     return render(
         "desk/audit.html",
         block="results",

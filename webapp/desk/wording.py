@@ -40,6 +40,7 @@ AUDIT_KINDS = {
     "two_factor_off": "Two-factor turned off",
     "two_factor_codes": "New recovery codes",
     "two_factor_policy": "Two-factor requirement",
+    "erase": "Personal data erased",
 }
 
 DECISIONS = {"approved": "approved", "rejected": "rejected"}

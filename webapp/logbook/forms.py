@@ -30,6 +30,7 @@ from rules.vocabulary import (
 )
 
 from ..forms import FiniteDecimalField, SelectField, choices
+from ..validation import one_line, plausible_date
 
 
 class InteractionForm(FlaskForm):
@@ -43,7 +44,7 @@ class InteractionForm(FlaskForm):
     at = DateTimeLocalField(
         "When",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        validators=[InputRequired("Enter the date and time.")],
+        validators=[InputRequired("Enter the date and time."), plausible_date],
     )
     minutes = IntegerField(
         "Minutes", validators=[Optional(), NumberRange(0, 24 * 60, "Between 0 and 1440 minutes.")]
@@ -83,11 +84,14 @@ class ReferralForm(FlaskForm):
         id="referral-direction",
     )
     client = StringField(
-        "Client", validators=[DataRequired("Enter the client's name."), Length(max=200)]
+        "Client",
+        validators=[DataRequired("Enter the client's name."), Length(max=200), one_line],
     )
-    referred_on = DateField("Referred on", validators=[InputRequired("Enter the date.")])
+    referred_on = DateField(
+        "Referred on", validators=[InputRequired("Enter the date."), plausible_date]
+    )
     status = SelectField("Status", choices=choices(REFERRAL_STATUSES), default="new")
-    closed_on = DateField("Closed on", validators=[Optional()])
+    closed_on = DateField("Closed on", validators=[Optional(), plausible_date])
     commission = FiniteDecimalField(
         "Commission ($)",
         places=2,

@@ -21,6 +21,7 @@ from ..models import Interaction, Partner, Referral
 from ..partners.page import blank_interaction_form, partner_page, recent_history
 from ..partners.panels import history_changed
 from ..partners.queries import get_partner, visible_partners
+from ..query_args import id_arg
 from ..templating import render, wants_fragment
 from . import bp
 from .forms import InteractionForm, ReferralForm, ReferralStatusForm
@@ -141,7 +142,7 @@ def new_interaction(partner_id: int):
     form = blank_interaction_form(partner, defaults)
     if not form.kind.validate(form) or not form.direction.validate(form):
         abort(404)
-    recommendation_id = request.args.get("recommendation_id", type=int)
+    recommendation_id = id_arg("recommendation_id")
     quick = request.args.get("quick") == "1"
     if quick:
         quick_form(form, partner)
@@ -186,7 +187,7 @@ def create_interaction(partner_id: int):
     form.populate(interaction)
     db.session.add(interaction)
     commit_keeping_loaded()  # a new row: nothing loaded has changed
-    changed(partner, request.args.get("recommendation_id", type=int))
+    changed(partner, id_arg("recommendation_id"))
     message = logged_message(interaction)
     if quick:
         response = make_response(

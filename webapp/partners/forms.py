@@ -11,6 +11,7 @@ from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES, TIERS
 
 from .. import clock
 from ..forms import MultiCheckboxField, SelectField, choices
+from ..validation import one_line, plausible_date
 
 ANNUAL_DATE = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
 PHONE = re.compile(r"^[0-9+().\-\s]{5,50}$")
@@ -60,22 +61,23 @@ def not_in_future(form, field):
 
 
 def text(label: str, max_length: int = 200, *extra):
-    return StringField(label, validators=[Optional(), Length(max=max_length), *extra])
+    """A one-line text field (no line breaks: names, company, personal details)."""
+    return StringField(label, validators=[Optional(), Length(max=max_length), one_line, *extra])
 
 
 class PartnerForm(FlaskForm):
     name = StringField(
-        "Name", validators=[DataRequired("Enter the partner's name."), Length(max=200)]
+        "Name", validators=[DataRequired("Enter the partner's name."), Length(max=200), one_line]
     )
     company = text("Company")
     profession = SelectField("Profession", choices=choices(PROFESSIONS), default="other")
     email = EmailField(
         "Email",
-        validators=[Optional(), Length(max=254), Email("That is not an email address.")],
+        validators=[Optional(), Length(max=254), one_line, Email("That is not an email address.")],
     )
     phone = text("Phone", 50, valid_phone)
     source = SelectField("How you met", choices=choices(SOURCES, blank="—"), validate_choice=True)
-    met_on = DateField("Day you met", validators=[Optional(), not_in_future])
+    met_on = DateField("Day you met", validators=[Optional(), plausible_date, not_in_future])
     client_types = MultiCheckboxField("Clients they serve", choices=choices(CLIENT_TYPES))
     birthday = AnnualDateField("Birthday", validators=[Length(max=10)])
     anniversary = AnnualDateField("Anniversary", validators=[Length(max=10)])
@@ -133,3 +135,12 @@ class PartnerFilterForm(FlaskForm):
         validate_choice=False,
     )
     archived = BooleanField("Show archived")
+
+
+class EraseForm(FlaskForm):
+    """Erasing a partner's personal data asks for a deliberate tick: it cannot be undone."""
+
+    confirm = BooleanField(
+        "I understand: this partner's personal data is erased for good",
+        validators=[DataRequired("Tick the box to confirm: the erasure cannot be undone.")],
+    )

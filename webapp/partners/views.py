@@ -4,13 +4,16 @@ import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from ..access import admin_required
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..logbook.history import last_contacts
 from ..models import Partner, record_audit, utcnow
+from ..query_args import paginate
 from ..templating import nav_item, render
 from . import bp
-from .forms import PartnerFilterForm, PartnerForm
+from .erasure import erase_partner
+from .forms import EraseForm, PartnerFilterForm, PartnerForm
 from .page import partner_page
 from .queries import get_partner, team_agents, visible_partners
 
@@ -51,7 +54,7 @@ def index():
     form.owner.choices = choices({str(a.id): a.name for a in agents}, blank="All agents")
     sort = request.args.get("sort", "name")
     query = filtered_partners(form).order_by(*SORTS.get(sort, SORTS["name"]))
-    page = db.paginate(query, per_page=25, error_out=False, max_per_page=100)
+    page = paginate(query, per_page=25)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render(
         "partners/index.html",
@@ -159,3 +162,19 @@ def archive(partner_id: int):
 def restore(partner_id: int):
     """Bring an archived partner back."""
     return set_archived(partner_id, False)
+
+
+@bp.route("/<int:partner_id>/erase", methods=["GET", "POST"])
+@admin_required
+def erase(partner_id: int):
+    """Erase a partner's personal data on request (admins only), after a confirmation;
+    counts, referral amounts and ROI stay (partners/erasure.py says what goes)."""
+    partner = get_partner(partner_id, current_user)
+    form = EraseForm()
+    if form.validate_on_submit():
+        erase_partner(partner, current_user)
+        db.session.commit()
+        flash(f"Personal data erased: the partner is now {partner.name}.", "success")
+        return redirect(url_for("partners.detail", partner_id=partner.id), 303)
+    status = 422 if form.errors else 200
+    return render("partners/erase.html", form=form, partner=partner), status

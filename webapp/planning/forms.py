@@ -28,6 +28,7 @@ from wtforms.validators import (
 from rules.vocabulary import LEAD_STATUSES, PLANNING_QUESTIONS, PLANNING_STATUSES
 
 from ..forms import SelectField
+from ..validation import one_line
 from .slots import WEEKDAY_NAMES
 
 LOST_LEADS_QUESTIONS = ("met_recently", "showing_soon")
@@ -179,10 +180,10 @@ class MoveForm(FlaskForm):
 class LeadForm(FlaskForm):
     name = StringField(
         "Name",
-        validators=[DataRequired("Give the lead's name."), Length(max=200)],
+        validators=[DataRequired("Give the lead's name."), Length(max=200), one_line],
         filters=[lambda v: v.strip() if v else v],
     )
-    contact = StringField("Phone or email", validators=[Optional(), Length(max=200)])
+    contact = StringField("Phone or email", validators=[Optional(), Length(max=200), one_line])
     question = SelectField(
         "From the question",
         choices=options(

@@ -36,6 +36,7 @@ from ..models import Partner, User, record_audit
 from ..partners.forms import PHONE
 from ..partners.queries import visible_partners
 from ..spreadsheet import FORMULA_STARTS
+from ..validation import date_problem, line_problem
 
 MAX_COLUMNS = 60
 MAX_ROWS = 5000
@@ -118,14 +119,27 @@ def read_table(raw: bytes) -> Table:
             "This file is not UTF-8 text. In Excel choose File → Save As → "
             "“CSV UTF-8 (Comma delimited)”, then upload that file."
         ) from error
-    first_line = text.split("\n", 1)[0]
+    newline = text.find("\n")
+    first_line = text if newline < 0 else text[:newline]  # not split(): that copies the rest
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    lines, starts = [], 1  # the line where the record being read starts
+    lines, starts, blank = [], 1, 0  # starts: the line where the record being read starts
     try:
+        # Streamed: reading stops at the first row past the cap, so a file of
+        # millions of short rows costs no more than one of MAX_ROWS.
         for row in reader:
             if any(cell.strip() for cell in row):
+                if len(lines) > MAX_ROWS:  # the column names, then MAX_ROWS rows
+                    raise CsvProblem(
+                        f"The file has more than {MAX_ROWS:,} rows, so nothing was imported. "
+                        f"Import at most {MAX_ROWS:,} rows at a time (split the file)."
+                    )
                 lines.append((reader.line_num, row))
+            elif (blank := blank + 1) > MAX_ROWS:  # as many empty lines: give up too
+                raise CsvProblem(
+                    f"The file has more than {MAX_ROWS:,} lines that are empty or hold nothing "
+                    "but commas, so nothing was imported. Remove them and upload it again."
+                )
             starts = reader.line_num + 1
     except csv.Error as error:
         reason, line = str(error), reader.line_num
@@ -150,10 +164,6 @@ def read_table(raw: bytes) -> Table:
     repeated = {name for name in header if header.count(name) > 1}
     if repeated:
         raise CsvProblem(f"Two columns have the same name: {', '.join(sorted(repeated))}.")
-    if len(lines) - 1 > MAX_ROWS:
-        raise CsvProblem(
-            f"The file has {len(lines) - 1} rows; import at most {MAX_ROWS} at a time."
-        )
     if len(lines) == 1:
         raise CsvProblem("The file has column names but no rows of partners.")
     return Table(header, lines[1:])
@@ -204,6 +214,7 @@ TEXT_LIMITS = {
     "in_common": 500,
     "notes": 20000,
 }
+ONE_LINE = set(TEXT_LIMITS) - {"notes"}  # every text but the notes
 MERGE_FIELDS = [name for name in FIELDS if name not in ("first_name", "last_name")]
 
 
@@ -290,7 +301,6 @@ class Duplicate:
     partner_id: int | None = None  # an existing partner of the team
     partner_name: str = ""
     owner_name: str = ""
-    mergeable: bool = True  # only into partners the user may see
     line: int | None = None  # or an earlier row of the same file
 
 
@@ -365,6 +375,8 @@ def check_row(line: int, cells: list[str], header: list[str], mapping, today: da
         value = row.values.get(key)
         if isinstance(value, str) and len(value) > limit:
             row.errors.append(f"{FIELDS[key][0]} is longer than {limit} characters.")
+        elif key in ONE_LINE and (problem := line_problem(value)):
+            row.errors.append(f"{FIELDS[key][0]}: {problem}")
     check_vocabulary(row, text)
     check_dates(row, text, today)
     return row
@@ -405,6 +417,8 @@ def check_dates(row: Row, text, today: date) -> None:
         else:
             if row.values["met_on"] > today:
                 row.errors.append(f"Date met “{met_on}” is in the future.")
+            elif problem := date_problem(row.values["met_on"]):
+                row.errors.append(f"Date met “{met_on}”: {problem}")
     for key in ("birthday", "anniversary"):
         row.values[key] = None
         if value := text(key):
@@ -434,27 +448,23 @@ def phone_key(value) -> str | None:
 
 
 def find_duplicates(rows: list[Row], user: User) -> None:
-    """Mark rows whose email or phone is already in the team's book, or in an earlier row."""
+    """Mark rows whose email or phone is already among the partners the user may see
+    (an agent's own, a manager's team), or in an earlier row.
+
+    Only what the user may see: the preview names the partner and its owner,
+    so another agent's partners must not be looked at at all.
+    """
     existing = db.session.execute(
-        sa.select(Partner.id, Partner.name, Partner.email, Partner.phone, Partner.owner_id,
-                  User.name)
+        visible_partners(user, include_archived=True)
+        .with_only_columns(Partner.id, Partner.name, Partner.email, Partner.phone, User.name)
         .join(User, User.id == Partner.owner_id)
-        .where(Partner.team_id == user.team_id)
         .where(sa.or_(Partner.email.is_not(None), Partner.phone.is_not(None)))
-    ).all()  # fmt: skip
-    visible = set(
-        db.session.scalars(
-            visible_partners(user, include_archived=True).with_only_columns(Partner.id)
-        )
-    )
+    ).all()
     known: dict[tuple[str, str], Duplicate] = {}
-    for partner_id, name, email, phone, _, owner in existing:
+    for partner_id, name, email, phone, owner in existing:
         for reason, key in (("email", email_key(email)), ("phone", phone_key(phone))):
             if key:
-                known.setdefault(
-                    (reason, key),
-                    Duplicate(reason, partner_id, name, owner, mergeable=partner_id in visible),
-                )
+                known.setdefault((reason, key), Duplicate(reason, partner_id, name, owner))
     for row in rows:
         keys = [
             ("email", email_key(row.values.get("email"))),
@@ -508,7 +518,7 @@ def import_rows(
     by_line: dict[int, Partner | None] = {}
     for row in rows:
         duplicate, choice = row.duplicate, choices.get(row.line, "skip")
-        if duplicate and (choice != "merge" or not duplicate.mergeable):
+        if duplicate and choice != "merge":
             outcome.skipped += 1
             by_line[row.line] = None
             continue

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..models import User
 from ..partners.queries import team_agents
+from ..query_args import id_arg
 from ..templating import nav_item, render
 from . import bp, charts, queries
 from .forms import ProjectionForm
@@ -46,7 +47,7 @@ def chosen_agent() -> User | None:
     """
     if not current_user.is_manager:
         return None
-    agent_id = request.args.get("agent", type=int)
+    agent_id = id_arg("agent")
     return next((user for user in team_agents(current_user) if user.id == agent_id), None)
 
 

@@ -1,0 +1,46 @@
+"""Numbers read from the query string: a page, an id.
+
+`request.args.get("page", type=int)` takes any number, and a page or an id
+of twenty digits cannot be bound by SQLite (nor an id past 32 bits by
+PostgreSQL): the request would end in a 500. What is read here is a number
+the database can take, or the default.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask import request
+from flask_sqlalchemy.pagination import Pagination
+
+from .extensions import db
+from .security import LARGEST_ID
+
+DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def id_arg(name: str) -> int | None:
+    """`?name=<id>` as an id, or None when it is not one (too large, not digits)."""
+    value = request.args.get(name, "")
+    number = int(value) if DIGITS.fullmatch(value) else 0
+    return number if 0 < number <= LARGEST_ID else None
+
+
+def page_number() -> int:
+    """`?page=N`: 1 when it is missing or not a number; a page past the end is
+    brought back to the last page by `paginate`."""
+    value = request.args.get("page", "")
+    if not value.isascii() or not value.isdigit():
+        return 1
+    return max(int(value), 1) if len(value) <= 10 else LARGEST_ID
+
+
+def paginate(query: sa.Select, per_page: int) -> Pagination:
+    """The page the query string asks for, clamped to the pages there are."""
+    page = db.paginate(query, page=min(page_number(), LARGEST_ID // per_page), per_page=per_page,
+                       max_per_page=per_page, error_out=False)  # fmt: skip
+    if page.page > page.pages >= 1:  # past the end: the last page instead of an empty one
+        page = db.paginate(query, page=page.pages, per_page=per_page,
+                           max_per_page=per_page, error_out=False)  # fmt: skip
+    return page
