@@ -3,6 +3,7 @@
 Set TEST_DATABASE_URL to run the suite against PostgreSQL instead of SQLite.
 """
 
+import contextlib
 import functools
 import os
 from datetime import date
@@ -20,9 +21,10 @@ from webapp.models import Partner, Team, User
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def app():
-    app = create_app(TestConfig)
+@contextlib.contextmanager
+def fresh_app(config_class: type = TestConfig):
+    """An app of that config on a fresh database, inside its app context; dropped after."""
+    app = create_app(config_class)
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -30,6 +32,12 @@ def app():
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()  # close pooled connections (PostgreSQL warns otherwise)
+
+
+@pytest.fixture
+def app():
+    with fresh_app() as app:
+        yield app
 
 
 @pytest.fixture
@@ -43,14 +51,8 @@ def shared_app(tmp_path):
             database_url(url) if url else f"sqlite:///{tmp_path / 'shared.db'}"
         )
 
-    app = create_app(SharedConfig)
-    with app.app_context():
-        _db.drop_all()
-        _db.create_all()
+    with fresh_app(SharedConfig) as app:
         yield app
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()
 
 
 @pytest.fixture

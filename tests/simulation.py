@@ -46,7 +46,7 @@ from flask import Flask
 from rules.catalogue import RULES_BY_ID
 from tests.access_table import ACCESS
 from tests.conftest import PASSWORD, make_user
-from tests.planning.test_planning_email import Inbox, free_port
+from tests.mailbox import Inbox, free_port
 from tests.routes import (
     OBJECT_PARAMS,
     Owned,

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestConfig, ratelimit_storage
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, fresh_app, make_user
 from webapp import create_app
 from webapp.auth import throttle
 from webapp.extensions import db as _db
@@ -130,14 +130,8 @@ class OfficeConfig(TestConfig):
 
 @pytest.fixture
 def office_app():
-    app = create_app(OfficeConfig)
-    with app.app_context():
-        _db.drop_all()
-        _db.create_all()
+    with fresh_app(OfficeConfig) as app:
         yield app
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()
 
 
 def test_an_office_behind_one_address_is_not_locked_out_by_one_person(office_app):

@@ -505,21 +505,12 @@ def test_the_migration_gives_existing_users_the_defaults_and_comes_off_again(emp
 
 # --- sent by the job runner, through the outbox, to a real SMTP server ------------
 @pytest.fixture
-def inbox(app, db, team):
-    """A local SMTP server, configured as the team's mail server."""
-    from aiosmtpd.controller import Controller
-
-    from tests.planning.test_planning_email import Inbox, free_port
-
-    handler, port = Inbox(), free_port()
+def inbox(db, team, mailbox):
+    """The local SMTP server (tests/mailbox.py), for the agents' emails only."""
     for user in db.session.scalars(sa.select(User).where(User.role != "agent")):
         user.morning_email = False  # the agents' emails, here; a manager's is tested above
     db.session.commit()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield handler
-    controller.stop()
+    return mailbox
 
 
 def run_due(runner, at: str) -> list[str]:

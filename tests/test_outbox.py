@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from tests.planning.test_planning_email import Inbox, free_port
+from tests.mailbox import Inbox, free_port
 from webapp import clock, outbox
 from webapp.extensions import db as _db
 from webapp.models import OutboxEmail

@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 
 from config import TestConfig
+from tests.conftest import fresh_app
 from tests.routes import fetch, log_in
-from webapp import create_app
-from webapp.extensions import db as _db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,14 +19,8 @@ class SecureConfig(TestConfig):
 
 @pytest.fixture
 def secure_app():
-    app = create_app(SecureConfig)
-    with app.app_context():
-        _db.drop_all()
-        _db.create_all()
+    with fresh_app(SecureConfig) as app:
         yield app
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()
 
 
 def test_every_response_asks_for_https_when_cookies_are_secure(secure_app):

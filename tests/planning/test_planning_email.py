@@ -1,47 +1,19 @@
 """The series invitation by email, against a local SMTP server started here."""
 
-import email
-import socket
-from email import policy
-
 import pytest
-from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
+from tests.mailbox import free_port
 from tests.planning.conftest import FIRST_WEEK_FRIDAY, book, sessions_of
 
 HX = {"HX-Request": "true"}
 
 
-class Inbox:
-    """Keeps every message the local server receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default))
-        )
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def smtp(app):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(
-        MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_SENDER="planning@harbor.example"
-    )
-    yield inbox
-    controller.stop()
+def smtp(app, mailbox):
+    """The local SMTP server of tests/mailbox.py, with the planning sender."""
+    app.config["MAIL_SENDER"] = "planning@harbor.example"
+    return mailbox
 
 
 def test_invitation_is_emailed_to_partner_and_agent_with_the_ics(

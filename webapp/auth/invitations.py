@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..extensions import db
 from ..models import Invitation, Team, User, record_audit
-from .links import Sent, digest, new_token, send_link
+from .links import Sent, find, new_token, send_link
 
 INVITATION_LIFETIME = timedelta(hours=72)
 # The same words for an account in this team or in any other: nothing is revealed.
@@ -98,15 +98,9 @@ def expired(invitation: Invitation) -> bool:
 
 def of_token(token: str) -> tuple[Invitation | None, str | None]:
     """The invitation a link names, and why it is refused (None: it may be accepted)."""
-    invitation = db.session.scalar(
-        sa.select(Invitation).where(Invitation.token_hash == digest(token))
-    )
-    if invitation is None:
-        return None, "unknown"
-    if invitation.status != "pending":
-        return invitation, invitation.status
-    if expired(invitation):
-        return invitation, "expired"
+    invitation, reason = find(Invitation, token)
+    if reason:
+        return invitation, reason
     if invitation.user is None and email_taken(invitation.email):
         return invitation, "taken"
     if invitation.user is not None and (

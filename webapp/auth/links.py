@@ -14,11 +14,16 @@ import secrets
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
+from typing import TypeVar
 
+import sqlalchemy as sa
 from flask import current_app, render_template
 
-from .. import outbox
+from .. import clock, outbox
+from ..extensions import db
 from ..morning.links import absolute_url
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,20 @@ def new_token() -> tuple[str, str]:
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find(model: type[T], token: str) -> tuple[T | None, str | None]:
+    """The link's row (an Invitation or a PasswordReset) and why it is refused as far
+    as any link goes: "unknown", its status when no longer pending, or "expired";
+    None when it is pending and in time."""
+    row = db.session.scalar(sa.select(model).where(model.token_hash == digest(token)))
+    if row is None:
+        return None, "unknown"
+    if row.status != "pending":
+        return row, row.status
+    if clock.utcnow() >= row.expires_at:
+        return row, "expired"
+    return row, None
 
 
 def mail_configured() -> bool:

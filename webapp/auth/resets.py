@@ -17,7 +17,7 @@ from flask import current_app
 from .. import clock
 from ..extensions import db
 from ..models import PasswordReset, User, record_audit
-from .links import Sent, digest, mail_configured, new_token, send_link
+from .links import Sent, find, mail_configured, new_token, send_link
 
 RESET_LIFETIME = timedelta(hours=2)
 RESET_EMAIL_INTERVAL = timedelta(minutes=5)
@@ -65,15 +65,9 @@ def send_reset(user: User, by: User) -> Sent:
 
 def of_token(token: str) -> tuple[PasswordReset | None, str | None]:
     """The reset a link names, and why it is refused (None: it may be used)."""
-    reset = db.session.scalar(
-        sa.select(PasswordReset).where(PasswordReset.token_hash == digest(token))
-    )
-    if reset is None:
-        return None, "unknown"
-    if reset.status != "pending":
-        return reset, reset.status
-    if clock.utcnow() >= reset.expires_at:
-        return reset, "expired"
+    reset, reason = find(PasswordReset, token)
+    if reason:
+        return reset, reason
     if not reset.user.active:
         return reset, "deactivated"
     return reset, None
