@@ -7,7 +7,7 @@ that was never issued, 410 for one that is no longer valid.
 
 from flask import current_app, flash, redirect, url_for
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..templating import render
 from . import bp, invitations, resets, sessions
 from .forms import AcceptInvitationForm, ForgotPasswordForm, NewPasswordForm
@@ -40,6 +40,7 @@ def invitation(token: str):
         else:
             sessions.end_session()  # whoever was logged in on this browser
             sessions.start_session(user, remember=False)
+            db.session.commit()
             flash(f"Welcome to {user.team.name}, {user.name}.", "success")
             return redirect(url_for("home.today"), code=303)
     status = 422 if form.is_submitted() else 200
@@ -60,6 +61,7 @@ def reset(token: str):
         else:
             resets.complete(found, form.password.data)
             sessions.end_session()
+            db.session.commit()
             flash("Your new password is set: log in with it.", "success")
             return redirect(url_for("auth.login"), code=303)
     status = 422 if form.is_submitted() else 200
