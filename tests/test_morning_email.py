@@ -488,6 +488,16 @@ def test_the_migration_gives_existing_users_the_defaults_and_comes_off_again(emp
                 " true, 'token', 20, '2026-01-01 00:00:00')"
             )
         )
+        # A partner owned by the user: a migration that copies the user table
+        # (SQLite batch mode) would have to drop a table rows still refer to.
+        connection.execute(
+            sa.text(
+                "INSERT INTO partner (id, team_id, owner_id, name, profession, tier,"
+                " do_not_contact, client_types, search_text, created_at, updated_at) VALUES"
+                " (1, 1, 1, 'Pat Partner', 'lender', 'maintain', false, '[]', 'pat partner',"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
 
     upgrade(directory=MIGRATIONS)
     with _db.engine.connect() as connection:

@@ -21,20 +21,22 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("morning_email", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("morning_days", sa.JSON(), server_default="[0, 1, 2, 3, 4]", nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("morning_hour", sa.Integer(), server_default="7", nullable=False)
-        )
+    # Columns are added in place (ALTER TABLE ADD COLUMN, SQLite and PostgreSQL
+    # alike): a batch would copy the user table on SQLite, and dropping the old
+    # copy fails while partners (and other rows) refer to their users.
+    op.add_column(
+        "user", sa.Column("morning_email", sa.Boolean(), server_default=sa.true(), nullable=False)
+    )
+    op.add_column(
+        "user",
+        sa.Column("morning_days", sa.JSON(), server_default="[0, 1, 2, 3, 4]", nullable=False),
+    )
+    op.add_column(
+        "user", sa.Column("morning_hour", sa.Integer(), server_default="7", nullable=False)
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_column("morning_hour")
-        batch_op.drop_column("morning_days")
-        batch_op.drop_column("morning_email")
+    # Dropped in place too (SQLite 3.35+ and PostgreSQL), for the same reason.
+    for column in ("morning_hour", "morning_days", "morning_email"):
+        op.execute(f'ALTER TABLE "user" DROP COLUMN {column}')
