@@ -4,6 +4,7 @@ Sent against a real SMTP server on loopback (aiosmtpd), as the planning
 invitation tests do. Huey runs in immediate mode: `enqueue` sends at once.
 """
 
+import smtplib
 import threading
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -15,6 +16,7 @@ from aiosmtpd.controller import Controller
 from tests.mailbox import Inbox, free_port
 from webapp import clock, outbox
 from webapp.extensions import db as _db
+from webapp.jobs.queue import huey
 from webapp.models import OutboxEmail
 
 NOW = datetime(2027, 3, 15, 12, 0)
@@ -115,7 +117,7 @@ def test_a_message_refused_for_good_is_failed_and_not_retried(app, db, start_smt
     start_smtp(Refusing())
     outbox.enqueue(message(to="nobody@harbor.example"))
     [row] = rows(db)
-    assert row.status == "failed" and "550" in row.last_error
+    assert row.status == "failed" and "550" in row.last_error, row.last_error
     at(app, NOW + timedelta(days=1))
     assert outbox.send_queued() == 0
     assert rows(db)[0].attempts == 1
@@ -180,3 +182,57 @@ def test_two_senders_at_once_send_each_message_once(shared_app):
     subjects = sorted(received["Subject"] for _, received in inbox.messages)
     assert subjects == [f"Morning {number}" for number in range(6)]
     assert {row.status for row in rows(_db)} == {"sent"}
+
+
+@pytest.fixture
+def connections(monkeypatch):
+    """Count the SMTP connections the sender opens."""
+    opened = []
+
+    class Counting(smtplib.SMTP):
+        def __init__(self, *args, **kwargs):
+            opened.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(smtplib, "SMTP", Counting)
+    return opened
+
+
+def waiting(app, count: int) -> None:
+    """`count` messages enqueued while no mail server was set: all due."""
+    server = app.config.pop("MAIL_SERVER")
+    for number in range(count):
+        outbox.enqueue(message(subject=f"Morning {number}"))
+    app.config["MAIL_SERVER"] = server
+
+
+def test_a_pass_sends_every_due_message_over_one_connection(app, db, start_smtp, connections):
+    inbox = start_smtp()
+    waiting(app, 3)
+    assert outbox.send_queued() == 3
+    assert len(connections) == 1
+    assert len(inbox.messages) == 3 and {row.status for row in rows(db)} == {"sent"}
+
+
+def test_a_pass_stops_at_the_first_connection_error_and_the_rest_wait(
+    app, db, mail_port, connections
+):
+    waiting(app, 3)  # nothing listens on the port
+    assert outbox.send_queued() == 0
+    assert len(connections) == 1  # one try at the server, not one per message
+    first, *rest = rows(db)
+    assert (first.status, first.attempts) == ("queued", 1) and first.last_error
+    # The others were not tried: no attempt counted, and they wait as long as the first.
+    assert [(row.status, row.attempts) for row in rest] == [("queued", 0)] * 2
+    assert {row.next_attempt_at for row in rows(db)} == {NOW + timedelta(minutes=1)}
+    assert outbox.send_queued() == 0 and len(connections) == 1  # not before their time
+
+
+def test_one_sender_task_at_a_time(app, db, start_smtp):
+    inbox = start_smtp()
+    waiting(app, 1)
+    with huey.lock_task("outbox"):  # another worker is sending
+        outbox.deliver()
+    assert inbox.messages == [] and rows(db)[0].status == "queued"
+    outbox.deliver()
+    assert len(inbox.messages) == 1

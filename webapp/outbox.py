@@ -9,9 +9,14 @@
 - Each message is claimed before it is sent (a conditional update, so two
   senders never both take it) and marked sent right after: it can go out
   twice only if the process dies between the two.
+- A sending pass opens one connection and sends every due message over it.
+  Only one worker runs a pass at a time (the `outbox` task lock); others
+  give up at once instead of waiting on the same server.
 - While the mail server is down or answers "try later", a message waits and
   is tried again, 1, 2, 4... minutes later (at most an hour apart), and is
-  never dropped. One the server refuses for good (a 5xx answer) is failed.
+  never dropped. A pass stops at the first connection-level error: the rest
+  wait as long as the message tried, with no attempt counted against them.
+  One the server refuses for good (a 5xx answer) is failed.
 - Without MAIL_SERVER nothing is sent: mail waits until it is set.
 """
 
@@ -75,24 +80,45 @@ def find(key: str) -> OutboxEmail | None:
 
 
 def send_queued() -> int:
-    """Send every message that is due, oldest first; returns how many were sent."""
+    """Send every message that is due, oldest first, over one connection; returns how
+    many were sent.
+
+    The connection is opened for the first due message and kept for the pass. When
+    the server cannot be reached or drops the connection (an OSError, a timeout, an
+    SMTP error while connecting or signing in), the pass stops there: that message
+    is retried later (the attempt counts against it), and every other due message
+    waits until the same time without an attempt counted, since none was made.
+    """
     if not current_app.config.get("MAIL_SERVER"):
         return 0
     sent = 0
-    while (claimed := _claim_next()) is not None:
-        message_id, raw, attempts = claimed
-        try:
-            _send(raw)
-        except (OSError, smtplib.SMTPException) as error:
-            current_app.logger.warning("outbox: message %s not sent: %s", message_id, error)
-            _not_sent(message_id, attempts, error)
-        else:
-            _set(message_id, status="sent", sent_at=clock.utcnow(), last_error=None)
-            sent += 1
+    smtp: smtplib.SMTP | None = None
+    try:
+        while (claimed := _claim_next()) is not None:
+            message_id, raw, attempts = claimed
+            try:
+                if smtp is None:
+                    smtp = _connect()
+                _send(smtp, raw)
+            except OSError as error:  # smtplib's errors are OSErrors too
+                if _connection_lost(error):
+                    current_app.logger.warning("outbox: mail server unreachable: %s", error)
+                    _wait_until(_retry(message_id, attempts, error))
+                    break
+                # about this message alone: the connection stays
+                current_app.logger.warning("outbox: message %s not sent: %s", message_id, error)
+                _not_sent(message_id, attempts, error)
+            else:
+                _set(message_id, status="sent", sent_at=clock.utcnow(), last_error=None)
+                sent += 1
+    finally:
+        if smtp is not None:
+            _close(smtp)
     return sent
 
 
 @huey.task()
+@huey.lock_task("outbox")  # one sender at a time: others return at once
 @in_app_context
 def deliver() -> None:
     """A worker's run of the sender (after an enqueue, and on every tick)."""
@@ -135,15 +161,58 @@ def _claim_next() -> tuple[int, bytes, int] | None:
             return candidate, taken.message, taken.attempts
 
 
-def _send(raw: bytes) -> None:
+def _connection_lost(error: OSError) -> bool:
+    """The server is down or the connection broke: nothing more can go in this pass.
+    A socket error (refused, unreachable, timed out) or an SMTP error about the
+    connection rather than one message."""
+    if not isinstance(error, smtplib.SMTPException):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code == 421:
+        return True  # "closing the connection"
+    return isinstance(
+        error,
+        smtplib.SMTPServerDisconnected
+        | smtplib.SMTPConnectError
+        | smtplib.SMTPHeloError
+        | smtplib.SMTPAuthenticationError
+        | smtplib.SMTPNotSupportedError,
+    )
+
+
+def _connect() -> smtplib.SMTP:
     config = current_app.config
-    message = email.message_from_bytes(raw, policy=policy.default)
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10)
+    try:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(message)
+    except BaseException:
+        _close(smtp)
+        raise
+    return smtp
+
+
+def _send(smtp: smtplib.SMTP, raw: bytes) -> None:
+    smtp.send_message(email.message_from_bytes(raw, policy=policy.default))
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+def _wait_until(retry_at: datetime) -> None:
+    """Every other due message waits for the next pass, with no attempt counted."""
+    now = clock.utcnow()
+    db.session.execute(
+        sa.update(OutboxEmail)
+        .where(OutboxEmail.status == "queued", OutboxEmail.next_attempt_at <= now)
+        .values(next_attempt_at=retry_at)
+    )
+    db.session.commit()
 
 
 def _refused_for_good(error: Exception) -> bool:
@@ -158,12 +227,18 @@ def _refused_for_good(error: Exception) -> bool:
 
 
 def _not_sent(message_id: int, attempts: int, error: Exception) -> None:
-    text = f"{type(error).__name__}: {error}"
     if _refused_for_good(error):
-        _set(message_id, status="failed", last_error=text)
-        return
-    delay = min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
-    _set(message_id, status="queued", next_attempt_at=clock.utcnow() + delay, last_error=text)
+        _set(message_id, status="failed", last_error=f"{type(error).__name__}: {error}")
+    else:
+        _retry(message_id, attempts, error)
+
+
+def _retry(message_id: int, attempts: int, error: Exception) -> datetime:
+    """Put the message back, to be tried again later: the time of its next try."""
+    retry_at = clock.utcnow() + min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
+    text = f"{type(error).__name__}: {error}"
+    _set(message_id, status="queued", next_attempt_at=retry_at, last_error=text)
+    return retry_at
 
 
 def _set(message_id: int, **values) -> None:
