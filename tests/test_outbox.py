@@ -228,6 +228,24 @@ def test_a_pass_stops_at_the_first_connection_error_and_the_rest_wait(
     assert outbox.send_queued() == 0 and len(connections) == 1  # not before their time
 
 
+def test_a_message_that_cannot_be_sent_at_all_fails_and_the_pass_goes_on(app, db, start_smtp):
+    inbox = start_smtp()
+    waiting(app, 0)
+    broken = message(subject="Broken")
+    broken["Resent-Date"], broken["Resent-Date"] = "Mon, 15 Mar 2027", "Tue, 16 Mar 2027"
+    app.config.pop("MAIL_SERVER")
+    outbox.enqueue(broken)  # smtplib refuses two Resent- blocks with a ValueError
+    outbox.enqueue(message(subject="Fine"))
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    assert outbox.send_queued() == 1
+    bad, good = rows(db)
+    assert bad.status == "failed" and bad.last_error.startswith("ValueError")
+    assert good.status == "sent"
+    assert [received["Subject"] for _, received in inbox.messages] == ["Fine"]
+    at(app, NOW + timedelta(hours=1))
+    assert outbox.send_queued() == 0  # not tried again
+
+
 def test_one_sender_task_at_a_time(app, db, start_smtp):
     inbox = start_smtp()
     waiting(app, 1)

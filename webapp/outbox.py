@@ -16,7 +16,8 @@
   is tried again, 1, 2, 4... minutes later (at most an hour apart), and is
   never dropped. A pass stops at the first connection-level error: the rest
   wait as long as the message tried, with no attempt counted against them.
-  One the server refuses for good (a 5xx answer) is failed.
+  One the server refuses for good (a 5xx answer) is failed, and so is one
+  that cannot be sent at all (an error that is not the server's).
 - Without MAIL_SERVER nothing is sent: mail waits until it is set.
 """
 
@@ -88,6 +89,8 @@ def send_queued() -> int:
     SMTP error while connecting or signing in), the pass stops there: that message
     is retried later (the attempt counts against it), and every other due message
     waits until the same time without an attempt counted, since none was made.
+    A message that fails for any other reason (one we could not even parse) is
+    failed with the error, and the pass goes on with the next.
     """
     if not current_app.config.get("MAIL_SERVER"):
         return 0
@@ -108,6 +111,10 @@ def send_queued() -> int:
                 # about this message alone: the connection stays
                 current_app.logger.warning("outbox: message %s not sent: %s", message_id, error)
                 _not_sent(message_id, attempts, error)
+            except Exception as error:  # a message we cannot send at all: fail it, go on
+                current_app.logger.exception("outbox: message %s failed", message_id)
+                _set(message_id, status="failed", last_error=f"{type(error).__name__}: {error}")
+                _reset(smtp)
             else:
                 _set(message_id, status="sent", sent_at=clock.utcnow(), last_error=None)
                 sent += 1
@@ -195,6 +202,15 @@ def _connect() -> smtplib.SMTP:
 
 def _send(smtp: smtplib.SMTP, raw: bytes) -> None:
     smtp.send_message(email.message_from_bytes(raw, policy=policy.default))
+
+
+def _reset(smtp: smtplib.SMTP | None) -> None:
+    """After a message failed half-way, start the next one from a clean state."""
+    if smtp is not None:
+        try:
+            smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            pass  # the next send will find out
 
 
 def _close(smtp: smtplib.SMTP) -> None:
