@@ -344,3 +344,26 @@ def test_a_worker_process_runs_the_due_jobs_on_the_sqlite_queue(tmp_path):
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set")
 def test_a_worker_process_runs_the_due_jobs_on_redis(tmp_path):
     worker_sees_a_job_run(tmp_path, os.environ["REDIS_URL"])
+
+
+def test_a_run_that_outlived_its_lease_does_not_overwrite_the_run_that_took_over(
+    app, db, team, jobs
+):
+    def slow(team, when):
+        # Meanwhile the lease passed and another worker claimed the slot again.
+        _db.session.execute(
+            sa.update(JobRun)
+            .where(JobRun.job == "slow", JobRun.team_id == team.id)
+            .values(attempts=JobRun.attempts + 1, status="running", summary=None)
+        )
+        _db.session.commit()
+        return "first run's summary"
+
+    jobs.add("slow", "01:00", slow)
+    app.config["PARTNERPLAN_NOW"] = AFTER_TWO
+    harbor = next(t for t in periodic.teams() if t.name == "Harbor Realty Group")
+    when = datetime(2027, 3, 15, 1, 0)
+    assert periodic.run(periodic.PERIODIC["slow"], harbor, when) is None
+    db.session.expire_all()
+    [row] = runs(db, job="slow", team_id=harbor.id)
+    assert (row.status, row.attempts, row.summary) == ("running", 2, None)

@@ -160,23 +160,49 @@ def claim(job: PeriodicJob, team_id: int, when: datetime) -> JobRun | None:
 
 
 def run(job: PeriodicJob, team: Team, when: datetime) -> JobRun | None:
-    """Claim the slot and run the job: the finished row, or None if it was not ours to run."""
+    """Claim the slot and run the job: the finished row, or None if it was not ours to run
+    (or no longer ours when it finished)."""
     row = claim(job, team.id, when)
     if row is None:
         return None
+    row_id, mine = row.id, row.attempts
     try:
         summary = job.run(team, when)
     except Exception as error:  # any failure is recorded, then retried
         db.session.rollback()
         current_app.logger.exception("job %s of team %s failed", job.name, team.id)
         now = clock.utcnow()
-        row.status, row.finished_at = "failed", now
-        row.error = f"{type(error).__name__}: {error}"
-        row.next_attempt_at = now + RETRY_DELAY * 2 ** (row.attempts - 1)
+        outcome = {
+            "status": "failed",
+            "finished_at": now,
+            "error": f"{type(error).__name__}: {error}",
+            "next_attempt_at": now + RETRY_DELAY * 2 ** (mine - 1),
+        }
     else:
-        row.status, row.finished_at = "done", clock.utcnow()
-        row.summary, row.next_attempt_at = summary[:500], None
+        outcome = {
+            "status": "done",
+            "finished_at": clock.utcnow(),
+            "summary": summary[:500],
+            "next_attempt_at": None,
+        }
+    # Only if the row is still this run's: past its lease another worker may have
+    # taken it (its claim counted a new attempt), and that run's outcome is the one
+    # to keep.
+    finished = db.session.execute(
+        sa.update(JobRun)
+        .where(JobRun.id == row_id, JobRun.attempts == mine)
+        .values(**outcome)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
+    if finished.rowcount != 1:
+        current_app.logger.warning(
+            "job %s of team %s outlived its lease and was taken over: outcome not recorded",
+            job.name,
+            team.id,
+        )
+        return None
+    db.session.refresh(row)
     return row
 
 
