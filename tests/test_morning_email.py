@@ -14,6 +14,7 @@ from tests.conftest import make_partner, make_user
 from tests.test_migrations import MIGRATIONS, empty_database  # noqa: F401  (a fixture)
 from webapp import clock
 from webapp.extensions import db as _db
+from webapp.jobs.morning import chosen_hours
 from webapp.models import Recommendation, Referral, Team, User
 from webapp.morning import compose, due_recipients
 
@@ -565,5 +566,19 @@ def test_the_job_catches_up_a_morning_missed_and_skips_the_weekend(
 def test_a_deactivated_user_gets_nothing_from_the_job(db, team, book, frozen, inbox, runner):
     team["agent"].active = False
     db.session.commit()
+    run_due(runner, "2026-12-02T07:00")
+    assert inbox.messages == []
+
+
+def test_a_user_who_never_signed_in_gets_nothing(db, team, book, frozen, inbox, runner):
+    """Imported with a book, not invited yet: no partner names and phones by email."""
+    agent = team["agent"]
+    agent.password_hash = None
+    agent.morning_hour = 6  # the only one who wants 06:00
+    db.session.commit()
+    harbor = db.session.get(Team, agent.team_id)
+    assert 6 not in chosen_hours(harbor)
+    assert agent not in due_recipients(harbor, datetime(2026, 12, 2, 7, 0))
+    assert compose(agent, WEDNESDAY) is None
     run_due(runner, "2026-12-02T07:00")
     assert inbox.messages == []

@@ -22,11 +22,17 @@ from .periodic import periodic
 
 
 def chosen_hours(team: Team) -> list[int]:
-    """The hours at which some active, subscribed user of the team wants the email."""
+    """The hours at which some active, subscribed user of the team who has signed in
+    (has a password) wants the email."""
     return list(
         db.session.scalars(
             sa.select(User.morning_hour)
-            .where(User.team_id == team.id, User.active.is_(True), User.morning_email.is_(True))
+            .where(
+                User.team_id == team.id,
+                User.active.is_(True),
+                User.password_hash.is_not(None),  # never signed in: not invited yet
+                User.morning_email.is_(True),
+            )
             .distinct()
         )
     )

@@ -73,8 +73,15 @@ def schedule(user: User) -> str:
 
 
 def wants_email_on(user: User, day: date) -> bool:
-    """Active, subscribed, and `day` is one of the user's chosen weekdays."""
-    return user.active and user.morning_email and day.weekday() in (user.morning_days or ())
+    """Active, signed in at least once, subscribed, and `day` is one of the user's
+    chosen weekdays. Someone imported with a book who never chose a password has
+    not been invited yet: no partner names and phones go to them."""
+    return (
+        user.active
+        and user.password_hash is not None
+        and user.morning_email
+        and day.weekday() in (user.morning_days or ())
+    )
 
 
 def compose(user: User, day: date) -> EmailMessage | None:
@@ -89,9 +96,9 @@ def compose(user: User, day: date) -> EmailMessage | None:
 
 
 def due_recipients(team: Team, local_now: datetime) -> list[User]:
-    """The team's active, subscribed users whose day `local_now` is and whose hour
-    has come. `local_now` is the team's wall time (`clock.now(team.timezone)`);
-    an aware instant is first seen in the team's zone."""
+    """The team's active, subscribed users who have a password (have signed in), whose
+    day `local_now` is and whose hour has come. `local_now` is the team's wall time
+    (`clock.now(team.timezone)`); an aware instant is first seen in the team's zone."""
     if local_now.tzinfo is not None:
         local_now = local_now.astimezone(ZoneInfo(team.timezone)).replace(tzinfo=None)
     users = db.session.scalars(
@@ -99,6 +106,7 @@ def due_recipients(team: Team, local_now: datetime) -> list[User]:
         .where(
             User.team_id == team.id,
             User.active.is_(True),
+            User.password_hash.is_not(None),  # never signed in: not invited yet
             User.morning_email.is_(True),
             User.morning_hour <= local_now.hour,
         )
