@@ -254,3 +254,20 @@ def test_one_sender_task_at_a_time(app, db, start_smtp):
     assert inbox.messages == [] and rows(db)[0].status == "queued"
     outbox.deliver()
     assert len(inbox.messages) == 1
+
+
+def test_a_morning_email_not_sent_within_12_hours_expires(app, db, start_smtp):
+    inbox = start_smtp()
+    server = app.config.pop("MAIL_SERVER")  # a long outage: nothing goes
+    outbox.enqueue(message(subject="Monday's morning"), key="morning:3:2027-03-15")
+    at(app, NOW + timedelta(hours=6))
+    outbox.enqueue(message(subject="Later morning"), key="morning:4:2027-03-15")
+    outbox.enqueue(message(subject="Invitation"), key="invitation:9")
+    app.config["MAIL_SERVER"] = server
+    at(app, NOW + timedelta(hours=12))
+    assert outbox.send_queued() == 2
+    assert sorted(received["Subject"] for _, received in inbox.messages) == [
+        "Invitation",
+        "Later morning",
+    ]
+    assert [row.status for row in rows(db)] == ["expired", "sent", "sent"]

@@ -584,7 +584,8 @@ class OutboxEmail(db.Model):
     Stored before any attempt, so nothing is lost while the mail server is
     down. `key` makes enqueueing idempotent (e.g. `morning:<user id>:<day>`).
     Status: queued, sending (claimed by a sender until `next_attempt_at`),
-    sent, failed (refused for good).
+    sent, failed (refused for good, or not sendable), expired (too late to be
+    worth sending: `outbox.EXPIRES`).
     """
 
     __table_args__ = (sa.Index("ix_outbox_email_due", "status", "next_attempt_at"),)

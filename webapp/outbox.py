@@ -19,6 +19,8 @@
   One the server refuses for good (a 5xx answer) is failed, and so is one
   that cannot be sent at all (an error that is not the server's).
 - Without MAIL_SERVER nothing is sent: mail waits until it is set.
+- A message whose key names it as worthless late (`EXPIRES`: the morning
+  email, 12 hours) is marked `expired` instead of being sent after that.
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ RETRY_FIRST = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
 # How long a sender may take over one message before another takes it again.
 SENDING_LEASE = timedelta(minutes=10)
+# Messages that are worthless late, by key prefix: how long after being stored
+# they may still go. Past that they are marked `expired` instead of sent (a
+# morning email that arrives the next day, or a week's worth at once after an
+# outage, tells the user nothing true).
+EXPIRES = {"morning:": timedelta(hours=12)}
 
 
 def enqueue(message: EmailMessage, key: str | None = None) -> bool:
@@ -94,6 +101,7 @@ def send_queued() -> int:
     """
     if not current_app.config.get("MAIL_SERVER"):
         return 0
+    _expire(clock.utcnow())
     sent = 0
     smtp: smtplib.SMTP | None = None
     try:
@@ -130,6 +138,21 @@ def send_queued() -> int:
 def deliver() -> None:
     """A worker's run of the sender (after an enqueue, and on every tick)."""
     send_queued()
+
+
+def _expire(now: datetime) -> None:
+    """Mark `expired` the due messages that are too old to be worth sending."""
+    for prefix, lifetime in EXPIRES.items():
+        db.session.execute(
+            sa.update(OutboxEmail)
+            .where(
+                _due(now),
+                OutboxEmail.key.startswith(prefix, autoescape=True),
+                OutboxEmail.created_at <= now - lifetime,
+            )
+            .values(status="expired", last_error="expired: not sent in time")
+        )
+    db.session.commit()
 
 
 def _due(now: datetime) -> sa.ColumnElement[bool]:
