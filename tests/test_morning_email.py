@@ -15,7 +15,7 @@ from tests.test_migrations import MIGRATIONS, empty_database  # noqa: F401  (a f
 from webapp import clock
 from webapp.extensions import db as _db
 from webapp.jobs.morning import chosen_hours
-from webapp.models import Recommendation, Referral, Team, User
+from webapp.models import OutboxEmail, Recommendation, Referral, Team, User
 from webapp.morning import compose, due_recipients
 
 WEDNESDAY = date(2026, 12, 2)
@@ -582,3 +582,11 @@ def test_a_user_who_never_signed_in_gets_nothing(db, team, book, frozen, inbox, 
     assert compose(agent, WEDNESDAY) is None
     run_due(runner, "2026-12-02T07:00")
     assert inbox.messages == []
+
+
+def test_without_a_mail_server_the_job_stores_nothing(app, db, team, book, frozen, runner):
+    """Else the emails would pile up and go out days late, all at once, once mail is set."""
+    app.config.pop("MAIL_SERVER", None)
+    lines = run_due(runner, "2026-12-02T07:00")
+    assert "morning_email Harbor Realty Group: mail is not set up: nothing sent" in lines
+    assert db.session.scalars(sa.select(OutboxEmail)).all() == []

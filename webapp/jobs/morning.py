@@ -5,7 +5,10 @@ default), so a team whose users all keep the default has one run a day. At
 each slot the users of that hour whose weekday it is get `morning.compose`
 of the day, through the outbox; the key `morning:<user id>:<day>` makes it
 once a day whatever runs twice (a second worker, a user who moves their
-hour later after the email went). No email when there is nothing to do.
+hour later after the email went). No email when there is nothing to do, and
+none stored while no mail server is configured. An email not sent within
+12 hours is dropped by the outbox (`outbox.EXPIRES`): yesterday's morning is
+of no use today.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from .. import outbox
+from ..auth.links import mail_configured
 from ..extensions import db
 from ..models import Team, User
 from ..morning import compose, due_recipients
@@ -40,7 +44,13 @@ def chosen_hours(team: Team) -> list[int]:
 
 @periodic("morning_email", at="00:00", hourly=True, hours=chosen_hours)
 def morning_email(team: Team, when: datetime) -> str:
-    """Queue the morning email of every user whose hour `when.hour` is."""
+    """Queue the morning email of every user whose hour `when.hour` is.
+
+    Without a mail server nothing is stored: the emails would wait in the
+    outbox and, once mail is set up, weeks of old mornings would go out at once.
+    """
+    if not mail_configured():
+        return "mail is not set up: nothing sent"
     day = when.date()
     users = [user for user in due_recipients(team, when) if user.morning_hour == when.hour]
     queued = idle = 0
