@@ -1,13 +1,24 @@
 """An admin erases a partner's personal data on request; the team's numbers stay."""
 
 import re
+from email.message import EmailMessage
 
 import sqlalchemy as sa
 
 from tests import test_referrals
 from tests.routes import fetch, log_in
 from tests.test_referrals import flat
-from webapp.models import AuditEvent, Interaction, Lead, Partner, PlanningSession, Referral
+from webapp import outbox
+from webapp.models import (
+    AuditEvent,
+    Interaction,
+    Lead,
+    OutboxEmail,
+    Partner,
+    PlanningSession,
+    Recommendation,
+    Referral,
+)
 
 book = test_referrals.book  # the hand-computed book, as a fixture here too
 
@@ -117,3 +128,51 @@ def test_only_an_admin_sees_and_reaches_the_erasure(app, db, book):
     log_in(client, book["admin"])
     assert "Erase personal data" in fetch(app, client, f"/partners/{ana.id}").get_data(as_text=True)
     assert db.session.get(Partner, ana.id).name == "Ana Lender"
+
+
+def stored_email(to: str, text: str, key: str) -> None:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "pp@harbor.example", to, "Your morning"
+    mail.set_content(text)
+    outbox.enqueue(mail, key=key)  # no mail server in the tests: it stays queued
+
+
+def test_erasure_reaches_the_audit_trail_the_recommendations_and_stored_emails(app, db, book):
+    ana = book["ana"]
+    fill_in(db, ana)
+    db.session.add_all(
+        [
+            AuditEvent(team_id=ana.team_id, partner_id=ana.id, kind="archive",
+                       summary="Ana Lender archived",
+                       before={"name": "Ana Lender", "tier": "grow", "email": "ana@lender.example"},
+                       after={"tier": "maintain"}),
+            Recommendation(team_id=ana.team_id, partner_id=ana.id, rule="thank_you",
+                           kind="action", reason="Thank Ana Lender for the Alvarez referral",
+                           status="dismissed", decision_reason="Ana asked us not to call"),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+    stored_email("ana@lender.example", "Hello there", "a")  # to the partner
+    stored_email("sam@harbor.example", "Call Ana Lender (555-010-2030) today", "b")  # names her
+    stored_email("sam@harbor.example", "Call Nöel Lender today, ça va", "c")  # does not
+    sent = db.session.scalar(sa.select(OutboxEmail).filter_by(key="b"))
+    sent.status = "sent"
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, book["admin"])
+    response = fetch(app, client, f"/partners/{ana.id}/erase", "POST", data={"confirm": "y"})
+    assert response.status_code == 303
+
+    db.session.expire_all()
+    name = f"Erased partner #{ana.id}"
+    event = db.session.scalar(sa.select(AuditEvent).filter_by(kind="archive"))
+    assert event.summary == f"{name} archived"
+    assert event.before == {"name": name, "tier": "grow"} and event.after == {"tier": "maintain"}
+    recs = db.session.scalars(sa.select(Recommendation).filter_by(partner_id=ana.id)).all()
+    assert recs and not [r for r in recs if re.search("Ana|Lender", r.reason or "")]
+    assert not [r for r in recs if r.decision_reason]
+    emails = {row.key: row for row in db.session.scalars(sa.select(OutboxEmail))}
+    assert emails["a"].message == b"" and emails["a"].status == "failed"  # never goes out
+    assert "lender.example" not in emails["a"].recipient
+    assert emails["b"].message == b"" and emails["b"].status == "sent"
+    assert b"Lender" in emails["c"].message and emails["c"].status == "queued"
