@@ -22,7 +22,12 @@ def worker(workers):
     if huey.immediate:
         raise click.UsageError("JOBS_IMMEDIATE is set: tasks run where they are enqueued.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    # A worker killed while sending would leave the outbox lock held for ever, and no
+    # worker would send again: a starting worker clears it. (Should two worker
+    # processes then send at once, each message is still claimed by one of them.)
+    huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, flush_locks=True
+    ).run()
 
 
 @jobs_cli.command("run-due")
