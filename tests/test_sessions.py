@@ -4,6 +4,7 @@ and a copied cookie is worth nothing afterwards."""
 import re
 from datetime import datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
@@ -214,3 +215,11 @@ def test_sign_ins_and_session_changes_read_plainly_on_the_desks_audit_page(app, 
     for kind in ("Failed sign-in", "Sign-in", "Password change", "Sign-out"):
         assert f'data-label="Kind">{kind}<' in page, kind
     assert "sam@harbor.example: wrong password" in page
+
+
+@pytest.mark.parametrize("session_id", ["²", "١", "99999999999999999999", "-1", "1 "])
+def test_ending_a_session_of_no_plain_number_is_a_bad_request(app, team, session_id):
+    """'²'.isdigit() is true, yet int('²') raises: only ASCII digits name a session."""
+    desk = log_in(app, team["agent"])
+    assert desk.post("/account/sessions/end", data={"session_id": session_id}).status_code == 400
+    assert signed_in(desk)

@@ -11,6 +11,7 @@ from ..auth.sessions import active_sessions, current_session
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import User, record_audit
+from ..query_args import as_id
 from ..templating import render
 from . import bp
 from .forms import ChangePasswordForm, ConfirmCodeForm, EndSessionForm, TurnOffForm
@@ -73,9 +74,10 @@ def end_session():
     """Sign out one of the user's sessions (another device, or this one)."""
     user = me()
     form = EndSessionForm()
-    if not form.validate_on_submit() or not form.session_id.data.isdigit():
+    session_id = as_id(form.session_id.data) if form.validate_on_submit() else None
+    if session_id is None:
         abort(400)
-    row = next((row for row in active_sessions(user) if row.id == int(form.session_id.data)), None)
+    row = next((row for row in active_sessions(user) if row.id == session_id), None)
     if row is None:
         abort(404)
     row.revoked_at = clock.utcnow()
