@@ -251,3 +251,12 @@ def test_deactivated_admin_session_ends(client, auth, team, db):
     db.session.commit()
     assert client.get("/today").status_code == 302
     assert PASSWORD
+
+
+@pytest.mark.parametrize("name", ["Nina\nBcc: x@example.com", "Nina\rCruz", "Nina\u2028Cruz"])
+def test_an_invitee_name_is_one_line(client, auth, team, db, name):
+    """A line break in a name would later break an email header (a 500)."""
+    auth.login(team["admin"])
+    response = client.post("/admin/invitations/new", data={**NEW_USER, "name": name})
+    assert response.status_code == 422 and b"Keep this on one line" in response.data
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0

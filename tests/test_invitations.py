@@ -213,3 +213,11 @@ def test_the_invitation_form_carries_its_csrf_token(app, team, invited):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     form = {"name": "Nina", "password": GOOD_PASSWORD, "csrf_token": token}
     assert fetch(app, client, invited, "POST", data=form).status_code == 303
+
+
+def test_the_name_chosen_on_accepting_is_one_line(app, client, db, invited):
+    """A line break in a name would later break an email header (a 500)."""
+    client.get(invited)
+    response = accept(client, invited, name="Nina\nBcc: x@example.com")
+    assert response.status_code == 422 and "Keep this on one line" in text(response)
+    assert user_of(db, "nina@harbor.example") is None
