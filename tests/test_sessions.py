@@ -223,3 +223,18 @@ def test_ending_a_session_of_no_plain_number_is_a_bad_request(app, team, session
     desk = log_in(app, team["agent"])
     assert desk.post("/account/sessions/end", data={"session_id": session_id}).status_code == 400
     assert signed_in(desk)
+
+
+def test_guessing_the_current_password_is_throttled_like_a_sign_in(app, client, auth, team, db):
+    """A borrowed session cannot guess the password without limit: the account counts
+    the wrong ones, as the login does, and then refuses even the right one for a while."""
+    auth.login(team["agent"])
+    for _ in range(5):
+        wrong = client.post("/account/password", data={"current": "nope", "new": NEW_PASSWORD})
+        assert wrong.status_code == 422
+    right = client.post("/account/password", data={"current": PASSWORD, "new": NEW_PASSWORD})
+    assert right.status_code == 429 and b"wait 1 minute" in right.data
+    kinds = db.session.scalars(sa.select(AuditEvent.kind)).all()
+    assert kinds.count("password_check_failed") == 5
+    client.post("/auth/logout")
+    assert auth.login(team["agent"], NEW_PASSWORD).status_code != 302  # unchanged

@@ -143,3 +143,18 @@ def test_a_team_can_require_two_factor_of_managers_and_admins(app, client, auth,
 
     # Agents are not asked.
     assert password_step(client, team["agent"]).headers["Location"] == "/today"
+
+
+def test_guessing_the_password_to_turn_it_off_is_throttled(app, client, auth, team):
+    app.config["PARTNERPLAN_NOW"] = NOW.isoformat()
+    auth.login(team["agent"])
+    turn_on(app, client)
+    for _ in range(5):
+        refused = client.post("/account/two-factor/off", data={"password": "nope"})
+        assert refused.status_code == 422
+    backed_off = client.post("/account/two-factor/off", data={"password": PASSWORD})
+    assert backed_off.status_code == 429 and b"Too many wrong passwords" in backed_off.data
+    assert team["agent"].totp_secret is not None
+    app.config["PARTNERPLAN_NOW"] = (NOW + timedelta(minutes=2)).isoformat()
+    assert client.post("/account/two-factor/off", data={"password": PASSWORD}).status_code == 303
+    assert team["agent"].totp_secret is None and team["agent"].failed_logins == 0

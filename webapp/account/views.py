@@ -1,10 +1,10 @@
 """The security page: where one is signed in, the password, two-factor sign-in."""
 
-from flask import abort, flash, redirect, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..auth import two_factor
+from ..auth import throttle, two_factor
 from ..auth.credentials import verify_password
 from ..auth.passwords import password_problem
 from ..auth.sessions import active_sessions, current_session
@@ -19,6 +19,28 @@ from .forms import ChangePasswordForm, ConfirmCodeForm, EndSessionForm, TurnOffF
 
 def me() -> User:
     return current_user._get_current_object()
+
+
+def backed_off(user: User, field) -> bool:
+    """Whether the account refuses password checks for now (too many wrong
+    ones, here or at sign-in): the same count as the login, so that a borrowed
+    session cannot guess the password without limit."""
+    if wait := throttle.wait_for(user):
+        unit = "minute" if wait == 1 else "minutes"
+        field.errors.append(
+            f"Too many wrong passwords on this account: wait {wait} {unit} and try again."
+        )
+        return True
+    return False
+
+
+def wrong_password(user: User, where: str) -> None:
+    """Count a wrong password on the account (as a failed sign-in is) and audit it."""
+    throttle.record_failure(user)
+    after = {"address": request.remote_addr, "failures": user.failed_logins}
+    summary = f"{user.email}: wrong password ({where})"
+    record_audit(user.team_id, user, "password_check_failed", summary, after=after)
+    db.session.commit()
 
 
 def security_page(password_form=None, off_form=None, status: int = 200):
@@ -53,7 +75,10 @@ def change_password():
     user = me()
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        if backed_off(user, form.current):
+            return security_page(password_form=form, status=429)
         if not verify_password(user, form.current.data):
+            wrong_password(user, "changing it")
             form.current.errors.append("That is not your current password.")
         elif problem := password_problem(form.new.data, known=(user.email, user.name)):
             form.new.errors.append(problem)
@@ -176,9 +201,13 @@ def two_factor_off():
     if user.is_manager and user.team.require_two_factor:
         form.password.errors.append("Your team requires two-factor sign-in for your role.")
         return security_page(off_form=form, status=422)
+    if backed_off(user, form.password):
+        return security_page(off_form=form, status=429)
     if not verify_password(user, form.password.data):
+        wrong_password(user, "turning two-factor off")
         form.password.errors.append("That is not your password.")
         return security_page(off_form=form, status=422)
+    throttle.record_success(user)
     if user.two_factor:
         two_factor.turn_off(user)
         record_audit(user.team_id, user, "two_factor_off",
