@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import SIGN_IN_KINDS, audited_changes, count
+from tests.conftest import SIGN_IN_KINDS, at_once, audited_changes, count
 from tests.mailbox import emails_to, link_in, link_in_text
 from tests.routes import fetch
-from webapp.models import AuditEvent, Invitation, OutboxEmail, User
+from webapp.models import AuditEvent, Invitation, OutboxEmail, Team, User
 
 SENT_AT = datetime(2027, 3, 15, 9, 0)
 NINA = {"name": "Nina Cruz", "email": "nina@harbor.example", "role": "manager"}
@@ -221,3 +221,25 @@ def test_the_name_chosen_on_accepting_is_one_line(app, client, db, invited):
     response = accept(client, invited, name="Nina\nBcc: x@example.com")
     assert response.status_code == 422 and "Keep this on one line" in text(response)
     assert user_of(db, "nina@harbor.example") is None
+
+
+def test_an_invitation_accepted_twice_at_once_is_used_once(shared_app):
+    """Two submissions of the same link at once: the first to claim it wins. (For a
+    new account the unique email would refuse the second; an imported user who has
+    no password yet has nothing else to stop it.)"""
+    from webapp.auth import invitations
+    from webapp.extensions import db
+
+    harbor = Team(name="Harbor Realty Group")
+    nina = User(team=harbor, email=NINA["email"], name="Nina", role="agent")
+    db.session.add(nina)
+    db.session.commit()
+    token = invitations.invite_user(nina, None).link.rsplit("/")[-1]
+    results = at_once(
+        shared_app,
+        lambda: invitations.of_token(token)[0],
+        lambda found: invitations.accept(found, "Nina", GOOD_PASSWORD) is not None,
+    )
+    assert sorted(results) == [False, True]
+    db.session.expire_all()
+    assert kinds(db).count("invitation_accepted") == 1

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, SIGN_IN_KINDS, audited_changes, count
+from tests.conftest import PASSWORD, SIGN_IN_KINDS, at_once, audited_changes, count, make_user
 from tests.mailbox import emails_to, link_in
 from tests.routes import fetch
 from tests.test_security import ThrottledConfig, app_with
 from webapp.extensions import db as _db
 from webapp.extensions import limiter
-from webapp.models import AuditEvent, OutboxEmail, PasswordReset
+from webapp.models import AuditEvent, OutboxEmail, PasswordReset, Team
 
 ASKED_AT = datetime(2027, 3, 15, 9, 0)
 NEW_PASSWORD = "lantern orchard velvet 42"
@@ -183,3 +183,20 @@ def test_forgot_requests_are_throttled_per_address():
             _db.session.remove()
             _db.drop_all()
             _db.engine.dispose()
+
+
+def test_a_link_used_twice_at_once_sets_one_password(shared_app):
+    """Two submissions of the same link at once: the first to claim it wins."""
+    from webapp.auth import resets
+
+    harbor = Team(name="Harbor Realty Group")
+    sam = make_user(harbor, "sam@harbor.example")
+    _db.session.commit()
+    token = resets.send_reset(sam, sam).link.rsplit("/")[-1]
+    results = at_once(
+        shared_app,
+        lambda: resets.of_token(token)[0],
+        lambda found: resets.complete(found, NEW_PASSWORD),
+    )
+    assert sorted(results) == [False, True]
+    assert changes(_db).count("password_reset") == 1

@@ -36,7 +36,9 @@ def invitation(token: str):
         if problem := password_problem(form.password.data, known=known):
             form.password.errors.append(problem)
         elif (user := invitations.accept(found, form.name.data, form.password.data)) is None:
-            return refused(invitations.LINK_REFUSALS["taken"], "taken")
+            # Used meanwhile ("accepted"), or the email got an account ("taken").
+            reason = invitations.of_token(token)[1] or "taken"
+            return refused(invitations.LINK_REFUSALS[reason], reason)
         else:
             sessions.end_session()  # whoever was logged in on this browser
             sessions.start_session(user, remember=False)
@@ -58,8 +60,9 @@ def reset(token: str):
         known = (found.user.email, found.user.name)
         if problem := password_problem(form.password.data, known=known):
             form.password.errors.append(problem)
+        elif not resets.complete(found, form.password.data):
+            return refused(resets.LINK_REFUSALS["used"], "used")
         else:
-            resets.complete(found, form.password.data)
             sessions.end_session()
             db.session.commit()
             flash("Your new password is set: log in with it.", "success")
