@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import SIGN_IN_KINDS, at_once, audited_changes, count
-from tests.mailbox import emails_to, link_in, link_in_text
+from tests.mailbox import emails_to, link_in, link_in_text, submit_link
 from tests.routes import fetch
 from webapp.models import AuditEvent, Invitation, OutboxEmail, Team, User
 
@@ -54,7 +54,7 @@ def invited(app, client, auth, team, mailbox):
 
 
 def accept(client, link: str, name: str = "Nina Cruz-Ortega", password: str = GOOD_PASSWORD):
-    return client.post(link, data={"name": name, "password": password})
+    return submit_link(client, link, {"name": name, "password": password})
 
 
 def test_the_invitee_chooses_a_password_and_is_logged_in(
@@ -65,7 +65,7 @@ def test_the_invitee_chooses_a_password_and_is_logged_in(
     assert email["Subject"] == "You are invited to Harbor Realty Group on PartnerPlan"
     body = email.get_body(preferencelist=("plain",)).get_content()
     assert "Ada Admin invites you" in body and "72 hours" in body
-    page = client.get(invited)
+    page = client.get(invited, follow_redirects=True)
     assert page.status_code == 200 and 'value="Nina Cruz"' in page.get_data(as_text=True)
 
     response = accept(client, invited)
@@ -207,12 +207,14 @@ def test_an_imported_user_without_a_password_is_invited_from_the_users_page(
 def test_the_invitation_form_carries_its_csrf_token(app, team, invited):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    refused = fetch(app, client, invited, "POST", data={"name": "Nina", "password": GOOD_PASSWORD})
+    form_url = fetch(app, client, invited).headers["Location"]
+    data = {"name": "Nina", "password": GOOD_PASSWORD}
+    refused = fetch(app, client, form_url, "POST", data=data)
     assert refused.status_code == 400
-    page = fetch(app, client, invited).get_data(as_text=True)
+    page = fetch(app, client, form_url).get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    form = {"name": "Nina", "password": GOOD_PASSWORD, "csrf_token": token}
-    assert fetch(app, client, invited, "POST", data=form).status_code == 303
+    form = {**data, "csrf_token": token}
+    assert fetch(app, client, form_url, "POST", data=form).status_code == 303
 
 
 def test_the_name_chosen_on_accepting_is_one_line(app, client, db, invited):
@@ -243,3 +245,24 @@ def test_an_invitation_accepted_twice_at_once_is_used_once(shared_app):
     assert sorted(results) == [False, True]
     db.session.expire_all()
     assert kinds(db).count("invitation_accepted") == 1
+
+
+def test_the_token_leaves_the_address_bar_before_the_form_is_served(client, db, invited):
+    """Access and proxy logs keep every path: the link's token is moved into the
+    signed session at once, and the form lives at a URL without it."""
+    opened = client.get(invited)
+    assert opened.status_code == 303 and opened.headers["Location"] == "/auth/invitation"
+    page = client.get("/auth/invitation")
+    assert page.status_code == 200 and 'value="Nina Cruz"' in text(page)
+    token = invited.rsplit("/", 1)[1]
+    assert token not in text(page)
+    response = client.post("/auth/invitation", data={"name": "Nina", "password": GOOD_PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/today"
+    # Once used, it is gone from the session too.
+    again = client.get("/auth/invitation")
+    assert again.status_code == 302
+
+
+def test_the_invitation_form_without_a_link_sends_one_back(client):
+    response = client.get("/auth/invitation")
+    assert response.status_code == 302 and response.headers["Location"] == "/"

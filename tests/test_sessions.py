@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from tests.conftest import PASSWORD
+from tests.mailbox import submit_link
 from webapp.models import AuditEvent, UserSession
 
 NEW_PASSWORD = "lantern orchard gravel whistle"
@@ -86,7 +87,7 @@ def test_a_password_reset_an_admin_sent_ends_every_session_of_the_user(app, team
     assert signed_in(agent)  # a link sent changes nothing yet
     page = admin.get("/admin/").get_data(as_text=True)  # no mail server: the link is shown
     link = re.search(r"http://[^/\s]+(/auth/reset/[\w-]+)", page)[1]
-    assert app.test_client().post(link, data={"password": NEW_PASSWORD}).status_code == 303
+    assert submit_link(app.test_client(), link, {"password": NEW_PASSWORD}).status_code == 303
     assert not signed_in(agent)
     assert not signed_in(thief)
     assert signed_in(admin)
