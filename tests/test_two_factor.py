@@ -178,6 +178,7 @@ def test_a_code_sent_twice_at_once_passes_once(shared_app):
     from webapp.extensions import db
 
     sam, codes = two_factor_user(shared_app)
+    sam_id = sam.id  # read here: the threads have sessions of their own
     code = code_at(shared_app, sam.totp_secret)
 
     def check(user):
@@ -185,7 +186,7 @@ def test_a_code_sent_twice_at_once_passes_once(shared_app):
         db.session.commit()
         return passed
 
-    assert sorted(at_once(shared_app, lambda: db.session.get(User, sam.id), check)) == [
+    assert sorted(at_once(shared_app, lambda: db.session.get(User, sam_id), check)) == [
         False,
         True,
     ]
@@ -196,13 +197,14 @@ def test_a_recovery_code_sent_twice_at_once_passes_once(shared_app):
     from webapp.extensions import db
 
     sam, codes = two_factor_user(shared_app)
+    sam_id = sam.id  # read here: the threads have sessions of their own
 
     def use(user):
         used = two_factor.use_recovery_code(user, codes[0])
         db.session.commit()
         return used
 
-    results = at_once(shared_app, lambda: db.session.get(User, sam.id), use)
+    results = at_once(shared_app, lambda: db.session.get(User, sam_id), use)
     assert sorted(results) == [False, True]
     db.session.expire_all()
     assert len(db.session.get(User, sam.id).recovery_codes) == 9
