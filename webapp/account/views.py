@@ -46,13 +46,11 @@ def wrong_password(user: User, where: str) -> None:
 def security_page(password_form=None, off_form=None, status: int = 200):
     """The page, with a form that came back refused (422) when there is one."""
     user = me()
-    timezone = user.team.timezone
     return render(
         "account/security.html",
         sessions=active_sessions(user),
         this_session=current_session(),
-        local=lambda stamp: clock.local(stamp, timezone),
-        timezone=timezone,
+        timezone=user.team.timezone,
         password_form=password_form or ChangePasswordForm(formdata=None),
         off_form=off_form or TurnOffForm(formdata=None),
         form=EmptyForm(),
