@@ -2,14 +2,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..forms import stripped
 from ..validation import one_line
 from .passwords import MAX_LENGTH, MIN_LENGTH
 
 PASSWORD_HINT = f"At least {MIN_LENGTH} characters, hard to guess: a few unrelated words work well."
-
-
-def stripped(value: str | None) -> str | None:
-    return value.strip() if value else value
 
 
 class LoginForm(FlaskForm):
