@@ -92,10 +92,6 @@ def pending(team_id: int) -> list[Invitation]:
     )
 
 
-def expired(invitation: Invitation) -> bool:
-    return clock.utcnow() >= invitation.expires_at
-
-
 def of_token(token: str) -> tuple[Invitation | None, str | None]:
     """The invitation a link names, and why it is refused (None: it may be accepted)."""
     invitation, reason = find(Invitation, token)

@@ -49,9 +49,14 @@ def find(model: type[T], token: str) -> tuple[T | None, str | None]:
         return None, "unknown"
     if row.status != "pending":
         return row, row.status
-    if clock.utcnow() >= row.expires_at:
+    if expired(row):
         return row, "expired"
     return row, None
+
+
+def expired(row) -> bool:
+    """Whether a link (an Invitation or a PasswordReset) is past its time."""
+    return clock.utcnow() >= row.expires_at
 
 
 def mail_configured() -> bool:
