@@ -26,6 +26,8 @@ ACCESS: dict[str, str] = {
     "auth.forgot": "public",
     "auth.invitation": "token",  # <token>: a single-use invitation link
     "auth.reset": "token",  # <token>: a single-use password link
+    "auth.invitation_form": "public",  # the form of the invitation link just opened
+    "auth.reset_form": "public",  # the form of the password link just opened
     "auth.second_step": "public",  # after the password; without it, back to the login page
     "account.security": "login",
     "account.change_password": "login",

@@ -6,6 +6,7 @@ Set TEST_DATABASE_URL to run the suite against PostgreSQL instead of SQLite.
 import contextlib
 import functools
 import os
+import threading
 from datetime import date
 
 import pytest
@@ -53,6 +54,26 @@ def shared_app(tmp_path):
 
     with fresh_app(SharedConfig) as app:
         yield app
+
+
+def at_once(app, prepare, act, times: int = 2) -> list:
+    """`act(prepare())` in `times` threads, each in its own app context (its own
+    session), started together once each has prepared: what two requests do at
+    once. Their results, in the order they finished."""
+    start, results = threading.Barrier(times), []
+
+    def worker():
+        with app.app_context():
+            loaded = prepare()
+            start.wait()
+            results.append(act(loaded))
+
+    threads = [threading.Thread(target=worker) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
 
 
 @pytest.fixture

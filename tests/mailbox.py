@@ -58,3 +58,13 @@ def link_in_text(text: str, kind: str) -> str:
     match = re.search(rf"http://127\.0\.0\.1:5000(/auth/{kind}/[\w-]+)", text)
     assert match, f"no {kind} link in:\n{text}"
     return match.group(1)
+
+
+def submit_link(client, link: str, data: dict):
+    """Open a single-use link and submit its form, as the browser does: the link
+    moves its token into the session and redirects to a URL without it (whose
+    form is then posted); a link refused is answered at once, and returned."""
+    opened = client.get(link)
+    if opened.status_code != 303:
+        return opened
+    return client.post(opened.headers["Location"], data=data)

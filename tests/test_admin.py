@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD, audited_changes, count, make_partner
+from tests.mailbox import submit_link
 from webapp.models import AuditEvent, Invitation, Lead, Partner, User
 
 NEW_USER = {"name": "Nina Cruz", "email": "nina@harbor.example", "role": "agent"}
@@ -67,7 +68,7 @@ def test_admin_invites_a_user_who_chooses_a_password_and_can_log_in(client, auth
     link = re.search(rb"http://127\.0\.0\.1:5000(/auth/invitation/[\w-]+)", response.data)
     auth.logout()
     data = {"name": "Nina Cruz", "password": "copper kettle marathon 88"}
-    assert client.post(link.group(1).decode(), data=data).status_code == 303
+    assert submit_link(client, link.group(1).decode(), data).status_code == 303
     nina = db.session.scalar(sa.select(User).where(User.email == "nina@harbor.example"))
     assert nina.team_id == team["admin"].team_id and nina.role == "agent"
     auth.logout()
@@ -251,3 +252,12 @@ def test_deactivated_admin_session_ends(client, auth, team, db):
     db.session.commit()
     assert client.get("/today").status_code == 302
     assert PASSWORD
+
+
+@pytest.mark.parametrize("name", ["Nina\nBcc: x@example.com", "Nina\rCruz", "Nina\u2028Cruz"])
+def test_an_invitee_name_is_one_line(client, auth, team, db, name):
+    """A line break in a name would later break an email header (a 500)."""
+    auth.login(team["admin"])
+    response = client.post("/admin/invitations/new", data={**NEW_USER, "name": name})
+    assert response.status_code == 422 and b"Keep this on one line" in response.data
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0

@@ -225,3 +225,29 @@ def test_a_password_hash_is_checked_for_an_unknown_email_too(client, auth, team,
     auth.login(team["agent"], "not the password")
     assert len(checked) == 2
     assert checked[0] != team["agent"].password_hash  # the dummy hash, of the same method
+
+
+def test_an_unknown_email_is_refused_like_an_account_after_as_many_failures(app, client, team):
+    """Only real accounts answering 'wait' would tell which emails have one."""
+    at(app, START)
+
+    def answers(email: str) -> list[tuple[int, bytes]]:
+        out = []
+        for _ in range(throttle.FREE_FAILURES + 1):
+            response = client.post("/auth/login", data={"email": email, "password": "nope"})
+            page = response.get_data()
+            out.append(
+                (response.status_code, b"wait 1 minute" in page, b"do not match an account" in page)
+            )
+        return out
+
+    known = answers(team["agent"].email)
+    unknown = answers("Nobody@Harbor.example")
+    assert unknown == known
+    assert unknown[-1][:2] == (429, True)
+    # Counted on the normalised email: the case does not start a new count.
+    again = client.post("/auth/login", data={"email": "nobody@harbor.EXAMPLE", "password": "x"})
+    assert again.status_code == 429
+    at(app, START + timedelta(minutes=1, seconds=1))
+    later = client.post("/auth/login", data={"email": "nobody@harbor.example", "password": "x"})
+    assert later.status_code == 422  # the wait is over; the next failure doubles it

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import SIGN_IN_KINDS, audited_changes, count
-from tests.mailbox import emails_to, link_in, link_in_text
+from tests.conftest import SIGN_IN_KINDS, at_once, audited_changes, count
+from tests.mailbox import emails_to, link_in, link_in_text, submit_link
 from tests.routes import fetch
-from webapp.models import AuditEvent, Invitation, OutboxEmail, User
+from webapp.models import AuditEvent, Invitation, OutboxEmail, Team, User
 
 SENT_AT = datetime(2027, 3, 15, 9, 0)
 NINA = {"name": "Nina Cruz", "email": "nina@harbor.example", "role": "manager"}
@@ -54,7 +54,7 @@ def invited(app, client, auth, team, mailbox):
 
 
 def accept(client, link: str, name: str = "Nina Cruz-Ortega", password: str = GOOD_PASSWORD):
-    return client.post(link, data={"name": name, "password": password})
+    return submit_link(client, link, {"name": name, "password": password})
 
 
 def test_the_invitee_chooses_a_password_and_is_logged_in(
@@ -65,7 +65,7 @@ def test_the_invitee_chooses_a_password_and_is_logged_in(
     assert email["Subject"] == "You are invited to Harbor Realty Group on PartnerPlan"
     body = email.get_body(preferencelist=("plain",)).get_content()
     assert "Ada Admin invites you" in body and "72 hours" in body
-    page = client.get(invited)
+    page = client.get(invited, follow_redirects=True)
     assert page.status_code == 200 and 'value="Nina Cruz"' in page.get_data(as_text=True)
 
     response = accept(client, invited)
@@ -207,9 +207,62 @@ def test_an_imported_user_without_a_password_is_invited_from_the_users_page(
 def test_the_invitation_form_carries_its_csrf_token(app, team, invited):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    refused = fetch(app, client, invited, "POST", data={"name": "Nina", "password": GOOD_PASSWORD})
+    form_url = fetch(app, client, invited).headers["Location"]
+    data = {"name": "Nina", "password": GOOD_PASSWORD}
+    refused = fetch(app, client, form_url, "POST", data=data)
     assert refused.status_code == 400
-    page = fetch(app, client, invited).get_data(as_text=True)
+    page = fetch(app, client, form_url).get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    form = {"name": "Nina", "password": GOOD_PASSWORD, "csrf_token": token}
-    assert fetch(app, client, invited, "POST", data=form).status_code == 303
+    form = {**data, "csrf_token": token}
+    assert fetch(app, client, form_url, "POST", data=form).status_code == 303
+
+
+def test_the_name_chosen_on_accepting_is_one_line(app, client, db, invited):
+    """A line break in a name would later break an email header (a 500)."""
+    client.get(invited)
+    response = accept(client, invited, name="Nina\nBcc: x@example.com")
+    assert response.status_code == 422 and "Keep this on one line" in text(response)
+    assert user_of(db, "nina@harbor.example") is None
+
+
+def test_an_invitation_accepted_twice_at_once_is_used_once(shared_app):
+    """Two submissions of the same link at once: the first to claim it wins. (For a
+    new account the unique email would refuse the second; an imported user who has
+    no password yet has nothing else to stop it.)"""
+    from webapp.auth import invitations
+    from webapp.extensions import db
+
+    harbor = Team(name="Harbor Realty Group")
+    nina = User(team=harbor, email=NINA["email"], name="Nina", role="agent")
+    db.session.add(nina)
+    db.session.commit()
+    token = invitations.invite_user(nina, None).link.rsplit("/")[-1]
+    results = at_once(
+        shared_app,
+        lambda: invitations.of_token(token)[0],
+        lambda found: invitations.accept(found, "Nina", GOOD_PASSWORD) is not None,
+    )
+    assert sorted(results) == [False, True]
+    db.session.expire_all()
+    assert kinds(db).count("invitation_accepted") == 1
+
+
+def test_the_token_leaves_the_address_bar_before_the_form_is_served(client, db, invited):
+    """Access and proxy logs keep every path: the link's token is moved into the
+    signed session at once, and the form lives at a URL without it."""
+    opened = client.get(invited)
+    assert opened.status_code == 303 and opened.headers["Location"] == "/auth/invitation"
+    page = client.get("/auth/invitation")
+    assert page.status_code == 200 and 'value="Nina Cruz"' in text(page)
+    token = invited.rsplit("/", 1)[1]
+    assert token not in text(page)
+    response = client.post("/auth/invitation", data={"name": "Nina", "password": GOOD_PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/today"
+    # Once used, it is gone from the session too.
+    again = client.get("/auth/invitation")
+    assert again.status_code == 302
+
+
+def test_the_invitation_form_without_a_link_sends_one_back(client):
+    response = client.get("/auth/invitation")
+    assert response.status_code == 302 and response.headers["Location"] == "/"

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, SIGN_IN_KINDS, audited_changes, count
-from tests.mailbox import emails_to, link_in
+from tests.conftest import PASSWORD, SIGN_IN_KINDS, at_once, audited_changes, count, make_user
+from tests.mailbox import emails_to, link_in, submit_link
 from tests.routes import fetch
 from tests.test_security import ThrottledConfig, app_with
 from webapp.extensions import db as _db
 from webapp.extensions import limiter
-from webapp.models import AuditEvent, OutboxEmail, PasswordReset
+from webapp.models import AuditEvent, OutboxEmail, PasswordReset, Team
 
 ASKED_AT = datetime(2027, 3, 15, 9, 0)
 NEW_PASSWORD = "lantern orchard velvet 42"
@@ -53,15 +53,15 @@ def test_the_login_page_offers_forgot_password(client):
 
 
 def test_a_user_sets_a_new_password_from_the_emailed_link(client, auth, db, team, asked):
-    page = client.get(asked)
+    page = client.get(asked, follow_redirects=True)
     assert page.status_code == 200 and "sam@harbor.example" in text(page)
-    response = client.post(asked, data={"password": NEW_PASSWORD})
+    response = submit_link(client, asked, {"password": NEW_PASSWORD})
     assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
     assert auth.login(team["agent"], PASSWORD).status_code == 422
     assert auth.login(team["agent"], NEW_PASSWORD).status_code == 302
     assert changes(db) == ["password_reset"]
     auth.logout()
-    again = client.post(asked, data={"password": "another fine password 9"})
+    again = submit_link(client, asked, {"password": "another fine password 9"})
     assert again.status_code == 410 and "already been used" in text(again)
 
 
@@ -94,13 +94,13 @@ def test_an_account_gets_at_most_one_email_every_five_minutes(app, client, db, m
     newer = link_in(mailbox.messages[1][1], "reset")
     superseded = client.get(asked)
     assert superseded.status_code == 410 and "A newer password link" in text(superseded)
-    assert client.get(newer).status_code == 200
+    assert client.get(newer, follow_redirects=True).status_code == 200
 
 
 @pytest.mark.parametrize(("minutes", "works"), [(119, True), (121, False)])
 def test_the_link_works_for_two_hours(app, client, auth, team, asked, minutes, works):
     at(app, ASKED_AT + timedelta(minutes=minutes))
-    response = client.post(asked, data={"password": NEW_PASSWORD})
+    response = submit_link(client, asked, {"password": NEW_PASSWORD})
     if works:
         assert response.status_code == 303
         assert auth.login(team["agent"], NEW_PASSWORD).status_code == 302
@@ -112,7 +112,7 @@ def test_the_link_works_for_two_hours(app, client, auth, team, asked, minutes, w
 def test_a_weak_password_is_refused_beside_the_field_and_nothing_changes(
     client, auth, db, team, asked
 ):
-    response = client.post(asked, data={"password": "password1234"})
+    response = submit_link(client, asked, {"password": "password1234"})
     assert response.status_code == 422 and 'id="password-error"' in response.get_data(as_text=True)
     assert audited_changes(db) == 0
     assert db.session.scalar(sa.select(PasswordReset.status)) == "pending"
@@ -142,7 +142,8 @@ def test_an_admin_sends_a_reset_link_by_email(app, client, auth, db, team, mailb
     [message] = emails_to(mailbox, sam.email)
     assert "Ada Admin, your team's admin" in message.get_body(("plain",)).get_content()
     assert (
-        client.post(link_in(message, "reset"), data={"password": NEW_PASSWORD}).status_code == 303
+        submit_link(client, link_in(message, "reset"), {"password": NEW_PASSWORD}).status_code
+        == 303
     )
     assert changes(db) == ["password_reset_requested", "password_reset"]
     auth.login(team["manager"])
@@ -183,3 +184,32 @@ def test_forgot_requests_are_throttled_per_address():
             _db.session.remove()
             _db.drop_all()
             _db.engine.dispose()
+
+
+def test_a_link_used_twice_at_once_sets_one_password(shared_app):
+    """Two submissions of the same link at once: the first to claim it wins."""
+    from webapp.auth import resets
+
+    harbor = Team(name="Harbor Realty Group")
+    sam = make_user(harbor, "sam@harbor.example")
+    _db.session.commit()
+    token = resets.send_reset(sam, sam).link.rsplit("/")[-1]
+    results = at_once(
+        shared_app,
+        lambda: resets.of_token(token)[0],
+        lambda found: resets.complete(found, NEW_PASSWORD),
+    )
+    assert sorted(results) == [False, True]
+    assert changes(_db).count("password_reset") == 1
+
+
+def test_the_token_leaves_the_address_bar_before_the_form_is_served(client, db, team, asked):
+    """Access and proxy logs keep every path: the link's token is moved into the
+    signed session at once, and the form lives at a URL without it."""
+    opened = client.get(asked)
+    assert opened.status_code == 303 and opened.headers["Location"] == "/auth/reset"
+    page = client.get("/auth/reset")
+    assert page.status_code == 200 and asked.rsplit("/", 1)[1] not in text(page)
+    response = client.post("/auth/reset", data={"password": NEW_PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
+    assert client.post("/auth/reset", data={"password": NEW_PASSWORD}).status_code == 302

@@ -4,10 +4,12 @@ and a copied cookie is worth nothing afterwards."""
 import re
 from datetime import datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from tests.conftest import PASSWORD
+from tests.mailbox import submit_link
 from webapp.models import AuditEvent, UserSession
 
 NEW_PASSWORD = "lantern orchard gravel whistle"
@@ -85,7 +87,7 @@ def test_a_password_reset_an_admin_sent_ends_every_session_of_the_user(app, team
     assert signed_in(agent)  # a link sent changes nothing yet
     page = admin.get("/admin/").get_data(as_text=True)  # no mail server: the link is shown
     link = re.search(r"http://[^/\s]+(/auth/reset/[\w-]+)", page)[1]
-    assert app.test_client().post(link, data={"password": NEW_PASSWORD}).status_code == 303
+    assert submit_link(app.test_client(), link, {"password": NEW_PASSWORD}).status_code == 303
     assert not signed_in(agent)
     assert not signed_in(thief)
     assert signed_in(admin)
@@ -214,3 +216,26 @@ def test_sign_ins_and_session_changes_read_plainly_on_the_desks_audit_page(app, 
     for kind in ("Failed sign-in", "Sign-in", "Password change", "Sign-out"):
         assert f'data-label="Kind">{kind}<' in page, kind
     assert "sam@harbor.example: wrong password" in page
+
+
+@pytest.mark.parametrize("session_id", ["²", "١", "99999999999999999999", "-1", "1 "])
+def test_ending_a_session_of_no_plain_number_is_a_bad_request(app, team, session_id):
+    """'²'.isdigit() is true, yet int('²') raises: only ASCII digits name a session."""
+    desk = log_in(app, team["agent"])
+    assert desk.post("/account/sessions/end", data={"session_id": session_id}).status_code == 400
+    assert signed_in(desk)
+
+
+def test_guessing_the_current_password_is_throttled_like_a_sign_in(app, client, auth, team, db):
+    """A borrowed session cannot guess the password without limit: the account counts
+    the wrong ones, as the login does, and then refuses even the right one for a while."""
+    auth.login(team["agent"])
+    for _ in range(5):
+        wrong = client.post("/account/password", data={"current": "nope", "new": NEW_PASSWORD})
+        assert wrong.status_code == 422
+    right = client.post("/account/password", data={"current": PASSWORD, "new": NEW_PASSWORD})
+    assert right.status_code == 429 and b"wait 1 minute" in right.data
+    kinds = db.session.scalars(sa.select(AuditEvent.kind)).all()
+    assert kinds.count("password_check_failed") == 5
+    client.post("/auth/logout")
+    assert auth.login(team["agent"], NEW_PASSWORD).status_code != 302  # unchanged

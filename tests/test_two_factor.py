@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, at_once, make_user
 from webapp import clock
-from webapp.models import AuditEvent
+from webapp.models import AuditEvent, Team, User
 
 NOW = datetime(2026, 11, 20, 14, 0, 10)
 
@@ -143,3 +143,69 @@ def test_a_team_can_require_two_factor_of_managers_and_admins(app, client, auth,
 
     # Agents are not asked.
     assert password_step(client, team["agent"]).headers["Location"] == "/today"
+
+
+def test_guessing_the_password_to_turn_it_off_is_throttled(app, client, auth, team):
+    app.config["PARTNERPLAN_NOW"] = NOW.isoformat()
+    auth.login(team["agent"])
+    turn_on(app, client)
+    for _ in range(5):
+        refused = client.post("/account/two-factor/off", data={"password": "nope"})
+        assert refused.status_code == 422
+    backed_off = client.post("/account/two-factor/off", data={"password": PASSWORD})
+    assert backed_off.status_code == 429 and b"Too many wrong passwords" in backed_off.data
+    assert team["agent"].totp_secret is not None
+    app.config["PARTNERPLAN_NOW"] = (NOW + timedelta(minutes=2)).isoformat()
+    assert client.post("/account/two-factor/off", data={"password": PASSWORD}).status_code == 303
+    assert team["agent"].totp_secret is None and team["agent"].failed_logins == 0
+
+
+def two_factor_user(app):
+    """Sam, with two-factor on (secret and recovery codes), committed."""
+    from webapp.auth import two_factor
+    from webapp.extensions import db
+
+    app.config["PARTNERPLAN_NOW"] = NOW.isoformat()
+    sam = make_user(Team(name="Harbor Realty Group"), "sam@harbor.example")
+    sam.totp_secret = two_factor.new_secret()
+    codes = two_factor.new_recovery_codes(sam)
+    db.session.commit()
+    return sam, codes
+
+
+def test_a_code_sent_twice_at_once_passes_once(shared_app):
+    from webapp.auth import two_factor
+    from webapp.extensions import db
+
+    sam, codes = two_factor_user(shared_app)
+    sam_id = sam.id  # read here: the threads have sessions of their own
+    code = code_at(shared_app, sam.totp_secret)
+
+    def check(user):
+        passed = two_factor.check_totp(user, code)
+        db.session.commit()
+        return passed
+
+    assert sorted(at_once(shared_app, lambda: db.session.get(User, sam_id), check)) == [
+        False,
+        True,
+    ]
+
+
+def test_a_recovery_code_sent_twice_at_once_passes_once(shared_app):
+    from webapp.auth import two_factor
+    from webapp.extensions import db
+
+    sam, codes = two_factor_user(shared_app)
+    sam_id = sam.id  # read here: the threads have sessions of their own
+
+    def use(user):
+        used = two_factor.use_recovery_code(user, codes[0])
+        db.session.commit()
+        return used
+
+    results = at_once(shared_app, lambda: db.session.get(User, sam_id), use)
+    assert sorted(results) == [False, True]
+    db.session.expire_all()
+    assert len(db.session.get(User, sam.id).recovery_codes) == 9
+    assert two_factor.use_recovery_code(db.session.get(User, sam.id), codes[1])

@@ -7,6 +7,11 @@ from wtforms import SelectField as _SelectField
 from wtforms.fields.choices import SelectChoice
 
 
+def stripped(value):
+    """Field filter: text without the spaces around it (anything else as it is)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class EmptyForm(FlaskForm):
     """Button-only POSTs (archive, delete, approve) still carry a CSRF token."""
 

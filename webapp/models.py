@@ -492,6 +492,19 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class SignInFailures(db.Model):
+    """Failed sign-ins in a row for an email that has no account, counted and
+    backed off exactly as an account's are (webapp/auth/throttle.py): the
+    lockout's answer then tells no one which emails have accounts. Keyed on
+    the sha256 of the normalised email, so that no list of tried addresses is kept."""
+
+    __tablename__ = "sign_in_failures"
+
+    email_hash: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    failed_logins: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    locked_until: so.Mapped[datetime | None] = so.mapped_column()
+
+
 class UserSession(db.Model):
     """One signed-in browser. Its cookie carries a random token; this row holds
     the token's hash, so that the session can be ended from the server

@@ -20,11 +20,16 @@ from .security import LARGEST_ID
 DIGITS = re.compile(r"[0-9]{1,10}")
 
 
+def as_id(value: str | None) -> int | None:
+    """`value` as an id, or None when it is not one (too large, not ASCII digits:
+    '²' passes `str.isdigit` yet `int` refuses it)."""
+    number = int(value) if value and DIGITS.fullmatch(value) else 0
+    return number if 0 < number <= LARGEST_ID else None
+
+
 def id_arg(name: str) -> int | None:
     """`?name=<id>` as an id, or None when it is not one (too large, not digits)."""
-    value = request.args.get(name, "")
-    number = int(value) if DIGITS.fullmatch(value) else 0
-    return number if 0 < number <= LARGEST_ID else None
+    return as_id(request.args.get(name, ""))
 
 
 def page_number() -> int:

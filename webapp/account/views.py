@@ -1,16 +1,17 @@
 """The security page: where one is signed in, the password, two-factor sign-in."""
 
-from flask import abort, flash, redirect, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..auth import two_factor
+from ..auth import throttle, two_factor
 from ..auth.credentials import verify_password
 from ..auth.passwords import password_problem
 from ..auth.sessions import active_sessions, current_session
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import User, record_audit
+from ..query_args import as_id
 from ..templating import render
 from . import bp
 from .forms import ChangePasswordForm, ConfirmCodeForm, EndSessionForm, TurnOffForm
@@ -20,16 +21,36 @@ def me() -> User:
     return current_user._get_current_object()
 
 
+def backed_off(user: User, field) -> bool:
+    """Whether the account refuses password checks for now (too many wrong
+    ones, here or at sign-in): the same count as the login, so that a borrowed
+    session cannot guess the password without limit."""
+    if wait := throttle.wait_for(user):
+        unit = "minute" if wait == 1 else "minutes"
+        field.errors.append(
+            f"Too many wrong passwords on this account: wait {wait} {unit} and try again."
+        )
+        return True
+    return False
+
+
+def wrong_password(user: User, where: str) -> None:
+    """Count a wrong password on the account (as a failed sign-in is) and audit it."""
+    throttle.record_failure(user)
+    after = {"address": request.remote_addr, "failures": user.failed_logins}
+    summary = f"{user.email}: wrong password ({where})"
+    record_audit(user.team_id, user, "password_check_failed", summary, after=after)
+    db.session.commit()
+
+
 def security_page(password_form=None, off_form=None, status: int = 200):
     """The page, with a form that came back refused (422) when there is one."""
     user = me()
-    timezone = user.team.timezone
     return render(
         "account/security.html",
         sessions=active_sessions(user),
         this_session=current_session(),
-        local=lambda stamp: clock.local(stamp, timezone),
-        timezone=timezone,
+        timezone=user.team.timezone,
         password_form=password_form or ChangePasswordForm(formdata=None),
         off_form=off_form or TurnOffForm(formdata=None),
         form=EmptyForm(),
@@ -52,7 +73,10 @@ def change_password():
     user = me()
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        if backed_off(user, form.current):
+            return security_page(password_form=form, status=429)
         if not verify_password(user, form.current.data):
+            wrong_password(user, "changing it")
             form.current.errors.append("That is not your current password.")
         elif problem := password_problem(form.new.data, known=(user.email, user.name)):
             form.new.errors.append(problem)
@@ -73,9 +97,10 @@ def end_session():
     """Sign out one of the user's sessions (another device, or this one)."""
     user = me()
     form = EndSessionForm()
-    if not form.validate_on_submit() or not form.session_id.data.isdigit():
+    session_id = as_id(form.session_id.data) if form.validate_on_submit() else None
+    if session_id is None:
         abort(400)
-    row = next((row for row in active_sessions(user) if row.id == int(form.session_id.data)), None)
+    row = next((row for row in active_sessions(user) if row.id == session_id), None)
     if row is None:
         abort(404)
     row.revoked_at = clock.utcnow()
@@ -174,9 +199,13 @@ def two_factor_off():
     if user.is_manager and user.team.require_two_factor:
         form.password.errors.append("Your team requires two-factor sign-in for your role.")
         return security_page(off_form=form, status=422)
+    if backed_off(user, form.password):
+        return security_page(off_form=form, status=429)
     if not verify_password(user, form.password.data):
+        wrong_password(user, "turning two-factor off")
         form.password.errors.append("That is not your password.")
         return security_page(off_form=form, status=422)
+    throttle.record_success(user)
     if user.two_factor:
         two_factor.turn_off(user)
         record_audit(user.team_id, user, "two_factor_off",

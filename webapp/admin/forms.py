@@ -19,20 +19,19 @@ from wtforms.validators import (
 from rules.vocabulary import ROLES
 
 from ..book.validation import EMAIL_PATTERN, normal_planning_hours, planning_hours_problem
-from ..forms import FiniteDecimalField, SelectField
+from ..forms import FiniteDecimalField, SelectField, stripped
+from ..validation import one_line
 
 # WTForms 3.3 deprecates (value, label) tuples as choices.
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLES.items()]
 
 
-def stripped(value: str | None) -> str | None:
-    return value.strip() if value else value
-
-
 class InviteForm(FlaskForm):
     """Whom to invite: the invitee chooses their own password (and may correct the name)."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[stripped])
+    name = StringField(
+        "Name", validators=[DataRequired(), Length(max=200), one_line], filters=[stripped]
+    )
     email = EmailField(
         "Email",
         validators=[

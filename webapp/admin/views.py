@@ -8,7 +8,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..access import admin_required
-from ..auth import invitations, resets
+from ..auth import invitations, links, resets
 from ..auth.links import Sent
 from ..book.validation import normal_planning_hours
 from ..extensions import db
@@ -65,7 +65,7 @@ def users_page(
         "rows": rows,
         "form": EmptyForm(),
         "invitations": invitations.pending(current_user.team_id),
-        "expired": invitations.expired,
+        "expired": links.expired,
     }
     if row_of is not None and wants_fragment():
         context["row"] = next(row for row in rows if row["user"].id == row_of.id)

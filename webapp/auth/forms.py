@@ -2,13 +2,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..forms import stripped
+from ..validation import one_line
 from .passwords import MAX_LENGTH, MIN_LENGTH
 
 PASSWORD_HINT = f"At least {MIN_LENGTH} characters, hard to guess: a few unrelated words work well."
-
-
-def stripped(value: str | None) -> str | None:
-    return value.strip() if value else value
 
 
 class LoginForm(FlaskForm):
@@ -21,7 +19,7 @@ class AcceptInvitationForm(FlaskForm):
     """The invitee's name (as the admin typed it, to correct) and their own password."""
 
     name = StringField(
-        "Your name", validators=[DataRequired(), Length(max=200)], filters=[stripped]
+        "Your name", validators=[DataRequired(), Length(max=200), one_line], filters=[stripped]
     )
     password = PasswordField(
         "Choose a password",

@@ -92,10 +92,6 @@ def pending(team_id: int) -> list[Invitation]:
     )
 
 
-def expired(invitation: Invitation) -> bool:
-    return clock.utcnow() >= invitation.expires_at
-
-
 def of_token(token: str) -> tuple[Invitation | None, str | None]:
     """The invitation a link names, and why it is refused (None: it may be accepted)."""
     invitation, reason = find(Invitation, token)
@@ -113,8 +109,19 @@ def of_token(token: str) -> tuple[Invitation | None, str | None]:
 def accept(invitation: Invitation, name: str, password: str) -> User | None:
     """Create (or complete) the invitee's account with their name and password; commits.
 
-    None when the email got an account meanwhile (two invitations raced).
+    None when the invitation was used meanwhile (the link opened twice at once:
+    the first to claim it wins) or the email got an account meanwhile (two
+    invitations raced).
     """
+    now = clock.utcnow()
+    claimed = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.status == "pending")
+        .values(status="accepted", closed_at=now)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return None
     user = invitation.user or User(
         team_id=invitation.team_id, email=invitation.email, role=invitation.role
     )
@@ -126,7 +133,7 @@ def accept(invitation: Invitation, name: str, password: str) -> User | None:
     except IntegrityError:
         db.session.rollback()
         return None
-    _close(invitation, "accepted")
+    invitation.status, invitation.closed_at = "accepted", now
     invitation.user_id = user.id
     record_audit(invitation.team_id, user, "invitation_accepted",
                  f"{user.email} accepted the invitation ({user.role})",

@@ -5,13 +5,16 @@ gets a page that says why and what to do, never an error: 404 for a token
 that was never issued, 410 for one that is no longer valid.
 """
 
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, session, url_for
 
 from ..extensions import db, limiter
 from ..templating import render
 from . import bp, invitations, resets, sessions
 from .forms import AcceptInvitationForm, ForgotPasswordForm, NewPasswordForm
 from .passwords import password_problem
+
+# Where the session keeps the token of the link being used.
+INVITATION_KEY, RESET_KEY = "invitation_token", "reset_token"
 
 FORGOT_ANSWER = (
     "If {email} has an active PartnerPlan account, a link to choose a new password is on its "
@@ -24,11 +27,43 @@ def refused(message: str, reason: str):
     return render("auth/link_refused.html", message=message), status
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def keep_and_move_on(key: str, token: str, endpoint: str):
+    """The link's token goes into this browser's session (signed by the server)
+    and the browser on to a URL without it: access and proxy logs keep every
+    path, and a token in one would be a password link for whoever reads them."""
+    session[key] = token
+    return redirect(url_for(endpoint), code=303)
+
+
+def kept_token(key: str) -> str | None:
+    token = session.get(key)
+    return token if isinstance(token, str) else None
+
+
+def open_the_link_again():
+    flash("Open the link from your email again: this page needs it.", "info")
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/invitation/<token>")
 def invitation(token: str):
+    """The invitation link: a link that cannot be used says why; one that can is
+    kept in the session, and the form is served at /auth/invitation."""
+    _, reason = invitations.of_token(token)
+    if reason:
+        return refused(invitations.LINK_REFUSALS[reason], reason)
+    return keep_and_move_on(INVITATION_KEY, token, "auth.invitation_form")
+
+
+@bp.route("/invitation", methods=["GET", "POST"])
+def invitation_form():
     """Accept an invitation: choose a password (and correct the name); then logged in."""
+    token = kept_token(INVITATION_KEY)
+    if token is None:
+        return open_the_link_again()
     found, reason = invitations.of_token(token)
     if reason:
+        session.pop(INVITATION_KEY, None)
         return refused(invitations.LINK_REFUSALS[reason], reason)
     form = AcceptInvitationForm(data={"name": found.name})
     if form.validate_on_submit():
@@ -36,8 +71,12 @@ def invitation(token: str):
         if problem := password_problem(form.password.data, known=known):
             form.password.errors.append(problem)
         elif (user := invitations.accept(found, form.name.data, form.password.data)) is None:
-            return refused(invitations.LINK_REFUSALS["taken"], "taken")
+            # Used meanwhile ("accepted"), or the email got an account ("taken").
+            session.pop(INVITATION_KEY, None)
+            reason = invitations.of_token(token)[1] or "taken"
+            return refused(invitations.LINK_REFUSALS[reason], reason)
         else:
+            session.pop(INVITATION_KEY, None)
             sessions.end_session()  # whoever was logged in on this browser
             sessions.start_session(user, remember=False)
             db.session.commit()
@@ -47,19 +86,36 @@ def invitation(token: str):
     return render("auth/invitation.html", form=form, invitation=found), status
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
+@bp.get("/reset/<token>")
 def reset(token: str):
+    """The password link: a link that cannot be used says why; one that can is
+    kept in the session, and the form is served at /auth/reset."""
+    _, reason = resets.of_token(token)
+    if reason:
+        return refused(resets.LINK_REFUSALS[reason], reason)
+    return keep_and_move_on(RESET_KEY, token, "auth.reset_form")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_form():
     """Choose a new password from a reset link; then log in with it."""
+    token = kept_token(RESET_KEY)
+    if token is None:
+        return open_the_link_again()
     found, reason = resets.of_token(token)
     if reason:
+        session.pop(RESET_KEY, None)
         return refused(resets.LINK_REFUSALS[reason], reason)
     form = NewPasswordForm()
     if form.validate_on_submit():
         known = (found.user.email, found.user.name)
         if problem := password_problem(form.password.data, known=known):
             form.password.errors.append(problem)
+        elif not resets.complete(found, form.password.data):
+            session.pop(RESET_KEY, None)
+            return refused(resets.LINK_REFUSALS["used"], "used")
         else:
-            resets.complete(found, form.password.data)
+            session.pop(RESET_KEY, None)
             sessions.end_session()
             db.session.commit()
             flash("Your new password is set: log in with it.", "success")

@@ -9,7 +9,6 @@ the outbox to go out later, stale.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -21,6 +20,7 @@ from flask import current_app, render_template
 
 from .. import clock, outbox
 from ..extensions import db
+from ..models import token_hash
 from ..morning.links import absolute_url
 
 T = TypeVar("T")
@@ -37,25 +37,26 @@ class Sent:
 def new_token() -> tuple[str, str]:
     """A fresh token and the digest to store for it."""
     token = secrets.token_urlsafe(32)
-    return token, digest(token)
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token, token_hash(token)
 
 
 def find(model: type[T], token: str) -> tuple[T | None, str | None]:
     """The link's row (an Invitation or a PasswordReset) and why it is refused as far
     as any link goes: "unknown", its status when no longer pending, or "expired";
     None when it is pending and in time."""
-    row = db.session.scalar(sa.select(model).where(model.token_hash == digest(token)))
+    row = db.session.scalar(sa.select(model).where(model.token_hash == token_hash(token)))
     if row is None:
         return None, "unknown"
     if row.status != "pending":
         return row, row.status
-    if clock.utcnow() >= row.expires_at:
+    if expired(row):
         return row, "expired"
     return row, None
+
+
+def expired(row) -> bool:
+    """Whether a link (an Invitation or a PasswordReset) is past its time."""
+    return clock.utcnow() >= row.expires_at
 
 
 def mail_configured() -> bool:

@@ -73,17 +73,28 @@ def of_token(token: str) -> tuple[PasswordReset | None, str | None]:
     return reset, None
 
 
-def complete(reset: PasswordReset, password: str) -> None:
-    """Set the new password (`set_password` ends the user's other sessions); commits."""
+def complete(reset: PasswordReset, password: str) -> bool:
+    """Set the new password (`set_password` ends the user's other sessions); commits.
+
+    False when the link was used meanwhile (opened twice at once: the first to
+    claim it wins), and nothing changes.
+    """
+    claimed = db.session.execute(
+        sa.update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.status == "pending")
+        .values(status="used", closed_at=clock.utcnow())
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return False
     user = reset.user
     user.set_password(password)
     _close_pending(user, "superseded")
-    reset.status = "used"
-    reset.closed_at = clock.utcnow()
     record_audit(user.team_id, user, "password_reset",
                  f"{user.email} chose a new password from a link",
                  after={"email": user.email})  # fmt: skip
     db.session.commit()
+    return True
 
 
 def _issue(user: User, by: User | None) -> Sent:

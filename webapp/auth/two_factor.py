@@ -13,9 +13,11 @@ from datetime import UTC
 
 import pyotp
 import segno
+import sqlalchemy as sa
 from markupsafe import Markup
 
 from .. import clock
+from ..extensions import db
 from ..models import User, token_hash
 
 ISSUER = "PartnerPlan"
@@ -57,12 +59,22 @@ def matching_step(secret: str, code: str) -> int | None:
 
 
 def check_totp(user: User, code: str, secret: str | None = None) -> bool:
-    """Whether `code` is the user's current code, not used before; marks it used."""
+    """Whether `code` is the user's current code, not used before; marks it used.
+
+    Marked in one conditional statement: of two requests with the same code at
+    once, only the one that moves `totp_last_step` forward passes."""
     step = matching_step(secret or user.totp_secret or "", code)
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None:
         return False
-    user.totp_last_step = step
-    return True
+    moved = db.session.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id,
+            sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+    ).rowcount
+    return moved == 1
 
 
 def new_recovery_codes(user: User) -> list[str]:
@@ -76,14 +88,23 @@ def new_recovery_codes(user: User) -> list[str]:
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    """Whether `code` is one of the user's unused recovery codes; uses it up."""
+    """Whether `code` is one of the user's unused recovery codes; uses it up.
+
+    The list is replaced only if it is still the one read (compare and swap):
+    of two requests with the same code at once, only one uses it."""
     digest = token_hash("".join(code.split()).lower())
-    remaining = list(user.recovery_codes or [])
-    if digest not in remaining:
+    db.session.refresh(user, ["recovery_codes"])
+    codes = list(user.recovery_codes or [])
+    if digest not in codes:
         return False
-    remaining.remove(digest)
-    user.recovery_codes = remaining
-    return True
+    remaining = [kept for kept in codes if kept != digest]
+    as_read = sa.cast(sa.bindparam("as_read", codes, type_=sa.JSON), sa.Text)
+    swapped = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, sa.cast(User.recovery_codes, sa.Text) == as_read)
+        .values(recovery_codes=remaining)
+    ).rowcount
+    return swapped == 1
 
 
 def check_code(user: User, code: str) -> str | None:

@@ -46,9 +46,12 @@ def wait_message(minutes: int) -> str:
     )
 
 
-def failed(user: User | None, why: str) -> None:
-    """Count a failure on the account (when there is one) and audit it."""
+def failed(user: User | None, email: str, why: str) -> None:
+    """Count a failure on the account and audit it; without an account, count
+    it on the email all the same (so that the lockout looks alike for both)."""
     if user is None:
+        throttle.record_unknown_failure(email)
+        db.session.commit()
         return
     throttle.record_failure(user)
     after = {"address": request.remote_addr, "failures": user.failed_logins}
@@ -80,14 +83,16 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
-        if user is not None and throttle.wait_for(user):
-            # Refused before the password is read: the answer says nothing of it.
-            form.password.errors.append(wait_message(throttle.wait_for(user)))
+        counted = user if user is not None else throttle.of_unknown_email(email)
+        if wait := throttle.wait_for(counted):
+            # Refused before the password is read: the answer says nothing of it,
+            # nor of whether the email has an account (unknown ones are counted too).
+            form.password.errors.append(wait_message(wait))
             return render_template("auth/login.html", form=form), 429
         # A hash is checked whether or not the account exists (no timing tell).
         right = verify_password(user, form.password.data)
         if not right or not user.active:
-            failed(user, "wrong password" if not right else "deactivated account")
+            failed(user, email, "wrong password" if not right else "deactivated account")
             form.password.errors.append(NO_MATCH)
         elif user.two_factor:
             session["second_step"] = {
@@ -138,7 +143,7 @@ def second_step():
         if how:
             session.pop("second_step", None)
             return signed_in(user, remember, f"password and {how}")
-        failed(user, "wrong two-factor code")
+        failed(user, user.email, "wrong two-factor code")
         form.code.errors.append("That code is not right. Codes change every 30 seconds.")
         return render_template("auth/second_step.html", form=form), 422
     return render_template("auth/second_step.html", form=form)

@@ -4,12 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import SelectField
+from ..forms import SelectField, stripped
 from ..validation import plausible_date
-
-
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class RejectForm(FlaskForm):
@@ -18,7 +14,7 @@ class RejectForm(FlaskForm):
     reason = StringField(
         "Reason for rejecting",
         validators=[DataRequired("Give a reason for rejecting."), Length(max=500)],
-        filters=[strip],
+        filters=[stripped],
     )
 
 
@@ -40,7 +36,7 @@ class TierChangeForm(FlaskForm):
     reason = TextAreaField(
         "Why",
         validators=[DataRequired("Say why the tier changes."), Length(max=500)],
-        filters=[strip],
+        filters=[stripped],
     )
 
 

@@ -36,6 +36,7 @@ AUDIT_KINDS = {
     "session_ended": "Session signed out",
     "sessions_ended": "Signed out everywhere",
     "password_change": "Password change",
+    "password_check_failed": "Wrong password on the security page",
     "two_factor_on": "Two-factor turned on",
     "two_factor_off": "Two-factor turned off",
     "two_factor_codes": "New recovery codes",
