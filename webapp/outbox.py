@@ -51,6 +51,13 @@ SENDING_LEASE = timedelta(minutes=10)
 EXPIRES = {"morning:": timedelta(hours=12)}
 
 
+def mail_configured() -> bool:
+    """Whether mail can go out at all (MAIL_SERVER is set): without it, what would
+    wait here for weeks is better not stored (links are shown instead, morning
+    emails skipped)."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
 def enqueue(message: EmailMessage, key: str | None = None) -> bool:
     """Store `message` to be sent; False (nothing stored) when `key` is already in the outbox.
 
@@ -99,7 +106,7 @@ def send_queued() -> int:
     A message that fails for any other reason (one we could not even parse) is
     failed with the error, and the pass goes on with the next.
     """
-    if not current_app.config.get("MAIL_SERVER"):
+    if not mail_configured():
         return 0
     _expire(clock.utcnow())
     sent = 0

@@ -59,17 +59,13 @@ def expired(row) -> bool:
     return clock.utcnow() >= row.expires_at
 
 
-def mail_configured() -> bool:
-    return bool(current_app.config.get("MAIL_SERVER"))
-
-
 def send_link(
     endpoint: str, token: str, *, to: tuple[str, str], subject: str, template: str, key: str,
     **context,
 ) -> Sent:  # fmt: skip
     """Email the link built for `endpoint` and `token` (when mail is configured)."""
     link = absolute_url(endpoint, token=token)
-    if not mail_configured():
+    if not outbox.mail_configured():
         return Sent(link, emailed=False)
     message = EmailMessage()
     message["Subject"] = subject

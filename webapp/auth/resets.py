@@ -17,7 +17,8 @@ from flask import current_app
 from .. import clock
 from ..extensions import db
 from ..models import PasswordReset, User, record_audit
-from .links import Sent, find, mail_configured, new_token, send_link
+from ..outbox import mail_configured
+from .links import Sent, find, new_token, send_link
 
 RESET_LIFETIME = timedelta(hours=2)
 RESET_EMAIL_INTERVAL = timedelta(minutes=5)

@@ -18,10 +18,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from .. import outbox
-from ..auth.links import mail_configured
 from ..extensions import db
 from ..models import Team, User
 from ..morning import compose, due_recipients
+from ..outbox import mail_configured
 from .periodic import periodic
 
 

@@ -23,6 +23,7 @@ from rules.vocabulary import PLANNING_QUESTIONS
 
 from .. import outbox
 from ..models import Partner, PlanningSession, User, utcnow
+from ..outbox import mail_configured
 from .booking import agent_timezone, session_agent
 from .slots import SERIES_LENGTH
 
@@ -154,10 +155,6 @@ class Delivery:
 
     sent: bool
     message: str
-
-
-def mail_configured() -> bool:
-    return bool(current_app.config.get("MAIL_SERVER"))
 
 
 def send_invitation(sessions: list[PlanningSession]) -> Delivery:
