@@ -80,7 +80,7 @@ def run_load(
                     f"/logbook/partners/{partner}/interactions",
                     form,
                     htmx=True,
-                    target="log-interaction",
+                    target="logbook",
                 )
                 with lock:
                     if status == 200:

@@ -159,12 +159,17 @@ def http_timings(db_path: Path, today: date, requests: int = 500) -> dict:
         connection.close()
 
         def timed(label, make_request, expect=(200,)):
-            seconds, errors = [], 0
+            seconds, sizes, errors = [], [], 0
             for _ in range(requests):
-                status, _, elapsed = make_request()
+                status, body, elapsed = make_request()
                 seconds.append(elapsed)
+                sizes.append(len(body.encode()))
                 errors += status not in expect
-            result[label] = {**percentiles(seconds), "errors": errors}
+            result[label] = {
+                **percentiles(seconds),
+                "errors": errors,
+                "median_bytes": statistics.median(sizes),
+            }
 
         # Warm up the worker (imports, first queries, template compilation).
         for _ in range(20):
@@ -186,7 +191,7 @@ def http_timings(db_path: Path, today: date, requests: int = 500) -> dict:
                 f"/logbook/partners/{rng.choice(partner_ids)}/interactions",
                 form,
                 htmx=True,
-                target="log-interaction",
+                target="logbook",
             )
 
         timed("log_interaction", log_one)

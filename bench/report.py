@@ -13,6 +13,11 @@ def _fmt(value, digits: int = 1) -> str:
     return str(value)
 
 
+def _bytes(measure: dict) -> str:
+    """', 2,950 bytes': the median size of the answer, when measured."""
+    return f", {measure['median_bytes']:,.0f} bytes" if "median_bytes" in measure else ""
+
+
 def _verdict(value: float | None, target: float | None) -> str:
     if value is None or target is None:
         return ""
@@ -98,7 +103,7 @@ def write_report(path: Path, command: str, r: dict) -> None:
             errors = f", {m['errors']} errors" if m["errors"] else ""
             lines.append(
                 f"| {text} | p50 {m['p50_ms']:.1f} ms, p95 {m['p95_ms']:.1f} ms "
-                f"(n={m['n']}{errors}) | {m['ratio_to_trivial_p95']:.1f}× (p95) | "
+                f"(n={m['n']}{errors}{_bytes(m)}) | {m['ratio_to_trivial_p95']:.1f}× (p95) | "
                 f"p95 ≤ {m['target_p95_ms']} ms | {_verdict(m['p95_ms'], m['target_p95_ms'])} |"
             )
     else:

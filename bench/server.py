@@ -116,7 +116,7 @@ class Client:
         target: str | None = None,
     ):
         """(status, body, seconds). `target`: the id of the element htmx swaps, as a
-        browser sends it (the partner page's log form is `log-interaction`)."""
+        browser sends it (the partner page's log forms swap `logbook`)."""
         body = urllib.parse.urlencode(data or {}, doseq=True).encode() if method != "GET" else None
         request = urllib.request.Request(self.base + path, data=body, method=method)
         if htmx:

@@ -6,7 +6,7 @@ from flask import render_template
 
 from tests.conftest import SIGN_IN_KINDS, make_partner
 from webapp.models import AuditEvent, Partner, Recommendation
-from webapp.partners.panels import PANELS, panels_for
+from webapp.panels import PANELS, panels_for
 
 
 def tier_of(db, partner_id):

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 
 from tests.conftest import count, make_partner
 from webapp.logbook.history import RECENT
-from webapp.models import Interaction, Referral
-from webapp.partners.panels import history_changed
+from webapp.models import Interaction, Recommendation, Referral
 
 HTMX = {"HX-Request": "true"}
 
@@ -213,21 +212,29 @@ def test_nobody_logs_for_someone_elses_partner(client, auth, team, partner, db):
     assert count(db, Interaction) == 1
 
 
-def test_logging_tells_the_rules_the_history_changed(client, auth, team, partner):
-    seen = []
+def test_a_log_answering_a_recommendation_marks_it_done_and_reevaluates(
+    client, auth, team, partner, db
+):
+    """The log form opened from a recommendation's "Done…" carries its id: the
+    item is done, and the partner's other recommendations follow the new history."""
+    from webapp.recommendations.service import refresh_partners
 
-    def receiver(sender, **kwargs):
-        seen.append((sender.id, kwargs["recommendation_id"]))
-
-    history_changed.connect(receiver)
-    try:
-        auth.login(team["agent"])
-        client.post(
-            f"/logbook/partners/{partner.id}/interactions?recommendation_id=7", data=coffee()
-        )
-    finally:
-        history_changed.disconnect(receiver)
-    assert seen == [(partner.id, 7)]
+    add_calls(db, partner, team["agent"], 1, datetime(2026, 8, 1, 9))  # long quiet
+    refresh_partners(partner.team_id, [partner.id])
+    open_items = db.session.scalars(
+        sa.select(Recommendation).where(Recommendation.status == "open")
+    ).all()
+    assert open_items
+    answered = open_items[0]
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions?recommendation_id={answered.id}",
+        data=coffee(),
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Recommendation, answered.id).status == "done"
 
 
 def test_prefilled_form_and_quick_log_from_the_list(client, auth, team, partner, db):
@@ -289,29 +296,35 @@ def test_the_partner_page_shows_the_recent_history_and_the_rest_on_demand(
     assert "Show the whole history" not in everything
 
 
-def test_a_log_from_the_partner_page_sends_back_only_what_changed(client, auth, team, partner):
-    """The form stays in place and resets itself; only its field that defaults to
-    now comes back, with a status line; the history and panels out of band."""
+def test_a_log_from_the_partner_page_sends_back_the_logbook_and_its_panels(
+    client, auth, team, partner
+):
+    """The logbook block comes back whole (fresh forms, the status line, the
+    history) and the panels that follow interactions, out of band; nothing else."""
     auth.login(team["agent"])
-    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
-    assert page.count("data-reset-after") == 2 and 'name="redraw"' not in page
     response = client.post(
-        f"/logbook/partners/{partner.id}/interactions",
-        data=coffee(),
-        headers={**HTMX, "HX-Target": "log-interaction"},
+        f"/logbook/partners/{partner.id}/interactions", data=coffee(), headers=HTMX
     )
-    assert response.status_code == 200
-    assert response.headers["HX-Reswap"] == "none"
+    assert response.status_code == 200 and "HX-Reswap" not in response.headers
     text = response.get_data(as_text=True)
-    assert 'id="history" hx-swap-oob="true"' in text
-    assert "High-trust conversation." in text
-    assert 'id="panel-recommendations" class="card"' in text
-    assert "<form" not in text and "Log a referral" not in text
+    assert "<html" not in text and 'hx-target="#logbook"' in text
+    assert 'id="history"' in text and "High-trust conversation.</p>" in text
+    assert 'role="status">Coffee logged.</p>' in text
     # "Now" is 2026-11-20 15:30 (frozen): the next log defaults to it.
-    # Into the log form's own field, never an entry's inline edit (see below).
-    assert '<input hx-swap-oob="outerHTML:#log-interaction #at" id="at" name="at"' in text
-    assert 'value="2026-11-20T15:30"' in text
-    assert '<p hx-swap-oob="innerHTML:#log-interaction-status">Coffee logged.</p>' in text
+    assert 'id="at" name="at" required type="datetime-local" value="2026-11-20T15:30"' in text
+    assert "High-trust conversation.</textarea>" not in text
+    assert re.search(r'<section id="panel-recommendations"[^>]* hx-swap-oob="true">', text)
+    assert 'id="panel-ledger"' not in text and 'id="panel-tier"' not in text
+
+
+def test_a_referral_log_sends_back_the_ledger_too(client, auth, team, partner):
+    auth.login(team["agent"])
+    data = {"direction": "received", "client": "The Parks", "referred_on": "2026-11-20"}
+    response = client.post(f"/logbook/partners/{partner.id}/referrals", data=data, headers=HTMX)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'role="status">Referral logged.</p>' in text
+    assert 'id="panel-ledger"' in text and 'id="panel-recommendations"' in text
+    assert re.search(r'<details id="log-referral" class="card" open>', text)
 
 
 def test_an_inline_edit_has_ids_of_its_own(client, auth, team, partner, db):
@@ -331,20 +344,20 @@ def test_an_inline_edit_has_ids_of_its_own(client, auth, team, partner, db):
 
 
 def test_a_log_after_messages_brings_the_form_back_fresh(client, auth, team, partner, db):
-    """A form that showed messages cannot reset itself to blank: it comes back whole."""
+    """Refused, the logbook comes back with the form as posted and its messages,
+    and no panel (nothing changed); then logged, with the form fresh."""
     auth.login(team["agent"])
-    headers = {**HTMX, "HX-Target": "log-interaction"}
     url = f"/logbook/partners/{partner.id}/interactions"
-    rejected = client.post(url, data=coffee(at="not a day"), headers=headers)
-    assert rejected.status_code == 422 and "HX-Reswap" not in rejected.headers
+    rejected = client.post(url, data=coffee(at="not a day"), headers=HTMX)
+    assert rejected.status_code == 422
     form = rejected.get_data(as_text=True)
-    assert 'name="redraw" value="1"' in form and 'aria-invalid="true"' in form
+    assert 'aria-invalid="true"' in form and "High-trust conversation.</textarea>" in form
+    assert 'id="history"' in form and "hx-swap-oob" not in form
     assert count(db, Interaction) == 0
 
-    response = client.post(url, data={**coffee(), "redraw": "1"}, headers=headers)
-    assert response.status_code == 200 and "HX-Reswap" not in response.headers
+    response = client.post(url, data=coffee(), headers=HTMX)
+    assert response.status_code == 200
     text = response.get_data(as_text=True)
-    assert "Log an interaction" in text and 'name="redraw"' not in text
     assert "aria-invalid" not in text and "High-trust conversation.</textarea>" not in text
     assert 'role="status">Coffee logged.</p>' in text
     assert count(db, Interaction) == 1
@@ -357,13 +370,56 @@ def test_a_rejected_log_from_the_partner_page_returns_its_form_with_the_messages
     response = client.post(
         f"/logbook/partners/{partner.id}/referrals",
         data={"direction": "received", "client": "", "referred_on": "2026-13-45"},
-        headers={**HTMX, "HX-Target": "log-referral"},
+        headers=HTMX,
     )
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "Log a referral" in text and "Log an interaction" not in text
-    assert 'aria-invalid="true"' in text and 'id="history"' not in text
+    assert '<details id="log-referral" class="card" open>' in text
+    assert '<details id="log-interaction" class="card" >' in text
+    assert 'aria-invalid="true"' in text
     assert count(db, Referral) == 0
+
+
+def test_without_javascript_a_refused_log_is_a_page_with_the_messages(
+    client, auth, team, partner, db
+):
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/referrals",
+        data={"direction": "received", "client": "", "referred_on": "2026-11-20"},
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<html" in text
+    assert "Log a referral" in text and 'aria-invalid="true"' in text
+    assert f'action="/logbook/partners/{partner.id}/referrals"' in text
+    assert count(db, Referral) == 0
+
+
+def test_an_inline_edit_stays_open_while_the_next_entry_is_logged(client, auth, team, partner, db):
+    """Each entry has a slot for its edit form that a new logbook leaves as it is
+    (hx-preserve), except the one whose edit was just saved; an edit refused goes
+    back into its own slot."""
+    add_calls(db, partner, team["agent"], 2, datetime(2026, 11, 2, 9))
+    first, second = db.session.scalars(sa.select(Interaction).order_by(Interaction.id)).all()
+    auth.login(team["agent"])
+    logged = client.post(
+        f"/logbook/partners/{partner.id}/interactions", data=coffee(), headers=HTMX
+    ).get_data(as_text=True)
+    assert f'<div id="edit-interaction-{first.id}" hx-preserve></div>' in logged
+    assert f'<div id="edit-interaction-{second.id}" hx-preserve></div>' in logged
+
+    edit_url = f"/logbook/interactions/{first.id}/edit"
+    edit = client.get(edit_url, headers=HTMX).get_data(as_text=True)
+    assert 'hx-target="#logbook"' in edit and "<html" not in edit
+    refused = client.post(edit_url, data=coffee(at=""), headers=HTMX)
+    assert refused.status_code == 422
+    assert refused.headers["HX-Retarget"] == f"#edit-interaction-{first.id}"
+    assert refused.headers["HX-Reswap"] == "innerHTML"
+    saved = client.post(edit_url, data=coffee(notes="Corrected."), headers=HTMX)
+    text = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "Corrected.</p>" in text
+    assert f'<div id="edit-interaction-{first.id}"></div>' in text
+    assert f'<div id="edit-interaction-{second.id}" hx-preserve></div>' in text
 
 
 def test_the_log_form_on_a_page_of_its_own_is_a_plain_form(client, auth, team, partner):
@@ -375,28 +431,16 @@ def test_the_log_form_on_a_page_of_its_own_is_a_plain_form(client, auth, team, p
     assert 'hx-target="#logbook"' not in text and "hx-post" not in text.split("<main")[-1]
 
 
-# --- the history after a log: only what changed, the same page in the end ----
+# --- the history after a log: the same as a fresh page ---------------------
 ENTRY_ID = re.compile(r'<li id="((?:interaction|referral)-\d+)"')
 
 
 def shown_history(page: str) -> tuple[list[str], bool]:
     """The ids of the entries a page (or fragment) shows, and whether it links to the rest."""
     start = page.index('<div id="history"')
-    section = page[start : page.index("</div>", page.find("</ol>", start))]
+    end = page.find('<div id="panel-', start)
+    section = page[start : end if end != -1 else len(page)]
     return ENTRY_ID.findall(section), "Show the whole history" in section
-
-
-def after_swap(page: str, response: str) -> tuple[list[str], bool]:
-    """The page's history once htmx applied the response's out-of-band swaps."""
-    if 'hx-swap-oob="afterbegin:#history-list"' not in response:
-        return shown_history(response)
-    entries, more = shown_history(page)
-    inserted = response.split('hx-swap-oob="afterbegin:#history-list">', 1)[1].split("</ol>")[0]
-    entries = ENTRY_ID.findall(inserted) + entries
-    dropped = re.search(r'hx-swap-oob="delete:#history-list > li:nth-child\((\d+)\)"', response)
-    if dropped:
-        del entries[int(dropped.group(1)) - 1]
-    return entries, more
 
 
 def add_calls(db, partner, user, how_many: int, first: datetime) -> None:
@@ -419,68 +463,43 @@ def add_calls(db, partner, user, how_many: int, first: datetime) -> None:
 def test_after_a_log_the_history_is_what_a_fresh_page_shows(
     client, auth, team, partner, db, earlier, when
 ):
-    """Whether the entry is sent alone (it lands on top) or the history whole,
-    the page ends up showing exactly what reloading it would."""
     add_calls(db, partner, team["agent"], earlier, datetime(2026, 10, 1, 9))
     auth.login(team["agent"])
-    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
     response = client.post(
-        f"/logbook/partners/{partner.id}/interactions",
-        data=coffee(at=when),
-        headers={**HTMX, "HX-Target": "log-interaction"},
+        f"/logbook/partners/{partner.id}/interactions", data=coffee(at=when), headers=HTMX
     ).get_data(as_text=True)
     fresh = client.get(f"/partners/{partner.id}").get_data(as_text=True)
-    assert after_swap(page, response) == shown_history(fresh)
+    assert shown_history(response) == shown_history(fresh)
     assert len(shown_history(fresh)[0]) == min(earlier + 1, RECENT)
 
 
-def test_an_entry_landing_on_top_is_sent_alone(client, auth, team, partner, db):
+@pytest.mark.parametrize("day", ["2026-11-20", "2026-10-02"])
+def test_after_a_referral_the_history_is_what_a_fresh_page_shows(
+    client, auth, team, partner, db, day
+):
     add_calls(db, partner, team["agent"], RECENT + 3, datetime(2026, 10, 1, 9))
     auth.login(team["agent"])
+    data = {"direction": "received", "client": f"Client {day}", "referred_on": day}
     response = client.post(
-        f"/logbook/partners/{partner.id}/interactions",
-        data=coffee(),
-        headers={**HTMX, "HX-Target": "log-interaction"},
+        f"/logbook/partners/{partner.id}/referrals", data=data, headers=HTMX
     ).get_data(as_text=True)
-    assert 'id="history"' not in response
-    assert len(ENTRY_ID.findall(response)) == 1 and "High-trust conversation." in response
-    assert f'hx-swap-oob="delete:#history-list > li:nth-child({RECENT + 1})"' in response
-    assert 'id="panel-recommendations"' in response  # the panels still follow
-
-
-def test_a_referral_on_top_is_sent_alone_and_an_older_one_with_the_whole_history(
-    client, auth, team, partner, db
-):
-    add_calls(db, partner, team["agent"], 3, datetime(2026, 11, 1, 9))
-    auth.login(team["agent"])
-    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
-    headers = {**HTMX, "HX-Target": "log-referral"}
-    url = f"/logbook/partners/{partner.id}/referrals"
-    for day, alone in (("2026-11-20", True), ("2026-11-02", False)):
-        data = {"direction": "received", "client": f"Client {day}", "referred_on": day}
-        response = client.post(url, data=data, headers=headers).get_data(as_text=True)
-        assert ('hx-swap-oob="afterbegin:#history-list"' in response) is alone
-        fresh = client.get(f"/partners/{partner.id}").get_data(as_text=True)
-        assert after_swap(page, response) == shown_history(fresh)
-        page = fresh
-    assert count(db, Referral) == 2
+    fresh = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    assert shown_history(response) == shown_history(fresh)
 
 
 def test_a_page_showing_the_whole_history_gets_it_whole_again(client, auth, team, partner, db):
+    """The forms and links of a page showing the whole history carry ?history=all,
+    so what they send back is the whole history too."""
     add_calls(db, partner, team["agent"], RECENT + 3, datetime(2026, 10, 1, 9))
     auth.login(team["agent"])
-    url = f"/partners/{partner.id}?history=all"
-    response = client.post(
-        f"/logbook/partners/{partner.id}/interactions",
-        data=coffee(),
-        headers={
-            **HTMX,
-            "HX-Target": "log-interaction",
-            "HX-Current-URL": f"http://localhost{url}",
-        },
-    ).get_data(as_text=True)
-    everything = client.get(url).get_data(as_text=True)
-    assert 'id="history" hx-swap-oob="true"' in response
-    assert 'hx-swap-oob="delete' not in response
-    assert shown_history(response) == (shown_history(everything)[0], False)
+    everything = client.get(f"/partners/{partner.id}?history=all").get_data(as_text=True)
+    log_url = f"/logbook/partners/{partner.id}/interactions?history=all"
+    assert f'hx-post="{log_url}"' in everything
+    response = client.post(log_url, data=coffee(), headers=HTMX).get_data(as_text=True)
+    assert shown_history(response) == (
+        shown_history(client.get(f"/partners/{partner.id}?history=all").get_data(as_text=True))[0],
+        False,
+    )
     assert len(shown_history(response)[0]) == RECENT + 4
+    plain = client.post(log_url, data=coffee(), follow_redirects=False)
+    assert plain.headers["Location"] == f"/partners/{partner.id}?history=all"

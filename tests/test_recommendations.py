@@ -16,7 +16,7 @@ from webapp.models import (
     Recommendation,
     Referral,
 )
-from webapp.partners.panels import history_changed
+from webapp.recommendations.reevaluation import reevaluate
 from webapp.recommendations.service import DONE_QUIET_DAYS, mark_done, refresh_partners
 
 TODAY = date(2026, 11, 20)
@@ -105,7 +105,7 @@ def test_logging_the_thank_you_closes_the_recommendation_by_itself(db, team, par
     refer(db, partner, 1)
     refresh_partners(partner.team_id)
     log(db, partner, 0, kind="thank_you", outcome=None)
-    history_changed.send(partner, user=team["agent"])  # what the log form sends
+    reevaluate(partner, team["agent"])  # what the log form does once the entry is in
     [row] = stored(db, partner)
     assert row.status == "closed" and row.closed_at is not None
 
@@ -117,7 +117,7 @@ def test_auto_close_when_a_live_contact_answers_the_coffee_rule(db, team, partne
     refresh_partners(partner.team_id)
     assert stored(db, partner, "coffee", "open")
     log(db, partner, 0, kind="call")
-    history_changed.send(partner, user=team["agent"])
+    reevaluate(partner, team["agent"])
     assert not stored(db, partner, "coffee", "open")
     assert stored(db, partner, "coffee", "closed")
 
@@ -405,14 +405,14 @@ def test_who_may_act_on_a_recommendation(db, team, partner, client, auth, who, s
 def test_the_panel_sends_the_today_count_out_of_band(app, db, team, partner):
     from flask import render_template
 
-    from webapp.partners.panels import panels_for
+    from webapp.panels import panels_for
 
     refer(db, partner, 1)
     refresh_partners(partner.team_id)
     with app.test_request_context():
         [panel] = [
             p
-            for p in panels_for(partner, team["agent"], only_refreshing=True, oob=True)
+            for p in panels_for(partner, team["agent"], changed="interaction")
             if p.name == "recommendations"
         ]
         html = render_template(panel.template, panel=panel)
@@ -467,7 +467,7 @@ def test_agents_see_tier_changes_without_actions(db, team, client, auth):
 
 
 def test_the_panel_evaluates_a_partner_not_yet_evaluated_today(app, db, team, partner):
-    from webapp.partners.panels import panels_for
+    from webapp.panels import panels_for
 
     refer(db, partner, 1)
     with app.test_request_context():

@@ -33,7 +33,7 @@ from flask import render_template
 
 from tests.conftest import make_partner
 from webapp.models import AuditEvent, Interaction, PlanningSession, Referral
-from webapp.partners.panels import panels_for
+from webapp.panels import panels_for
 
 LONG_AGO = datetime(2025, 1, 1)
 
@@ -170,7 +170,7 @@ def test_partner_panel_shows_that_partners_ledger_and_months(app, book):
 
 def test_partner_panel_is_refreshed_out_of_band_after_logging(app, book):
     with app.test_request_context():
-        panels = panels_for(book["ana"], book["agent"], only_refreshing=True, oob=True)
+        panels = panels_for(book["ana"], book["agent"], changed="referral")
         panel = next(p for p in panels if p.name == "ledger")
         html = render_template(panel.template, panel=panel)
     assert 'id="panel-ledger" hx-swap-oob="true"' in html

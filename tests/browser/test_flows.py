@@ -82,6 +82,8 @@ def test_log_a_coffee_inline_and_see_the_history_change(page, user):
     expect(newest).to_contain_text("Blue Bottle")
     # The form is ready for the next one: back to its defaults, and it says what was logged.
     expect(form.get_by_role("status")).to_have_text("Coffee logged.")
+    # The keyboard stays where it was: on the button, ready for the next one.
+    expect(form.get_by_role("button", name="Log it")).to_be_focused()
     expect(form.get_by_label("What")).to_have_value("call")
     expect(form.get_by_label("Notes")).to_have_value("")
     expect(form.get_by_label("When")).not_to_have_value("")

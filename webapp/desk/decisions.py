@@ -16,7 +16,7 @@ from rules.vocabulary import TIERS
 
 from ..extensions import db
 from ..models import Partner, Recommendation, User, record_audit, utcnow
-from ..partners.panels import history_changed
+from ..recommendations.reevaluation import reevaluate
 from .wording import TIER_RULES, time_ago
 
 
@@ -89,7 +89,7 @@ def tier_moved(partner: Partner, user: User) -> None:
     """The rules read the tier: re-evaluate the partner now, as after a log, so that
     the old tier's actions (a Maintain lunch) go and the new tier's come the same day
     rather than after the nightly refresh."""
-    history_changed.send(partner, user=user)
+    reevaluate(partner, user)
 
 
 def approve(recommendation: Recommendation, manager: User) -> Outcome:

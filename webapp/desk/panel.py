@@ -13,7 +13,7 @@ from rules.vocabulary import TIERS
 
 from ..extensions import db
 from ..models import AuditEvent, Partner, Recommendation, User
-from ..partners.panels import RenderedPanel, partner_panel
+from ..panels import RenderedPanel, partner_panel
 from ..partners.queries import get_partner
 from ..templating import render, wants_fragment
 from . import bp, decisions

@@ -1,31 +1,30 @@
 """Logging interactions and referrals: inline on the partner page, in seconds.
 
-htmx requests get the partner page's logbook block (fresh form + history)
-and the panels that depend on history, out of band, in one response; without
-JavaScript the same forms post and redirect back to the partner page.
+The path of a log (docs/ARCHITECTURE.md): validate the form, commit the entry,
+re-evaluate the partner's rules, answer. Through htmx the answer is the
+logbook block with the panels that follow the history, out of band
+(`changed_response`); without JavaScript, a redirect to the partner page.
 """
 
-from urllib.parse import parse_qs, urlsplit
-
 import sqlalchemy as sa
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from rules.vocabulary import REFERRAL_STATUSES
 
 from .. import clock
 from ..errors import error_page
-from ..extensions import commit_keeping_loaded, db
+from ..extensions import db
 from ..forms import EmptyForm, with_ids
 from ..models import Interaction, Partner, Referral
-from ..partners.page import blank_interaction_form, partner_page, recent_history
-from ..partners.panels import history_changed
+from ..panels import panels_for
 from ..partners.queries import get_partner, visible_partners
 from ..query_args import id_arg
+from ..recommendations.reevaluation import reevaluate
 from ..templating import render, wants_fragment
 from . import bp
+from .block import blank_interaction_form, history_arg, logbook
 from .forms import InteractionForm, ReferralForm, ReferralStatusForm
-from .history import RECENT, entry_of, key_of, newest_keys
 
 
 def get_owned(model, object_id: int):
@@ -43,94 +42,61 @@ def now_for(partner: Partner):
     return clock.now(partner.team.timezone)
 
 
-def logbook_response(partner: Partner, interaction_form=None, referral_form=None, status=200):
-    """After an edit, a delete, or a log from elsewhere than the partner page's
-    own form: the partner page (or, for htmx, its logbook block plus the panels
-    that follow the history, out of band)."""
+def changed_response(partner: Partner, kind: str, logged: str | None = None, saved=None):
+    """After an entry of `kind` ("interaction" or "referral") was logged, edited,
+    deleted or advanced, and the partner re-evaluated: for htmx, the fresh
+    logbook block (with what was `logged` in the status line of that kind's form,
+    and the inline edit of the entry just `saved` closed) and the panels that
+    follow that kind of entry, out of band; else the partner page, by redirect."""
     if not wants_fragment():
-        if status == 200:
-            return redirect(url_for("partners.detail", partner_id=partner.id), 303)
-        # No-JS post with errors: the whole page, the messages beside the fields.
-        context = partner_page(
-            partner, interaction_form=interaction_form, referral_form=referral_form
+        if logged:
+            flash(logged, "success")
+        return redirect(
+            url_for("partners.detail", partner_id=partner.id, history=history_arg()), 303
         )
-        return render("partners/detail.html", **context), status
-    context = partner_page(
-        partner, interaction_form=interaction_form, referral_form=referral_form, oob=True
+    log_open = kind if logged else "interaction"
+    context = logbook(
+        partner, logged=logged, log_open=log_open, saved=key_of(saved) if saved else None
     )
-    return render("partners/detail.html", "logbook_response", **context), status
+    panels = panels_for(partner, current_user, changed=kind)
+    return render("logbook/_changed.html", panels=panels, **context)
 
 
-def from_log_form(kind: str) -> bool:
-    """Posted by htmx from the partner page's own log form (its target says so)."""
-    return wants_fragment() and request.headers.get("HX-Target") == f"log-{kind}"
+def key_of(entry: Interaction | Referral) -> str:
+    """'interaction-12': the id of the entry's <li> and of its edit slot (edit-…)."""
+    return f"{'referral' if isinstance(entry, Referral) else 'interaction'}-{entry.id}"
 
 
-def logged_message(entry: Interaction | Referral) -> str:
-    """'Coffee logged.', 'Referral logged.'"""
-    if isinstance(entry, Referral):
-        return "Referral logged."
-    return f"{entry.kind.replace('_', ' ').capitalize()} logged."
+def edit_form(entry: Interaction | Referral, template: str, form, action: str, **context):
+    """An entry's edit form: in the entry's edit slot through htmx, else a page of
+    its own. With messages (422) it goes back into that slot, not the logbook."""
+    response = render(template, "form", partner=entry.partner, form=form, action=action, **context)
+    if not form.errors:
+        return response
+    return response, 422, {"HX-Retarget": f"#edit-{key_of(entry)}", "HX-Reswap": "innerHTML"}
+
+
+def refused_response(partner: Partner, template: str, form, **context):
+    """A log form with its messages, nothing stored: for htmx, the logbook block
+    with the form as it was posted; else the form on a page of its own."""
+    if wants_fragment():
+        kind = "interaction" if isinstance(form, InteractionForm) else "referral"
+        blocks = logbook(partner, **{f"{kind}_form": form})
+        return render("logbook/_changed.html", panels=[], **blocks), 422
+    return render(template, partner=partner, form=form, **context), 422
+
+
+def logged_message(entry: Interaction | Referral, reevaluated: bool) -> str:
+    """'Coffee logged.', 'Referral logged.', and a word when the rules could not run."""
+    what = "Referral" if isinstance(entry, Referral) else entry.kind.replace("_", " ").capitalize()
+    if not reevaluated:
+        return f"{what} logged. The recommendations will catch up shortly."
+    return f"{what} logged."
 
 
 def quick_form(form, partner: Partner):
     """A quick log form (from the list or Today): several may be open on one page."""
     return with_ids(form, f"quick-{partner.id}-")
-
-
-def logged_response(partner: Partner, kind: str, form=None, entry=None):
-    """After a log from the partner page's own form: for htmx, the form it came
-    from with its messages; or, once the `entry` is logged, the form fresh if it
-    showed messages, else only the field that defaults to now (the form resets
-    itself in the browser) and what was logged in its status line; then the
-    history and the panels that follow it, out of band. The rest of the page
-    (the other form) is not sent again."""
-    forms = {f"{kind}_form": form} if form is not None else {}
-    status = 422 if form is not None else 200
-    if not from_log_form(kind):  # another form, or no JavaScript
-        return logbook_response(partner, status=status, **forms)
-    redraw = entry is None or request.form.get("redraw") == "1"
-    context = partner_page(
-        partner,
-        oob=True,
-        panels=entry is not None,
-        changed=(kind,),
-        log_forms=(kind,),
-        history=False,
-        **forms,
-    )
-    if entry is not None:
-        context |= history_after(partner, entry)
-    context |= {"log_open": kind, "logged": logged_message(entry) if entry is not None else None}
-    response = make_response(
-        render("partners/detail.html", f"{kind}_response", redraw=redraw, **context), status
-    )
-    if not redraw:  # the form stays where it is; the rest goes out of band
-        response.headers["HX-Reswap"] = "none"
-    return response
-
-
-def history_after(partner: Partner, entry: Interaction | Referral) -> dict:
-    """The history once `entry` is logged. An entry that lands on top of the
-    recent history the page shows is sent alone, with the entry it pushes off
-    the end; otherwise (the first entry, an older one, the link to the rest
-    appearing) the recent history is sent whole, and to a page showing the
-    whole history, the whole history."""
-    page = urlsplit(request.headers.get("HX-Current-URL", ""))
-    if parse_qs(page.query).get("history") == ["all"]:
-        return {"new_entry": None, **recent_history(partner, everything=True)}
-    newest = newest_keys(partner, RECENT + 2)
-    alone = 1 < len(newest) <= RECENT or len(newest) == RECENT + 2
-    if alone and newest[0] == key_of(entry):
-        # The entry pushed off: the last one shown, now one past RECENT.
-        pushed_off = RECENT + 1 if len(newest) > RECENT else None
-        return {"new_entry": entry_of(entry), "pushed_off": pushed_off}
-    return {"new_entry": None, **recent_history(partner)}
-
-
-def changed(partner: Partner, recommendation_id: int | None = None) -> None:
-    """Tell the rest of the app (the rules) that this partner's history changed."""
-    history_changed.send(partner, user=current_user, recommendation_id=recommendation_id)
 
 
 @bp.get("/partners/<int:partner_id>/interactions/new")
@@ -166,38 +132,37 @@ def new_interaction(partner_id: int):
 @bp.post("/partners/<int:partner_id>/interactions")
 @login_required
 def create_interaction(partner_id: int):
-    """Log an interaction; the partner is re-evaluated at once."""
+    """Log an interaction, then re-evaluate the partner's recommendations at once
+    (the one the log answered, `recommendation_id`, is done)."""
     partner = get_partner(partner_id, current_user, include_archived=False)
     form = InteractionForm(now=now_for(partner))
     quick = request.args.get("quick") == "1" and wants_fragment()
+    if quick:  # the quick form, from the list or Today: it comes back in place
+        quick_form(form, partner)
     if not form.validate_on_submit():
-        if quick:  # the quick form, from the list or Today, comes back in place
-            quick_form(form, partner)
+        if quick:
+            context = dict(partner=partner, form=form, quick=True, interaction=None)
             return render(
-                "logbook/interaction_form.html",
-                "form",
-                partner=partner,
-                form=form,
-                quick=True,
-                interaction=None,
-                action=request.full_path,
+                "logbook/interaction_form.html", "form", action=request.full_path, **context
             ), 422
-        return logged_response(partner, "interaction", form)
+        return refused_response(
+            partner,
+            "logbook/interaction_form.html",
+            form,
+            quick=False,
+            interaction=None,
+            action=url_for("logbook.create_interaction", partner_id=partner.id),
+        )
     interaction = Interaction(partner_id=partner.id, user_id=current_user.id)
     form.populate(interaction)
     db.session.add(interaction)
-    commit_keeping_loaded()  # a new row: nothing loaded has changed
-    changed(partner, id_arg("recommendation_id"))
-    message = logged_message(interaction)
+    db.session.commit()
+    reevaluated = reevaluate(partner, current_user, id_arg("recommendation_id"))
+    message = logged_message(interaction, reevaluated)
     if quick:
-        response = make_response(
-            render("logbook/_quick_done.html", partner=partner, message=message)
-        )
-        response.headers["HX-Trigger"] = "partner-changed"
-        return response
-    if not wants_fragment():
-        flash(message, "success")
-    return logged_response(partner, "interaction", entry=interaction)
+        response = render("logbook/_quick_done.html", partner=partner, message=message)
+        return response, {"HX-Trigger": "partner-changed"}
+    return changed_response(partner, "interaction", message)
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -213,32 +178,35 @@ def edit_interaction(interaction_id: int):
     if form.validate_on_submit():
         form.populate(interaction)
         db.session.commit()
-        changed(partner)
-        return logbook_response(partner)
-    status = 422 if form.errors else 200
-    return render(
+        reevaluate(partner, current_user)
+        return changed_response(partner, "interaction", saved=interaction)
+    action = url_for(
+        "logbook.edit_interaction", interaction_id=interaction.id, history=history_arg()
+    )
+    return edit_form(
+        interaction,
         "logbook/interaction_form.html",
-        "form",
-        partner=partner,
-        form=form,
+        form,
+        action,
         quick=False,
         interaction=interaction,
-        action=url_for("logbook.edit_interaction", interaction_id=interaction.id),
-    ), status
+    )
 
 
-def delete_entry(item: Interaction | Referral, what: str):
+def delete_entry(item: Interaction | Referral, kind: str):
     """Delete a wrong entry once confirmed (hx-confirm, or the confirmation page without JS)."""
     partner = item.partner
     form = EmptyForm()
-    if form.validate_on_submit():
-        db.session.delete(item)
-        db.session.commit()
-        changed(partner)
-        if not wants_fragment():
-            flash(f"{what.capitalize()} deleted.", "success")
-        return logbook_response(partner)
-    return render("logbook/confirm_delete.html", partner=partner, item=item, form=form, what=what)
+    if not form.validate_on_submit():
+        return render(
+            "logbook/confirm_delete.html", partner=partner, item=item, form=form, what=kind
+        )
+    db.session.delete(item)
+    db.session.commit()
+    reevaluate(partner, current_user)
+    if not wants_fragment():
+        flash(f"{kind.capitalize()} deleted.", "success")
+    return changed_response(partner, kind)
 
 
 @bp.route("/interactions/<int:interaction_id>/delete", methods=["GET", "POST"])
@@ -251,20 +219,21 @@ def delete_interaction(interaction_id: int):
 @bp.post("/partners/<int:partner_id>/referrals")
 @login_required
 def create_referral(partner_id: int):
-    """Log a referral received from or sent to the partner."""
+    """Log a referral received from or sent to the partner, then re-evaluate the partner."""
     partner = get_partner(partner_id, current_user, include_archived=False)
     form = ReferralForm(today=now_for(partner).date())
     if not form.validate_on_submit():
-        return logged_response(partner, "referral", form)
+        action = url_for("logbook.create_referral", partner_id=partner.id)
+        return refused_response(
+            partner, "logbook/referral_form.html", form, referral=None, action=action
+        )
     referral = Referral(partner_id=partner.id, user_id=current_user.id)
     form.populate(referral)
     closed_today(referral, partner)
     db.session.add(referral)
     db.session.commit()
-    changed(partner)
-    if not wants_fragment():
-        flash(logged_message(referral), "success")
-    return logged_response(partner, "referral", entry=referral)
+    reevaluated = reevaluate(partner, current_user)
+    return changed_response(partner, "referral", logged_message(referral, reevaluated))
 
 
 def closed_today(referral: Referral, partner: Partner) -> None:
@@ -288,17 +257,10 @@ def edit_referral(referral_id: int):
         form.populate(referral)
         closed_today(referral, partner)
         db.session.commit()
-        changed(partner)
-        return logbook_response(partner)
-    status = 422 if form.errors else 200
-    return render(
-        "logbook/referral_form.html",
-        "form",
-        partner=partner,
-        form=form,
-        referral=referral,
-        action=url_for("logbook.edit_referral", referral_id=referral.id),
-    ), status
+        reevaluate(partner, current_user)
+        return changed_response(partner, "referral", saved=referral)
+    action = url_for("logbook.edit_referral", referral_id=referral.id, history=history_arg())
+    return edit_form(referral, "logbook/referral_form.html", form, action, referral=referral)
 
 
 @bp.post("/referrals/<int:referral_id>/status")
@@ -315,11 +277,12 @@ def referral_status(referral_id: int):
             "Not a referral status",
             f"A referral's status is one of: {statuses}. Nothing was changed.",
         )
+    partner = referral.partner
     referral.status = form.status.data
-    closed_today(referral, referral.partner)
+    closed_today(referral, partner)
     db.session.commit()
-    changed(referral.partner)
-    return logbook_response(referral.partner)
+    reevaluate(partner, current_user)
+    return changed_response(partner, "referral")
 
 
 @bp.route("/referrals/<int:referral_id>/delete", methods=["GET", "POST"])

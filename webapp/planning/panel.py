@@ -10,7 +10,7 @@ from flask import current_app, url_for
 
 from .. import clock
 from ..models import Partner, PlanningSession, User
-from ..partners.panels import RenderedPanel, partner_panel
+from ..panels import RenderedPanel, partner_panel
 from . import booking
 from .forms import BookForm, CommitmentForm
 

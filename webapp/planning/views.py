@@ -18,8 +18,8 @@ from .. import clock
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Lead, PlanningWindow, User
-from ..partners.panels import history_changed
 from ..partners.queries import get_partner
+from ..recommendations.reevaluation import reevaluate
 from ..templating import format_date, nav_item, render, wants_fragment
 from . import booking, bp, invitations
 from .forms import (
@@ -169,7 +169,7 @@ def commit(partner_id: int):
     if not form.validate_on_submit():
         return panel_response(partner, 422, commit_form=form)
     booking.record_commitment(partner, current_user, today, form.first_referral_by.data)
-    history_changed.send(partner, user=current_user)
+    reevaluate(partner, current_user)
     notice = f"Commitment recorded: first referral by {format_date(form.first_referral_by.data)}."
     if not wants_fragment():
         flash(notice, "success")
@@ -210,7 +210,7 @@ def book(partner_id: int):
                 "pick another slot."
             ),
         )
-    history_changed.send(partner, user=current_user)
+    reevaluate(partner, current_user)
     delivery = invitations.send_invitation(sessions)
     if not wants_fragment():
         flash(
@@ -346,7 +346,7 @@ def set_status(planning_session_id: int):
     except booking.SlotTaken:
         form.status.errors.append("Another session now holds this time: move it first.")
         return session_head(session, 422, status_form=form)
-    history_changed.send(session.partner, user=current_user)
+    reevaluate(session.partner, current_user)
     return session_head(session, notice=f"Marked {session.status}.")
 
 

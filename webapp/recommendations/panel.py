@@ -1,21 +1,15 @@
-"""The Recommendations panel of the partner page, and re-evaluation after a log."""
-
-from flask import current_app
+"""The Recommendations panel of the partner page: reads what is stored."""
 
 from .. import clock
-from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Partner, User
-from ..partners.panels import history_changed, partner_panel
+from ..panels import partner_panel
 from . import service
 from .forms import DismissForm, SnoozeForm
 
 
 @partner_panel(
-    "recommendations",
-    "recommendations/_panel.html",
-    order=10,
-    refresh_on_log=("interaction", "referral"),
+    "recommendations", "recommendations/_panel.html", order=10, follows=("interaction", "referral")
 )
 def recommendations_panel(partner: Partner, user: User) -> dict:
     return {
@@ -27,24 +21,3 @@ def recommendations_panel(partner: Partner, user: User) -> dict:
         "dismiss_form": DismissForm(formdata=None),
         "form": EmptyForm(formdata=None),
     }
-
-
-@history_changed.connect
-def reevaluate_partner(
-    partner: Partner, user: User | None = None, recommendation_id: int | None = None, **extra
-) -> None:
-    """Something was logged: the partner's recommendations change at once.
-
-    What was logged is already committed; if the rules fail now, the entry
-    stays and the panel shows the last stored recommendations (the next
-    evaluation, on Today or the nightly refresh, catches up).
-    """
-    try:
-        if recommendation_id and user is not None:
-            row = service.get_recommendation(recommendation_id, user)
-            if row is not None and row.partner_id == partner.id:
-                service.mark_done(row.id, user)
-        service.refresh_partners(partner.team_id, [partner.id])
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("re-evaluating partner %s failed", partner.id)

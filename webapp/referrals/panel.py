@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from .. import clock
 from ..models import Partner, User
-from ..partners.panels import partner_panel
+from ..panels import partner_panel
 from . import charts, queries
 
 
-@partner_panel("ledger", "referrals/_panel.html", order=40, refresh_on_log=("referral",))
+@partner_panel("ledger", "referrals/_panel.html", order=40, follows=("referral",))
 def ledger_panel(partner: Partner, user: User) -> dict:
     """Received vs sent by status, the closed figures, and referrals per month."""
     scope = queries.one_partner(partner)

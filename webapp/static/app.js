@@ -10,13 +10,4 @@
     var invalid = root.querySelector("[aria-invalid='true']");
     if (invalid) { invalid.focus(); }
   });
-  // A form with data-reset-after resets itself after a successful post: the
-  // server then sends only what changed (a field that defaults to now comes
-  // back out of band first, so it resets to the new time).
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
-    if (event.detail.successful && form.matches && form.matches("form[data-reset-after]")) {
-      form.reset();
-    }
-  });
 })();
