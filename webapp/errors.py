@@ -1,15 +1,25 @@
-"""Error pages. A 500 rolls the session back so nothing half-done is kept."""
+"""Error pages. A 500 rolls the session back so nothing half-done is kept.
 
-from flask import Blueprint, render_template, request
+A browser that asked for a page gets a whole error page. An htmx request gets
+only the message: the `responseHandling` rule in base.html swaps every 4xx and
+5xx answer but 422 into the page's alert region (#page-alert), so the message
+is shown and announced wherever the request came from. A 422 is a form sent
+back with its errors beside the fields, swapped where the form asked.
+"""
+
+from flask import Blueprint, render_template
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .templating import wants_fragment
 
 bp = Blueprint("errors", __name__)
 
 
 def error_page(status: int, title: str, message: str):
-    template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/error.html"
+    """The whole page, or for htmx the message that goes into the alert region."""
+    template = "errors/_message.html" if wants_fragment() else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
 
 
@@ -56,3 +66,11 @@ def too_many(error):
 def internal_error(error):
     db.session.rollback()
     return error_page(500, "Something went wrong", "Nothing was changed. Please try again.")
+
+
+@bp.app_errorhandler(HTTPException)
+def other_error(error: HTTPException):
+    """Any other refusal (409, 410…) in the same words and the same place."""
+    if error.code is None or error.code < 400:
+        return error
+    return error_page(error.code, error.name, error.description or "")

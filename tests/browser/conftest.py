@@ -39,6 +39,9 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+PROVOKED_4XX = re.compile(
+    r"the server responded with a status of 4|^Response Status Error Code 4\d\d from "
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -213,12 +216,13 @@ def page(request, browser, base_url):
     page = context.new_page()
     errors: list[str] = []
     # A CSP violation or a script error shows up here: both fail the test.
-    # (A 4xx answer the test provokes, such as a 422 form, is not one.)
+    # (A 4xx answer the test provokes, such as a 422 form or a refused action, is not
+    # one: the browser logs it, and htmx too when it is an error it shows in #page-alert.)
     page.on(
         "console",
         lambda msg: (
             errors.append(msg.text)
-            if msg.type == "error" and "the server responded with a status of 4" not in msg.text
+            if msg.type == "error" and not PROVOKED_4XX.search(msg.text)
             else None
         ),
     )

@@ -1,4 +1,5 @@
-"""The tier panel on the partner page, and the form behind it.
+"""The tier panel on the partner page, and the form behind it (its view,
+`change_tier`, is in views.py).
 
 Anyone who may see the partner may change its tier by hand with a reason,
 except that an agent's move into or out of Cease becomes a proposal for a
@@ -6,17 +7,13 @@ manager (enforced in `decisions.change_tier`, not only in the choices shown).
 """
 
 import sqlalchemy as sa
-from flask import flash, redirect, url_for
-from flask_login import current_user, login_required
 
 from rules.vocabulary import TIERS
 
 from ..extensions import db
 from ..models import AuditEvent, Partner, Recommendation, User
-from ..panels import RenderedPanel, partner_panel
-from ..partners.queries import get_partner
-from ..templating import render, wants_fragment
-from . import bp, decisions
+from ..panels import partner_panel
+from . import decisions
 from .forms import TierChangeForm
 
 TEMPLATE = "desk/_tier_panel.html"
@@ -68,26 +65,3 @@ def tier_panel(
         "is_manager": user.is_manager,
         "message": message,
     }
-
-
-@bp.route("/partners/<int:partner_id>/tier", methods=["GET", "POST"])
-@login_required
-def change_tier(partner_id: int):
-    """Change a partner's tier with a reason, or propose a move into or out of Cease."""
-    partner = get_partner(partner_id, current_user)
-    form = tier_form(partner, current_user, bound=True)
-    status, message = 200, None
-    if form.validate_on_submit():
-        outcome = decisions.change_tier(partner, current_user, form.tier.data, form.reason.data)
-        if outcome.ok and not wants_fragment():
-            flash(outcome.message, "success")
-            return redirect(url_for("desk.change_tier", partner_id=partner_id), 303)
-        if outcome.ok:
-            form, message = tier_form(partner, current_user), outcome.message
-        else:
-            form.tier.errors.append(outcome.message)
-            status = 422
-    elif form.is_submitted():
-        status = 422
-    panel = RenderedPanel("tier", TEMPLATE, tier_panel(partner, current_user, form, message))
-    return render("desk/tier.html", block="panel", partner=partner, panel=panel), status

@@ -1,15 +1,17 @@
-"""The desk's pages: review queue, audit trail, team overview (managers and admins)."""
+"""The desk's pages: review queue, audit trail, team overview (managers and admins),
+and the tier change anyone who may see a partner can make from its page."""
 
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from .. import clock
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Partner, Recommendation
+from ..panels import RenderedPanel
 from ..partners.queries import get_partner
 from ..query_args import paginate
 from ..templating import MANAGERS, nav_item, render, wants_fragment
@@ -18,6 +20,7 @@ from .access import manager_required
 from .audit import csv_lines, events_query, filter_form
 from .forms import BulkApproveForm, RejectForm
 from .overview import overview_charts, team_overview
+from .panel import TEMPLATE, tier_form, tier_panel
 from .reviews import ReviewItem, get_tier_change, open_tier_changes, recent_history, review_item
 from .wording import AUDIT_KINDS, TIER_RULES
 
@@ -144,6 +147,29 @@ def partner_history(partner_id: int):
     partner = get_partner(partner_id, current_user)
     entries = recent_history(partner)
     return render("desk/history.html", block="history", partner=partner, entries=entries)
+
+
+@bp.route("/partners/<int:partner_id>/tier", methods=["GET", "POST"])
+@login_required
+def change_tier(partner_id: int):
+    """Change a partner's tier with a reason, or propose a move into or out of Cease."""
+    partner = get_partner(partner_id, current_user)
+    form = tier_form(partner, current_user, bound=True)
+    status, message = 200, None
+    if form.validate_on_submit():
+        outcome = decisions.change_tier(partner, current_user, form.tier.data, form.reason.data)
+        if outcome.ok and not wants_fragment():
+            flash(outcome.message, "success")
+            return redirect(url_for("desk.change_tier", partner_id=partner_id), 303)
+        if outcome.ok:
+            form, message = tier_form(partner, current_user), outcome.message
+        else:
+            form.tier.errors.append(outcome.message)
+            status = 422
+    elif form.is_submitted():
+        status = 422
+    panel = RenderedPanel("tier", TEMPLATE, tier_panel(partner, current_user, form, message))
+    return render("desk/tier.html", block="panel", partner=partner, panel=panel), status
 
 
 def audit_context():

@@ -10,4 +10,44 @@
     var invalid = root.querySelector("[aria-invalid='true']");
     if (invalid) { invalid.focus(); }
   });
+  // What went wrong with an htmx request is said in #page-alert (role="alert"): the
+  // server's message for an error answer (base.html's responseHandling swaps it there),
+  // or ours when there is no answer to show. It goes when the person does something
+  // else or dismisses it.
+  function say(text) {
+    var region = document.getElementById("page-alert");
+    if (!region) { return; }
+    var message = document.createElement("p");
+    message.textContent = text;
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "small";
+    dismiss.setAttribute("data-dismiss-alert", "");
+    dismiss.textContent = "Dismiss";
+    region.replaceChildren(message, dismiss);
+  }
+  function clear() {
+    var region = document.getElementById("page-alert");
+    if (!region || !region.firstChild) { return; }
+    var hadFocus = region.contains(document.activeElement);
+    region.replaceChildren();
+    if (hadFocus) { document.getElementById("main").focus({ preventScroll: true }); }
+  }
+  document.addEventListener("htmx:sendError", function () {
+    say("PartnerPlan could not be reached, so this may not have been saved. " +
+        "Check your connection and try again.");
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var region = document.getElementById("page-alert");
+    if (region && !region.textContent.trim()) {  // an error answer with nothing to show
+      say("Something went wrong (error " + event.detail.xhr.status + "). Try again in a moment.");
+    }
+  });
+  document.addEventListener("htmx:beforeSend", function (event) {
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (trigger && trigger.isTrusted) { clear(); }  // a new action: the old message is stale
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-dismiss-alert]")) { clear(); }
+  });
 })();
