@@ -22,9 +22,6 @@ NEVER = 1_000_000
 RECENT_REFERRALS = 10
 THANKS_KINDS = frozenset({"thank_you", "gift"})
 
-# Facts that are only there to be named in a reason (never in a condition).
-DISPLAY_FACTS = frozenset({"unthanked_first_client", "unreturned_first_kind"})
-
 
 @dataclass(frozen=True)
 class PartnerRecord:
