@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: install run test test-fast test-postgres test-browser simulate load bench lint format schema system-deps
+.PHONY: install run test test-fast test-postgres test-browser simulate load bench lint format system-deps
 
 $(BIN)/activate: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "PartnerPlan needs Python 3.11 or 3.12"; exit 1; }
@@ -67,11 +67,3 @@ lint: install
 format: install
 	$(BIN)/ruff format webapp rules tests
 	$(BIN)/ruff check --fix webapp rules tests
-
-# Regenerate the schema migration from the models (before the first release
-# the schema is one migration).
-schema: install
-	rm -f instance/schema-check.db migrations/versions/*.py
-	DATABASE_URL=sqlite:///$(CURDIR)/instance/schema-check.db $(FLASK) db upgrade
-	DATABASE_URL=sqlite:///$(CURDIR)/instance/schema-check.db $(FLASK) db migrate -m "partner book schema"
-	rm -f instance/schema-check.db

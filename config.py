@@ -50,7 +50,6 @@ class Config:
     RULES_ENGINE = os.environ.get("RULES_ENGINE", "durable")
     # Freeze "now" for demos and tests (webapp/clock.py says how it is read).
     PARTNERPLAN_NOW = os.environ.get("PARTNERPLAN_NOW")
-    PARTNERS_PER_PAGE = 25
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -9,6 +9,7 @@ case. Anything dated after the as-of day is ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,9 +22,7 @@ NEVER = 1_000_000
 # "at least K in the last N days" is "the K-th most recent is under N days old".
 RECENT_REFERRALS = 10
 THANKS_KINDS = frozenset({"thank_you", "gift"})
-
-# Facts that are only there to be named in a reason (never in a condition).
-DISPLAY_FACTS = frozenset({"unthanked_first_client", "unreturned_first_kind"})
+ANNUAL_DATE = re.compile(r"(?:([0-9]{4})-)?([0-9]{2})-([0-9]{2})")
 
 
 @dataclass(frozen=True)
@@ -60,18 +59,42 @@ class SessionRecord(NamedTuple):
     status: str
 
 
+class AnnualDate(NamedTuple):
+    """A birthday or an anniversary: a day of the year, and the year when it is known."""
+
+    year: int | None
+    month: int
+    day: int
+
+
+def parse_annual_date(text: str | None) -> AnnualDate | None:
+    """A birthday or anniversary as PartnerPlan keeps it: `YYYY-MM-DD`, or `MM-DD`
+    when the year is unknown. None when the text is neither, or names a day that
+    never was (`02-30`, `2025-02-29`); `02-29` without a year is a real birthday.
+
+    The one reading of this text: the facts below, and every form and import
+    that accepts one (webapp/validation.py), go through it.
+    """
+    match = ANNUAL_DATE.fullmatch(text or "")
+    if match is None:
+        return None
+    year, month, day = (int(part) if part else None for part in match.groups())
+    try:
+        date(2000 if year is None else year, month, day)  # 2000 is a leap year: 02-29 passes
+    except ValueError:
+        return None
+    return AnnualDate(year, month, day)
+
+
 def days_until_next(day_text: str | None, as_of: date) -> int:
     """Days from `as_of` to the next `YYYY-MM-DD` or `MM-DD` anniversary (0 = today).
 
     29 February counts as 28 February in years that have none.
     """
-    if not day_text:
+    annual = parse_annual_date(day_text)
+    if annual is None:
         return NEVER
-    try:
-        month, day = (int(part) for part in day_text.split("-")[-2:])
-        date(2000, month, day)  # a leap year: any real month-day is valid
-    except ValueError:
-        return NEVER
+    month, day = annual.month, annual.day
     for year in (as_of.year, as_of.year + 1):
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
         on = date(year, month, 28 if (month, day) == (2, 29) and not leap else day)

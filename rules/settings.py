@@ -86,15 +86,3 @@ def resolve(values: Mapping[str, object] | None = None) -> dict[str, int]:
         if threshold.minimum <= value <= threshold.maximum:
             settings[name] = value
     return settings
-
-
-def problems(values: Mapping[str, object]) -> dict[str, str]:
-    """Why each given value is not acceptable, by threshold name (empty: all good)."""
-    found = {}
-    for name, threshold in THRESHOLDS.items():
-        value = values.get(name)
-        if isinstance(value, bool) or not isinstance(value, int):
-            found[name] = "Enter a whole number."
-        elif not threshold.minimum <= value <= threshold.maximum:
-            found[name] = f"Enter a whole number from {threshold.minimum} to {threshold.maximum}."
-    return found

@@ -3,11 +3,13 @@
 import copy
 import io
 import json
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD, count, make_partner
+from tests.refusals import REFUSED, REFUSED_IDS
 from webapp.book.validation import validate_book
 from webapp.models import (
     AuditEvent,
@@ -70,6 +72,7 @@ BOOK = {
          "archived_at": "2026-11-01T12:00:00"},
     ],
 }  # fmt: skip
+TODAY = date(2026, 12, 1)  # the importing team's day, for validate_book
 
 
 @pytest.fixture
@@ -159,7 +162,7 @@ def test_invalid_file_imports_nothing_and_lists_every_path(runner, db, tmp_path)
         "users[1].role: 'boss' is not one of agent, manager, admin",
         "partners[0].interactions[1].kind: 'coffe' is not one of call, voicemail",
         "partners[0].referrals[0].commission: must not be negative",
-        "partners[0].birthday: '1980-02-30' is not a date",
+        "partners[0].birthday: Enter a day that exists",
         "partners[0].client_types[1]: 'yachts' is not one of",
         "partners[1].owner: 'nobody@lakeside.example' is not one of the file's users",
         "partners[1].key: 'p-001' is already the key of partners[0]",
@@ -201,7 +204,7 @@ def test_imported_users_cannot_log_in_until_an_admin_sets_a_password(runner, aut
 )  # fmt: skip
 def test_birthday_may_omit_the_year(value, valid):
     document = {**BOOK, "partners": [{**BOOK["partners"][1], "birthday": value}]}
-    assert (validate_book(document) == []) is valid
+    assert (validate_book(document, TODAY) == []) is valid
 
 
 @pytest.mark.parametrize(
@@ -225,9 +228,29 @@ def test_birthday_may_omit_the_year(value, valid):
 )  # fmt: skip
 def test_types_sizes_and_unknown_fields_are_reported_with_their_path(change, expected):
     document = {**BOOK, "partners": [{**BOOK["partners"][1], **change}]}
-    assert any(str(problem).startswith(expected) for problem in validate_book(document)), [
-        str(problem) for problem in validate_book(document)
+    problems = [str(problem) for problem in validate_book(document, TODAY)]
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+@pytest.mark.parametrize(("field", "value", "message"), REFUSED, ids=REFUSED_IDS)
+def test_a_book_refuses_what_the_partner_form_refuses_in_its_words(field, value, message):
+    """tests/refusals.py: the form and the CSV import say the same of the same value."""
+    document = {**BOOK, "partners": [{**BOOK["partners"][1], field: value}]}
+    assert [str(problem) for problem in validate_book(document, TODAY)] == [
+        f"partners[0].{field}: {message}"
     ]
+
+
+def test_a_birthday_year_is_checked_against_the_importing_teams_day(app, runner, tmp_path, db):
+    """New Year's Eve in New York is already New Year's Day in UTC: 2027 is not yet a
+    year anyone in the team was born in."""
+    document = copy.deepcopy(BOOK)
+    document["team"]["timezone"] = "America/New_York"
+    document["partners"][0]["birthday"] = "2027-01-01"
+    app.config["PARTNERPLAN_NOW"] = "2027-01-01T03:00+00:00"
+    result = runner.invoke(args=["book", "import", write(tmp_path, document)])
+    assert result.exit_code == 1
+    assert "partners[0].birthday: Enter a year between 1900 and this year" in result.output
 
 
 # --- in the browser ------------------------------------------------------------------
@@ -333,7 +356,7 @@ def test_manager_exports_only_their_own_team(client, auth, team):
     document = json.loads(response.data)
     assert document["team"]["name"] == "Harbor Realty Group"
     assert [partner["name"] for partner in document["partners"]] == ["Harbor Partner"]
-    assert validate_book(document) == []
+    assert validate_book(document, TODAY) == []
 
 
 @pytest.mark.parametrize("method,url", [("get", "/book/"), ("get", "/book/export"),

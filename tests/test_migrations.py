@@ -1,8 +1,9 @@
-"""The migrations build exactly the schema the models describe, and undo it.
+"""The migrations build exactly the schema the models describe, undo it, and form one chain.
 
 Runs on a fresh SQLite file, and on PostgreSQL when TEST_DATABASE_URL is set
 (the PostgreSQL run of `make test`). A difference between the models and the
-migrated schema means the migration is stale: regenerate it with `make schema`.
+migrated schema means a model changed without its migration: add one with
+`flask --app wsgi db migrate -m "..."` and review it (README, "Changing the schema").
 """
 
 import os
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from config import TestConfig, database_url
@@ -63,8 +66,8 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(empty_databas
     assert set(db.metadata.tables) <= table_names()
     diff = differences()
     assert not diff, (
-        "the models and the migrated schema differ; run `make schema` to regenerate "
-        f"the migration:\n{diff}"
+        "the models and the migrated schema differ; add a migration with "
+        f'`flask --app wsgi db migrate -m "..."` and review it:\n{diff}'
     )
 
     downgrade(directory=MIGRATIONS, revision="base")
@@ -73,3 +76,13 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(empty_databas
     # And up again: a downgrade leaves nothing behind that blocks the next upgrade.
     upgrade(directory=MIGRATIONS)
     assert set(db.metadata.tables) <= table_names()
+
+
+def test_the_migrations_form_one_chain():
+    """Databases in use are upgraded along one line: no second head, no merge."""
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    scripts = ScriptDirectory.from_config(config)
+    assert len(scripts.get_heads()) == 1, scripts.get_heads()
+    merges = [rev.revision for rev in scripts.walk_revisions() if rev.is_merge_point]
+    assert not merges, merges

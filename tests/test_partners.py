@@ -71,9 +71,9 @@ def test_invalid_fields_get_messages_beside_them_and_nothing_is_stored(client, a
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert "Enter the partner&#39;s name." in text
-    assert "That is not an email address." in text
-    assert "Use digits, spaces and + ( ) - only." in text
-    assert "That day does not exist." in text
+    assert "Enter an email address like name@example.com." in text
+    assert "Enter a phone number: 7 to 15 digits" in text
+    assert "Enter a day that exists, as YYYY-MM-DD, or MM-DD without the year." in text
     assert "Not a valid choice" in text
     assert 'aria-invalid="true"' in text
     assert count(db, Partner) == 0

@@ -1,5 +1,7 @@
 """The partner book in and out: CSV import in three steps, CSV exports, vCards."""
 
+import csv
+import html
 import io
 import re
 
@@ -7,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import audited_changes, count, make_partner
+from tests.refusals import REFUSED, REFUSED_IDS
 from webapp.models import AuditEvent, Partner
 
 GOOD = (
@@ -136,13 +139,61 @@ def test_rows_in_error_are_shown_and_nothing_is_imported(client, auth, team, db,
     text = page.get_data(as_text=True)
     assert "2 rows have problems" in text
     assert "Name is missing." in text
-    assert "“not-an-email” is not an email address." in text
-    assert "“12” is not a phone number" in text
+    assert "Email “not-an-email”: Enter an email address like name@example.com." in text
+    assert "Phone “12”: Enter a phone number: 7 to 15 digits" in text
     assert "Unknown profession “astronaut”." in text
     assert "Date met “31/31/2026” is not a date" in text
     response = client.post(f"/referrals/partners-csv/{token}/import", data=mapping)
     assert response.status_code == 422
     assert count(db, Partner) == 0 and audited_changes(db) == 0
+
+
+# The columns of tests/refusals.py's fields, and a row the import takes as it is.
+REFUSAL_COLUMNS = {
+    "name": "Name", "company": "Company", "email": "Email", "phone": "Phone",
+    "met_on": "Met on", "birthday": "Birthday", "anniversary": "Anniversary",
+}  # fmt: skip
+ACCEPTED_ROW = {
+    "name": "Debbie Stone", "company": "Stone Realty", "email": "debbie@stone.example",
+    "phone": "555-010-2030", "met_on": "3/14/2026", "birthday": "3/14", "anniversary": "2001-6-9",
+}  # fmt: skip
+
+
+def one_row(**values) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer.writerow(REFUSAL_COLUMNS.values())
+    writer.writerow({**ACCEPTED_ROW, **values}.values())
+    return out.getvalue()
+
+
+def preview(client, content: str) -> str:
+    token = token_of(upload(client, content))
+    mapping = guessed_mapping(client, token)
+    page = client.get(f"/referrals/partners-csv/{token}/preview", query_string=mapping)
+    return html.unescape(page.get_data(as_text=True))
+
+
+def test_the_accepted_row_is_read_in_the_shape_the_form_keeps(client, auth, team, db, uploads):
+    auth.login(team["agent"])
+    token = token_of(upload(client, one_row()))
+    mapping = guessed_mapping(client, token)
+    assert client.post(f"/referrals/partners-csv/{token}/import", data=mapping).status_code == 303
+    debbie = partner_named(db, "Debbie Stone")
+    assert (debbie.met_on.isoformat(), debbie.birthday, debbie.anniversary) == (
+        "2026-03-14", "03-14", "2001-06-09",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "value", "message"), REFUSED, ids=REFUSED_IDS)
+def test_a_cell_is_refused_as_the_partner_form_refuses_it(
+    client, auth, team, db, uploads, field, value, message
+):
+    """tests/refusals.py: the form and the book import say the same of the same value."""
+    auth.login(team["agent"])
+    page = preview(client, one_row(**{field: value}))
+    assert "1 row has problems" in page
+    assert message in page
 
 
 def test_the_name_column_must_be_chosen(client, auth, team, db, uploads):

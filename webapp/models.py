@@ -26,13 +26,14 @@ utcnow = clock.utcnow  # bookkeeping stamps follow the one clock (frozen in test
 
 Money = sa.Numeric(12, 2)
 WORKDAYS = (0, 1, 2, 3, 4)  # Monday to Friday: the morning email's days unless chosen
+DEFAULT_TIMEZONE = "America/New_York"  # a team's, until it chooses its own
 
 
 class Team(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
     commission_per_side: so.Mapped[Decimal] = so.mapped_column(Money, default=Decimal(12000))
-    timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="America/New_York")
+    timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default=DEFAULT_TIMEZONE)
     # Default planning-session hours for new agents, e.g. "fri 13:00-16:00".
     planning_hours: so.Mapped[str] = so.mapped_column(sa.String(200), default="fri 13:00-16:00")
     # Managers and admins must sign in with a second factor (TOTP).

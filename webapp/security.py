@@ -1,6 +1,5 @@
 """Sessions, logins and the headers every response carries."""
 
-import sqlalchemy as sa
 from flask import Flask, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -123,8 +122,3 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static" and current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-
-def scoped_users(user: User):
-    """Users of the same team, as a select."""
-    return sa.select(User).where(User.team_id == user.team_id)

@@ -1,31 +1,101 @@
 """One rule per domain value, whichever way it comes in.
 
-The partner and logbook forms, the CSV import and the book import all ask
-here, and say the same words: a date is between 1900 and 2100 (year 1 or
-9999 is a typo, and one past 9999 cannot even be computed with); a name,
-company, email, phone or other one-line text holds no line break or other
-control character (it would break the page, the CSV export and the
-calendar files it lands in).
+The forms, the CSV import (referrals/partner_import.py) and the book import
+(book/validation.py) all ask here, and say the same words:
+
+- a date is between 1900 and 2100 (year 1 or 9999 is a typo, and one past
+  9999 cannot even be computed with); the day a partner was met is not in the
+  future either;
+- a birthday or an anniversary is `YYYY-MM-DD`, or `MM-DD` when the year is
+  unknown, a day that exists, in a year between 1900 and this one (the
+  reading itself is rules.facts.parse_annual_date, the one the
+  recommendations use);
+- an email address has the shape name@domain.tld and no spaces, quotes or
+  brackets (no display name): a shape check, not RFC 5322, and not
+  email-validator, which refuses reserved domains such as .test that teams
+  trying PartnerPlan out use;
+- a phone number has 7 to 15 digits (E.164 allows no more), with spaces and
+  + ( ) - . between them;
+- a name, company, email, phone or other one-line text holds no line break or
+  other control character (it would break the page, the CSV export and the
+  calendar files it lands in).
+
+Each `*_problem` returns the message, or None when the value is fine or
+missing; the WTForms validators below put the same message beside the field.
+"This year" and "the future" are the team's (clock.today in its time zone).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
+from flask_login import current_user
 from wtforms.validators import ValidationError
+
+from rules.facts import parse_annual_date
+
+from . import clock
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 DATE_MESSAGE = f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}."
+FUTURE_MESSAGE = "Enter a day that is not in the future."
+ANNUAL_DATE_MESSAGE = "Enter a day that exists, as YYYY-MM-DD, or MM-DD without the year."
+ANNUAL_YEAR_MESSAGE = f"Enter a year between {FIRST_YEAR} and this year, or leave the year out."
+EMAIL_MESSAGE = "Enter an email address like name@example.com."
+PHONE_MESSAGE = "Enter a phone number: 7 to 15 digits, with spaces and + ( ) - . only."
 LINE_MESSAGE = "Keep this on one line: no line breaks or control characters."
+
 # C0 controls (tab included), DEL, C1 controls, and the Unicode line and paragraph separators.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# One @, a dot in the domain, and none of the spaces or characters (< > ( ) [ ] \ , ; : ")
+# that only a quoted address or a display name ("Ann <ann@example.com>") would hold.
+_ADDRESS_PART = r'[^@\s<>()\[\]\\,;:"]+'
+EMAIL = re.compile(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}")
+PHONE = re.compile(r"[0-9+().\-\s]+")
 
 
 def date_problem(value: date | datetime | None) -> str | None:
-    """DATE_MESSAGE when the day is outside 1900-2100; None when it is fine or missing."""
+    """DATE_MESSAGE when the day is outside 1900-2100."""
     if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
         return DATE_MESSAGE
+    return None
+
+
+def past_date_problem(value: date | None, today: date) -> str | None:
+    """A day that has come: DATE_MESSAGE outside 1900-2100, FUTURE_MESSAGE after `today`."""
+    if problem := date_problem(value):
+        return problem
+    if value is not None and value > today:
+        return FUTURE_MESSAGE
+    return None
+
+
+def annual_date_problem(text: str | None, today: date) -> str | None:
+    """A birthday or anniversary, as typed: `YYYY-MM-DD` or `MM-DD`, in a year up to `today`'s."""
+    if not text:
+        return None
+    annual = parse_annual_date(text)
+    if annual is None:
+        return ANNUAL_DATE_MESSAGE
+    if annual.year is not None and not FIRST_YEAR <= annual.year <= today.year:
+        return ANNUAL_YEAR_MESSAGE
+    return None
+
+
+def email_problem(text: str | None) -> str | None:
+    """EMAIL_MESSAGE when the text is not shaped like one address."""
+    if text and not EMAIL.fullmatch(text):
+        return EMAIL_MESSAGE
+    return None
+
+
+def phone_problem(text: str | None) -> str | None:
+    """PHONE_MESSAGE when the text is not 7 to 15 digits with spaces and + ( ) - . only."""
+    if text and not (PHONE.fullmatch(text) and 7 <= len(re.sub(r"[^0-9]", "", text)) <= 15):
+        return PHONE_MESSAGE
     return None
 
 
@@ -36,13 +106,38 @@ def line_problem(value: str | None) -> str | None:
     return None
 
 
-def plausible_date(form, field) -> None:
-    """WTForms validator: `date_problem` beside the field."""
-    if problem := date_problem(field.data):
-        raise ValidationError(problem)
+# --- the same rules as WTForms validators ----------------------------------------------
 
 
-def one_line(form, field) -> None:
-    """WTForms validator: `line_problem` beside the field."""
-    if problem := line_problem(field.data):
-        raise ValidationError(problem)
+def team_today() -> date:
+    """The signed-in user's team's day: what "this year" and "the future" are measured by."""
+    return clock.today(current_user.team.timezone)
+
+
+def field_validator(problem: Callable[[Any], str | None]) -> Callable[[Any, Any], None]:
+    """A WTForms validator that shows `problem`'s message beside the field."""
+
+    def validate(form, field) -> None:
+        if message := problem(field.data):
+            raise ValidationError(message)
+
+    validate.__doc__ = f"WTForms validator: `{problem.__name__}` beside the field."
+    return validate
+
+
+plausible_date = field_validator(date_problem)
+one_line = field_validator(line_problem)
+email_address = field_validator(email_problem)
+phone_number = field_validator(phone_problem)
+
+
+def past_date(form, field) -> None:
+    """WTForms validator: `past_date_problem` beside the field, against the team's day."""
+    if message := past_date_problem(field.data, team_today()):
+        raise ValidationError(message)
+
+
+def annual_date(form, field) -> None:
+    """WTForms validator: `annual_date_problem` beside the field, against the team's year."""
+    if message := annual_date_problem(field.data, team_today()):
+        raise ValidationError(message)

@@ -168,7 +168,9 @@ def test_a_row_in_error_is_shown_and_blocks_the_import(page, user, book, tmp_pat
         "1 row has problems, so nothing can be imported yet."
     )
     quentin = page.locator("tbody tr", has_text="Quentin Rowe")
-    expect(quentin).to_contain_text("“quentin-at-rowe.example” is not an email address.")
+    expect(quentin).to_contain_text(
+        "Email “quentin-at-rowe.example”: Enter an email address like name@example.com."
+    )
     expect(quentin).to_contain_text("Unknown profession “astronaut”.")
     expect(page.get_by_role("button", name="Import 2 rows")).to_be_disabled()
     assert_fits_the_screen(page)

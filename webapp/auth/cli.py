@@ -9,9 +9,9 @@ from flask.cli import AppGroup
 
 from rules.vocabulary import ROLES
 
-from ..book.validation import EMAIL_PATTERN
 from ..extensions import db
 from ..models import Team, User
+from ..validation import EMAIL_MESSAGE, email_problem
 from . import invitations
 from .links import Sent
 
@@ -21,8 +21,8 @@ users_cli = AppGroup("users", help="Invite people to a team.")
 
 def checked_email(email: str) -> str:
     email = email.strip()
-    if not EMAIL_PATTERN.fullmatch(email) or len(email) > 254:
-        raise click.BadParameter("enter an email address like name@example.com", param_hint="EMAIL")
+    if email_problem(email) or len(email) > 254:
+        raise click.BadParameter(EMAIL_MESSAGE, param_hint="EMAIL")
     return email
 
 

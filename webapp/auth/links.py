@@ -23,7 +23,7 @@ from ..extensions import db
 from ..models import token_hash
 from ..morning.links import absolute_url
 
-T = TypeVar("T")
+LinkRow = TypeVar("LinkRow")  # an Invitation or a PasswordReset
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def new_token() -> tuple[str, str]:
     return token, token_hash(token)
 
 
-def find(model: type[T], token: str) -> tuple[T | None, str | None]:
+def find(model: type[LinkRow], token: str) -> tuple[LinkRow | None, str | None]:
     """The link's row (an Invitation or a PasswordReset) and why it is refused as far
     as any link goes: "unknown", its status when no longer pending, or "expired";
     None when it is pending and in time."""

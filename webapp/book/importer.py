@@ -18,13 +18,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 
 from rules.vocabulary import PERSONAL_DETAILS
 
+from .. import clock
 from ..extensions import analyze, db
 from ..models import (
+    DEFAULT_TIMEZONE,
     Interaction,
     Lead,
     Partner,
@@ -168,7 +171,7 @@ def import_book(
     password from a file: they cannot log in until an admin sets one
     (`password` sets the same one for all, which only the demo does).
     """
-    problems = validate_book(document)
+    problems = validate_book(document, team_today(document, into))
     if not problems:
         if into is None:
             problems = conflicts(document)
@@ -185,6 +188,17 @@ def import_book(
         raise
     analyze()  # a bulk load changes the table sizes the planner relies on
     return summary
+
+
+def team_today(document: Any, into: Team | None) -> date:
+    """The day it is for the team the book lands in: `into`, or the new team in
+    the file's time zone (the default one when the file names none it can use)."""
+    if into is not None:
+        return clock.today(into.timezone)
+    team = document.get("team") if isinstance(document, dict) else None
+    zone = team.get("timezone") if isinstance(team, dict) else None
+    usable = isinstance(zone, str) and zone in available_timezones()
+    return clock.today(zone if usable else DEFAULT_TIMEZONE)
 
 
 def store(document: dict, password: str | None, into: Team | None = None) -> ImportSummary:

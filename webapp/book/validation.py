@@ -33,7 +33,14 @@ from rules.vocabulary import (
     TIERS,
 )
 
-from ..validation import DATE_MESSAGE, date_problem, line_problem
+from ..validation import (
+    annual_date_problem,
+    date_problem,
+    email_problem,
+    line_problem,
+    past_date_problem,
+    phone_problem,
+)
 
 FORMAT = "partnerplan-book/1"
 
@@ -64,12 +71,6 @@ LEAD_QUESTIONS = ("met_recently", "showing_soon")
 
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATETIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
-MONTH_DAY_PATTERN = re.compile(r"\d{2}-\d{2}")
-# A shape check, not RFC 5322: one @, a dot in the domain, and none of the
-# spaces or characters (< > ( ) [ ] \ , ; : ") that only a quoted address or a
-# display name ("Ann <ann@example.com>") would hold. Use it with fullmatch.
-_ADDRESS_PART = r'[^@\s<>()\[\]\\,;:"]+'
-EMAIL_PATTERN = re.compile(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}")
 PLANNING_HOURS_PATTERN = re.compile(
     r"(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)"
 )
@@ -138,18 +139,6 @@ def parse_datetime(value: str) -> datetime | None:
         return None
 
 
-def parse_month_day(value: str) -> tuple[int, int] | None:
-    """'MM-DD' (year unknown): 02-29 is a real birthday, 02-30 is not."""
-    if not MONTH_DAY_PATTERN.fullmatch(value):
-        return None
-    month, day = int(value[:2]), int(value[3:])
-    try:
-        date(2000, month, day)  # a leap year, so that 02-29 passes
-    except ValueError:
-        return None
-    return month, day
-
-
 def parse_money(value: Any) -> Decimal | None:
     try:
         return Decimal(str(value))
@@ -158,9 +147,14 @@ def parse_money(value: Any) -> Decimal | None:
 
 
 class Checker:
-    """Walks one document and collects problems; `problems` is the result."""
+    """Walks one document and collects problems; `problems` is the result.
 
-    def __init__(self) -> None:
+    `today` is the day it is for the team the book lands in: the forms'
+    rules measure "this year" and "the future" by it (webapp/validation.py).
+    """
+
+    def __init__(self, today: date) -> None:
+        self.today = today
         self.problems: list[Problem] = []
         self.user_emails: set[str] = set()
 
@@ -187,8 +181,9 @@ class Checker:
         return True
 
     def text(self, record: dict, name: str, path: str, limit: int | None = None,
-             required: bool = False, line: bool = False) -> None:  # fmt: skip
-        """Text; `line`: one-line text (a name, an email), no line break or control character."""
+             required: bool = False, line: bool = False, rule=None) -> None:  # fmt: skip
+        """Text; `line`: one-line text (a name, an email), no line break or control character;
+        `rule`: the webapp.validation rule of its value (`email_problem`, `phone_problem`)."""
         if not self.present(record, name, path, required):
             return
         value = record[name]
@@ -202,6 +197,8 @@ class Checker:
             self.add(path, "contains a NUL character, which cannot be stored")
         elif line and (problem := line_problem(value)):
             self.add(path, problem)
+        elif rule is not None and (problem := rule(value)):
+            self.add(path, problem)
 
     def choice(self, record: dict, name: str, path: str, values, required: bool = False) -> None:
         if not self.present(record, name, path, required):
@@ -214,15 +211,17 @@ class Checker:
         if self.present(record, name, path, False) and not isinstance(record[name], bool):
             self.add(path, f"expected true or false, got {shown(record[name])}")
 
-    def day(self, record: dict, name: str, path: str, required: bool = False) -> None:
+    def day(self, record: dict, name: str, path: str, required: bool = False,
+            past: bool = False) -> None:  # fmt: skip
+        """A date; `past`: one that has come already (the day a partner was met)."""
         if not self.present(record, name, path, required):
             return
         value = record[name]
         if not isinstance(value, str):
             self.add(path, f"expected a date (YYYY-MM-DD), got {shown(value)}")
-        elif parse_date(value) is None:
+        elif (day := parse_date(value)) is None:
             self.add(path, f"{shown(value)} is not a date (YYYY-MM-DD)")
-        elif problem := date_problem(parse_date(value)):
+        elif problem := (past_date_problem(day, self.today) if past else date_problem(day)):
             self.add(path, problem)
 
     def moment(self, record: dict, name: str, path: str, required: bool = False) -> None:
@@ -236,16 +235,15 @@ class Checker:
         elif problem := date_problem(parse_datetime(value)):
             self.add(path, problem)
 
-    def personal_date(self, record: dict, name: str, path: str) -> None:
+    def annual_date(self, record: dict, name: str, path: str) -> None:
+        """A birthday or anniversary: YYYY-MM-DD, or MM-DD when the year is unknown."""
         if not self.present(record, name, path, False):
             return
         value = record[name]
-        if not isinstance(value, str) or (
-            parse_date(value) is None and parse_month_day(value) is None
-        ):
-            self.add(path, f"{shown(value)} is not a date (YYYY-MM-DD, or MM-DD without the year)")
-        elif (day := parse_date(value)) is not None and date_problem(day):
-            self.add(path, DATE_MESSAGE)
+        if not isinstance(value, str):
+            self.add(path, f"expected a date (YYYY-MM-DD or MM-DD), got {shown(value)}")
+        elif problem := annual_date_problem(value, self.today):
+            self.add(path, problem)
 
     def whole_number(self, record: dict, name: str, path: str, minimum: int) -> None:
         if not self.present(record, name, path, False):
@@ -326,12 +324,10 @@ class Checker:
     def user_record(self, user: Any, path: str) -> None:
         if not self.object(user, path, USER_FIELDS):
             return
-        self.text(user, "email", f"{path}.email", LIMITS["user.email"], required=True, line=True)
+        self.text(user, "email", f"{path}.email", LIMITS["user.email"], True, True, email_problem)
         email = user.get("email")
         if isinstance(email, str) and email.strip():
-            if not EMAIL_PATTERN.fullmatch(email):
-                self.add(f"{path}.email", f"{shown(email)} is not an email address")
-            elif email.lower() in self.user_emails:
+            if email.lower() in self.user_emails:
                 self.add(f"{path}.email", f"{shown(email)} appears twice among the users")
             self.user_emails.add(email.lower())
         self.text(user, "name", f"{path}.name", LIMITS["user.name"], required=True, line=True)
@@ -348,13 +344,14 @@ class Checker:
                 self.add(f"{path}.key", f"{shown(key)} is already the key of {keys[key]}")
             keys.setdefault(key, path)
         self.user(partner, "owner", f"{path}.owner", required=True)
-        for name in ("name", "company", "email", "phone"):
-            required = name == "name"
-            self.text(partner, name, f"{path}.{name}", LIMITS[f"partner.{name}"], required, True)
+        for name, rule in (("name", None), ("company", None), ("email", email_problem),
+                           ("phone", phone_problem)):  # fmt: skip
+            limit, required = LIMITS[f"partner.{name}"], name == "name"
+            self.text(partner, name, f"{path}.{name}", limit, required, True, rule)
         self.choice(partner, "profession", f"{path}.profession", PROFESSIONS)
         self.choice(partner, "tier", f"{path}.tier", TIERS)
         self.choice(partner, "source", f"{path}.source", SOURCES)
-        self.day(partner, "met_on", f"{path}.met_on")
+        self.day(partner, "met_on", f"{path}.met_on", past=True)
         self.flag(partner, "do_not_contact", f"{path}.do_not_contact")
         seen: set[str] = set()
         for item_path, value in self.items(partner, "client_types", f"{path}.client_types"):
@@ -363,8 +360,8 @@ class Checker:
             elif value in seen:
                 self.add(item_path, f"{shown(value)} is listed twice")
             seen.add(value)
-        self.personal_date(partner, "birthday", f"{path}.birthday")
-        self.personal_date(partner, "anniversary", f"{path}.anniversary")
+        self.annual_date(partner, "birthday", f"{path}.birthday")
+        self.annual_date(partner, "anniversary", f"{path}.anniversary")
         details = partner.get("details")
         if details is not None and self.object(details, f"{path}.details", set(PERSONAL_DETAILS)):
             for name in PERSONAL_DETAILS:
@@ -461,8 +458,11 @@ def planning_hours_problem(text: str) -> str | None:
     return None
 
 
-def validate_book(document: Any) -> list[Problem]:
-    """Every problem of the document, in document order; empty when it is valid."""
-    checker = Checker()
+def validate_book(document: Any, today: date) -> list[Problem]:
+    """Every problem of the document, in document order; empty when it is valid.
+
+    `today`: the day it is for the team the book lands in (birthdays' years,
+    the days partners were met)."""
+    checker = Checker(today)
     checker.document(document)
     return checker.problems

@@ -17,6 +17,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from rules.facts import parse_annual_date
+
 ANCHOR = date(2026, 6, 15)
 DEMO_BOOK = Path(__file__).with_name("demo-book.json")
 DEMO_PASSWORD = "partnerplan-demo"
@@ -40,14 +42,14 @@ def shift_personal_date(value: str | None, days: int) -> str | None:
     """
     if not value:
         return value
-    year, month_day = (value[:4], value[5:]) if len(value) == 10 else (None, value)
-    moved = date.fromisoformat(f"{ANCHOR.year}-{month_day}") + timedelta(days=days)
-    if year is None:
+    annual = parse_annual_date(value)
+    moved = date(ANCHOR.year, annual.month, annual.day) + timedelta(days=days)
+    if annual.year is None:
         return f"{moved:%m-%d}"
     day = moved.day
-    if (moved.month, moved.day) == (2, 29) and not is_leap(int(year)):
+    if (moved.month, moved.day) == (2, 29) and not is_leap(annual.year):
         day = 28  # 29 Feb counts as 28 Feb in other years
-    return f"{year}-{moved.month:02d}-{day:02d}"
+    return f"{annual.year:04d}-{moved.month:02d}-{day:02d}"
 
 
 def is_leap(year: int) -> bool:

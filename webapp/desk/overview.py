@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from rules.vocabulary import LIVE_CONTACT_KINDS, TIERS
 
+from ..charts import BarChart, bar_chart
 from ..extensions import db
 from ..models import (
     Interaction,
@@ -17,7 +18,6 @@ from ..models import (
     RuleSettings,
     User,
 )
-from .charts import TIER_COLOURS, Chart, bar_chart
 
 # The keep_warm and coffee thresholds (DOMAIN.md defaults); a team may tune them.
 SILENCE_DEFAULTS = {"keep_warm_days": 30, "coffee_days": 21}
@@ -236,7 +236,7 @@ def team_overview(team_id: int, today: date) -> TeamOverview:
     return TeamOverview(today, since, list(rows.values()), slipping, thresholds)
 
 
-def overview_charts(overview: TeamOverview) -> dict[str, Chart]:
+def overview_charts(overview: TeamOverview) -> dict[str, BarChart]:
     """The overview's small charts: tiers, slipping partners and referrals, per agent."""
     rows = [(row.user.name, row) for row in overview.agents]
     return {
@@ -244,7 +244,6 @@ def overview_charts(overview: TeamOverview) -> dict[str, Chart]:
             "chart-tiers",
             "Partners per tier, per agent",
             [(name, list(row.tiers.items())) for name, row in rows],
-            colours=TIER_COLOURS,
             labels=TIERS,
         ),
         "slipping": bar_chart(

@@ -1,68 +1,19 @@
 """The partner form: every field of the record, validated beside each field."""
 
-import re
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES, TIERS
 
-from .. import clock
-from ..forms import MultiCheckboxField, SelectField, choices
-from ..validation import one_line, plausible_date
-
-ANNUAL_DATE = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
-PHONE = re.compile(r"^[0-9+().\-\s]{5,50}$")
+from ..forms import MultiCheckboxField, SelectField, choices, stripped
+from ..validation import annual_date, email_address, one_line, past_date, phone_number
 
 
-def parse_annual_date(text: str) -> str:
-    """'1980-04-12' or '04-12' (year unknown); 29 Feb allowed without a year.
-
-    Returns the normalised text; raises ValueError with a message for people.
-    """
-    match = ANNUAL_DATE.match(text.strip())
-    if not match:
-        raise ValueError("Use YYYY-MM-DD, or MM-DD when you don't know the year.")
-    year, month, day = match.groups()
-    try:
-        date(int(year) if year else 2000, int(month), int(day))  # 2000 is a leap year
-    except ValueError:
-        raise ValueError("That day does not exist.") from None
-    if year and not 1900 <= int(year) <= clock.utcnow().year:
-        raise ValueError("The year looks wrong.")
-    return text.strip()
-
-
-class AnnualDateField(StringField):
-    """A birthday or anniversary: full date, or month-day when the year is unknown."""
-
-    def pre_validate(self, form):
-        if self.data:
-            try:
-                self.data = parse_annual_date(self.data)
-            except ValueError as error:
-                raise ValidationError(str(error)) from None
-        else:
-            self.data = None
-
-
-def valid_phone(form, field):
-    if field.data and not PHONE.match(field.data):
-        raise ValidationError("Use digits, spaces and + ( ) - only.")
-
-
-def not_in_future(form, field):
-    from flask_login import current_user
-
-    if field.data and field.data > clock.today(current_user.team.timezone):
-        raise ValidationError("The day you met can't be in the future.")
-
-
-def text(label: str, max_length: int = 200, *extra):
+def text(label: str, max_length: int = 200, *extra, **options):
     """A one-line text field (no line breaks: names, company, personal details)."""
-    return StringField(label, validators=[Optional(), Length(max=max_length), one_line, *extra])
+    validators = [Optional(), Length(max=max_length), one_line, *extra]
+    return StringField(label, validators=validators, **options)
 
 
 class PartnerForm(FlaskForm):
@@ -71,16 +22,14 @@ class PartnerForm(FlaskForm):
     )
     company = text("Company")
     profession = SelectField("Profession", choices=choices(PROFESSIONS), default="other")
-    email = EmailField(
-        "Email",
-        validators=[Optional(), Length(max=254), one_line, Email("That is not an email address.")],
-    )
-    phone = text("Phone", 50, valid_phone)
+    email = EmailField("Email", validators=[Optional(), Length(max=254), one_line, email_address])
+    phone = text("Phone", 50, phone_number)
     source = SelectField("How you met", choices=choices(SOURCES, blank="—"), validate_choice=True)
-    met_on = DateField("Day you met", validators=[Optional(), plausible_date, not_in_future])
+    met_on = DateField("Day you met", validators=[Optional(), past_date])
     client_types = MultiCheckboxField("Clients they serve", choices=choices(CLIENT_TYPES))
-    birthday = AnnualDateField("Birthday", validators=[Length(max=10)])
-    anniversary = AnnualDateField("Anniversary", validators=[Length(max=10)])
+    # YYYY-MM-DD, or MM-DD when the year is unknown.
+    birthday = text("Birthday", 10, annual_date, filters=[stripped])
+    anniversary = text("Anniversary", 10, annual_date, filters=[stripped])
     spouse = text("Spouse or partner")
     children = text("Children")
     pets = text("Pets")

@@ -19,6 +19,8 @@ from .queries import get_partner, team_agents, visible_partners
 
 nav_item("partners.index", "Partners", order=20)
 
+PER_PAGE = 25  # partners on one page of the list
+
 SORTS = {
     "name": (Partner.name, Partner.id),
     "company": (Partner.company, Partner.name, Partner.id),
@@ -54,7 +56,7 @@ def index():
     form.owner.choices = choices({str(a.id): a.name for a in agents}, blank="All agents")
     sort = request.args.get("sort", "name")
     query = filtered_partners(form).order_by(*SORTS.get(sort, SORTS["name"]))
-    page = paginate(query, per_page=25)
+    page = paginate(query, per_page=PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render(
         "partners/index.html",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .. import clock
+from .. import charts, clock
 from ..models import Partner, User
 from ..panels import partner_panel
-from . import charts, queries
+from . import queries
 
 
 @partner_panel("ledger", "referrals/_panel.html", order=40, follows=("referral",))
@@ -21,7 +21,7 @@ def ledger_panel(partner: Partner, user: User) -> dict:
         "months": months,
         "monthly": monthly,
         "chart": charts.column_chart(
-            months, list(monthly.values()), ["received", "sent"], height=160
+            months, list(monthly.values()), ["received", "sent"], queries.SERIES_LABELS, height=160
         ),
-        "series_labels": {"received": "Received", "sent": "Sent"},
+        "series_labels": queries.SERIES_LABELS,
     }

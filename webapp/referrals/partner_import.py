@@ -25,7 +25,6 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import abort, current_app
 
 from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES
@@ -33,10 +32,15 @@ from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES
 from .. import clock
 from ..extensions import db
 from ..models import Partner, User, record_audit
-from ..partners.forms import PHONE
 from ..partners.queries import visible_partners
 from ..spreadsheet import FORMULA_STARTS
-from ..validation import date_problem, line_problem
+from ..validation import (
+    annual_date_problem,
+    email_problem,
+    line_problem,
+    past_date_problem,
+    phone_problem,
+)
 
 MAX_COLUMNS = 60
 MAX_ROWS = 5000
@@ -215,6 +219,8 @@ TEXT_LIMITS = {
     "notes": 20000,
 }
 ONE_LINE = set(TEXT_LIMITS) - {"notes"}  # every text but the notes
+# The rule each value follows beyond its length, as the partner form and the book follow it.
+TEXT_RULES = {"email": email_problem, "phone": phone_problem}
 MERGE_FIELDS = [name for name in FIELDS if name not in ("first_name", "last_name")]
 
 
@@ -275,24 +281,33 @@ PROFESSION_SYNONYMS = {
 SOURCE_SYNONYMS = {"referral": "introduction", "networking": "networking_group"}
 
 
-def parse_day(text: str) -> date:
-    """2026-03-14 or 3/14/2026 (US order, as brokerage spreadsheets write it)."""
-    if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+# How brokerage spreadsheets write a day: 2026-03-14 or 2026-3-14, 3/14/2026 (US
+# order), and for a birthday without its year 3-14 or 3/14.
+ISO_DAY = re.compile(r"(?:([0-9]{4})-)?([0-9]{1,2})-([0-9]{1,2})")
+US_DAY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}))?")
+FULL_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_text(text: str) -> str:
+    """A day as a spreadsheet wrote it, in the shape PartnerPlan keeps it: '2026-03-14',
+    or '03-14' without the year. Text in no such shape comes back as it is, for the
+    rules to refuse."""
+    if match := ISO_DAY.fullmatch(text):
         year, month, day = match.groups()
-    elif match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
+    elif match := US_DAY.fullmatch(text):
         month, day, year = match.groups()
     else:
-        raise ValueError
-    return date(int(year), int(month), int(day))
+        return text
+    month_day = f"{int(month):02d}-{int(day):02d}"
+    return f"{year}-{month_day}" if year else month_day
 
 
-def parse_personal_date(text: str) -> str:
-    """A birthday or anniversary as stored: 'YYYY-MM-DD', or 'MM-DD' when the year is unknown."""
-    if match := re.fullmatch(r"(\d{1,2})[/-](\d{1,2})", text):
-        month, day = (int(part) for part in match.groups())
-        date(2000, month, day)  # a leap year, so that 29 Feb is accepted
-        return f"{month:02d}-{day:02d}"
-    return parse_day(text).isoformat()
+def parse_day(text: str) -> date:
+    """2026-03-14 or 3/14/2026; ValueError for anything else, or a day that does not exist."""
+    iso = iso_text(text)
+    if not FULL_DAY.fullmatch(iso):
+        raise ValueError(text)
+    return date.fromisoformat(iso)
 
 
 @dataclass
@@ -346,6 +361,7 @@ def check_row(line: int, cells: list[str], header: list[str], mapping, today: da
     row.values["name"] = name
     for key in (
         "company",
+        "email",
         "phone",
         "spouse",
         "children",
@@ -358,25 +374,14 @@ def check_row(line: int, cells: list[str], header: list[str], mapping, today: da
         "notes",
     ):
         row.values[key] = text(key) or None
-    if email := text("email"):
-        try:
-            validate_email(email, check_deliverability=False)
-        except EmailNotValidError:
-            row.errors.append(f"“{email}” is not an email address.")
-        row.values["email"] = email
-    else:
-        row.values["email"] = None
-    phone = row.values["phone"]
-    if phone and (not PHONE.match(phone) or not 7 <= len(re.sub(r"\D", "", phone)) <= 15):
-        row.errors.append(
-            f"“{phone}” is not a phone number (7 to 15 digits, with spaces and + ( ) - . only)."
-        )
     for key, limit in TEXT_LIMITS.items():
-        value = row.values.get(key)
+        value, label = row.values.get(key), FIELDS[key][0]
         if isinstance(value, str) and len(value) > limit:
-            row.errors.append(f"{FIELDS[key][0]} is longer than {limit} characters.")
+            row.errors.append(f"{label} is longer than {limit} characters.")
         elif key in ONE_LINE and (problem := line_problem(value)):
-            row.errors.append(f"{FIELDS[key][0]}: {problem}")
+            row.errors.append(f"{label}: {problem}")
+        elif key in TEXT_RULES and (problem := TEXT_RULES[key](value)):
+            row.errors.append(f"{label} “{value}”: {problem}")
     check_vocabulary(row, text)
     check_dates(row, text, today)
     return row
@@ -414,24 +419,13 @@ def check_dates(row: Row, text, today: date) -> None:
             row.values["met_on"] = parse_day(met_on)
         except ValueError:
             row.errors.append(f"Date met “{met_on}” is not a date (2026-03-14 or 3/14/2026).")
-        else:
-            if row.values["met_on"] > today:
-                row.errors.append(f"Date met “{met_on}” is in the future.")
-            elif problem := date_problem(row.values["met_on"]):
-                row.errors.append(f"Date met “{met_on}”: {problem}")
+        if problem := past_date_problem(row.values["met_on"], today):
+            row.errors.append(f"Date met “{met_on}”: {problem}")
     for key in ("birthday", "anniversary"):
-        row.values[key] = None
-        if value := text(key):
-            try:
-                row.values[key] = parse_personal_date(value)
-            except ValueError:
-                row.errors.append(
-                    f"{FIELDS[key][0]} “{value}” is not a date (1980-03-14, 3/14/1980, or 3/14)."
-                )
-                continue
-            year = row.values[key][:-6]  # '' when the year is unknown ('MM-DD')
-            if year and not 1900 <= int(year) <= today.year:
-                row.errors.append(f"{FIELDS[key][0]} “{value}”: the year looks wrong.")
+        value = text(key)
+        row.values[key] = iso_text(value) or None
+        if problem := annual_date_problem(row.values[key], today):
+            row.errors.append(f"{FIELDS[key][0]} “{value}”: {problem}")
 
 
 # --- duplicates --------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from rules.vocabulary import REFERRAL_DIRECTIONS, REFERRAL_STATUSES
+from rules.vocabulary import REFERRAL_DIRECTIONS, REFERRAL_STATUSES, TIERS
 
 from ..extensions import db
 from ..models import Interaction, Partner, PlanningSession, Referral, User
@@ -357,6 +357,9 @@ def committed_partners(user: User, agent: User | None = None) -> int:
 
 
 # --- charts ------------------------------------------------------------------------
+
+# The charts' series, as their legends and tables name them.
+SERIES_LABELS = {**REFERRAL_DIRECTIONS, **TIERS}
 
 
 def last_months(today: date, count: int = 12) -> list[str]:

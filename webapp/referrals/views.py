@@ -8,27 +8,18 @@ from decimal import Decimal
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import charts, clock
 from ..extensions import db
 from ..models import User
 from ..partners.queries import get_partner, team_agents
 from ..query_args import id_arg
 from ..templating import nav_item, render
-from . import bp, charts, exports, queries
+from . import bp, exports, queries
 from . import partner_import as imports
 from .forms import ProjectionForm, UploadForm
 from .partners_csv import check_upload, mapping_form, owner_form, render_preview, uploaded_table
 
 nav_item("referrals.index", "Referrals", order=40)
-
-SERIES_LABELS = {
-    "received": "Received",
-    "sent": "Sent",
-    "maintain": "Maintain",
-    "cultivate": "Cultivate",
-    "cease": "Cease",
-}
-
 
 SORT_OPTIONS = {
     "per_hour": "$ per hour",
@@ -142,14 +133,20 @@ def charts_page():
         "referrals/charts.html",
         months=months,
         monthly=monthly,
-        monthly_chart=charts.column_chart(months, list(monthly.values()), ["received", "sent"]),
+        monthly_chart=charts.column_chart(
+            months, list(monthly.values()), ["received", "sent"], queries.SERIES_LABELS
+        ),
         tiers=tiers,
         tiers_chart=charts.column_chart(
-            months, list(tiers.values()), ["maintain", "cultivate", "cease"], stacked=True
+            months,
+            list(tiers.values()),
+            ["maintain", "cultivate", "cease"],
+            queries.SERIES_LABELS,
+            stacked=True,
         ),
         top=top,
-        top_chart=charts.bar_chart([(row.name, row.commission) for row in top]),
-        series_labels=SERIES_LABELS,
+        top_chart=charts.ranking_chart([(row.name, row.commission) for row in top]),
+        series_labels=queries.SERIES_LABELS,
         since=queries.window_start(today),
         **whose(agent),
     )
