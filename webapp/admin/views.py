@@ -57,18 +57,22 @@ def user_rows(errors: dict[int, tuple[str, str]] | None = None) -> list[dict]:
 
 
 def users_page(
-    row_of: User | None = None, error: str | None = None, status: int = 200, where: str = "role"
+    changed: User | None = None,
+    error: str | None = None,
+    status: int = 200,
+    error_beside: str = "role",
 ):
-    """The user list; for htmx, only the row of `row_of` (with its error, if any)."""
-    rows = user_rows({row_of.id: (where, error)} if row_of and error else None)
+    """The user list; for htmx, only the row of the user just `changed`, with its
+    `error` (if any) beside the role select or the status button (`error_beside`)."""
+    rows = user_rows({changed.id: (error_beside, error)} if changed and error else None)
     context = {
         "rows": rows,
         "form": EmptyForm(),
         "invitations": invitations.pending(current_user.team_id),
         "expired": links.expired,
     }
-    if row_of is not None and wants_fragment():
-        context["row"] = next(row for row in rows if row["user"].id == row_of.id)
+    if changed is not None and wants_fragment():
+        context["row"] = next(row for row in rows if row["user"].id == changed.id)
         return render("admin/users.html", block="user_row", **context), status
     if error:
         flash(error, "error")
@@ -195,7 +199,7 @@ def set_active(user: User, active: bool):
     if not EmptyForm().validate_on_submit():
         abort(400)
     if user.id == current_user.id:
-        return users_page(user, "You cannot deactivate yourself.", 422, where="status")
+        return users_page(user, "You cannot deactivate yourself.", 422, error_beside="status")
     if user.active != active:
         kind = "reactivate" if active else "deactivate"
         record_audit(user.team_id, current_user, kind, f"{user.email}: {kind}d",
@@ -262,7 +266,7 @@ def send_password_link(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     if not user.active:
-        return users_page(user, "Reactivate this user first.", 422, where="status")
+        return users_page(user, "Reactivate this user first.", 422, error_beside="status")
     if user.password_hash:
         sent, what = resets.send_reset(user, current_user), "password reset link"
     else:
