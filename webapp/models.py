@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from rules.vocabulary import LIVE_CONTACT_KINDS, PERSONAL_DETAILS
 
@@ -109,9 +109,6 @@ class User(UserMixin, db.Model):
     @property
     def two_factor(self) -> bool:
         return bool(self.totp_secret)
-
-    def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
