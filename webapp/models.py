@@ -67,9 +67,11 @@ class User(UserMixin, db.Model):
         sa.JSON, default=lambda: list(WORKDAYS), server_default="[0, 1, 2, 3, 4]"
     )
     morning_hour: so.Mapped[int] = so.mapped_column(default=7, server_default="7")
-    # Failed sign-ins in a row, and until when the account refuses sign-ins
-    # (webapp/auth/throttle.py): in the database, so every worker agrees.
+    # Failed sign-ins in a row, the last one's time, and until when the account
+    # refuses sign-ins (webapp/auth/throttle.py): in the database, so every
+    # worker agrees.
     failed_logins: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    last_failed_at: so.Mapped[datetime | None] = so.mapped_column()
     locked_until: so.Mapped[datetime | None] = so.mapped_column()
     # Two-factor sign-in (webapp/auth/two_factor.py): the TOTP secret once
     # confirmed, the one being set up, the last time step accepted (a code is
@@ -499,6 +501,7 @@ class SignInFailures(db.Model):
 
     email_hash: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
     failed_logins: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    last_failed_at: so.Mapped[datetime | None] = so.mapped_column()
     locked_until: so.Mapped[datetime | None] = so.mapped_column()
 
 
