@@ -6,11 +6,11 @@ up to LONGEST. Every worker process reads the same row, so the count holds
 however many there are. A success, or a new password, starts the count again,
 and so does a failure FORGET_AFTER or more after the one before it.
 
-LONGEST is a few minutes, not hours: whoever types a colleague's email with a
-wrong password, once in a while, on purpose or not, can make them wait that
-long at most, and the owner of the account can always get in at once with
-"Forgot your password?" (a new password from the link clears the count and
-signs them in there and then: `link_views.reset_form`). Guessing, meanwhile,
+LONGEST is a few minutes, not hours: a wrong password tried on a colleague's
+account now and then, on purpose or not, makes them wait a few minutes at a
+time, never an afternoon; and the owner of the account can always get in at
+once with "Forgot your password?" (a new password from the link clears the
+count and signs them in there and then: `link_views.reset_form`). Guessing
 gets one try every LONGEST: a few hundred a day against a password that must
 take about 10^8 guesses (`passwords.MIN_SCORE`).
 
@@ -73,7 +73,11 @@ def one_more(row: type[User] | type[SignInFailures], now: datetime) -> dict:
     }
 
 
-def lock(row: type[User] | type[SignInFailures], where, failures: int, now: datetime) -> None:
+def lock(
+    row: type[User] | type[SignInFailures], where: sa.ColumnElement[bool], failures: int,
+    now: datetime,
+) -> None:  # fmt: skip
+    """Refuse sign-ins until the wait that `failures` in a row earn is over (or not at all)."""
     wait = backoff(failures)
     locked_until = now + wait if wait else None
     db.session.execute(sa.update(row).where(where).values(locked_until=locked_until))
