@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from config import TestConfig, ratelimit_storage
 from tests.conftest import PASSWORD, fresh_app, make_user
+from tests.mailbox import emails_to, link_in, submit_link
 from webapp.auth import throttle
 from webapp.extensions import db as _db
 from webapp.models import Team, UserSession
@@ -106,10 +107,10 @@ def test_five_failures_make_the_account_wait_even_for_the_right_password(app, cl
     assert agent.failed_logins == 0 and agent.locked_until is None
 
 
-def test_each_further_failure_doubles_the_wait_up_to_fifteen_minutes():
+def test_each_further_failure_doubles_the_wait_up_to_five_minutes():
     waits = [throttle.backoff(n) for n in range(1, 12)]
     assert waits[:4] == [None] * 4
-    assert [w.total_seconds() / 60 for w in waits[4:]] == [1, 2, 4, 8, 15, 15, 15]
+    assert [w.total_seconds() / 60 for w in waits[4:]] == [1, 2, 4, 5, 5, 5, 5]
 
 
 def test_the_wait_grows_with_failures_after_it(app, client, team, db):
@@ -121,6 +122,72 @@ def test_the_wait_grows_with_failures_after_it(app, client, team, db):
     client.post("/auth/login", data={"email": agent.email, "password": "nope"})  # the 6th
     response = client.post("/auth/login", data={"email": agent.email, "password": PASSWORD})
     assert response.status_code == 429 and b"wait 2 minutes" in response.data
+
+
+def counted(user):
+    """The user as the requests left it."""
+    _db.session.refresh(user)
+    return user
+
+
+def fail(client, email: str, times: int = 1) -> None:
+    for _ in range(times):
+        client.post("/auth/login", data={"email": email, "password": "nope"})
+
+
+def test_someone_failing_on_a_colleagues_account_now_and_then_makes_them_wait_minutes_at_most(
+    app, client, auth, team
+):
+    """A wrong password on Sam's account every few minutes, for hours: Sam never has
+    more than five minutes to wait, and gets in as soon as the tries stop."""
+    at(app, START)
+    sam = team["agent"]
+    fail(client, sam.email, throttle.FREE_FAILURES)
+    moment = START
+    for _ in range(15):  # an hour
+        moment += timedelta(minutes=4)
+        at(app, moment)
+        fail(client, sam.email)
+        assert throttle.wait_for(counted(sam)) <= 5
+    at(app, moment + throttle.LONGEST)
+    assert auth.login(sam).status_code == 302
+
+
+def test_the_owner_gets_in_at_once_with_a_new_password_from_a_link(
+    app, client, auth, team, mailbox
+):
+    """Locked by someone else's failures, Sam asks for a link: the new password signs him
+    in there and then, and starts the count again."""
+    at(app, START)
+    sam = team["agent"]
+    attacker = app.test_client()
+    fail(attacker, sam.email, throttle.FREE_FAILURES + 3)
+    assert auth.login(sam).status_code == 429
+    client.post("/auth/forgot", data={"email": sam.email})
+    [message] = emails_to(mailbox, sam.email)
+    response = submit_link(
+        client, link_in(message, "reset"), {"password": "lantern orchard velvet 42"}
+    )
+    assert response.headers["Location"] == "/today"
+    assert client.get("/today").status_code == 200
+    assert (counted(sam).failed_logins, sam.locked_until) == (0, None)
+    with app.app_context():  # a request of its own, not in the wake of Sam's sign-in
+        fail(attacker, sam.email)  # the next failure is the first of a new count
+    assert counted(sam).failed_logins == 1 and throttle.wait_for(sam) == 0
+
+
+def test_failures_are_forgotten_after_a_quiet_day(app, client, auth, team):
+    at(app, START)
+    sam = team["agent"]
+    fail(client, sam.email, throttle.FREE_FAILURES - 1)
+    at(app, START + throttle.FORGET_AFTER - timedelta(seconds=1))
+    fail(client, sam.email)  # the fifth in a row: a minute's wait
+    assert throttle.wait_for(counted(sam)) == 1
+    quiet = START + 2 * throttle.FORGET_AFTER
+    at(app, quiet)
+    fail(client, sam.email)  # a day later: the first of a new count
+    assert counted(sam).failed_logins == 1 and throttle.wait_for(sam) == 0
+    assert auth.login(sam).status_code == 302
 
 
 class OfficeConfig(TestConfig):
@@ -245,3 +312,7 @@ def test_an_unknown_email_is_refused_like_an_account_after_as_many_failures(app,
     at(app, START + timedelta(minutes=1, seconds=1))
     later = client.post("/auth/login", data={"email": "nobody@harbor.example", "password": "x"})
     assert later.status_code == 422  # the wait is over; the next failure doubles it
+
+    # A day later both counts start again, alike.
+    at(app, START + timedelta(minutes=2) + throttle.FORGET_AFTER)
+    assert answers("nobody@harbor.example") == answers(team["agent"].email) == known

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from tests.conftest import SIGN_IN_KINDS, at_once, audited_changes, count
 from tests.mailbox import emails_to, link_in, link_in_text, submit_link
 from tests.routes import fetch
+from webapp.auth.credentials import verify_password
 from webapp.models import AuditEvent, Invitation, OutboxEmail, Team, User
 
 SENT_AT = datetime(2027, 3, 15, 9, 0)
@@ -77,7 +78,7 @@ def test_the_invitee_chooses_a_password_and_is_logged_in(
         "manager",
         team["admin"].team_id,
     )
-    assert nina.check_password(GOOD_PASSWORD)
+    assert verify_password(nina, GOOD_PASSWORD)
     assert kinds(db) == ["invitation_sent", "invitation_accepted"]
     assert db.session.scalar(sa.select(OutboxEmail.key)) == "invite:1"
 
@@ -200,7 +201,7 @@ def test_an_imported_user_without_a_password_is_invited_from_the_users_page(
     auth.logout()
     link = link_in(emails_to(mailbox, sam.email)[0], "invitation")
     assert accept(client, link, name="Sam Ortiz").status_code == 303
-    assert user_of(db, sam.email).check_password(GOOD_PASSWORD)
+    assert verify_password(user_of(db, sam.email), GOOD_PASSWORD)
     assert count(db, User) == 6
 
 

@@ -93,7 +93,8 @@ def test_run_due_catches_up_every_job_of_the_day_that_has_not_run(app, db, team,
     assert "digest Harbor Realty Group: digested" in result.output
     assert "nightly_refresh Harbor Realty Group: 0 partners evaluated" in result.output
     assert seen[0] == ("Harbor Realty Group", datetime(2027, 3, 15, 1, 0))
-    assert len(runs(db)) == 4  # two jobs, two teams
+    assert "prune Harbor Realty Group: " in result.output  # 03:30: due by 05:00 too
+    assert len(runs(db)) == 6  # three jobs, two teams
 
 
 def test_an_hourly_job_has_a_run_per_hour(app, db, team, jobs):

@@ -4,8 +4,9 @@ admin's "send password reset link", which never shows the admin a password."""
 
 import html
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 
@@ -56,13 +57,34 @@ def test_a_user_sets_a_new_password_from_the_emailed_link(client, auth, db, team
     page = client.get(asked, follow_redirects=True)
     assert page.status_code == 200 and "sam@harbor.example" in text(page)
     response = submit_link(client, asked, {"password": NEW_PASSWORD})
-    assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
+    assert response.headers["Location"] == "/today"  # signed in with it
+    assert client.get("/today").status_code == 200
+    auth.logout()
     assert auth.login(team["agent"], PASSWORD).status_code == 422
     assert auth.login(team["agent"], NEW_PASSWORD).status_code == 302
     assert changes(db) == ["password_reset"]
     auth.logout()
     again = submit_link(client, asked, {"password": "another fine password 9"})
     assert again.status_code == 410 and "already been used" in text(again)
+
+
+def test_with_two_factor_on_the_new_password_still_asks_for_the_code(app, client, db, team, asked):
+    """A link by email replaces the password, not the second factor."""
+    secret = pyotp.random_base32()
+    team["agent"].totp_secret = secret
+    db.session.commit()
+    response = submit_link(client, asked, {"password": NEW_PASSWORD})
+    assert response.headers["Location"].startswith("/auth/two-factor")
+    assert client.get("/today").status_code == 302  # not signed in yet
+    code = pyotp.TOTP(secret).at(ASKED_AT.replace(tzinfo=UTC))
+    signed = client.post("/auth/two-factor", data={"code": code})
+    assert signed.headers["Location"] == "/today"
+    summary = db.session.scalar(
+        sa.select(AuditEvent.summary)
+        .where(AuditEvent.kind == "sign_in")
+        .order_by(AuditEvent.id.desc())
+    )
+    assert summary == "sam@harbor.example signed in (a new password from a link and code)"
 
 
 def test_the_answer_is_the_same_whether_the_email_exists_or_not(app, client, team, mailbox):
@@ -102,7 +124,8 @@ def test_the_link_works_for_two_hours(app, client, auth, team, asked, minutes, w
     at(app, ASKED_AT + timedelta(minutes=minutes))
     response = submit_link(client, asked, {"password": NEW_PASSWORD})
     if works:
-        assert response.status_code == 303
+        assert response.headers["Location"] == "/today"
+        auth.logout()
         assert auth.login(team["agent"], NEW_PASSWORD).status_code == 302
     else:
         assert response.status_code == 410 and "has expired" in text(response)
@@ -141,11 +164,10 @@ def test_an_admin_sends_a_reset_link_by_email(app, client, auth, db, team, mailb
     auth.logout()
     [message] = emails_to(mailbox, sam.email)
     assert "Ada Admin, your team's admin" in message.get_body(("plain",)).get_content()
-    assert (
-        submit_link(client, link_in(message, "reset"), {"password": NEW_PASSWORD}).status_code
-        == 303
-    )
+    response = submit_link(client, link_in(message, "reset"), {"password": NEW_PASSWORD})
+    assert response.headers["Location"] == "/today"
     assert changes(db) == ["password_reset_requested", "password_reset"]
+    auth.logout()
     auth.login(team["manager"])
     page = text(client.get("/desk/audit"))
     assert "Password link sent by an admin" in page and "Password reset" in page
@@ -211,5 +233,6 @@ def test_the_token_leaves_the_address_bar_before_the_form_is_served(client, db, 
     page = client.get("/auth/reset")
     assert page.status_code == 200 and asked.rsplit("/", 1)[1] not in text(page)
     response = client.post("/auth/reset", data={"password": NEW_PASSWORD})
-    assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
-    assert client.post("/auth/reset", data={"password": NEW_PASSWORD}).status_code == 302
+    assert response.headers["Location"] == "/today"
+    again = client.post("/auth/reset", data={"password": NEW_PASSWORD})
+    assert again.status_code == 302 and again.headers["Location"] == "/"  # open the link again

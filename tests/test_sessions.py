@@ -87,7 +87,9 @@ def test_a_password_reset_an_admin_sent_ends_every_session_of_the_user(app, team
     assert signed_in(agent)  # a link sent changes nothing yet
     page = admin.get("/admin/").get_data(as_text=True)  # no mail server: the link is shown
     link = re.search(r"http://[^/\s]+(/auth/reset/[\w-]+)", page)[1]
-    assert submit_link(app.test_client(), link, {"password": NEW_PASSWORD}).status_code == 303
+    owner = app.test_client()  # where Sam opens the link: signed in there, and only there
+    assert submit_link(owner, link, {"password": NEW_PASSWORD}).headers["Location"] == "/today"
+    assert signed_in(owner)
     assert not signed_in(agent)
     assert not signed_in(thief)
     assert signed_in(admin)

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from rules.vocabulary import LIVE_CONTACT_KINDS, PERSONAL_DETAILS
 
@@ -68,9 +68,11 @@ class User(UserMixin, db.Model):
         sa.JSON, default=lambda: list(WORKDAYS), server_default="[0, 1, 2, 3, 4]"
     )
     morning_hour: so.Mapped[int] = so.mapped_column(default=7, server_default="7")
-    # Failed sign-ins in a row, and until when the account refuses sign-ins
-    # (webapp/auth/throttle.py): in the database, so every worker agrees.
+    # Failed sign-ins in a row, the last one's time, and until when the account
+    # refuses sign-ins (webapp/auth/throttle.py): in the database, so every
+    # worker agrees.
     failed_logins: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    last_failed_at: so.Mapped[datetime | None] = so.mapped_column()
     locked_until: so.Mapped[datetime | None] = so.mapped_column()
     # Two-factor sign-in (webapp/auth/two_factor.py): the TOTP secret once
     # confirmed, the one being set up, the last time step accepted (a code is
@@ -110,9 +112,6 @@ class User(UserMixin, db.Model):
     @property
     def two_factor(self) -> bool:
         return bool(self.totp_secret)
-
-    def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -503,6 +502,7 @@ class SignInFailures(db.Model):
 
     email_hash: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
     failed_logins: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    last_failed_at: so.Mapped[datetime | None] = so.mapped_column()
     locked_until: so.Mapped[datetime | None] = so.mapped_column()
 
 

@@ -1,5 +1,7 @@
 """The outbox: every email PartnerPlan sends is stored here first, then sent by a job.
 
+- `automated_message(name, address, subject)` starts a message PartnerPlan
+  sends by itself to one person (a link, the morning email).
 - `enqueue(message, key=None)` stores the message and commits, then asks a
   worker to send it at once (the `deliver` task). A `key` (e.g.
   `morning:<user id>:<day>`) makes it once-only: enqueueing it again is a
@@ -30,7 +32,7 @@ import smtplib
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
@@ -56,6 +58,19 @@ def mail_configured() -> bool:
     wait here for weeks is better not stored (links are shown instead, morning
     emails skipped)."""
     return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def automated_message(name: str, address: str, subject: str) -> EmailMessage:
+    """A message PartnerPlan sends by itself to one person (`name` <`address`>), from
+    MAIL_SENDER; its content is the caller's."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config["MAIL_SENDER"]
+    # A name is one line (a stray line break would be refused in a header).
+    message["To"] = formataddr((" ".join(name.split()), address))
+    # Sent by a machine: out-of-office replies should not answer it (RFC 3834).
+    message["Auto-Submitted"] = "auto-generated"
+    return message
 
 
 def enqueue(message: EmailMessage, key: str | None = None) -> bool:

@@ -10,6 +10,7 @@ Chromium missing: the tests fail in CI (CI=true) and are skipped elsewhere,
 both saying what to install.
 """
 
+import contextlib
 import os
 import re
 import socket
@@ -94,10 +95,9 @@ def has_cli_command(env: dict[str, str], group: str, command: str) -> bool:
     )
 
 
-@pytest.fixture(scope="session")
-def server_env(tmp_path_factory) -> dict[str, str]:
-    """Environment of the served app: its own instance folder and SQLite file."""
-    instance = tmp_path_factory.mktemp("browser-instance")
+def environment(instance: Path, **settings: str) -> dict[str, str]:
+    """Environment of a served app: its own instance folder and SQLite file, and
+    `settings` on top."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -109,21 +109,25 @@ def server_env(tmp_path_factory) -> dict[str, str]:
         SECRET_KEY="browser-tests",
         LOGIN_RATE_LIMIT="1000 per minute",
         PYTHONPATH=str(ROOT),
+        **settings,
     )
     return env
 
 
-@pytest.fixture(scope="session")
-def base_url(server_env) -> str:
-    """A migrated, seeded database served by gunicorn on loopback."""
+def prepare_database(env: dict[str, str], *, demo: bool = True) -> None:
+    """Migrate the served database and seed it (after the demo team, when `demo`
+    and `flask demo load` exists)."""
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    run([*flask, "db", "upgrade"], server_env)
-    if has_cli_command(server_env, "demo", "load"):
-        run([*flask, "demo", "load"], server_env)
-    run([sys.executable, "-m", "tests.browser.seed"], server_env)
+    run([*flask, "db", "upgrade"], env)
+    if demo and has_cli_command(env, "demo", "load"):
+        run([*flask, "demo", "load"], env)
+    run([sys.executable, "-m", "tests.browser.seed"], env)
 
-    port = free_port()
-    log = open(Path(server_env["PARTNERPLAN_INSTANCE"]) / "gunicorn.log", "w")  # noqa: SIM115
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], port: int):
+    """gunicorn serving the app of `env` on 127.0.0.1:`port`; its URL, while it runs."""
+    log = open(Path(env["PARTNERPLAN_INSTANCE"]) / "gunicorn.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,
@@ -138,7 +142,7 @@ def base_url(server_env) -> str:
             "wsgi:app",
         ],
         cwd=ROOT,
-        env=server_env,
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -154,6 +158,20 @@ def base_url(server_env) -> str:
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory) -> dict[str, str]:
+    """Environment of the served app: its own instance folder and SQLite file."""
+    return environment(tmp_path_factory.mktemp("browser-instance"))
+
+
+@pytest.fixture(scope="session")
+def base_url(server_env) -> str:
+    """A migrated, seeded database served by gunicorn on loopback."""
+    prepare_database(server_env)
+    with serving(server_env, free_port()) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -260,6 +278,16 @@ class Session:
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
+        return page
+
+    def invite(self, name: str, email: str, role: str = "agent"):
+        """As an admin: invite a colleague from the Admin page."""
+        page = self.page
+        page.goto("/admin/invitations/new")
+        page.get_by_label("Name").fill(name)
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Role").select_option(role)
+        page.get_by_role("button", name="Send the invitation").click()
         return page
 
     def open_partners(self):

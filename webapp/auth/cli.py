@@ -10,9 +10,10 @@ from flask.cli import AppGroup
 from rules.vocabulary import ROLES
 
 from ..extensions import db
-from ..models import Team, User
+from ..models import Team
 from ..validation import EMAIL_MESSAGE, email_problem
 from . import invitations
+from .credentials import user_of_email
 from .links import Sent
 
 teams_cli = AppGroup("teams", help="Create a team and invite its first admin.")
@@ -83,15 +84,8 @@ def invite_user(email: str, team_name: str, role: str, name: str | None) -> None
     team = db.session.scalar(sa.select(Team).where(Team.name == team_name))
     if team is None:
         raise click.ClickException(f"There is no team named {team_name!r}.")
-    imported = db.session.scalar(
-        sa.select(User).where(
-            User.team_id == team.id,
-            sa.func.lower(User.email) == email.lower(),
-            User.password_hash.is_(None),
-            User.active.is_(True),
-        )
-    )
-    if imported is not None:
-        say_sent(invitations.invite_user(imported, None), email)
+    user = user_of_email(email)
+    if user is not None and user.team_id == team.id and not user.password_hash and user.active:
+        say_sent(invitations.invite_user(user, None), email)  # imported, not invited yet
     else:
         say_sent(invite_or_fail(team, email, name, role), email)

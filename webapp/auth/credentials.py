@@ -1,13 +1,23 @@
-"""Checking a password at sign-in, the same work whether or not the account exists."""
+"""Whose account an email is, and checking a password at sign-in, the same work
+whether or not the account exists."""
 
 from __future__ import annotations
 
 import functools
 
+import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..extensions import db
 from ..models import User
+
+
+def user_of_email(email: str) -> User | None:
+    """The account of `email`, in any team (no two accounts share an email, whatever its case)."""
+    return db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == email.strip().lower())
+    )
 
 
 @functools.cache

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..extensions import db
 from ..models import Invitation, Team, User, record_audit
+from .credentials import user_of_email
 from .links import Sent, find, new_token, send_link
 
 INVITATION_LIFETIME = timedelta(hours=72)
@@ -43,12 +44,7 @@ class InvitationRefused(Exception):
 
 
 def email_taken(email: str) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(User.id).where(sa.func.lower(User.email) == email.strip().lower())
-        )
-        is not None
-    )
+    return user_of_email(email) is not None
 
 
 def invite(team: Team, email: str, name: str, role: str, by: User | None) -> Sent:

@@ -5,16 +5,19 @@ gets a page that says why and what to do, never an error: 404 for a token
 that was never issued, 410 for one that is no longer valid.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from flask import current_app, flash, redirect, session, url_for
+from flask.typing import ResponseReturnValue
 
 from ..extensions import db, limiter
 from ..templating import render
 from . import bp, invitations, resets, sessions
 from .forms import AcceptInvitationForm, ForgotPasswordForm, NewPasswordForm
 from .passwords import password_problem
-
-# Where the session keeps the token of the link being used.
-INVITATION_KEY, RESET_KEY = "invitation_token", "reset_token"
+from .views import password_passed
 
 FORGOT_ANSWER = (
     "If {email} has an active PartnerPlan account, a link to choose a new password is on its "
@@ -22,49 +25,66 @@ FORGOT_ANSWER = (
 )
 
 
-def refused(message: str, reason: str):
+@dataclass(frozen=True)
+class LinkKind:
+    """A kind of single-use link: where this browser's session keeps its token, how a
+    token is looked up (its row, and why it is refused), what each refusal says, and
+    the endpoint of the form the link opens."""
+
+    key: str
+    of_token: Callable[[str], tuple[Any, str | None]]
+    refusals: dict[str, str]
+    form: str
+
+
+INVITATION = LinkKind("invitation_token", invitations.of_token, invitations.LINK_REFUSALS,
+                      "auth.invitation_form")  # fmt: skip
+RESET = LinkKind("reset_token", resets.of_token, resets.LINK_REFUSALS, "auth.reset_form")
+
+
+def refused(kind: LinkKind, reason: str) -> ResponseReturnValue:
     status = 404 if reason == "unknown" else 410
-    return render("auth/link_refused.html", message=message), status
+    return render("auth/link_refused.html", message=kind.refusals[reason]), status
 
 
-def keep_and_move_on(key: str, token: str, endpoint: str):
-    """The link's token goes into this browser's session (signed by the server)
-    and the browser on to a URL without it: access and proxy logs keep every
-    path, and a token in one would be a password link for whoever reads them."""
-    session[key] = token
-    return redirect(url_for(endpoint), code=303)
+def opened(kind: LinkKind, token: str) -> ResponseReturnValue:
+    """A link that cannot be used says why. One that can has its token kept in this
+    browser's session (signed by the server) and the browser sent on to the form, at
+    a URL without it: access and proxy logs keep every path, and a token in one would
+    be a password link for whoever reads them."""
+    _, reason = kind.of_token(token)
+    if reason:
+        return refused(kind, reason)
+    session[kind.key] = token
+    return redirect(url_for(kind.form), code=303)
 
 
-def kept_token(key: str) -> str | None:
-    token = session.get(key)
-    return token if isinstance(token, str) else None
-
-
-def open_the_link_again():
-    flash("Open the link from your email again: this page needs it.", "info")
-    return redirect(url_for("home.index"))
+def kept(kind: LinkKind) -> tuple[Any, ResponseReturnValue | None]:
+    """The row of the link this browser opened, and None; or None and the page to
+    answer with instead (the link was never opened here, or cannot be used now)."""
+    token = session.get(kind.key)
+    if not isinstance(token, str):
+        flash("Open the link from your email again: this page needs it.", "info")
+        return None, redirect(url_for("home.index"))
+    found, reason = kind.of_token(token)
+    if reason:
+        session.pop(kind.key, None)
+        return None, refused(kind, reason)
+    return found, None
 
 
 @bp.get("/invitation/<token>")
 def invitation(token: str):
-    """The invitation link: a link that cannot be used says why; one that can is
-    kept in the session, and the form is served at /auth/invitation."""
-    _, reason = invitations.of_token(token)
-    if reason:
-        return refused(invitations.LINK_REFUSALS[reason], reason)
-    return keep_and_move_on(INVITATION_KEY, token, "auth.invitation_form")
+    """The invitation link; its form is served at /auth/invitation."""
+    return opened(INVITATION, token)
 
 
 @bp.route("/invitation", methods=["GET", "POST"])
 def invitation_form():
     """Accept an invitation: choose a password (and correct the name); then logged in."""
-    token = kept_token(INVITATION_KEY)
-    if token is None:
-        return open_the_link_again()
-    found, reason = invitations.of_token(token)
-    if reason:
-        session.pop(INVITATION_KEY, None)
-        return refused(invitations.LINK_REFUSALS[reason], reason)
+    found, answer = kept(INVITATION)
+    if answer:
+        return answer
     form = AcceptInvitationForm(data={"name": found.name})
     if form.validate_on_submit():
         known = (found.email, form.name.data)
@@ -72,11 +92,10 @@ def invitation_form():
             form.password.errors.append(problem)
         elif (user := invitations.accept(found, form.name.data, form.password.data)) is None:
             # Used meanwhile ("accepted"), or the email got an account ("taken").
-            session.pop(INVITATION_KEY, None)
-            reason = invitations.of_token(token)[1] or "taken"
-            return refused(invitations.LINK_REFUSALS[reason], reason)
+            _, reason = invitations.of_token(session.pop(INVITATION.key))
+            return refused(INVITATION, reason or "taken")
         else:
-            session.pop(INVITATION_KEY, None)
+            session.pop(INVITATION.key, None)
             sessions.end_session()  # whoever was logged in on this browser
             sessions.start_session(user, remember=False)
             db.session.commit()
@@ -88,38 +107,34 @@ def invitation_form():
 
 @bp.get("/reset/<token>")
 def reset(token: str):
-    """The password link: a link that cannot be used says why; one that can is
-    kept in the session, and the form is served at /auth/reset."""
-    _, reason = resets.of_token(token)
-    if reason:
-        return refused(resets.LINK_REFUSALS[reason], reason)
-    return keep_and_move_on(RESET_KEY, token, "auth.reset_form")
+    """The password link; its form is served at /auth/reset."""
+    return opened(RESET, token)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
 def reset_form():
-    """Choose a new password from a reset link; then log in with it."""
-    token = kept_token(RESET_KEY)
-    if token is None:
-        return open_the_link_again()
-    found, reason = resets.of_token(token)
-    if reason:
-        session.pop(RESET_KEY, None)
-        return refused(resets.LINK_REFUSALS[reason], reason)
+    """Choose a new password from a reset link; then signed in with it (after the
+    code, when two-factor sign-in is on).
+
+    Signed in here, not sent to the login page: the new password clears the
+    account's failed sign-ins, and whoever keeps failing on the account cannot
+    lock its owner out again before they sign in."""
+    found, answer = kept(RESET)
+    if answer:
+        return answer
     form = NewPasswordForm()
     if form.validate_on_submit():
         known = (found.user.email, found.user.name)
         if problem := password_problem(form.password.data, known=known):
             form.password.errors.append(problem)
-        elif not resets.complete(found, form.password.data):
-            session.pop(RESET_KEY, None)
-            return refused(resets.LINK_REFUSALS["used"], "used")
         else:
-            session.pop(RESET_KEY, None)
-            sessions.end_session()
+            session.pop(RESET.key, None)  # used up, by this request or one before it
+            if not resets.complete(found, form.password.data):
+                return refused(RESET, "used")
+            sessions.end_session()  # whoever was logged in on this browser
             db.session.commit()
-            flash("Your new password is set: log in with it.", "success")
-            return redirect(url_for("auth.login"), code=303)
+            flash("Your new password is set.", "success")
+            return password_passed(found.user, remember=False, how="a new password from a link")
     status = 422 if form.is_submitted() else 200
     return render("auth/reset.html", form=form, user=found.user), status
 

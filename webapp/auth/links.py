@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formataddr
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import render_template
 
 from .. import clock, outbox
 from ..extensions import db
+from ..links import absolute_url
 from ..models import token_hash
-from ..morning.links import absolute_url
 
 LinkRow = TypeVar("LinkRow")  # an Invitation or a PasswordReset
 
@@ -67,12 +65,7 @@ def send_link(
     link = absolute_url(endpoint, token=token)
     if not outbox.mail_configured():
         return Sent(link, emailed=False)
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = current_app.config["MAIL_SENDER"]
-    # A name is one line (a stray line break would be refused in a header).
-    message["To"] = formataddr((" ".join(to[0].split()), to[1]))
-    message["Auto-Submitted"] = "auto-generated"
+    message = outbox.automated_message(*to, subject)
     message.set_content(render_template(template, link=link, **context))
     outbox.enqueue(message, key=key)
     return Sent(link, emailed=True)

@@ -18,6 +18,7 @@ from .. import clock
 from ..extensions import db
 from ..models import PasswordReset, User, record_audit
 from ..outbox import mail_configured
+from .credentials import user_of_email
 from .links import Sent, find, new_token, send_link
 
 RESET_LIFETIME = timedelta(hours=2)
@@ -30,12 +31,6 @@ LINK_REFUSALS = {
     "expired": "This password link has expired. Ask for a new one below.",
     "deactivated": "This account has been deactivated. Ask your admin.",
 }
-
-
-def user_of_email(email: str) -> User | None:
-    return db.session.scalar(
-        sa.select(User).where(sa.func.lower(User.email) == email.strip().lower())
-    )
 
 
 def request_reset(email: str) -> None:

@@ -1,7 +1,6 @@
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
@@ -10,7 +9,7 @@ from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..models import User, record_audit
 from . import bp, throttle, two_factor
-from .credentials import verify_password
+from .credentials import user_of_email, verify_password
 from .forms import CodeForm, LoginForm
 from .sessions import end_session, start_session
 
@@ -41,8 +40,8 @@ def login_limit() -> str:
 def wait_message(minutes: int) -> str:
     unit = "minute" if minutes == 1 else "minutes"
     return (
-        f"Too many failed sign-ins on this account: wait {minutes} {unit} and try again "
-        "(or ask your admin to set a new password)."
+        f"Too many failed sign-ins on this account: wait {minutes} {unit} and try again, "
+        'or choose a new password at once with "Forgot your password?" on the login page.'
     )
 
 
@@ -73,6 +72,22 @@ def signed_in(user: User, remember: bool, how: str):
     return redirect(target)
 
 
+def password_passed(user: User, remember: bool, how: str):
+    """The password is right (typed, or just chosen from a link): the second step
+    when two-factor sign-in is on, else signed in. `how`: the password's part, for
+    the audit trail."""
+    if not user.two_factor:
+        return signed_in(user, remember, how)
+    session["second_step"] = {
+        "user": user.id,
+        "remember": remember,
+        "how": how,
+        "until": (clock.utcnow() + SECOND_STEP).isoformat(),
+    }
+    next_page = safe_next(request.args.get("next"))
+    return redirect(url_for("auth.second_step", next=next_page), code=303)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def login():
@@ -82,7 +97,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
+        user = user_of_email(email)
         counted = user if user is not None else throttle.of_unknown_email(email)
         if wait := throttle.wait_for(counted):
             # Refused before the password is read: the answer says nothing of it,
@@ -94,34 +109,27 @@ def login():
         if not right or not user.active:
             failed(user, email, "wrong password" if not right else "deactivated account")
             form.password.errors.append(NO_MATCH)
-        elif user.two_factor:
-            session["second_step"] = {
-                "user": user.id,
-                "remember": bool(form.remember.data),
-                "until": (clock.utcnow() + SECOND_STEP).isoformat(),
-            }
-            next_page = safe_next(request.args.get("next"))
-            return redirect(url_for("auth.second_step", next=next_page), code=303)
         else:
-            return signed_in(user, bool(form.remember.data), "password")
+            return password_passed(user, bool(form.remember.data), "password")
         return render_template("auth/login.html", form=form), 422
     return render_template("auth/login.html", form=form)
 
 
-def pending_user() -> tuple[User | None, bool]:
-    """Who passed the password step in this browser a moment ago, and 'remember'."""
+def pending_user() -> tuple[User | None, dict]:
+    """Who passed the password step in this browser a moment ago, and how
+    (`remember`, `how`: see `password_passed`)."""
     pending = session.get("second_step")
     if not isinstance(pending, dict):
-        return None, False
+        return None, {}
     if clock.utcnow().isoformat() > str(pending.get("until", "")):
         session.pop("second_step", None)
-        return None, False
+        return None, {}
     user = (
         db.session.get(User, pending.get("user")) if isinstance(pending.get("user"), int) else None
     )
     if user is None or not user.active or not user.two_factor:
-        return None, False
-    return user, bool(pending.get("remember"))
+        return None, {}
+    return user, pending
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
@@ -130,7 +138,7 @@ def second_step():
     """The second step of a sign-in: the code of the user's authenticator app."""
     if current_user.is_authenticated:
         return redirect(url_for("home.today"))
-    user, remember = pending_user()
+    user, pending = pending_user()
     if user is None:
         flash("Sign in again: the time to enter the code ran out.", "info")
         return redirect(url_for("auth.login"))
@@ -142,7 +150,8 @@ def second_step():
         how = two_factor.check_code(user, form.code.data)
         if how:
             session.pop("second_step", None)
-            return signed_in(user, remember, f"password and {how}")
+            first = pending.get("how") or "password"
+            return signed_in(user, bool(pending.get("remember")), f"{first} and {how}")
         failed(user, user.email, "wrong two-factor code")
         form.code.errors.append("That code is not right. Codes change every 30 seconds.")
         return render_template("auth/second_step.html", form=form), 422

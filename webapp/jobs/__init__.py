@@ -7,6 +7,8 @@
 - `nightly.py`: the nightly refresh of every team's recommendations.
 - `morning.py`: the morning email, at each user's hour (its content is
   `webapp/morning`).
+- `pruning.py`: every night, what is kept only for a while is deleted (old
+  job runs, ended sessions, sent email, stale sign-in failure counts).
 - `cli.py`: `flask jobs worker` (the Huey consumer) and `flask jobs run-due`.
 - Outgoing mail goes through `webapp/outbox.py`, sent by a task of its own.
 """
@@ -16,7 +18,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Bind Huey to the app's config; register the jobs and the `jobs` commands."""
-    from . import morning, nightly, periodic, queue  # noqa: F401  (declare the tasks and periodic jobs)
+    from . import morning, nightly, periodic, pruning, queue  # noqa: F401  (declare the tasks and periodic jobs)
     from .cli import jobs_cli
 
     queue.init_app(app)

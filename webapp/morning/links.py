@@ -1,25 +1,14 @@
-"""The email's links: absolute (from BASE_URL), and the signed unsubscribe token."""
-
-from urllib.parse import urlsplit
+"""The email's links: the signed unsubscribe token, and `tel:` links for phones."""
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..extensions import db
+from ..links import absolute_url
 from ..models import User
 
 # A salt of its own: no other signed value of the app can pass for this token.
 UNSUBSCRIBE_SALT = "partnerplan.morning-email.unsubscribe"
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """`url_for` against BASE_URL: an email is read far from any request, and its
-    links must not depend on the host of whichever request composed it."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def _serializer() -> URLSafeSerializer:

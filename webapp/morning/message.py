@@ -11,19 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import EmailMessage
-from email.utils import formataddr
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import render_template
 
 from ..desk.overview import SlippingPartner, slipping_partners
 from ..extensions import db
 from ..home import today_sections
+from ..links import absolute_url
 from ..models import Recommendation, Team, User
+from ..outbox import automated_message
 from ..planning.slots import WEEKDAY_NAMES
 from ..recommendations.links import rule_title
-from .links import absolute_url, tel_url, unsubscribe_url
+from .links import tel_url, unsubscribe_url
 
 # The email lists this many slipping partners; the team overview has them all.
 SLIPPING_SHOWN = 10
@@ -177,15 +178,9 @@ def email_message(morning: Morning) -> EmailMessage:
         "slipping_shown": SLIPPING_SHOWN,
         "schedule": schedule(user),
     }
-    message = EmailMessage()
-    message["Subject"] = context["subject"]
-    message["From"] = current_app.config["MAIL_SENDER"]
-    # A name is one line (a stray line break would be refused in a header).
-    message["To"] = formataddr((" ".join(user.name.split()), user.email))
+    message = automated_message(user.name, user.email, context["subject"])
     message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    # Sent by a machine: out-of-office replies should not answer it (RFC 3834).
-    message["Auto-Submitted"] = "auto-generated"
     message.set_content(render_template("morning/email.txt", **context))
     message.add_alternative(render_template("morning/email.html", **context), subtype="html")
     return message
