@@ -252,7 +252,7 @@ def test_a_failing_rules_engine_never_loses_what_was_logged(
     def broken(*args, **kwargs):
         raise RuntimeError("engine crashed")
 
-    monkeypatch.setattr("webapp.recommendations.service.refresh_partners", broken)
+    monkeypatch.setattr("webapp.recommendations.lifecycle.refresh_partners", broken)
     auth.login(team["agent"])
     response = client.post(
         f"/logbook/partners/{partner.id}/interactions", data=coffee(), headers=HTMX

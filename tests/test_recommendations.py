@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import count, make_partner, make_user
-from webapp.home import SECTION_SIZE
+from webapp.home.views import SECTION_SIZE
 from webapp.models import (
     Interaction,
     Partner,
@@ -17,7 +17,7 @@ from webapp.models import (
     Referral,
 )
 from webapp.partners.panels import history_changed
-from webapp.recommendations.service import DONE_QUIET_DAYS, mark_done, refresh_partners
+from webapp.recommendations.lifecycle import DONE_QUIET_DAYS, mark_done, refresh_partners
 
 TODAY = date(2026, 11, 20)
 
@@ -550,7 +550,7 @@ def test_today_ranks_each_section_most_urgent_first(db, team, client, auth):
     import re
 
     from rules.catalogue import RULES
-    from webapp.recommendations.service import sort_key
+    from webapp.recommendations.queries import sort_key
 
     rng = random.Random(5)
     rows = []

@@ -7,7 +7,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Partner, User
 from ..partners.panels import history_changed, partner_panel
-from . import service
+from . import lifecycle, queries
 from .forms import DismissForm, SnoozeForm
 
 
@@ -20,8 +20,8 @@ from .forms import DismissForm, SnoozeForm
 def recommendations_panel(partner: Partner, user: User) -> dict:
     return {
         "partner": partner,
-        "recommendations": service.partner_recommendations(partner, user),
-        "today_count": service.open_count(user),
+        "recommendations": queries.partner_recommendations(partner, user),
+        "today_count": queries.open_count(user),
         "today": clock.today(partner.team.timezone),
         "snooze_form": SnoozeForm(formdata=None),
         "dismiss_form": DismissForm(formdata=None),
@@ -41,10 +41,10 @@ def reevaluate_partner(
     """
     try:
         if recommendation_id and user is not None:
-            row = service.get_recommendation(recommendation_id, user)
+            row = lifecycle.get_recommendation(recommendation_id, user)
             if row is not None and row.partner_id == partner.id:
-                service.mark_done(row.id, user)
-        service.refresh_partners(partner.team_id, [partner.id])
+                lifecycle.mark_done(row.id, user)
+        lifecycle.refresh_partners(partner.team_id, [partner.id])
     except Exception:
         db.session.rollback()
         current_app.logger.exception("re-evaluating partner %s failed", partner.id)
