@@ -31,7 +31,7 @@ from rules.settings import DEFAULTS, resolve
 from .. import clock
 from ..extensions import commit_keeping_loaded, db
 from ..models import Partner, PartnerEvaluation, Recommendation, RuleSettings, Team, User, utcnow
-from ..partners.queries import visible, visible_partners
+from ..partners.queries import audience, visible_partners, visible_to
 from .facts import team_facts
 
 LIVE = ("open", "snoozed")
@@ -316,13 +316,14 @@ def refresh_stale(user: User, as_of: date | None = None) -> Summary:
             sa.select(Partner.id)
             .outerjoin(PartnerEvaluation, PartnerEvaluation.partner_id == Partner.id)
             .where(
-                *visible(user),
+                *visible_to(user.is_manager),
                 sa.or_(
                     PartnerEvaluation.partner_id.is_(None),
                     PartnerEvaluation.evaluated_on != as_of,
                     PartnerEvaluation.settings_version != version,
                 ),
-            )
+            ),
+            audience(user),
         )
     )
     summary = Summary()

@@ -18,7 +18,7 @@ from rules.catalogue import RULES_BY_ID
 from .. import clock
 from ..extensions import db
 from ..models import Partner, PartnerEvaluation, Recommendation, User
-from ..partners.queries import audience, visible, visible_to
+from ..partners.queries import audience, visible_to
 from .lifecycle import current_settings, evaluated_here, refresh_partners, refresh_stale
 
 PRIORITY = {rule_id: rule.priority for rule_id, rule in RULES_BY_ID.items()}
@@ -191,11 +191,12 @@ def recent_decisions(user: User, day: date) -> list[Recommendation]:
             sa.select(Recommendation)
             .join(Partner, Partner.id == Recommendation.partner_id)
             .where(
-                *visible(user, include_archived=True),
+                *visible_to(user.is_manager, include_archived=True),
                 Recommendation.kind == "tier_change",
                 Recommendation.status.in_(("approved", "rejected")),
                 Recommendation.decided_at >= since,
             )
-            .order_by(Recommendation.decided_at.desc())
+            .order_by(Recommendation.decided_at.desc()),
+            audience(user),
         )
     )
