@@ -65,7 +65,11 @@ def analyze(*tables: str) -> None:
 def commit_keeping_loaded(*stale: type) -> None:
     """Commit without reloading everything the request has loaded (its user, team,
     partner...) on next use: for a commit that changed nothing loaded but rows
-    of the `stale` models, whose loaded objects alone are expired."""
+    of the `stale` models, whose loaded objects alone are expired.
+
+    Left for the log form alone (logbook.views); the recommendations refresh
+    keeps its own, beside the writes it relies on.
+    """
     session = db.session()
     session.expire_on_commit = False
     try:

