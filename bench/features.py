@@ -11,9 +11,9 @@ from datetime import date
 
 
 def refresh_batches() -> Callable | None:
-    """service.refresh_batches(batches, as_of, workers) -> iterator of Summary."""
+    """refresh.refresh_batches(batches, as_of, workers) -> iterator of Summary."""
     try:
-        from webapp.recommendations.service import refresh_batches
+        from webapp.recommendations.refresh import refresh_batches
     except ImportError:
         return None
     return refresh_batches
@@ -39,7 +39,7 @@ def team_facts() -> Callable | None:
 
 def current_settings() -> Callable | None:
     try:
-        from webapp.recommendations.service import current_settings
+        from webapp.recommendations.lifecycle import current_settings
     except ImportError:
         return None
     return current_settings
@@ -65,9 +65,9 @@ def durable_evaluate() -> Callable | None:
 
 
 def evaluate() -> Callable | None:
-    """service.evaluate(team_id, as_of, partner_ids) -> {partner_id: [Recommendation]}."""
+    """lifecycle.evaluate(team_id, as_of, partner_ids) -> {partner_id: [Recommendation]}."""
     try:
-        from webapp.recommendations.service import evaluate
+        from webapp.recommendations.lifecycle import evaluate
     except ImportError:
         return None
     return evaluate

@@ -17,11 +17,15 @@ registered only once. So:
 - a forked worker builds its own host instead of inheriting the parent's.
 
 What the engine decides depends only on which side of each threshold each
-fact falls (every condition is an and/or of comparisons of one fact with a
-constant). `fired` therefore asks durable_rules once per distinct pattern
-of those comparisons and remembers its answer for the ruleset: a brokerage
-of 20,000 partners shows a few hundred patterns, so a full refresh costs a
-few hundred engine calls. `evaluate` is the engine call itself.
+fact falls, as long as every condition is an and/or of comparisons of one
+fact with a constant (or a threshold setting). `fired` therefore asks
+durable_rules once per distinct pattern of those comparisons and remembers
+its answer for the ruleset: a brokerage of 20,000 partners shows a few
+hundred patterns, so a full refresh costs a few hundred engine calls.
+`evaluate` is the engine call itself. Compiling the catalogue refuses any
+other condition (`check_rules`, run when this module is imported), such as
+a comparison of two facts, which durable_rules would accept and the
+patterns would not see.
 """
 
 from __future__ import annotations
@@ -32,28 +36,93 @@ import itertools
 import json
 import operator
 import os
+import string
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from durable.engine import Host, MessageNotHandledException
 
-from .catalogue import ELIGIBLE, RULES, T
+from .catalogue import ELIGIBLE, RULES, Rule, T
 from .interpreter import OPERATORS, fact_name
+from .settings import THRESHOLDS
 
 COMPARISONS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+# The constants a fact may be compared with: each compares the same way in
+# durable_rules and in Python (`Patterns`).
+CONSTANT_TYPES = (bool, int, float, str)
 
 
 class RulesEngineError(RuntimeError):
     """A rule's action failed inside durable_rules."""
 
 
+class UnsupportedCondition(ValueError):
+    """A catalogue condition that is not an and/or of comparisons of one fact with
+    a constant or a threshold: `fired`'s patterns could not answer for it."""
+
+
+def check_rules(rules: Iterable[Rule]) -> None:
+    """Refuse, naming the rule, any condition but an and/or of comparisons of one
+    fact with a constant or a threshold (the eligibility every rule adds included)."""
+    for rule in rules:
+        try:
+            _check(("all", ELIGIBLE, rule.when))
+        except UnsupportedCondition as error:
+            raise UnsupportedCondition(f"rule {rule.id!r}: {error}") from None
+
+
+def _check(condition: object) -> None:
+    if _joins(condition):
+        if len(condition) < 2:
+            raise UnsupportedCondition(f"{condition!r} joins no condition")
+        for part in condition[1:]:
+            _check(part)
+    else:
+        _comparison(condition)
+
+
+def _joins(condition: object) -> bool:
+    """Whether the condition is ("all", ...) or ("any", ...)."""
+    return isinstance(condition, tuple) and condition[:1] in (("all",), ("any",))
+
+
+def _comparison(condition: object) -> tuple[str, str, object]:
+    """(fact, operator, value) of a comparison of one fact with a constant or a
+    threshold; UnsupportedCondition for anything else."""
+    if not (isinstance(condition, tuple) and len(condition) == 3):
+        raise UnsupportedCondition(f"{condition!r} is not a (fact, operator, value) comparison")
+    name, op, value = condition
+    if not isinstance(name, str):
+        raise UnsupportedCondition(f"{condition!r} does not name a fact first")
+    if not isinstance(op, str) or op not in OPERATORS:
+        raise UnsupportedCondition(
+            f"{condition!r} uses the operator {op!r}; use one of {', '.join(OPERATORS)}"
+        )
+    if isinstance(value, T):
+        if value.name not in THRESHOLDS:
+            raise UnsupportedCondition(f"{condition!r} names no threshold: {value.name!r}")
+    elif type(value) not in CONSTANT_TYPES:
+        raise UnsupportedCondition(
+            f"{condition!r} compares {name!r} with {value!r}, which is neither a constant "
+            "nor a threshold (a fact compared with another fact, say)"
+        )
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(name) if field is not None]
+    except ValueError:
+        raise UnsupportedCondition(f"{condition!r}: unbalanced braces in {name!r}") from None
+    unknown = [field for field in fields if field not in THRESHOLDS]
+    if unknown:
+        raise UnsupportedCondition(f"{condition!r}: {unknown[0]!r} in braces names no threshold")
+    return name, op, value
+
+
 def compile_condition(condition: tuple, settings: Mapping[str, int]) -> dict:
     """One catalogue condition as a durable_rules expression on the fact (`m`)."""
-    head, *rest = condition
-    if head in ("all", "any"):
-        return {"$and" if head == "all" else "$or": [compile_condition(c, settings) for c in rest]}
-    op, value = rest
-    name = fact_name(head, settings)
+    if _joins(condition):
+        parts = [compile_condition(part, settings) for part in condition[1:]]
+        return {"$and" if condition[0] == "all" else "$or": parts}
+    name, op, value = _comparison(condition)
+    name = fact_name(name, settings)
     value = settings[value.name] if isinstance(value, T) else value
     if op == "==":
         return {name: value}
@@ -68,8 +137,11 @@ def compile_condition(condition: tuple, settings: Mapping[str, int]) -> dict:
 ALWAYS = "evaluated"
 
 
-def compile_ruleset(settings: Mapping[str, int]) -> dict:
-    """The whole catalogue as a ruleset definition (a fresh dict: the engine mutates it)."""
+def compile_ruleset(settings: Mapping[str, int], rules: Iterable[Rule] = RULES) -> dict:
+    """The catalogue as a ruleset definition (a fresh dict: the engine mutates it);
+    UnsupportedCondition if a rule's condition is beyond `fired`'s shortcut."""
+    rules = list(rules)
+    check_rules(rules)
     always = {ALWAYS: {"all": [{"m": {ALWAYS: 1}}], "run": ALWAYS, "pri": 0}}
     return always | {
         rule.id: {
@@ -77,18 +149,17 @@ def compile_ruleset(settings: Mapping[str, int]) -> dict:
             "run": rule.id,
             "pri": rule.priority,
         }
-        for rule in RULES
+        for rule in rules
     }
 
 
 def comparisons(condition: tuple, settings: Mapping[str, int]) -> set[tuple]:
     """Every (fact, operator, constant) a condition compares, thresholds filled in."""
-    head, *rest = condition
-    if head in ("all", "any"):
-        return set().union(*(comparisons(part, settings) for part in rest))
-    op, value = rest
+    if _joins(condition):
+        return set().union(*(comparisons(part, settings) for part in condition[1:]))
+    name, op, value = _comparison(condition)
     return {
-        (fact_name(head, settings), op, settings[value.name] if isinstance(value, T) else value)
+        (fact_name(name, settings), op, settings[value.name] if isinstance(value, T) else value)
     }
 
 
@@ -139,6 +210,11 @@ def ruleset_name(settings: Mapping[str, int]) -> str:
 def _ruleset_name(items: tuple) -> str:
     digest = hashlib.sha256(json.dumps(dict(items), sort_keys=True).encode()).hexdigest()
     return f"partnerplan_{digest[:16]}"
+
+
+# The shipped catalogue is checked once, on import: a rule beyond the shortcut
+# stops the app from starting rather than being answered wrongly.
+check_rules(RULES)
 
 
 class _Host(Host):

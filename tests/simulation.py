@@ -73,7 +73,7 @@ from webapp.models import (
     Team,
     User,
 )
-from webapp.recommendations import service
+from webapp.recommendations import lifecycle, queries
 
 START = date(2027, 12, 20)  # crosses a year end, 29 Feb 2028 and 12 Mar 2028 (DST) in 120 days
 HOME = "America/New_York"
@@ -612,7 +612,7 @@ class Simulation:
             agents = {}
             for person in self.team_people(self.home_id, "agent"):
                 user = db.session.get(User, person.id)
-                agents[person.name] = service.open_count(user, day)
+                agents[person.name] = queries.open_count(user, day)
             tiers = dict(
                 db.session.execute(
                     sa.select(Partner.tier, sa.func.count())
@@ -819,13 +819,13 @@ def real_objects(sim: Simulation, owner: Person) -> Owned:
 
 def check_live_recommendations(team_id: int, day: date) -> None:
     """The stored live recommendations are exactly a fresh evaluation of the day
-    (`service.evaluate`), except those the life cycle keeps quiet:
+    (`lifecycle.evaluate`), except those the life cycle keeps quiet:
     - dismissed, rejected or approved, while the facts (fingerprint) are unchanged;
     - done with unchanged facts, for DONE_QUIET_DAYS days from the day it was done;
     - snoozed until a later day.
     A snoozed one whose day has come is open again; what awaits shows today's words."""
     timezone = db.session.get(Team, team_id).timezone
-    fresh = service.evaluate(team_id, day)
+    fresh = lifecycle.evaluate(team_id, day)
     rows = defaultdict(list)
     for row in db.session.scalars(
         sa.select(Recommendation).where(
@@ -953,10 +953,10 @@ def check_today_lists_what_awaits(sim: Simulation, who: str, day: date) -> None:
         user = db.session.get(User, person.id)
         awaiting = set(
             db.session.scalars(
-                service.visible_recommendations(user.is_manager).with_only_columns(
+                queries.visible_recommendations(user.is_manager).with_only_columns(
                     Recommendation.id
                 ),
-                service.awaiting_params(user, day),
+                queries.awaiting_params(user, day),
             )
         )
         db.session.remove()

@@ -217,7 +217,7 @@ def test_a_log_answering_a_recommendation_marks_it_done_and_reevaluates(
 ):
     """The log form opened from a recommendation's "Done…" carries its id: the
     item is done, and the partner's other recommendations follow the new history."""
-    from webapp.recommendations.service import refresh_partners
+    from webapp.recommendations.lifecycle import refresh_partners
 
     add_calls(db, partner, team["agent"], 1, datetime(2026, 8, 1, 9))  # long quiet
     refresh_partners(partner.team_id, [partner.id])
@@ -259,7 +259,7 @@ def test_a_failing_rules_engine_never_loses_what_was_logged(
     def broken(*args, **kwargs):
         raise RuntimeError("engine crashed")
 
-    monkeypatch.setattr("webapp.recommendations.service.refresh_partners", broken)
+    monkeypatch.setattr("webapp.recommendations.lifecycle.refresh_partners", broken)
     auth.login(team["agent"])
     response = client.post(
         f"/logbook/partners/{partner.id}/interactions", data=coffee(), headers=HTMX

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import count, make_partner, make_user
-from webapp.home import SECTION_SIZE
+from webapp.home.views import SECTION_SIZE
 from webapp.models import (
     Interaction,
     Partner,
@@ -16,8 +16,8 @@ from webapp.models import (
     Recommendation,
     Referral,
 )
+from webapp.recommendations.lifecycle import DONE_QUIET_DAYS, mark_done, refresh_partners
 from webapp.recommendations.reevaluation import reevaluate
-from webapp.recommendations.service import DONE_QUIET_DAYS, mark_done, refresh_partners
 
 TODAY = date(2026, 11, 20)
 
@@ -466,14 +466,33 @@ def test_agents_see_tier_changes_without_actions(db, team, client, auth):
     assert 'id="today-count" class="badge">0<' in page  # agents count their actions only
 
 
-def test_the_panel_evaluates_a_partner_not_yet_evaluated_today(app, db, team, partner):
-    from webapp.panels import panels_for
+def test_the_partner_page_evaluates_a_partner_not_yet_evaluated_today(
+    client, auth, db, team, partner
+):
+    """The page brings the partner up to date itself (the panel only reads), and
+    only once a day: the second visit evaluates nothing."""
+    refer(db, partner, 1)
+    auth.login(team["agent"])
+    assert client.get(f"/partners/{partner.id}").status_code == 200
+    assert [row.rule for row in stored(db, partner)] == ["thank_you"]
+    evaluation = db.session.get(PartnerEvaluation, partner.id)
+    assert evaluation.evaluated_on == TODAY
+    first_at = stored(db, partner)[0].created_at
+    client.get(f"/partners/{partner.id}")
+    assert [row.created_at for row in stored(db, partner)] == [first_at]
+
+
+def test_a_failing_rules_engine_still_opens_the_partner_page(
+    client, auth, db, team, partner, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine crashed")
 
     refer(db, partner, 1)
-    with app.test_request_context():
-        [panel] = [p for p in panels_for(partner, team["agent"]) if p.name == "recommendations"]
-    assert [rec.rule for rec in panel.data["recommendations"]] == ["thank_you"]
-    assert db.session.get(PartnerEvaluation, partner.id).evaluated_on == TODAY
+    monkeypatch.setattr("webapp.recommendations.lifecycle.refresh_partners", broken)
+    auth.login(team["agent"])
+    response = client.get(f"/partners/{partner.id}")
+    assert response.status_code == 200 and partner.name in response.get_data(as_text=True)
 
 
 def test_cli_prints_plain_lines_without_json(db, team, partner, runner):
@@ -550,7 +569,7 @@ def test_today_ranks_each_section_most_urgent_first(db, team, client, auth):
     import re
 
     from rules.catalogue import RULES
-    from webapp.recommendations.service import sort_key
+    from webapp.recommendations.queries import sort_key
 
     rng = random.Random(5)
     rows = []

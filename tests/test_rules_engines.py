@@ -4,11 +4,12 @@ import random
 import threading
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rules import durable_engine, interpreter
-from rules.catalogue import RULES
+from rules.catalogue import RULES, Rule, T
 from rules.engine import fired, recommend
 from rules.facts import NEVER, RECENT_REFERRALS
 from rules.settings import DEFAULTS, THRESHOLDS, resolve
@@ -77,6 +78,54 @@ def test_both_engines_agree_on_random_facts(facts, which):
     assert recommend(facts, as_of, thresholds, "durable") == recommend(
         facts, as_of, thresholds, "python"
     )
+
+
+@st.composite
+def neighbours(draw):
+    """A fact record, then records a step away: each moves a few of its numbers
+    by a day or two (or its display-only text), so most fall on the same side
+    of every threshold as the first (one pattern, one cached answer) and some
+    cross one."""
+    first = draw(fact_records())
+    numbers = sorted(name for name, value in first.items() if type(value) is int)
+    records = [first]
+    for _ in range(draw(st.integers(5, 20))):
+        record = dict(first)
+        for name in draw(st.lists(st.sampled_from(numbers), min_size=1, max_size=3)):
+            record[name] += draw(st.sampled_from([-2, -1, 1, 2]))
+        if draw(st.booleans()):
+            record["unthanked_first_client"] = draw(st.text(max_size=10))
+        records.append(record)
+    return records
+
+
+def test_the_cached_answers_agree_with_the_interpreter():
+    """`fired` answers a pattern of comparisons from its cache once it has asked
+    durable_rules: across many records under the same settings, every answer,
+    cached or not, is the interpreter's."""
+    asked, answered = [], []
+    real = durable_engine.evaluate
+
+    def counted(facts, thresholds):
+        asked.append(facts)
+        return real(facts, thresholds)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(records=neighbours(), which=st.integers(0, len(SETTINGS) - 1))
+    def agree(records, which):
+        thresholds = SETTINGS[which]
+        for facts in records:
+            answered.append(facts)
+            assert durable_engine.fired(facts, thresholds) == interpreter.fired(facts, thresholds)
+
+    durable_engine._answers.clear()  # every answer below is asked or cached here
+    durable_engine.evaluate = counted
+    try:
+        agree()
+    finally:
+        durable_engine.evaluate = real
+    # The cache was really used: most answers came from it, not from the engine.
+    assert len(asked) < len(answered) / 2
 
 
 def random_facts(rng: random.Random) -> dict:
@@ -246,6 +295,56 @@ def test_a_change_of_thresholds_is_a_new_ruleset():
     assert durable_engine.fired(facts, DEFAULTS) == ["coffee"]
     assert durable_engine.fired(facts, changed) == []
     assert durable_engine.fired(facts, DEFAULTS) == ["coffee"]
+
+
+def a_rule(when: tuple) -> Rule:
+    return Rule(
+        id="probe",
+        title="Probe",
+        kind="action",
+        when=when,
+        priority=99,
+        reason=((None, "probe"),),
+        fingerprint=(),
+    )
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        # durable_rules' own spelling of m.sent_1_ago < m.received_1_ago: two facts
+        ("sent_1_ago", "<", {"$m": "received_1_ago"}),
+        ("tier", "in", "cultivate maintain"),  # an operator the interpreter lacks
+        ("met_ago", "=>", 3),
+        ("tier", "==", ["cultivate", "maintain"]),  # a list is no constant
+        ("birthday_in", "==", None),
+        ("met_ago", "<", T("no_such_days")),  # a threshold that does not exist
+        ("received_{no_such}_ago", "<", 30),
+        ("met_ago", "<"),
+        ("all",),
+    ],
+)
+def test_compiling_refuses_a_condition_the_pattern_cache_cannot_answer_for(condition):
+    """`fired` answers once per pattern of comparisons of one fact with a constant;
+    any other condition is refused when the catalogue is compiled."""
+    when = ("all", ("tier", "==", "maintain"), ("any", ("met_ago", ">=", 0), condition))
+    with pytest.raises(durable_engine.UnsupportedCondition, match="rule 'probe'"):
+        durable_engine.compile_ruleset(DEFAULTS, [a_rule(when)])
+    with pytest.raises(durable_engine.UnsupportedCondition):
+        durable_engine.check_rules([*RULES, a_rule(when)])
+
+
+def test_compiling_accepts_comparisons_with_constants_and_thresholds():
+    when = (
+        "all",
+        ("tier", "==", "maintain"),
+        ("has_commitment", "==", True),
+        ("received_{promote_referrals}_ago", "<", T("promote_days")),
+        ("any", ("met_ago", ">=", 0), ("live_contact_ago", "!=", 1.5)),
+    )
+    ruleset = durable_engine.compile_ruleset(DEFAULTS, [a_rule(when)])
+    assert "'$lt': {'received_2_ago': 180}" in str(ruleset["probe"])
+    durable_engine.check_rules(RULES)  # the catalogue itself, as on import
 
 
 def test_the_compiled_ruleset_is_json_with_thresholds_filled_in():

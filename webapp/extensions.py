@@ -62,21 +62,6 @@ def analyze(*tables: str) -> None:
     db.session.commit()
 
 
-def commit_keeping_loaded(*stale: type) -> None:
-    """Commit without reloading everything the request has loaded (its user, team,
-    partner...) on next use: for a commit that changed nothing loaded but rows
-    of the `stale` models, whose loaded objects alone are expired."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-    for row in list(session.identity_map.values()):
-        if isinstance(row, stale):
-            session.expire(row)
-
-
 def insert_if_new(model: type, **values) -> bool:
     """Insert one row unless it collides with a unique key; True when it was inserted.
 

@@ -18,7 +18,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy.orm import joinedload
 
 from .. import clock
-from ..extensions import commit_keeping_loaded, db
+from ..extensions import db
 from ..models import User, UserSession, token_hash
 
 # How stale `last_seen_at` may get before a request writes it again: one
@@ -101,8 +101,9 @@ def load(token: str) -> User | None:
     if now - row.last_seen_at >= LAST_SEEN_EVERY:
         row.last_seen_at = now
         # Loaded first thing in the request (security.load_user_first): the
-        # commit carries nothing but this stamp.
-        commit_keeping_loaded(UserSession)
+        # commit carries nothing but this stamp. Once a minute, so the user
+        # it expires is simply loaded again.
+        db.session.commit()
     g.user_session = row
     return row.user
 

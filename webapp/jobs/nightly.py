@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from ..extensions import analyze, db
 from ..models import Partner, Team
-from ..recommendations import service
-from ..recommendations.cli import BATCH
+from ..recommendations.lifecycle import Summary
+from ..recommendations.refresh import in_batches, refresh_batches
 from .periodic import periodic
 
 
@@ -25,10 +25,9 @@ def nightly_refresh(team: Team, when: datetime) -> str:
             sa.select(Partner.id).where(Partner.team_id == team.id).order_by(Partner.id)
         )
     )
-    batches = [(team.id, ids[i : i + BATCH]) for i in range(0, len(ids), BATCH)]
-    total = service.Summary()
+    total = Summary()
     # One process: a worker's threads must not fork (the CLI may, with --workers).
-    for summary in service.refresh_batches(batches, when.date(), workers=1):
+    for summary in refresh_batches(in_batches(team.id, ids), when.date(), workers=1):
         total.add(summary)
     analyze("recommendation", "partner_evaluation")  # grown or shrunk: tell the planner
     return (

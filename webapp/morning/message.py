@@ -1,7 +1,8 @@
 """What one user's morning email says, and who is due one.
 
-The items are the user's Today (`home.today_sections`), overdue and due that
-day: the page and the email read the same function, so they cannot drift.
+The items are the user's Today (`recommendations.queries.today_sections`),
+overdue and due that day: the page and the email read the same function, so
+they cannot drift.
 Managers and admins also get the tier changes awaiting review and who is
 slipping (the team overview's `slipping_partners`).
 """
@@ -18,12 +19,12 @@ from flask import render_template
 
 from ..desk.overview import SlippingPartner, slipping_partners
 from ..extensions import db
-from ..home import today_sections
 from ..links import absolute_url
 from ..models import Recommendation, Team, User
 from ..outbox import automated_message
 from ..planning.slots import WEEKDAY_NAMES
 from ..recommendations.links import rule_title
+from ..recommendations.queries import today_sections
 from .links import tel_url, unsubscribe_url
 
 # The email lists this many slipping partners; the team overview has them all.

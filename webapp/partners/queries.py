@@ -13,19 +13,13 @@ from ..extensions import db
 from ..models import Partner, User
 
 
-def visible(user: User, *, include_archived: bool = False) -> list[sa.ColumnElement[bool]]:
-    """The conditions on `Partner` that keep to what the user may see, for
-    queries that join the partner (the planner then starts from the user's
-    own partners instead of testing every row against a subquery)."""
-    owner = None if user.is_manager else user.id
-    return _scope(user.team_id, owner, include_archived)
-
-
 def visible_to(manager: bool, *, include_archived: bool = False) -> list[sa.ColumnElement[bool]]:
-    """`visible` for statements built once: the user is bound at execution as
-    `team_id` (and `user_id` for an agent); see `audience`."""
+    """The conditions on `Partner` that keep to what a user may see, for queries
+    that join the partner (the planner then starts from the user's own partners
+    instead of testing every row against a subquery). The user is bound when
+    the query runs: pass `audience(user)` with it."""
     owner = None if manager else sa.bindparam("user_id")
-    return _scope(sa.bindparam("team_id"), owner, include_archived)
+    return _conditions(sa.bindparam("team_id"), owner, include_archived)
 
 
 def audience(user: User) -> dict[str, int]:
@@ -33,7 +27,20 @@ def audience(user: User) -> dict[str, int]:
     return {"team_id": user.team_id, "user_id": user.id}
 
 
-def _scope(team, owner, include_archived: bool) -> list[sa.ColumnElement[bool]]:
+def visible_partners(user: User, *, include_archived: bool = False) -> sa.Select:
+    """The partners the user sees, as a query to refine and run as it is.
+
+    The user's ids are written into it rather than bound through
+    `audience`: binding them afterwards (`Select.params`) makes building it
+    cost 0.15 ms instead of 0.06 (CPU time, measured on
+    `python -m bench --partners 5000 --interactions 250000 --referrals 15000`).
+    """
+    owner = None if user.is_manager else user.id
+    return sa.select(Partner).where(*_conditions(user.team_id, owner, include_archived))
+
+
+def _conditions(team, owner, include_archived: bool) -> list[sa.ColumnElement[bool]]:
+    """The one statement of the rule: the team's partners, an agent's own only."""
     conditions = [Partner.team_id == team]
     if owner is not None:
         conditions.append(Partner.owner_id == owner)
@@ -42,10 +49,11 @@ def _scope(team, owner, include_archived: bool) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def visible_partners(user: User, *, include_archived: bool = False) -> sa.Select:
-    return sa.select(Partner).where(*visible(user, include_archived=include_archived))
-
-
+# Built once per role, bound when run: every partner page, panel and log form
+# looks its partner up here. Refining `visible_partners` instead cost 0.09 ms
+# more a lookup, and logging an interaction 4% more CPU time (measured
+# in-process on `python -m bench --partners 5000 --interactions 250000
+# --referrals 15000`).
 @functools.cache
 def _one_partner(manager: bool, include_archived: bool) -> sa.Select:
     return (

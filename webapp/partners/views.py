@@ -10,6 +10,7 @@ from ..forms import EmptyForm, choices
 from ..logbook.history import last_contacts
 from ..models import Partner, record_audit, utcnow
 from ..query_args import paginate
+from ..recommendations.reevaluation import bring_up_to_date
 from ..templating import nav_item, render
 from . import bp
 from .erasure import erase_partner
@@ -102,6 +103,7 @@ def new():
 def detail(partner_id: int):
     """The partner page: the record, its panels, and the history, newest first."""
     partner = get_partner(partner_id, current_user)
+    bring_up_to_date(partner)
     return render("partners/detail.html", **partner_page(partner))
 
 

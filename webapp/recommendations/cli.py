@@ -11,9 +11,8 @@ from flask.cli import AppGroup, with_appcontext
 from .. import clock
 from ..extensions import analyze, db
 from ..models import Partner, Team
-from . import service
-
-BATCH = 500
+from .lifecycle import Summary, evaluate
+from .refresh import in_batches, refresh_batches
 
 
 def _day(value: str | None) -> date | None:
@@ -53,7 +52,7 @@ def recommendations_cli(ctx, as_of, as_json, team_id):
     for team in _teams(team_id):
         day = asked or clock.today(team.timezone)  # each team's own day unless one is asked
         days.append(day)
-        results = service.evaluate(team.id, day)
+        results = evaluate(team.id, day)
         partners = db.session.execute(
             sa.select(Partner.id, Partner.key, Partner.name).where(Partner.id.in_(list(results)))
         ).all()
@@ -114,10 +113,10 @@ def refresh(team_id, shard, as_of, workers):
         if shard:
             query = query.where(Partner.id % shard[1] == shard[0] - 1)
         ids = list(db.session.scalars(query))
-        batches += [(team.id, ids[i : i + BATCH]) for i in range(0, len(ids), BATCH)]
-    total = service.Summary()
+        batches += in_batches(team.id, ids)
+    total = Summary()
     with click.progressbar(length=len(batches), label="Evaluating") as bar:
-        for summary in service.refresh_batches(batches, day, workers):
+        for summary in refresh_batches(batches, day, workers):
             total.add(summary)
             bar.update(1)
     analyze("recommendation", "partner_evaluation")  # grown or shrunk: tell the planner

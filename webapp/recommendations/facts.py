@@ -9,6 +9,9 @@ Each partner's summary is then turned into its flat fact record by
 
 The statements are built once, with bound parameters (team, partners, day):
 re-evaluating one partner after a log costs the queries, not their making.
+Making them (the interactions' summary above all) costs 1.5 ms, a quarter of
+logging an interaction — CPU time, measured on
+`python -m bench --partners 5000 --interactions 250000 --referrals 15000`.
 """
 
 import functools
@@ -40,16 +43,17 @@ referral = Referral.__table__
 planning_session = PlanningSession.__table__
 
 
-def _scope(some: bool) -> list[sa.ColumnElement[bool]]:
-    """The team's active partners; with `some`, only those bound as `partner_ids`."""
+def _partner_conditions(listed: bool) -> list[sa.ColumnElement[bool]]:
+    """The team's active partners; when `listed`, only those bound as `partner_ids`."""
     conditions = [partner.c.team_id == sa.bindparam("team_id"), partner.c.archived_at.is_(None)]
-    if some:
+    if listed:
         conditions.append(partner.c.id.in_(sa.bindparam("partner_ids", expanding=True)))
     return conditions
 
 
-def _scoped(query: sa.Select, partner_column, some: bool) -> sa.Select:
-    return query.join(partner, partner.c.id == partner_column).where(*_scope(some))
+def _of_partners(query: sa.Select, partner_column, listed: bool) -> sa.Select:
+    """The query kept to the rows of the partners of `_partner_conditions`."""
+    return query.join(partner, partner.c.id == partner_column).where(*_partner_conditions(listed))
 
 
 def _rows(query: sa.Select, team_id: int, partner_ids, **params):
@@ -61,7 +65,7 @@ def _rows(query: sa.Select, team_id: int, partner_ids, **params):
 
 
 @functools.cache
-def _partners_query(some: bool) -> sa.Select:
+def _partners_query(listed: bool) -> sa.Select:
     return sa.select(
         partner.c.id,
         partner.c.tier,
@@ -73,7 +77,7 @@ def _partners_query(some: bool) -> sa.Select:
         partner.c.commitment_made_on,
         partner.c.first_referral_by,
         *(partner.c[name] for name in PERSONAL_DETAILS),
-    ).where(*_scope(some))
+    ).where(*_partner_conditions(listed))
 
 
 def partner_records(
@@ -99,7 +103,7 @@ def partner_records(
 
 
 @functools.cache
-def _summary_query(some: bool) -> sa.Select:
+def _summary_query(listed: bool) -> sa.Select:
     """One query: an aggregate per partner (the covering index
     ix_interaction_history serves it without touching the table), joined to
     the rows of its open runs only: the attempts since the last answer and
@@ -111,7 +115,7 @@ def _summary_query(some: bool) -> sa.Select:
         return sa.func.max(sa.case((condition, i.at)))
 
     lasts = (
-        _scoped(
+        _of_partners(
             sa.select(
                 i.partner_id.label("partner_id"),
                 last(sa.and_(i.outcome == "connected", i.kind.in_(LIVE_CONTACT_KINDS))),
@@ -124,7 +128,7 @@ def _summary_query(some: bool) -> sa.Select:
                 last(i.direction == "outbound").label("reached_out_at"),
             ).where(i.at < end),
             i.partner_id,
-            some,
+            listed,
         )
         .group_by(i.partner_id)
         .subquery()
@@ -182,19 +186,19 @@ def touch_summaries(
 
 
 @functools.cache
-def _referrals_query(some: bool) -> sa.Select:
+def _referrals_query(listed: bool) -> sa.Select:
     r = referral.c
     query = sa.select(r.partner_id, r.referred_on, r.direction, r.client)
-    return _scoped(
-        query.where(r.referred_on <= sa.bindparam("as_of", type_=sa.Date)), r.partner_id, some
+    return _of_partners(
+        query.where(r.referred_on <= sa.bindparam("as_of", type_=sa.Date)), r.partner_id, listed
     )
 
 
 @functools.cache
-def _sessions_query(some: bool) -> sa.Select:
+def _sessions_query(listed: bool) -> sa.Select:
     s = planning_session.c
     query = sa.select(s.partner_id, s.starts_at, s.status).where(s.status.in_(("booked", "held")))
-    return _scoped(query, s.partner_id, some)
+    return _of_partners(query, s.partner_id, listed)
 
 
 def team_facts(
@@ -205,18 +209,18 @@ def team_facts(
     partners = partner_records(team_id, partner_ids)
     if not partners:
         return {}
-    some = partner_ids is not None
+    listed = partner_ids is not None
     end = datetime.combine(as_of + timedelta(days=1), time())
     touched = touch_summaries(team_id, end, partner_ids)
 
     referrals = defaultdict(list)
     for partner_id, on, direction, client in _rows(
-        _referrals_query(some), team_id, partner_ids, as_of=as_of
+        _referrals_query(listed), team_id, partner_ids, as_of=as_of
     ):
         referrals[partner_id].append(ReferralRecord(on, direction, client or ""))
 
     sessions = defaultdict(list)
-    for partner_id, starts_at, status in _rows(_sessions_query(some), team_id, partner_ids):
+    for partner_id, starts_at, status in _rows(_sessions_query(listed), team_id, partner_ids):
         sessions[partner_id].append(SessionRecord(starts_at, status))
 
     nothing = TouchSummary()

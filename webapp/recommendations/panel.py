@@ -4,7 +4,7 @@ from .. import clock
 from ..forms import EmptyForm
 from ..models import Partner, User
 from ..panels import partner_panel
-from . import service
+from . import queries
 from .forms import DismissForm, SnoozeForm
 
 
@@ -14,8 +14,8 @@ from .forms import DismissForm, SnoozeForm
 def recommendations_panel(partner: Partner, user: User) -> dict:
     return {
         "partner": partner,
-        "recommendations": service.partner_recommendations(partner, user),
-        "today_count": service.open_count(user),
+        "recommendations": queries.partner_recommendations(partner, user),
+        "today_count": queries.open_count(user),
         "today": clock.today(partner.team.timezone),
         "snooze_form": SnoozeForm(formdata=None),
         "dismiss_form": DismissForm(formdata=None),

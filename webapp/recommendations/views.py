@@ -7,13 +7,14 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..templating import render
-from . import bp, service
+from . import bp, lifecycle
 from .forms import DismissForm, SnoozeForm
 from .links import partner_url
+from .queries import open_count
 
 
 def _recommendation_or_404(recommendation_id: int):
-    row = service.get_recommendation(recommendation_id, current_user)
+    row = lifecycle.get_recommendation(recommendation_id, current_user)
     if row is None:
         abort(404)
     if row.kind != "action":
@@ -36,7 +37,7 @@ def _answer(row, form, status: int = 200):
             "recommendations/_done.html",
             row=row,
             form=form,
-            today_count=service.open_count(current_user),
+            today_count=open_count(current_user),
         ), status
     return redirect(_back(form, row), code=303)
 
@@ -59,12 +60,12 @@ def snooze(recommendation_id: int):
     """Put a recommendation away until tomorrow or next week."""
     row = _recommendation_or_404(recommendation_id)
     form = SnoozeForm()
-    if row.status not in service.LIVE:  # already acted on (a second click): nothing to do
+    if row.status not in lifecycle.LIVE:  # already acted on (a second click): nothing to do
         return _answer(row, form)
     if not form.validate():
         return _invalid(row, form)
     today = clock.today(row.partner.team.timezone)
-    service.snooze(row, current_user, service.snooze_until(form.until.data, today))
+    lifecycle.snooze(row, current_user, lifecycle.snooze_until(form.until.data, today))
     return _answer(row, form)
 
 
@@ -74,9 +75,9 @@ def dismiss(recommendation_id: int):
     """Dismiss a recommendation (with an optional reason); it stays quiet until its facts change."""
     row = _recommendation_or_404(recommendation_id)
     form = DismissForm()
-    if row.status not in service.LIVE:  # already acted on (a second click): nothing to do
+    if row.status not in lifecycle.LIVE:  # already acted on (a second click): nothing to do
         return _answer(row, form)
     if not form.validate():
         return _invalid(row, form)
-    service.dismiss(row, current_user, form.reason.data)
+    lifecycle.dismiss(row, current_user, form.reason.data)
     return _answer(row, form)

@@ -13,8 +13,8 @@ from rules.settings import DEFAULTS, THRESHOLDS, resolve
 
 from ..extensions import db
 from ..models import RuleSettings, User, record_audit
-from ..recommendations import service as recommendations
 from ..recommendations.facts import team_facts
+from ..recommendations.lifecycle import current_settings, engine_name, refresh_partners
 
 
 @dataclass
@@ -33,9 +33,9 @@ class PreviewLine:
 def preview(team_id: int, proposed: Mapping[str, int], as_of: date) -> list[PreviewLine]:
     """How many partners each rule would hold for, now and with the proposed values."""
     facts = team_facts(team_id, as_of)
-    _, current = recommendations.current_settings(team_id)
+    _, current = current_settings(team_id)
     proposed = resolve(proposed)
-    engine = recommendations.engine_name()
+    engine = engine_name()
     now, then = Counter(), Counter()
     for record in facts.values():
         now.update(fired(record, current, engine))
@@ -66,7 +66,7 @@ def changes(before: Mapping[str, int], after: Mapping[str, int]) -> list[tuple[s
 
 def save(team_id: int, user: User, values: Mapping[str, int], note: str = "") -> RuleSettings:
     """A new version in force; recorded in the audit trail; the team re-evaluated."""
-    version, before = recommendations.current_settings(team_id)
+    version, before = current_settings(team_id)
     after = resolve(values)
     row = RuleSettings(team_id=team_id, version=version + 1, values=after, created_by_id=user.id)
     db.session.add(row)
@@ -81,5 +81,5 @@ def save(team_id: int, user: User, values: Mapping[str, int], note: str = "") ->
         after=after,
     )
     db.session.commit()
-    recommendations.refresh_partners(team_id)
+    refresh_partners(team_id)
     return row

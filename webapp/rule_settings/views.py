@@ -9,7 +9,7 @@ from .. import clock
 from ..access import manager_required
 from ..extensions import db
 from ..models import RuleSettings
-from ..recommendations import service as recommendations
+from ..recommendations.lifecycle import current_settings
 from ..templating import MANAGERS, nav_item, render
 from . import bp, service
 from .forms import RevertForm, RuleSettingsForm, form_values
@@ -23,7 +23,7 @@ LAST_POSSIBLE_VERSION = 2**31 - 1
 
 def _page(form: RuleSettingsForm, preview=None, revert_form=None, status: int = 200):
     """The whole Rules page (or its editor for htmx), from one context."""
-    version, current = recommendations.current_settings(current_user.team_id)
+    version, current = current_settings(current_user.team_id)
     thresholds_by_rule = {
         rule.id: [name for name, t in THRESHOLDS.items() if t.rule == rule.id] for rule in RULES
     }
@@ -46,7 +46,7 @@ def _page(form: RuleSettingsForm, preview=None, revert_form=None, status: int = 
 @manager_required
 def index():
     """Every rule with its thresholds, editable, and the versions saved so far."""
-    _, current = recommendations.current_settings(current_user.team_id)
+    _, current = current_settings(current_user.team_id)
     return _page(RuleSettingsForm(formdata=None, data=current))
 
 
@@ -89,7 +89,7 @@ def revert():
     if not form.errors and row is None and form.version.data != 0:
         form.version.errors = [f"There is no version {form.version.data} to go back to."]
     if form.version.errors:
-        _, current = recommendations.current_settings(current_user.team_id)
+        _, current = current_settings(current_user.team_id)
         return _page(RuleSettingsForm(formdata=None, data=current), revert_form=form, status=422)
     version = form.version.data
     values = resolve(row.values if row else None)
