@@ -8,11 +8,11 @@ from flask import Response, abort, flash, redirect, request, stream_with_context
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..access import get_partner
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Partner, Recommendation
 from ..panels import RenderedPanel
-from ..partners.queries import get_partner
 from ..query_args import paginate
 from ..templating import MANAGERS, nav_item, render, wants_fragment
 from . import bp, decisions

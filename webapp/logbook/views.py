@@ -13,12 +13,12 @@ from flask_login import current_user, login_required
 from rules.vocabulary import REFERRAL_STATUSES
 
 from .. import clock
+from ..access import get_partner, visible_partners
 from ..errors import error_page
 from ..extensions import db
 from ..forms import EmptyForm, with_ids
 from ..models import Interaction, Partner, Referral
 from ..panels import panels_for
-from ..partners.queries import get_partner, visible_partners
 from ..query_args import id_arg
 from ..recommendations.reevaluation import reevaluate
 from ..templating import render, wants_fragment

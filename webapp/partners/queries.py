@@ -1,77 +1,9 @@
-"""Who may see which partner: every query goes through here.
-
-Agents see their own partners; managers and admins their whole team's;
-nobody sees another team's (404, never 403, so ids leak nothing).
-"""
-
-import functools
+"""Queries of the partner book that are not about who sees what (see access.py)."""
 
 import sqlalchemy as sa
-from flask import abort
 
 from ..extensions import db
-from ..models import Partner, User
-
-
-def visible_to(manager: bool, *, include_archived: bool = False) -> list[sa.ColumnElement[bool]]:
-    """The conditions on `Partner` that keep to what a user may see, for queries
-    that join the partner (the planner then starts from the user's own partners
-    instead of testing every row against a subquery). The user is bound when
-    the query runs: pass `audience(user)` with it."""
-    owner = None if manager else sa.bindparam("user_id")
-    return _conditions(sa.bindparam("team_id"), owner, include_archived)
-
-
-def audience(user: User) -> dict[str, int]:
-    """The parameters of `visible_to` for this user."""
-    return {"team_id": user.team_id, "user_id": user.id}
-
-
-def visible_partners(user: User, *, include_archived: bool = False) -> sa.Select:
-    """The partners the user sees, as a query to refine and run as it is.
-
-    The user's ids are written into it rather than bound through
-    `audience`: binding them afterwards (`Select.params`) makes building it
-    cost 0.15 ms instead of 0.06 (CPU time, measured on
-    `python -m bench --partners 5000 --interactions 250000 --referrals 15000`).
-    """
-    owner = None if user.is_manager else user.id
-    return sa.select(Partner).where(*_conditions(user.team_id, owner, include_archived))
-
-
-def _conditions(team, owner, include_archived: bool) -> list[sa.ColumnElement[bool]]:
-    """The one statement of the rule: the team's partners, an agent's own only."""
-    conditions = [Partner.team_id == team]
-    if owner is not None:
-        conditions.append(Partner.owner_id == owner)
-    if not include_archived:
-        conditions.append(Partner.archived_at.is_(None))
-    return conditions
-
-
-# Built once per role, bound when run: every partner page, panel and log form
-# looks its partner up here. Refining `visible_partners` instead cost 0.09 ms
-# more a lookup, and logging an interaction 4% more CPU time (measured
-# in-process on `python -m bench --partners 5000 --interactions 250000
-# --referrals 15000`).
-@functools.cache
-def _one_partner(manager: bool, include_archived: bool) -> sa.Select:
-    return (
-        sa.select(Partner)
-        .where(*visible_to(manager, include_archived=include_archived))
-        .where(Partner.id == sa.bindparam("partner_id"))
-    )
-
-
-def get_partner(partner_id: int, user: User, *, include_archived: bool = True) -> Partner:
-    """The partner, if this user may see it; 404 otherwise."""
-    partner = db.session.scalar(
-        _one_partner(user.is_manager, include_archived),
-        {**audience(user), "partner_id": partner_id},
-    )
-    if partner is None:
-        abort(404)
-    return partner
+from ..models import User
 
 
 def team_agents(user: User) -> list[User]:

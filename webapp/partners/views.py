@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from ..access import admin_required
+from ..access import admin_required, get_partner, visible_partners
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..logbook.history import last_contacts
@@ -16,7 +16,7 @@ from . import bp
 from .erasure import erase_partner
 from .forms import EraseForm, PartnerFilterForm, PartnerForm
 from .page import partner_page
-from .queries import get_partner, team_agents, visible_partners
+from .queries import team_agents
 
 nav_item("partners.index", "Partners", order=20)
 

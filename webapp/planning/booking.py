@@ -17,9 +17,9 @@ from flask import abort
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..access import visible_partners
 from ..extensions import db
 from ..models import Lead, Partner, PlanningSession, PlanningWindow, User, record_audit
-from ..partners.queries import visible_partners
 from . import slots as slot_math
 
 ACTIVE = PlanningSession.status != "cancelled"

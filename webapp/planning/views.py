@@ -15,10 +15,10 @@ from flask_login import current_user, login_required
 from rules.vocabulary import LEAD_STATUSES, PLANNING_QUESTIONS
 
 from .. import clock
+from ..access import get_partner
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Lead, PlanningWindow, User
-from ..partners.queries import get_partner
 from ..recommendations.reevaluation import reevaluate
 from ..templating import format_date, nav_item, render, wants_fragment
 from . import booking, bp, invitations

@@ -29,9 +29,9 @@ from rules.engine import recommend_each
 from rules.settings import DEFAULTS, resolve
 
 from .. import clock
+from ..access import audience, visible_partners, visible_to
 from ..extensions import db
 from ..models import Partner, PartnerEvaluation, Recommendation, RuleSettings, Team, User, utcnow
-from ..partners.queries import audience, visible_partners, visible_to
 from .facts import team_facts
 
 LIVE = ("open", "snoozed")

@@ -22,9 +22,9 @@ import sqlalchemy.orm as so
 from rules.catalogue import RULES_BY_ID
 
 from .. import clock
+from ..access import audience, visible_to
 from ..extensions import db
 from ..models import Partner, Recommendation, User
-from ..partners.queries import audience, visible_to
 from .lifecycle import refresh_stale
 
 PRIORITY = {rule_id: rule.priority for rule_id, rule in RULES_BY_ID.items()}

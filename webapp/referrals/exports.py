@@ -14,9 +14,9 @@ import sqlalchemy.orm as so
 
 from rules import vocabulary
 
+from ..access import visible_partners
 from ..extensions import db
 from ..models import Interaction, Partner, Referral, User
-from ..partners.queries import visible_partners
 from ..spreadsheet import BOM, neutralise
 
 

@@ -30,9 +30,9 @@ from flask import abort, current_app
 from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES
 
 from .. import clock
+from ..access import visible_partners
 from ..extensions import db
 from ..models import Partner, User, record_audit
-from ..partners.queries import visible_partners
 from ..spreadsheet import FORMULA_STARTS
 from ..validation import (
     annual_date_problem,

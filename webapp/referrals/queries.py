@@ -27,9 +27,9 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from rules.vocabulary import REFERRAL_DIRECTIONS, REFERRAL_STATUSES, TIERS
 
+from ..access import visible_partners
 from ..extensions import db
 from ..models import Interaction, Partner, PlanningSession, Referral, User
-from ..partners.queries import visible_partners
 
 # Time invested: interaction kinds that take real time, with the minutes
 # assumed when none were logged.

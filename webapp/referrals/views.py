@@ -9,9 +9,10 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import charts, clock
+from ..access import get_partner
 from ..extensions import db
 from ..models import User
-from ..partners.queries import get_partner, team_agents
+from ..partners.queries import team_agents
 from ..query_args import id_arg
 from ..templating import nav_item, render
 from . import bp, exports, queries
