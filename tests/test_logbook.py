@@ -296,23 +296,25 @@ def test_the_partner_page_shows_the_recent_history_and_the_rest_on_demand(
     assert "Show the whole history" not in everything
 
 
-def test_a_log_from_the_partner_page_sends_back_the_logbook_and_its_panels(
+def test_a_log_from_the_partner_page_sends_back_its_form_the_history_and_the_panels(
     client, auth, team, partner
 ):
-    """The logbook block comes back whole (fresh forms, the status line, the
-    history) and the panels that follow interactions, out of band; nothing else."""
+    """The form comes back fresh, saying what was logged; the history (whole, for
+    the first entry) and the panels that follow interactions come out of band."""
     auth.login(team["agent"])
     response = client.post(
         f"/logbook/partners/{partner.id}/interactions", data=coffee(), headers=HTMX
     )
     assert response.status_code == 200 and "HX-Reswap" not in response.headers
     text = response.get_data(as_text=True)
-    assert "<html" not in text and 'hx-target="#logbook"' in text
-    assert 'id="history"' in text and "High-trust conversation.</p>" in text
-    assert 'role="status">Coffee logged.</p>' in text
+    assert text.startswith('<details id="log-interaction" class="card" open>')
+    assert 'role="status">Coffee logged.</p>' in text and "Log a referral" not in text
     # "Now" is 2026-11-20 15:30 (frozen): the next log defaults to it.
     assert 'id="at" name="at" required type="datetime-local" value="2026-11-20T15:30"' in text
     assert "High-trust conversation.</textarea>" not in text
+    assert (
+        '<div id="history" hx-swap-oob="true">' in text and "High-trust conversation.</p>" in text
+    )
     assert re.search(r'<section id="panel-recommendations"[^>]* hx-swap-oob="true">', text)
     assert 'id="panel-ledger"' not in text and 'id="panel-tier"' not in text
 
@@ -323,8 +325,8 @@ def test_a_referral_log_sends_back_the_ledger_too(client, auth, team, partner):
     response = client.post(f"/logbook/partners/{partner.id}/referrals", data=data, headers=HTMX)
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and 'role="status">Referral logged.</p>' in text
+    assert text.startswith('<details id="log-referral" class="card" open>')
     assert 'id="panel-ledger"' in text and 'id="panel-recommendations"' in text
-    assert re.search(r'<details id="log-referral" class="card" open>', text)
 
 
 def test_an_inline_edit_has_ids_of_its_own(client, auth, team, partner, db):
@@ -344,15 +346,16 @@ def test_an_inline_edit_has_ids_of_its_own(client, auth, team, partner, db):
 
 
 def test_a_log_after_messages_brings_the_form_back_fresh(client, auth, team, partner, db):
-    """Refused, the logbook comes back with the form as posted and its messages,
-    and no panel (nothing changed); then logged, with the form fresh."""
+    """Refused, the form comes back as posted with its messages, and nothing else
+    (nothing changed); then logged, fresh."""
     auth.login(team["agent"])
     url = f"/logbook/partners/{partner.id}/interactions"
     rejected = client.post(url, data=coffee(at="not a day"), headers=HTMX)
     assert rejected.status_code == 422
     form = rejected.get_data(as_text=True)
+    assert form.startswith('<details id="log-interaction"')
     assert 'aria-invalid="true"' in form and "High-trust conversation.</textarea>" in form
-    assert 'id="history"' in form and "hx-swap-oob" not in form
+    assert 'id="history"' not in form and "hx-swap-oob" not in form
     assert count(db, Interaction) == 0
 
     response = client.post(url, data=coffee(), headers=HTMX)
@@ -374,9 +377,8 @@ def test_a_rejected_log_from_the_partner_page_returns_its_form_with_the_messages
     )
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert '<details id="log-referral" class="card" open>' in text
-    assert '<details id="log-interaction" class="card" >' in text
-    assert 'aria-invalid="true"' in text
+    assert text.startswith('<details id="log-referral" class="card" open>')
+    assert 'aria-invalid="true"' in text and "Log an interaction" not in text
     assert count(db, Referral) == 0
 
 
@@ -395,52 +397,58 @@ def test_without_javascript_a_refused_log_is_a_page_with_the_messages(
     assert count(db, Referral) == 0
 
 
-def test_an_inline_edit_stays_open_while_the_next_entry_is_logged(client, auth, team, partner, db):
-    """Each entry has a slot for its edit form that a new logbook leaves as it is
-    (hx-preserve), except the one whose edit was just saved; an edit refused goes
-    back into its own slot."""
+def test_an_inline_edit_stays_open_while_the_history_is_sent_again(client, auth, team, partner, db):
+    """Each entry has a slot for its edit form that a history sent whole leaves as
+    it is (hx-preserve), except the one whose edit was just saved; an edit
+    refused goes back into its own slot."""
     add_calls(db, partner, team["agent"], 2, datetime(2026, 11, 2, 9))
     first, second = db.session.scalars(sa.select(Interaction).order_by(Interaction.id)).all()
     auth.login(team["agent"])
-    logged = client.post(
-        f"/logbook/partners/{partner.id}/interactions", data=coffee(), headers=HTMX
+    earlier = client.post(
+        f"/logbook/partners/{partner.id}/interactions",
+        data=coffee(at="2026-10-01T09:00"),
+        headers=HTMX,
     ).get_data(as_text=True)
-    assert f'<div id="edit-interaction-{first.id}" hx-preserve></div>' in logged
-    assert f'<div id="edit-interaction-{second.id}" hx-preserve></div>' in logged
+    assert f'<div id="edit-interaction-{first.id}" hx-preserve></div>' in earlier
+    assert f'<div id="edit-interaction-{second.id}" hx-preserve></div>' in earlier
 
     edit_url = f"/logbook/interactions/{first.id}/edit"
     edit = client.get(edit_url, headers=HTMX).get_data(as_text=True)
-    assert 'hx-target="#logbook"' in edit and "<html" not in edit
+    assert 'hx-target="#history"' in edit and "<html" not in edit
     refused = client.post(edit_url, data=coffee(at=""), headers=HTMX)
     assert refused.status_code == 422
     assert refused.headers["HX-Retarget"] == f"#edit-interaction-{first.id}"
     assert refused.headers["HX-Reswap"] == "innerHTML"
     saved = client.post(edit_url, data=coffee(notes="Corrected."), headers=HTMX)
     text = saved.get_data(as_text=True)
-    assert saved.status_code == 200 and "Corrected.</p>" in text
+    assert saved.status_code == 200 and text.startswith('<div id="history">')
+    assert "Corrected.</p>" in text
     assert f'<div id="edit-interaction-{first.id}"></div>' in text
     assert f'<div id="edit-interaction-{second.id}" hx-preserve></div>' in text
 
 
-def test_the_log_form_on_a_page_of_its_own_is_a_plain_form(client, auth, team, partner):
-    """Opened from a recommendation's "Done…": no htmx target that is not on the page."""
-    auth.login(team["agent"])
-    page = client.get(f"/logbook/partners/{partner.id}/interactions/new?kind=coffee")
-    text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "<html" in text
-    assert 'hx-target="#logbook"' not in text and "hx-post" not in text.split("<main")[-1]
-
-
-# --- the history after a log: the same as a fresh page ---------------------
+# --- the history after a log: only what changed, the same page in the end ----
 ENTRY_ID = re.compile(r'<li id="((?:interaction|referral)-\d+)"')
 
 
 def shown_history(page: str) -> tuple[list[str], bool]:
     """The ids of the entries a page (or fragment) shows, and whether it links to the rest."""
     start = page.index('<div id="history"')
-    end = page.find('<div id="panel-', start)
-    section = page[start : end if end != -1 else len(page)]
+    section = page[start : page.index('<p id="more-history"', start) + 400]
+    section = section[: section.index("</p>", section.index('<p id="more-history"'))]
     return ENTRY_ID.findall(section), "Show the whole history" in section
+
+
+def after_swap(page: str, response: str) -> tuple[list[str], bool]:
+    """The page's history once htmx applied the response's out-of-band swaps."""
+    if 'hx-swap-oob="afterbegin:#history-list"' not in response:
+        return shown_history(response)
+    entries, _ = shown_history(page)
+    inserted = response.split('hx-swap-oob="afterbegin:#history-list">', 1)[1].split("</ol>")[0]
+    entries = ENTRY_ID.findall(inserted) + entries
+    gone = re.findall(r'<li id="([^"]+)" hx-swap-oob="delete">', response)
+    link = response.split('<p id="more-history" hx-swap-oob="true">', 1)[1].split("</p>")[0]
+    return [id_ for id_ in entries if id_ not in gone], "Show the whole history" in link
 
 
 def add_calls(db, partner, user, how_many: int, first: datetime) -> None:
@@ -463,14 +471,33 @@ def add_calls(db, partner, user, how_many: int, first: datetime) -> None:
 def test_after_a_log_the_history_is_what_a_fresh_page_shows(
     client, auth, team, partner, db, earlier, when
 ):
+    """Whether the entry is sent alone (it lands on top) or the history whole,
+    the page ends up showing exactly what reloading it would."""
     add_calls(db, partner, team["agent"], earlier, datetime(2026, 10, 1, 9))
     auth.login(team["agent"])
+    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
     response = client.post(
         f"/logbook/partners/{partner.id}/interactions", data=coffee(at=when), headers=HTMX
     ).get_data(as_text=True)
     fresh = client.get(f"/partners/{partner.id}").get_data(as_text=True)
-    assert shown_history(response) == shown_history(fresh)
+    assert after_swap(page, response) == shown_history(fresh)
     assert len(shown_history(fresh)[0]) == min(earlier + 1, RECENT)
+
+
+def test_an_entry_landing_on_top_is_sent_alone(client, auth, team, partner, db):
+    add_calls(db, partner, team["agent"], RECENT + 3, datetime(2026, 10, 1, 9))
+    pushed_off = db.session.scalars(sa.select(Interaction).order_by(Interaction.at.desc())).all()
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions", data=coffee(), headers=HTMX
+    ).get_data(as_text=True)
+    assert 'id="history"' not in response
+    inserted = response.split('hx-swap-oob="afterbegin:#history-list">', 1)[1].split("</ol>")[0]
+    assert len(ENTRY_ID.findall(inserted)) == 1 and "High-trust conversation." in inserted
+    # The one now past those shown goes, named by its id.
+    gone = pushed_off[RECENT - 1]
+    assert f'<li id="interaction-{gone.id}" hx-swap-oob="delete"></li>' in response
+    assert 'id="panel-recommendations"' in response  # the panels still follow
 
 
 @pytest.mark.parametrize("day", ["2026-11-20", "2026-10-02"])
@@ -479,12 +506,13 @@ def test_after_a_referral_the_history_is_what_a_fresh_page_shows(
 ):
     add_calls(db, partner, team["agent"], RECENT + 3, datetime(2026, 10, 1, 9))
     auth.login(team["agent"])
+    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
     data = {"direction": "received", "client": f"Client {day}", "referred_on": day}
     response = client.post(
         f"/logbook/partners/{partner.id}/referrals", data=data, headers=HTMX
     ).get_data(as_text=True)
     fresh = client.get(f"/partners/{partner.id}").get_data(as_text=True)
-    assert shown_history(response) == shown_history(fresh)
+    assert after_swap(page, response) == shown_history(fresh)
 
 
 def test_a_page_showing_the_whole_history_gets_it_whole_again(client, auth, team, partner, db):

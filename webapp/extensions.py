@@ -62,6 +62,22 @@ def analyze(*tables: str) -> None:
     db.session.commit()
 
 
+def commit_keeping_loaded(*stale: type) -> None:
+    """Commit without expiring what the session has loaded, except the loaded
+    rows of the `stale` models: for a commit that changed nothing else loaded
+    (a new row; the recommendations refresh's own statements). The callers say
+    what they measured it saves."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for row in list(session.identity_map.values()):
+        if isinstance(row, stale):
+            session.expire(row)
+
+
 def insert_if_new(model: type, **values) -> bool:
     """Insert one row unless it collides with a unique key; True when it was inserted.
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
-from ..extensions import db
+from ..extensions import commit_keeping_loaded, db
 from ..models import Interaction, Partner, Referral
 
 
@@ -51,6 +51,48 @@ def history_for(partner: Partner, limit: int | None = RECENT) -> list[HistoryEnt
     # Stable: an interaction and a referral at the same instant keep this order.
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[: limit + 1] if limit else entries
+
+
+# Built once, bound when run: every log from the partner page asks. Building
+# them per call cost about 0.5 ms a log (measured in-process, 100 logs on a test
+# database of 20 partners with 40 entries each).
+_NEWEST_INTERACTIONS = (
+    sa.select(Interaction.id, Interaction.at)
+    .where(Interaction.partner_id == sa.bindparam("partner_id"))
+    .order_by(Interaction.at.desc(), Interaction.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+_NEWEST_REFERRALS = (
+    sa.select(Referral.id, Referral.referred_on)
+    .where(Referral.partner_id == sa.bindparam("partner_id"))
+    .order_by(Referral.referred_on.desc(), Referral.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
+def newest_ids(partner: Partner, limit: int) -> list[str]:
+    """The element ids ("interaction-12", "referral-3") of the `limit` newest
+    entries, in the order of `history_for`, read from the indexes alone."""
+    params = {"partner_id": partner.id, "limit": limit}
+    keys = [
+        (at, f"interaction-{id_}") for id_, at in db.session.execute(_NEWEST_INTERACTIONS, params)
+    ]
+    keys += [
+        (referral_when(day), f"referral-{id_}")
+        for id_, day in db.session.execute(_NEWEST_REFERRALS, params)
+    ]
+    keys.sort(key=lambda key: key[0], reverse=True)  # stable, as in history_for
+    return [id_ for _, id_ in keys[:limit]]
+
+
+def add_entry(entry: Interaction | Referral) -> None:
+    """Add a new entry and commit it, keeping what the request has loaded (its
+    user, team, partner) loaded: a new row changes none of it. A plain commit
+    would load them again on their next use: logging an interaction ran 5 more
+    statements and took about 2.5 ms more (measured in-process, 100 logs on a
+    test database of 20 partners with 40 entries each)."""
+    db.session.add(entry)
+    commit_keeping_loaded()
 
 
 def last_contacts(partner_ids: list[int]) -> dict[int, datetime]:

@@ -1,9 +1,9 @@
 """Logging interactions and referrals: inline on the partner page, in seconds.
 
-The path of a log (docs/ARCHITECTURE.md): validate the form, commit the entry,
-re-evaluate the partner's rules, answer. Through htmx the answer is the
-logbook block with the panels that follow the history, out of band
-(`changed_response`); without JavaScript, a redirect to the partner page.
+The path of a log (docs/ARCHITECTURE.md): validate the form, add the entry,
+re-evaluate the partner's rules, answer. Through htmx the answer is the form,
+fresh, with the history and the panels that follow it out of band
+(`logged_response`); without JavaScript, a redirect to the partner page.
 """
 
 import sqlalchemy as sa
@@ -23,8 +23,17 @@ from ..query_args import id_arg
 from ..recommendations.reevaluation import reevaluate
 from ..templating import render, wants_fragment
 from . import bp
-from .block import blank_interaction_form, history_arg, logbook
+from .block import (
+    blank_interaction_form,
+    blank_referral_form,
+    history,
+    history_after_log,
+    history_arg,
+    key_of,
+    log_forms,
+)
 from .forms import InteractionForm, ReferralForm, ReferralStatusForm
+from .history import add_entry
 
 
 def get_owned(model, object_id: int):
@@ -38,60 +47,62 @@ def get_owned(model, object_id: int):
     return item
 
 
-def now_for(partner: Partner):
-    return clock.now(partner.team.timezone)
-
-
-def changed_response(partner: Partner, kind: str, logged: str | None = None, saved=None):
-    """After an entry of `kind` ("interaction" or "referral") was logged, edited,
-    deleted or advanced, and the partner re-evaluated: for htmx, the fresh
-    logbook block (with what was `logged` in the status line of that kind's form,
-    and the inline edit of the entry just `saved` closed) and the panels that
-    follow that kind of entry, out of band; else the partner page, by redirect."""
-    if not wants_fragment():
-        if logged:
-            flash(logged, "success")
-        return redirect(
-            url_for("partners.detail", partner_id=partner.id, history=history_arg()), 303
-        )
-    log_open = kind if logged else "interaction"
-    context = logbook(
-        partner, logged=logged, log_open=log_open, saved=key_of(saved) if saved else None
-    )
-    panels = panels_for(partner, current_user, changed=kind)
-    return render("logbook/_changed.html", panels=panels, **context)
-
-
-def key_of(entry: Interaction | Referral) -> str:
-    """'interaction-12': the id of the entry's <li> and of its edit slot (edit-…)."""
-    return f"{'referral' if isinstance(entry, Referral) else 'interaction'}-{entry.id}"
-
-
-def edit_form(entry: Interaction | Referral, template: str, form, action: str, **context):
-    """An entry's edit form: in the entry's edit slot through htmx, else a page of
-    its own. With messages (422) it goes back into that slot, not the logbook."""
-    response = render(template, "form", partner=entry.partner, form=form, action=action, **context)
-    if not form.errors:
-        return response
-    return response, 422, {"HX-Retarget": f"#edit-{key_of(entry)}", "HX-Reswap": "innerHTML"}
-
-
-def refused_response(partner: Partner, template: str, form, **context):
-    """A log form with its messages, nothing stored: for htmx, the logbook block
-    with the form as it was posted; else the form on a page of its own."""
-    if wants_fragment():
-        kind = "interaction" if isinstance(form, InteractionForm) else "referral"
-        blocks = logbook(partner, **{f"{kind}_form": form})
-        return render("logbook/_changed.html", panels=[], **blocks), 422
-    return render(template, partner=partner, form=form, **context), 422
-
-
 def logged_message(entry: Interaction | Referral, reevaluated: bool) -> str:
     """'Coffee logged.', 'Referral logged.', and a word when the rules could not run."""
     what = "Referral" if isinstance(entry, Referral) else entry.kind.replace("_", " ").capitalize()
     if not reevaluated:
         return f"{what} logged. The recommendations will catch up shortly."
     return f"{what} logged."
+
+
+def logged_response(partner: Partner, kind: str, entry: Interaction | Referral, message: str):
+    """After a log of `kind` ("interaction" or "referral") from the partner page:
+    for htmx, that form fresh with the `message` in its status line, and out of
+    band the history after the entry and the panels that follow that kind;
+    without JavaScript, the partner page, by redirect."""
+    if not wants_fragment():
+        flash(message, "success")
+        return partner_page_redirect(partner)
+    fresh = (
+        blank_interaction_form(partner) if kind == "interaction" else blank_referral_form(partner)
+    )
+    context = log_forms(partner, **{f"{kind}_form": fresh}, logged=message)
+    context |= history_after_log(partner, entry)
+    panels = panels_for(partner, current_user, changed=kind)
+    return render("logbook/_logged.html", kind=kind, panels=panels, **context)
+
+
+def refused_response(partner: Partner, kind: str, form, page: str, **context):
+    """A log form with its messages, nothing stored: for htmx, the form as it was
+    posted; without JavaScript, the form on a page of its own (`page`)."""
+    if wants_fragment():
+        return render(
+            f"logbook/_log_{kind}.html", **log_forms(partner, **{f"{kind}_form": form})
+        ), 422
+    return render(page, partner=partner, form=form, **context), 422
+
+
+def history_response(partner: Partner, kind: str, saved: Interaction | Referral | None = None):
+    """After an entry of `kind` was edited, deleted or advanced in the history:
+    for htmx, the history whole (the inline edit just `saved` closes) and the
+    panels that follow that kind, out of band; without JavaScript, the partner page."""
+    if not wants_fragment():
+        return partner_page_redirect(partner)
+    panels = panels_for(partner, current_user, changed=kind)
+    return render("logbook/_history_changed.html", panels=panels, **history(partner, saved))
+
+
+def partner_page_redirect(partner: Partner):
+    return redirect(url_for("partners.detail", partner_id=partner.id, history=history_arg()), 303)
+
+
+def edit_form(entry: Interaction | Referral, template: str, form, action: str, **context):
+    """An entry's edit form: in the entry's edit slot through htmx, else a page of
+    its own. With messages (422) it goes back into that slot, not the history."""
+    response = render(template, "form", partner=entry.partner, form=form, action=action, **context)
+    if not form.errors:
+        return response
+    return response, 422, {"HX-Retarget": f"#edit-{key_of(entry)}", "HX-Reswap": "innerHTML"}
 
 
 def quick_form(form, partner: Partner):
@@ -108,14 +119,13 @@ def new_interaction(partner_id: int):
     form = blank_interaction_form(partner, defaults)
     if not form.kind.validate(form) or not form.direction.validate(form):
         abort(404)
-    recommendation_id = id_arg("recommendation_id")
     quick = request.args.get("quick") == "1"
     if quick:
         quick_form(form, partner)
     action = url_for(
         "logbook.create_interaction",
         partner_id=partner.id,
-        recommendation_id=recommendation_id,
+        recommendation_id=id_arg("recommendation_id"),
         quick=1 if quick else None,
     )
     return render(
@@ -135,34 +145,31 @@ def create_interaction(partner_id: int):
     """Log an interaction, then re-evaluate the partner's recommendations at once
     (the one the log answered, `recommendation_id`, is done)."""
     partner = get_partner(partner_id, current_user, include_archived=False)
-    form = InteractionForm(now=now_for(partner))
+    form = InteractionForm(now=clock.now(partner.team.timezone))
     quick = request.args.get("quick") == "1" and wants_fragment()
-    if quick:  # the quick form, from the list or Today: it comes back in place
+    if quick:  # from the list or Today: the quick form comes back in place
         quick_form(form, partner)
     if not form.validate_on_submit():
         if quick:
             context = dict(partner=partner, form=form, quick=True, interaction=None)
-            return render(
+            page = render(
                 "logbook/interaction_form.html", "form", action=request.full_path, **context
-            ), 422
+            )
+            return page, 422
+        action = url_for("logbook.create_interaction", partner_id=partner.id)
+        page = "logbook/interaction_form.html"
         return refused_response(
-            partner,
-            "logbook/interaction_form.html",
-            form,
-            quick=False,
-            interaction=None,
-            action=url_for("logbook.create_interaction", partner_id=partner.id),
+            partner, "interaction", form, page, quick=False, interaction=None, action=action
         )
     interaction = Interaction(partner_id=partner.id, user_id=current_user.id)
     form.populate(interaction)
-    db.session.add(interaction)
-    db.session.commit()
+    add_entry(interaction)
     reevaluated = reevaluate(partner, current_user, id_arg("recommendation_id"))
     message = logged_message(interaction, reevaluated)
     if quick:
-        response = render("logbook/_quick_done.html", partner=partner, message=message)
-        return response, {"HX-Trigger": "partner-changed"}
-    return changed_response(partner, "interaction", message)
+        done = render("logbook/_quick_done.html", partner=partner, message=message)
+        return done, {"HX-Trigger": "partner-changed"}
+    return logged_response(partner, "interaction", interaction, message)
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -172,25 +179,19 @@ def edit_interaction(interaction_id: int):
     interaction = get_owned(Interaction, interaction_id)
     partner = interaction.partner
     form = with_ids(
-        InteractionForm(obj=interaction, now=now_for(partner)),
+        InteractionForm(obj=interaction, now=clock.now(partner.team.timezone)),
         f"edit-interaction-{interaction.id}-",
     )
     if form.validate_on_submit():
         form.populate(interaction)
         db.session.commit()
         reevaluate(partner, current_user)
-        return changed_response(partner, "interaction", saved=interaction)
+        return history_response(partner, "interaction", saved=interaction)
     action = url_for(
         "logbook.edit_interaction", interaction_id=interaction.id, history=history_arg()
     )
-    return edit_form(
-        interaction,
-        "logbook/interaction_form.html",
-        form,
-        action,
-        quick=False,
-        interaction=interaction,
-    )
+    page = "logbook/interaction_form.html"
+    return edit_form(interaction, page, form, action, quick=False, interaction=interaction)
 
 
 def delete_entry(item: Interaction | Referral, kind: str):
@@ -206,7 +207,7 @@ def delete_entry(item: Interaction | Referral, kind: str):
     reevaluate(partner, current_user)
     if not wants_fragment():
         flash(f"{kind.capitalize()} deleted.", "success")
-    return changed_response(partner, kind)
+    return history_response(partner, kind)
 
 
 @bp.route("/interactions/<int:interaction_id>/delete", methods=["GET", "POST"])
@@ -221,25 +222,23 @@ def delete_interaction(interaction_id: int):
 def create_referral(partner_id: int):
     """Log a referral received from or sent to the partner, then re-evaluate the partner."""
     partner = get_partner(partner_id, current_user, include_archived=False)
-    form = ReferralForm(today=now_for(partner).date())
+    form = ReferralForm(today=clock.today(partner.team.timezone))
     if not form.validate_on_submit():
         action = url_for("logbook.create_referral", partner_id=partner.id)
-        return refused_response(
-            partner, "logbook/referral_form.html", form, referral=None, action=action
-        )
+        page = "logbook/referral_form.html"
+        return refused_response(partner, "referral", form, page, referral=None, action=action)
     referral = Referral(partner_id=partner.id, user_id=current_user.id)
     form.populate(referral)
     closed_today(referral, partner)
-    db.session.add(referral)
-    db.session.commit()
+    add_entry(referral)
     reevaluated = reevaluate(partner, current_user)
-    return changed_response(partner, "referral", logged_message(referral, reevaluated))
+    return logged_response(partner, "referral", referral, logged_message(referral, reevaluated))
 
 
 def closed_today(referral: Referral, partner: Partner) -> None:
-    """A referral marked closed without a closing day closed today."""
+    """A referral marked closed without a closing day closed today (the team's)."""
     if referral.status == "closed" and referral.closed_on is None:
-        referral.closed_on = now_for(partner).date()
+        referral.closed_on = clock.today(partner.team.timezone)
     if referral.status != "closed":
         referral.closed_on = None
 
@@ -251,14 +250,15 @@ def edit_referral(referral_id: int):
     referral = get_owned(Referral, referral_id)
     partner = referral.partner
     form = with_ids(
-        ReferralForm(obj=referral, today=now_for(partner).date()), f"edit-referral-{referral.id}-"
+        ReferralForm(obj=referral, today=clock.today(partner.team.timezone)),
+        f"edit-referral-{referral.id}-",
     )
     if form.validate_on_submit():
         form.populate(referral)
         closed_today(referral, partner)
         db.session.commit()
         reevaluate(partner, current_user)
-        return changed_response(partner, "referral", saved=referral)
+        return history_response(partner, "referral", saved=referral)
     action = url_for("logbook.edit_referral", referral_id=referral.id, history=history_arg())
     return edit_form(referral, "logbook/referral_form.html", form, action, referral=referral)
 
@@ -282,7 +282,7 @@ def referral_status(referral_id: int):
     closed_today(referral, partner)
     db.session.commit()
     reevaluate(partner, current_user)
-    return changed_response(partner, "referral")
+    return history_response(partner, "referral")
 
 
 @bp.route("/referrals/<int:referral_id>/delete", methods=["GET", "POST"])

@@ -30,7 +30,7 @@ from rules.settings import DEFAULTS, resolve
 
 from .. import clock
 from ..access import audience, visible_partners, visible_to
-from ..extensions import db
+from ..extensions import commit_keeping_loaded, db
 from ..models import Partner, PartnerEvaluation, Recommendation, RuleSettings, Team, User, utcnow
 from .facts import team_facts
 
@@ -153,30 +153,14 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
     if closing:
         connection.execute(_CLOSE, {"ids": closing, "closed_at": utcnow()})
     _mark_evaluated(team_id, facts.keys(), as_of, version)
-    _commit_keeping_loaded()
+    # Only loaded recommendations and evaluations can be out of date: the rest
+    # the request loaded (its user, team, partner) stays loaded. A plain commit
+    # would load it again: logging an interaction (which re-evaluates the
+    # partner, then renders its panels) ran 4 more statements and took 20% more
+    # CPU time (measured in-process on
+    # `python -m bench --partners 5000 --interactions 250000 --referrals 15000`).
+    commit_keeping_loaded(Recommendation, PartnerEvaluation)
     return summary
-
-
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring what the request has loaded (its user, team,
-    partner...): the refresh wrote only through the statements below, so only
-    loaded recommendations and evaluations can be out of date, and only they
-    are expired.
-
-    A plain commit would reload the rest on next use: logging an interaction
-    (which re-evaluates the partner, then renders its panels) ran 4 more
-    statements and took 20% more CPU time (measured in-process on
-    `python -m bench --partners 5000 --interactions 250000 --referrals 15000`).
-    """
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-    for row in list(session.identity_map.values()):
-        if isinstance(row, (Recommendation, PartnerEvaluation)):
-            session.expire(row)
 
 
 # The refresh's writes, built once (the rows come as executemany parameters).
