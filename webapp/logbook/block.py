@@ -29,7 +29,7 @@ def log_forms(
     referral_form: ReferralForm | None = None,
     logged: str | None = None,
 ) -> dict:
-    """The log forms (templates/logbook/_log_*.html): fresh, unless one is given
+    """The log forms (templates/logbook/_log_form.html): fresh, unless one is given
     (with its messages, or the one just used: it stays open), and what was just
     `logged`, in the status line of the form it came from."""
     return {

@@ -76,9 +76,8 @@ def refused_response(partner: Partner, kind: str, form, page: str, **context):
     """A log form with its messages, nothing stored: for htmx, the form as it was
     posted; without JavaScript, the form on a page of its own (`page`)."""
     if wants_fragment():
-        return render(
-            f"logbook/_log_{kind}.html", **log_forms(partner, **{f"{kind}_form": form})
-        ), 422
+        context = log_forms(partner, **{f"{kind}_form": form})
+        return render("logbook/_log_form.html", kind=kind, **context), 422
     return render(page, partner=partner, form=form, **context), 422
 
 
