@@ -76,8 +76,8 @@ def refused_response(partner: Partner, kind: str, form, page: str, **context):
     """A log form with its messages, nothing stored: for htmx, the form as it was
     posted; without JavaScript, the form on a page of its own (`page`)."""
     if wants_fragment():
-        context = log_forms(partner, **{f"{kind}_form": form})
-        return render("logbook/_log_form.html", kind=kind, **context), 422
+        forms = log_forms(partner, **{f"{kind}_form": form})
+        return render("logbook/_log_form.html", kind=kind, **forms), 422
     return render(page, partner=partner, form=form, **context), 422
 
 
