@@ -3,36 +3,15 @@
 Set TEST_DATABASE_URL to run the suite against PostgreSQL instead of SQLite.
 """
 
-import contextlib
-import functools
 import os
-import threading
-from datetime import date
 
 import pytest
-import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from config import TestConfig, database_url
+from tests.helpers import AuthActions, fresh_app, make_user
 from tests.mailbox import mailbox  # noqa: F401  (the fixture: a local SMTP server)
-from webapp import create_app
 from webapp.extensions import db as _db
-from webapp.models import Partner, Team, User
-
-PASSWORD = "correct horse battery"
-
-
-@contextlib.contextmanager
-def fresh_app(config_class: type = TestConfig):
-    """An app of that config on a fresh database, inside its app context; dropped after."""
-    app = create_app(config_class)
-    with app.app_context():
-        _db.drop_all()
-        _db.create_all()
-        yield app
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()  # close pooled connections (PostgreSQL warns otherwise)
+from webapp.models import Team
 
 
 @pytest.fixture
@@ -56,26 +35,6 @@ def shared_app(tmp_path):
         yield app
 
 
-def at_once(app, prepare, act, times: int = 2) -> list:
-    """`act(prepare())` in `times` threads, each in its own app context (its own
-    session), started together once each has prepared: what two requests do at
-    once. Their results, in the order they finished."""
-    start, results = threading.Barrier(times), []
-
-    def worker():
-        with app.app_context():
-            loaded = prepare()
-            start.wait()
-            results.append(act(loaded))
-
-    threads = [threading.Thread(target=worker) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
-
-
 @pytest.fixture
 def db(app):
     return _db
@@ -89,28 +48,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-@functools.cache
-def password_hash() -> str:
-    """Hashing is slow on purpose: hash the shared test password once per run."""
-    return generate_password_hash(PASSWORD)
-
-
-def make_user(team: Team, email: str, role: str = "agent", name: str | None = None) -> User:
-    user = User(team=team, email=email, name=name or email.split("@")[0].title(), role=role)
-    user.password_hash = password_hash()
-    _db.session.add(user)
-    _db.session.flush()
-    return user
-
-
-def make_partner(owner: User, name: str = "Ryan McMillan", **fields) -> Partner:
-    fields.setdefault("met_on", date(2026, 9, 2))
-    partner = Partner(team_id=owner.team_id, owner_id=owner.id, name=name, **fields)
-    _db.session.add(partner)
-    _db.session.flush()
-    return partner
 
 
 @pytest.fixture
@@ -132,37 +69,6 @@ def team(db):
     return users
 
 
-class AuthActions:
-    def __init__(self, client):
-        self._client = client
-
-    def login(self, user_or_email, password: str = PASSWORD):
-        email = getattr(user_or_email, "email", user_or_email)
-        return self._client.post("/auth/login", data={"email": email, "password": password})
-
-    def logout(self):
-        return self._client.post("/auth/logout")
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
-
-
-def count(db, model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-# Signing in and out is audited too: every test that logs in leaves these.
-SIGN_IN_KINDS = ("sign_in", "sign_in_failed", "sign_out")
-
-
-def audited_changes(db) -> int:
-    """Audit events that record a change (not the test's own signing in and out)."""
-    from webapp.models import AuditEvent
-
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(AuditEvent)
-        .where(AuditEvent.kind.not_in(SIGN_IN_KINDS))
-    )

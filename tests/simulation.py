@@ -45,7 +45,7 @@ from flask import Flask
 
 from rules.catalogue import RULES_BY_ID
 from tests.access_table import ACCESS
-from tests.conftest import PASSWORD, make_user
+from tests.helpers import PASSWORD, make_user
 from tests.mailbox import Inbox, free_port
 from tests.routes import (
     OBJECT_PARAMS,

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, audited_changes, count, make_partner
+from tests.helpers import PASSWORD, audited_changes, count, make_partner
 from tests.mailbox import submit_link
 from webapp.auth.credentials import verify_password
 from webapp.models import AuditEvent, Invitation, Lead, Partner, User

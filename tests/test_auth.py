@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestConfig, ratelimit_storage
-from tests.conftest import PASSWORD, fresh_app, make_user
+from tests.helpers import PASSWORD, fresh_app, make_user
 from tests.mailbox import emails_to, link_in, submit_link
 from webapp.auth import throttle
 from webapp.extensions import db as _db

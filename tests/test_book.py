@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, count, make_partner
+from tests.helpers import PASSWORD, count, make_partner
 from tests.refusals import REFUSED, REFUSED_IDS
 from webapp.book.validation import validate_book
 from webapp.models import (
@@ -369,7 +369,7 @@ def test_agents_do_not_see_the_book_pages(client, auth, team, method, url):
 def test_a_nul_character_in_a_book_is_reported_by_path(runner, tmp_path, db):
     import json
 
-    from tests.conftest import count
+    from tests.helpers import count
     from webapp.models import Team
 
     document = {

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import audited_changes, make_partner
+from tests.helpers import audited_changes, make_partner
 from webapp.desk.audit import AppendOnlyError
 from webapp.models import AuditEvent, record_audit
 

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, make_partner, make_user
 from tests.desk_server import live_app
+from tests.helpers import PASSWORD, make_partner, make_user
 from webapp.extensions import db
 from webapp.models import AuditEvent, Partner, Recommendation, Team
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import SIGN_IN_KINDS, make_partner
+from tests.helpers import SIGN_IN_KINDS, make_partner
 from webapp.models import AuditEvent, Interaction, Partner, Recommendation
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import make_partner
+from tests.helpers import make_partner
 from webapp.models import Interaction, PlanningSession, Recommendation, Referral, RuleSettings
 
 TODAY = "2026-11-20"  # quarter from 1 Oct; 29 days ago is 22 Oct; 21 days ago is 30 Oct

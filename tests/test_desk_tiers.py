@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
-from tests.conftest import SIGN_IN_KINDS, make_partner
+from tests.helpers import SIGN_IN_KINDS, make_partner
 from webapp.models import AuditEvent, Partner, Recommendation
 from webapp.panels import PANELS, panels_for
 

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from werkzeug.exceptions import default_exceptions
 
-from tests.conftest import make_partner
+from tests.helpers import make_partner
 from webapp.models import Referral
 
 HTMX = {"HX-Request": "true"}

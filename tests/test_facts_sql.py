@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from rules.facts import ReferralRecord, SessionRecord, Touch, partner_facts, summarise
 from rules.vocabulary import INTERACTION_KINDS
-from tests.conftest import make_partner
+from tests.helpers import make_partner
 from webapp.models import Interaction, Partner, PlanningSession, Referral
 from webapp.recommendations.facts import partner_records, team_facts, touch_summaries
 

@@ -10,7 +10,7 @@ from wtforms import Form
 from wtforms import SelectField as LibrarySelectField
 from wtforms.fields.choices import SelectChoice
 
-from tests.conftest import count
+from tests.helpers import count
 from tests.refusals import REFUSED, REFUSED_IDS
 from webapp import validation
 from webapp.forms import SelectField

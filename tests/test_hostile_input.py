@@ -12,7 +12,7 @@ import json
 import pytest
 
 from rules.vocabulary import PLANNING_QUESTIONS
-from tests.conftest import PASSWORD, audited_changes, count, make_partner
+from tests.helpers import PASSWORD, audited_changes, count, make_partner
 from tests.routes import fetch, log_in
 from webapp.models import Interaction, Partner, Referral
 

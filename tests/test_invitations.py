@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import SIGN_IN_KINDS, at_once, audited_changes, count
+from tests.helpers import SIGN_IN_KINDS, at_once, audited_changes, count
 from tests.mailbox import emails_to, link_in, link_in_text, submit_link
 from tests.routes import fetch
 from webapp.auth.credentials import verify_password

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestConfig
-from tests.conftest import make_partner, make_user
+from tests.helpers import make_partner, make_user
 from webapp import clock, create_app
 from webapp.extensions import db as _db
 from webapp.jobs import periodic

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import count, make_partner
+from tests.helpers import count, make_partner
 from webapp.logbook.history import RECENT
 from webapp.models import Interaction, Recommendation, Referral
 

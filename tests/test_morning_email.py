@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from itsdangerous import URLSafeSerializer
 
-from tests.conftest import make_partner, make_user
+from tests.helpers import make_partner, make_user
 from tests.test_migrations import MIGRATIONS, empty_database  # noqa: F401  (a fixture)
 from webapp import clock
 from webapp.extensions import db as _db

@@ -6,8 +6,8 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 
 from tests import test_referrals
+from tests.helpers import flat
 from tests.routes import fetch, log_in
-from tests.test_referrals import flat
 from webapp import outbox
 from webapp.models import (
     AuditEvent,

@@ -1,6 +1,6 @@
 import sqlalchemy as sa
 
-from tests.conftest import SIGN_IN_KINDS, count, make_partner
+from tests.helpers import SIGN_IN_KINDS, count, make_partner
 from webapp.models import AuditEvent, Partner
 
 VALID = {

@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import audited_changes, count, make_partner
+from tests.helpers import audited_changes, count, make_partner
 from tests.refusals import REFUSED, REFUSED_IDS
 from webapp.models import AuditEvent, Partner
 

@@ -10,7 +10,7 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, SIGN_IN_KINDS, at_once, audited_changes, count, make_user
+from tests.helpers import PASSWORD, SIGN_IN_KINDS, at_once, audited_changes, count, make_user
 from tests.mailbox import emails_to, link_in, submit_link
 from tests.routes import fetch
 from tests.test_security import ThrottledConfig, app_with

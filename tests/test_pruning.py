@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from tests.conftest import count
+from tests.helpers import count
 from webapp import clock, outbox
 from webapp.auth import throttle
 from webapp.jobs import periodic

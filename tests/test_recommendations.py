@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import count, make_partner, make_user
+from tests.helpers import count, make_partner, make_user
 from webapp.home.views import SECTION_SIZE
 from webapp.models import (
     Interaction,

@@ -31,16 +31,11 @@ from decimal import Decimal
 import pytest
 from flask import render_template
 
-from tests.conftest import make_partner
+from tests.helpers import flat, make_partner
 from webapp.models import AuditEvent, Interaction, PlanningSession, Referral
 from webapp.panels import panels_for
 
 LONG_AGO = datetime(2025, 1, 1)
-
-
-def flat(response) -> str:
-    """The page's HTML with the whitespace between tags removed."""
-    return re.sub(r">\s+<", "><", response.get_data(as_text=True))
 
 
 def referral(partner, direction, referred_on, status="new", closed_on=None, commission=None):

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from rules.settings import DEFAULTS
-from tests.conftest import make_partner
+from tests.helpers import make_partner
 from webapp.models import AuditEvent, Interaction, Recommendation, RuleSettings
 
 TODAY = date(2026, 11, 20)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from config import TestConfig
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.routes import (
     STATE_CHANGING,
     access_of,
@@ -176,7 +176,7 @@ def test_login_attempts_are_throttled(throttled_app, team_in):
 @pytest.fixture
 def team_in():
     """The conftest team, in another app's database."""
-    from tests.conftest import make_user
+    from tests.helpers import make_user
     from webapp.models import Team
 
     def build(app):

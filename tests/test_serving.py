@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from config import TestConfig
-from tests.conftest import fresh_app
+from tests.helpers import fresh_app
 from tests.routes import fetch, log_in
 
 ROOT = Path(__file__).resolve().parent.parent

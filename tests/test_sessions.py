@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.mailbox import submit_link
 from webapp.models import AuditEvent, UserSession
 

@@ -6,7 +6,7 @@ import json
 
 import sqlalchemy as sa
 
-from tests.conftest import count
+from tests.helpers import count
 from tests.mailbox import emails_to, link_in, link_in_text, submit_link
 from tests.test_book import BOOK
 from webapp.models import AuditEvent, Invitation, Team, User

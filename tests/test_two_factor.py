@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, at_once, make_user
+from tests.helpers import PASSWORD, at_once, make_user
 from webapp import clock
 from webapp.models import AuditEvent, Team, User
 

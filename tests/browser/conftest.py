@@ -10,19 +10,15 @@ Chromium missing: the tests fail in CI (CI=true) and are skipped elsewhere,
 both saying what to install.
 """
 
-import contextlib
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.browser import seed
+from tests.browser.helpers import mark_page
+from tests.browser.serving import environment, free_port, missing, prepare_database, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -59,107 +55,6 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def missing(reason: str):
-    """Fail in CI, skip elsewhere: either way, say what is missing."""
-    message = (
-        f"{reason}. Install Debian's chromium and chromium-driver (scripts/system-deps.sh as root)."
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run(args: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        pytest.fail(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
-
-
-def has_cli_command(env: dict[str, str], group: str, command: str) -> bool:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", group, "--help"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return (
-        result.returncode == 0 and re.search(rf"^\s+{command}\b", result.stdout, re.M) is not None
-    )
-
-
-def environment(instance: Path, **settings: str) -> dict[str, str]:
-    """Environment of a served app: its own instance folder and SQLite file, and
-    `settings` on top."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "TEST_DATABASE_URL", "PARTNERPLAN_NOW")
-    }
-    env.update(
-        DATABASE_URL=f"sqlite:///{instance / 'browser.db'}",
-        PARTNERPLAN_INSTANCE=str(instance),
-        SECRET_KEY="browser-tests",
-        LOGIN_RATE_LIMIT="1000 per minute",
-        PYTHONPATH=str(ROOT),
-        **settings,
-    )
-    return env
-
-
-def prepare_database(env: dict[str, str], *, demo: bool = True) -> None:
-    """Migrate the served database and seed it (after the demo team, when `demo`
-    and `flask demo load` exists)."""
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    run([*flask, "db", "upgrade"], env)
-    if demo and has_cli_command(env, "demo", "load"):
-        run([*flask, "demo", "load"], env)
-    run([sys.executable, "-m", "tests.browser.seed"], env)
-
-
-@contextlib.contextmanager
-def serving(env: dict[str, str], port: int):
-    """gunicorn serving the app of `env` on 127.0.0.1:`port`; its URL, while it runs."""
-    log = open(Path(env["PARTNERPLAN_INSTANCE"]) / "gunicorn.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--timeout",
-            "60",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process, log.name)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
 @pytest.fixture(scope="session")
 def server_env(tmp_path_factory) -> dict[str, str]:
     """Environment of the served app: its own instance folder and SQLite file."""
@@ -191,20 +86,6 @@ def served_app(server_env, base_url):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log_path: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited:\n{Path(log_path).read_text()}", pytrace=False)
-        try:
-            with urllib.request.urlopen(f"{url}/auth/login", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer in 60 s:\n{Path(log_path).read_text()}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -312,90 +193,3 @@ class Session:
 @pytest.fixture
 def user(page):
     return Session(page)
-
-
-def mark_page(page) -> None:
-    """Tag the loaded document; `assert_not_reloaded` fails if it was replaced."""
-    # htmx binds its handlers once the document has loaded: wait for it, as a person would.
-    page.wait_for_load_state("load")
-    page.evaluate("document.documentElement.dataset.noReload = 'yes'")
-
-
-def assert_not_reloaded(page) -> None:
-    assert page.evaluate("document.documentElement.dataset.noReload") == "yes", (
-        "the page was reloaded: htmx should have swapped a fragment in place"
-    )
-
-
-def assert_fits_the_screen(page) -> None:
-    """Nothing scrolls sideways, with every <details> opened (a person can open them)."""
-    page.evaluate("document.querySelectorAll('details').forEach(details => details.open = true)")
-    width, viewport, wide = page.evaluate(
-        """() => [
-            document.documentElement.scrollWidth,
-            window.innerWidth,
-            [...document.querySelectorAll("main *")]
-                .filter(element => element.getBoundingClientRect().right > window.innerWidth)
-                .slice(-3)
-                .map(element => element.outerHTML.slice(0, 120)),
-        ]"""
-    )
-    assert width <= viewport, f"the page is {width} px wide in a {viewport} px window: {wide}"
-
-
-def assert_every_control_is_labelled(page) -> None:
-    """Each field a person can use is found by its label (the way a screen reader names it)."""
-    controls = page.locator("main").locator(
-        "input:not([type=hidden]):not([type=submit]), select, textarea"
-    )
-    assert controls.count(), "no fields on the page"
-    for index in range(controls.count()):
-        control = controls.nth(index)
-        label = control.evaluate("el => [...el.labels].map(l => l.textContent.trim()).join(' ')")
-        assert label, f"no label: {control.evaluate('el => el.outerHTML')}"
-        found = page.get_by_label(label, exact=True)
-        handle = control.element_handle()
-        assert any(
-            found.nth(each).evaluate("(el, control) => el === control", handle)
-            for each in range(found.count())
-        ), f"get_by_label({label!r}) does not find {control.evaluate('el => el.outerHTML')}"
-
-
-def tab_to(page, target, limit: int = 60) -> None:
-    """Press Tab until `target` has the focus, as a keyboard user would; fail if it never does."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("el => el === document.activeElement"):
-            assert_focus_is_visible(page)
-            return
-    pytest.fail(f"{limit} presses of Tab never reached {target}")
-
-
-def assert_focus_is_visible(page) -> None:
-    """The focused element shows it: :focus-visible holds and draws an outline."""
-    focused, outline = page.evaluate(
-        """() => {
-            const el = document.activeElement, style = getComputedStyle(el);
-            return [el.matches(":focus-visible") && el.outerHTML.slice(0, 80),
-                    style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0];
-        }"""
-    )
-    assert focused and outline, f"no visible focus on {focused or 'the focused element'}"
-
-
-def _endpoints() -> set[str]:
-    from config import TestConfig
-    from webapp import create_app
-
-    return {rule.endpoint for rule in create_app(TestConfig).url_map.iter_rules()}
-
-
-ENDPOINTS = _endpoints()
-
-
-def needs(*endpoints: str):
-    """Skip a flow until the feature it drives is on this branch (names the endpoint)."""
-    missing = [endpoint for endpoint in endpoints if endpoint not in ENDPOINTS]
-    return pytest.mark.skipif(
-        bool(missing), reason=f"the feature is not merged yet (no endpoint {', '.join(missing)})"
-    )

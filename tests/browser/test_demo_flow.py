@@ -4,8 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_not_reloaded, mark_page
-from tests.browser.test_flows import open_log_form
+from tests.browser.helpers import assert_not_reloaded, mark_page, open_log_form
 
 DEMO_AGENT = "agent@demo.partnerplan.test"
 DEMO_PASSWORD = "partnerplan-demo"

@@ -4,8 +4,8 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.conftest import PASSWORD, make_partner, make_user
 from tests.desk_server import live_app
+from tests.helpers import PASSWORD, make_partner, make_user
 from webapp.extensions import db
 from webapp.models import Interaction, Recommendation, Referral, Team
 

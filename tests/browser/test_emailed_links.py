@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from tests.browser import seed
-from tests.browser.conftest import environment, free_port, prepare_database, serving
+from tests.browser.serving import environment, free_port, prepare_database, serving
 from tests.mailbox import Inbox
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser import seed
-from tests.browser.conftest import assert_not_reloaded, mark_page
+from tests.browser.helpers import assert_not_reloaded, mark_page
 from webapp.extensions import db
 from webapp.models import Partner, Referral, Team
 

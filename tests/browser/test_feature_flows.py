@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser import seed
-from tests.browser.conftest import assert_not_reloaded, mark_page, needs
+from tests.browser.helpers import assert_not_reloaded, mark_page, needs
 
 
 @needs("recommendations.snooze")

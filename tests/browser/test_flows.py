@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser import seed
-from tests.browser.conftest import assert_not_reloaded, mark_page
+from tests.browser.helpers import assert_not_reloaded, mark_page, open_log_form
 from webapp.logbook.history import RECENT
 
 
@@ -151,12 +151,3 @@ def test_a_bad_log_is_explained_beside_the_field(page, user):
     expect(form.get_by_label("Notes")).to_have_value("")
     expect(page.locator("#logbook ol.history > li")).to_have_count(nothing_logged + 1)
     assert_not_reloaded(page)
-
-
-def open_log_form(page, summary: str):
-    """Open a log form's <details> (the interaction form starts open)."""
-    details = page.locator("details", has=page.locator("summary", has_text=summary))
-    if details.get_attribute("open") is None:
-        details.locator("summary").click()
-    expect(details).to_have_attribute("open", "")
-    return details

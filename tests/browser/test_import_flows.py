@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser import seed
-from tests.browser.conftest import assert_every_control_is_labelled, assert_fits_the_screen, tab_to
+from tests.browser.helpers import assert_every_control_is_labelled, assert_fits_the_screen, tab_to
 from webapp.extensions import db
 from webapp.models import Partner, User
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser import seed
-from tests.browser.conftest import (
+from tests.browser.helpers import (
     assert_every_control_is_labelled,
     assert_fits_the_screen,
     assert_not_reloaded,

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests.conftest import SIGN_IN_KINDS, count
-from tests.planning.conftest import FIRST_WEEK_FRIDAY, book, sessions_of
+from tests.helpers import SIGN_IN_KINDS, count
+from tests.planning.helpers import FIRST_WEEK_FRIDAY, book, sessions_of
 from webapp.models import AuditEvent, PlanningSession
 from webapp.planning import booking
 

@@ -7,7 +7,7 @@ import recurring_ical_events
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from tests.planning.conftest import FIRST_WEEK_FRIDAY, book, sessions_of
+from tests.planning.helpers import FIRST_WEEK_FRIDAY, book, sessions_of
 from webapp.models import PlanningSession, User
 
 NEW_YORK = ZoneInfo("America/New_York")

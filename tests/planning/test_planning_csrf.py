@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.planning.conftest import FIRST_WEEK_FRIDAY, sessions_of
+from tests.helpers import PASSWORD
+from tests.planning.helpers import FIRST_WEEK_FRIDAY, sessions_of
 
 
 @pytest.fixture

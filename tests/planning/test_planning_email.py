@@ -4,7 +4,7 @@ import pytest
 from icalendar import Calendar
 
 from tests.mailbox import free_port
-from tests.planning.conftest import FIRST_WEEK_FRIDAY, book, sessions_of
+from tests.planning.helpers import FIRST_WEEK_FRIDAY, book, sessions_of
 
 HX = {"HX-Request": "true"}
 

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestConfig
-from tests.conftest import PASSWORD, make_partner, make_user
-from tests.planning.conftest import FIRST_WEEK_FRIDAY, FROZEN_TODAY
+from tests.helpers import PASSWORD, make_partner, make_user
+from tests.planning.helpers import FIRST_WEEK_FRIDAY, FROZEN_TODAY
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import PlanningSession, Team

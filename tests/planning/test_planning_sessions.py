@@ -4,8 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from rules.vocabulary import PLANNING_QUESTIONS
-from tests.conftest import count
-from tests.planning.conftest import FIRST_WEEK_FRIDAY, book, sessions_of
+from tests.helpers import count
+from tests.planning.helpers import FIRST_WEEK_FRIDAY, book, sessions_of
 from webapp.models import Lead, PlanningSession
 from webapp.planning import booking
 

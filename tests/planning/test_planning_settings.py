@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from tests.planning.conftest import FIRST_WEEK_FRIDAY
+from tests.planning.helpers import FIRST_WEEK_FRIDAY
 from webapp.models import PlanningWindow
 from webapp.planning.slots import Window, candidate_slots, free_slots, parse_hours, parse_time
 
