@@ -4,6 +4,8 @@ The path of a log (docs/ARCHITECTURE.md): validate the form, commit the entry,
 re-evaluate the partner's rules, answer. Through htmx the answer is the
 logbook block with the panels that follow the history, out of band
 (`changed_response`); without JavaScript, a redirect to the partner page.
+A log sent again with its key (a double tap, Back and resubmit) stores
+nothing and answers the same way, with the entry already logged.
 """
 
 import sqlalchemy as sa
@@ -16,6 +18,7 @@ from .. import clock
 from ..errors import error_page
 from ..extensions import db
 from ..forms import EmptyForm, with_ids
+from ..idempotency import create_once
 from ..models import Interaction, Partner, Referral
 from ..panels import panels_for
 from ..partners.queries import get_partner, visible_partners
@@ -24,7 +27,13 @@ from ..recommendations.reevaluation import reevaluate
 from ..templating import render, wants_fragment
 from . import bp
 from .block import blank_interaction_form, history_arg, logbook
-from .forms import InteractionForm, ReferralForm, ReferralStatusForm
+from .forms import (
+    InteractionForm,
+    NewInteractionForm,
+    NewReferralForm,
+    ReferralForm,
+    ReferralStatusForm,
+)
 
 
 def get_owned(model, object_id: int):
@@ -86,9 +95,12 @@ def refused_response(partner: Partner, template: str, form, **context):
     return render(template, partner=partner, form=form, **context), 422
 
 
-def logged_message(entry: Interaction | Referral, reevaluated: bool) -> str:
-    """'Coffee logged.', 'Referral logged.', and a word when the rules could not run."""
+def logged_message(entry: Interaction | Referral, reevaluated: bool, created: bool = True) -> str:
+    """'Coffee logged.', 'Referral logged.', and a word when the rules could not run;
+    'Coffee already logged.' when the log was sent again and stored nothing."""
     what = "Referral" if isinstance(entry, Referral) else entry.kind.replace("_", " ").capitalize()
+    if not created:
+        return f"{what} already logged."
     if not reevaluated:
         return f"{what} logged. The recommendations will catch up shortly."
     return f"{what} logged."
@@ -135,7 +147,7 @@ def create_interaction(partner_id: int):
     """Log an interaction, then re-evaluate the partner's recommendations at once
     (the one the log answered, `recommendation_id`, is done)."""
     partner = get_partner(partner_id, current_user, include_archived=False)
-    form = InteractionForm(now=now_for(partner))
+    form = NewInteractionForm(now=now_for(partner))
     quick = request.args.get("quick") == "1" and wants_fragment()
     if quick:  # the quick form, from the list or Today: it comes back in place
         quick_form(form, partner)
@@ -155,10 +167,10 @@ def create_interaction(partner_id: int):
         )
     interaction = Interaction(partner_id=partner.id, user_id=current_user.id)
     form.populate(interaction)
-    db.session.add(interaction)
-    db.session.commit()
-    reevaluated = reevaluate(partner, current_user, id_arg("recommendation_id"))
-    message = logged_message(interaction, reevaluated)
+    interaction, created = create_once(interaction, form.idempotency_key.data)
+    # Sent again, the log changed nothing: there is nothing to re-evaluate.
+    reevaluated = created and reevaluate(partner, current_user, id_arg("recommendation_id"))
+    message = logged_message(interaction, reevaluated, created)
     if quick:
         response = render("logbook/_quick_done.html", partner=partner, message=message)
         return response, {"HX-Trigger": "partner-changed"}
@@ -221,7 +233,7 @@ def delete_interaction(interaction_id: int):
 def create_referral(partner_id: int):
     """Log a referral received from or sent to the partner, then re-evaluate the partner."""
     partner = get_partner(partner_id, current_user, include_archived=False)
-    form = ReferralForm(today=now_for(partner).date())
+    form = NewReferralForm(today=now_for(partner).date())
     if not form.validate_on_submit():
         action = url_for("logbook.create_referral", partner_id=partner.id)
         return refused_response(
@@ -230,10 +242,9 @@ def create_referral(partner_id: int):
     referral = Referral(partner_id=partner.id, user_id=current_user.id)
     form.populate(referral)
     closed_today(referral, partner)
-    db.session.add(referral)
-    db.session.commit()
-    reevaluated = reevaluate(partner, current_user)
-    return changed_response(partner, "referral", logged_message(referral, reevaluated))
+    referral, created = create_once(referral, form.idempotency_key.data)
+    reevaluated = created and reevaluate(partner, current_user)
+    return changed_response(partner, "referral", logged_message(referral, reevaluated, created))
 
 
 def closed_today(referral: Referral, partner: Partner) -> None:
