@@ -1,8 +1,11 @@
 """Form pieces shared by every blueprint."""
 
+import uuid
+
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DecimalField, SelectMultipleField, widgets
+from werkzeug.exceptions import HTTPException
+from wtforms import DecimalField, HiddenField, SelectMultipleField, widgets
 from wtforms import SelectField as _SelectField
 from wtforms.fields.choices import SelectChoice
 
@@ -14,6 +17,50 @@ def stripped(value):
 
 class EmptyForm(FlaskForm):
     """Button-only POSTs (archive, delete, approve) still carry a CSRF token."""
+
+
+class KeyRefused(HTTPException):
+    """A create form whose key is not one PartnerPlan makes: refused whole, as a
+    form without its CSRF token is. The page never sends one (its key is a UUID
+    it was given), so there is no field to put a message beside."""
+
+    code = 400
+    name = "Form not recognised"
+    description = (
+        "This form was not sent as PartnerPlan made it. Nothing was saved: "
+        "reload the page and try again."
+    )
+
+
+class IdempotencyKeyField(HiddenField):
+    """The key of one create: a fresh random UUID each time a blank form is
+    made, sent back with the form, stored with what it created
+    (webapp/idempotency.py). Posted without one (a page cached from before
+    keys, a client that has none), its data is None: the form is taken, just
+    not protected from being sent twice — refusing it would lose what was typed."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", lambda: str(uuid.uuid4()))
+        # A hidden input needs no id, and the partner page holds two log forms.
+        kwargs.setdefault("render_kw", {"id": False})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        value = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if value:
+            self.data = str(uuid.UUID(value))  # one spelling per key; ValueError: refused
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise KeyRefused
+
+
+class CreateForm(FlaskForm):
+    """A form that creates one thing (an interaction, a referral, a partner, a
+    lead, a planning series), at most once however often it is sent."""
+
+    idempotency_key = IdempotencyKeyField()
 
 
 class Select(widgets.Select):

@@ -191,6 +191,8 @@ class Partner(db.Model):
         sa.Index("ix_partner_team_tier", "team_id", "tier", "name", "id"),
         sa.Index("ix_partner_team_met", "team_id", "met_on"),
         sa.Index("ix_partner_team_created", "team_id", "created_at"),
+        # A form sent twice adds the partner once (webapp/idempotency.py).
+        sa.Index("uq_partner_owner_key", "owner_id", "idempotency_key", unique=True),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -224,6 +226,7 @@ class Partner(db.Model):
     commitment_made_on: so.Mapped[date | None]
     first_referral_by: so.Mapped[date | None]
     archived_at: so.Mapped[datetime | None]
+    idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     # Lower-cased name, company, email and phone (also as bare digits): the
     # active search reads one column. Kept up to date on every save.
     search_text: so.Mapped[str] = so.mapped_column(sa.String(1200), default="")
@@ -271,6 +274,8 @@ class Interaction(db.Model):
             "outcome",
             "disrespectful",
         ),
+        # A form sent twice logs the interaction once (webapp/idempotency.py).
+        sa.Index("uq_interaction_partner_key", "partner_id", "idempotency_key", unique=True),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -284,6 +289,7 @@ class Interaction(db.Model):
     disrespectful: so.Mapped[bool] = so.mapped_column(default=False)
     minutes: so.Mapped[int | None]
     notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     partner: so.Mapped[Partner] = so.relationship()
@@ -295,7 +301,11 @@ class Interaction(db.Model):
 
 
 class Referral(db.Model):
-    __table_args__ = (sa.Index("ix_referral_partner_on", "partner_id", "referred_on"),)
+    __table_args__ = (
+        sa.Index("ix_referral_partner_on", "partner_id", "referred_on"),
+        # A form sent twice logs the referral once (webapp/idempotency.py).
+        sa.Index("uq_referral_partner_key", "partner_id", "idempotency_key", unique=True),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
@@ -307,6 +317,7 @@ class Referral(db.Model):
     closed_on: so.Mapped[date | None]
     commission: so.Mapped[Decimal | None] = so.mapped_column(Money)
     notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     partner: so.Mapped[Partner] = so.relationship()
@@ -327,6 +338,9 @@ class PlanningSession(db.Model):
             sqlite_where=sa.text("status != 'cancelled'"),
             postgresql_where=sa.text("status != 'cancelled'"),
         ),
+        # A booking sent twice books the series once: the key is on its first
+        # session (webapp/idempotency.py).
+        sa.Index("uq_planning_session_partner_key", "partner_id", "idempotency_key", unique=True),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -340,6 +354,7 @@ class PlanningSession(db.Model):
     answers: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
     # Where the series first put this occurrence (its RECURRENCE-ID once moved).
     original_starts_at: so.Mapped[datetime | None]
+    idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     partner: so.Mapped[Partner] = so.relationship()
@@ -363,6 +378,11 @@ class PlanningWindow(db.Model):
 
 
 class Lead(db.Model):
+    # A form sent twice adds the lead once (webapp/idempotency.py).
+    __table_args__ = (
+        sa.Index("uq_lead_partner_key", "partner_id", "idempotency_key", unique=True),
+    )
+
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
     planning_session_id: so.Mapped[int | None] = so.mapped_column(
@@ -375,6 +395,7 @@ class Lead(db.Model):
     question: so.Mapped[str | None] = so.mapped_column(sa.String(30))
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="to_contact")
     notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     partner: so.Mapped[Partner] = so.relationship()

@@ -8,18 +8,19 @@ from flask import request
 
 from .. import clock
 from ..models import Interaction, Partner, Referral
-from .forms import InteractionForm, ReferralForm
+from .forms import InteractionForm, NewInteractionForm, NewReferralForm, ReferralForm
 from .history import RECENT, entry_of, history_for, newest_ids
 
 
-def blank_interaction_form(partner: Partner, defaults: dict | None = None) -> InteractionForm:
+def blank_interaction_form(partner: Partner, defaults: dict | None = None) -> NewInteractionForm:
+    """A log form ready for the next one: now, and a key of its own."""
     now = clock.now(partner.team.timezone)
-    return InteractionForm(formdata=None, now=now, at=now, **(defaults or {}))
+    return NewInteractionForm(formdata=None, now=now, at=now, **(defaults or {}))
 
 
-def blank_referral_form(partner: Partner) -> ReferralForm:
+def blank_referral_form(partner: Partner) -> NewReferralForm:
     today = clock.today(partner.team.timezone)
-    return ReferralForm(formdata=None, today=today, referred_on=today)
+    return NewReferralForm(formdata=None, today=today, referred_on=today)
 
 
 def log_forms(

@@ -29,7 +29,7 @@ from rules.vocabulary import (
     SENTIMENTS,
 )
 
-from ..forms import FiniteDecimalField, SelectField, choices
+from ..forms import CreateForm, FiniteDecimalField, SelectField, choices
 from ..validation import one_line, plausible_date
 
 
@@ -72,6 +72,10 @@ class InteractionForm(FlaskForm):
         interaction.at = self.at.data.replace(second=0, microsecond=0)
         interaction.minutes = self.minutes.data
         interaction.notes = (self.notes.data or "").strip() or None
+
+
+class NewInteractionForm(CreateForm, InteractionForm):
+    """The log form: what it logs is logged once, however often it is sent."""
 
 
 class ReferralForm(FlaskForm):
@@ -124,6 +128,10 @@ class ReferralForm(FlaskForm):
         referral.closed_on = self.closed_on.data
         referral.commission = self.commission.data
         referral.notes = (self.notes.data or "").strip() or None
+
+
+class NewReferralForm(CreateForm, ReferralForm):
+    """The referral log form: what it logs is logged once, however often it is sent."""
 
 
 class ReferralStatusForm(FlaskForm):

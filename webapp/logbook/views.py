@@ -4,6 +4,8 @@ The path of a log (docs/ARCHITECTURE.md): validate the form, add the entry,
 re-evaluate the partner's rules, answer. Through htmx the answer is the form,
 fresh, with the history and the panels that follow it out of band
 (`logged_response`); without JavaScript, a redirect to the partner page.
+A log sent again with its key (a double tap, Back and resubmit) stores
+nothing and answers the same way, with the entry already logged.
 """
 
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from ..access import get_partner, visible_partners
 from ..errors import error_page
 from ..extensions import db
 from ..forms import EmptyForm, with_ids
+from ..idempotency import create_once
 from ..models import Interaction, Partner, Referral
 from ..panels import panels_for
 from ..query_args import id_arg
@@ -32,8 +35,13 @@ from .block import (
     key_of,
     log_forms,
 )
-from .forms import InteractionForm, ReferralForm, ReferralStatusForm
-from .history import add_entry
+from .forms import (
+    InteractionForm,
+    NewInteractionForm,
+    NewReferralForm,
+    ReferralForm,
+    ReferralStatusForm,
+)
 
 
 def get_owned(model, object_id: int):
@@ -47,19 +55,25 @@ def get_owned(model, object_id: int):
     return item
 
 
-def logged_message(entry: Interaction | Referral, reevaluated: bool) -> str:
-    """'Coffee logged.', 'Referral logged.', and a word when the rules could not run."""
+def logged_message(entry: Interaction | Referral, reevaluated: bool, created: bool = True) -> str:
+    """'Coffee logged.', 'Referral logged.', and a word when the rules could not run;
+    'Coffee already logged.' when the log was sent again and stored nothing."""
     what = "Referral" if isinstance(entry, Referral) else entry.kind.replace("_", " ").capitalize()
+    if not created:
+        return f"{what} already logged."
     if not reevaluated:
         return f"{what} logged. The recommendations will catch up shortly."
     return f"{what} logged."
 
 
-def logged_response(partner: Partner, kind: str, entry: Interaction | Referral, message: str):
+def logged_response(
+    partner: Partner, kind: str, entry: Interaction | Referral, message: str, created: bool
+):
     """After a log of `kind` ("interaction" or "referral") from the partner page:
     for htmx, that form fresh with the `message` in its status line, and out of
-    band the history after the entry and the panels that follow that kind;
-    without JavaScript, the partner page, by redirect."""
+    band the history after the entry (whole when it was sent again and not
+    `created`: the page may show it already) and the panels that follow that
+    kind; without JavaScript, the partner page, by redirect."""
     if not wants_fragment():
         flash(message, "success")
         return partner_page_redirect(partner)
@@ -67,7 +81,7 @@ def logged_response(partner: Partner, kind: str, entry: Interaction | Referral, 
         blank_interaction_form(partner) if kind == "interaction" else blank_referral_form(partner)
     )
     context = log_forms(partner, **{f"{kind}_form": fresh}, logged=message)
-    context |= history_after_log(partner, entry)
+    context |= history_after_log(partner, entry) if created else history(partner)
     panels = panels_for(partner, current_user, changed=kind)
     return render("logbook/_logged.html", kind=kind, panels=panels, **context)
 
@@ -144,7 +158,7 @@ def create_interaction(partner_id: int):
     """Log an interaction, then re-evaluate the partner's recommendations at once
     (the one the log answered, `recommendation_id`, is done)."""
     partner = get_partner(partner_id, current_user, include_archived=False)
-    form = InteractionForm(now=clock.now(partner.team.timezone))
+    form = NewInteractionForm(now=clock.now(partner.team.timezone))
     quick = request.args.get("quick") == "1" and wants_fragment()
     if quick:  # from the list or Today: the quick form comes back in place
         quick_form(form, partner)
@@ -162,13 +176,14 @@ def create_interaction(partner_id: int):
         )
     interaction = Interaction(partner_id=partner.id, user_id=current_user.id)
     form.populate(interaction)
-    add_entry(interaction)
-    reevaluated = reevaluate(partner, current_user, id_arg("recommendation_id"))
-    message = logged_message(interaction, reevaluated)
+    interaction, created = create_once(interaction, form.idempotency_key.data)
+    # Sent again, the log changed nothing: there is nothing to re-evaluate.
+    reevaluated = created and reevaluate(partner, current_user, id_arg("recommendation_id"))
+    message = logged_message(interaction, reevaluated, created)
     if quick:
         done = render("logbook/_quick_done.html", partner=partner, message=message)
         return done, {"HX-Trigger": "partner-changed"}
-    return logged_response(partner, "interaction", interaction, message)
+    return logged_response(partner, "interaction", interaction, message, created)
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -221,7 +236,7 @@ def delete_interaction(interaction_id: int):
 def create_referral(partner_id: int):
     """Log a referral received from or sent to the partner, then re-evaluate the partner."""
     partner = get_partner(partner_id, current_user, include_archived=False)
-    form = ReferralForm(today=clock.today(partner.team.timezone))
+    form = NewReferralForm(today=clock.today(partner.team.timezone))
     if not form.validate_on_submit():
         action = url_for("logbook.create_referral", partner_id=partner.id)
         page = "logbook/referral_form.html"
@@ -229,9 +244,10 @@ def create_referral(partner_id: int):
     referral = Referral(partner_id=partner.id, user_id=current_user.id)
     form.populate(referral)
     closed_today(referral, partner)
-    add_entry(referral)
-    reevaluated = reevaluate(partner, current_user)
-    return logged_response(partner, "referral", referral, logged_message(referral, reevaluated))
+    referral, created = create_once(referral, form.idempotency_key.data)
+    reevaluated = created and reevaluate(partner, current_user)
+    message = logged_message(referral, reevaluated, created)
+    return logged_response(partner, "referral", referral, message, created)
 
 
 def closed_today(referral: Referral, partner: Partner) -> None:

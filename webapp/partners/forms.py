@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES, TIERS
 
-from ..forms import MultiCheckboxField, SelectField, choices, stripped
+from ..forms import CreateForm, MultiCheckboxField, SelectField, choices, stripped
 from ..validation import annual_date, email_address, one_line, past_date, phone_number
 
 
@@ -45,7 +45,7 @@ class PartnerForm(FlaskForm):
     def populate_partner(self, partner) -> None:
         """Copy the cleaned fields onto the partner (blank text becomes None)."""
         for name, field in self._fields.items():
-            if name in ("csrf_token", "owner_id"):
+            if name in ("csrf_token", "owner_id", "idempotency_key"):
                 continue
             value = field.data
             if isinstance(value, str):
@@ -55,6 +55,10 @@ class PartnerForm(FlaskForm):
             setattr(partner, name, value)
         partner.client_types = list(self.client_types.data or [])
         partner.email = partner.email.lower() if partner.email else None
+
+
+class NewPartnerForm(CreateForm, PartnerForm):
+    """Adding a partner: the partner is added once, however often the form is sent."""
 
 
 class PartnerFilterForm(FlaskForm):

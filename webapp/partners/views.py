@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ..access import admin_required, get_partner, visible_partners
 from ..extensions import db
 from ..forms import EmptyForm, choices
+from ..idempotency import create_once
 from ..logbook.history import last_contacts
 from ..models import Partner, record_audit, utcnow
 from ..query_args import paginate
@@ -14,7 +15,7 @@ from ..recommendations.reevaluation import bring_up_to_date
 from ..templating import nav_item, render
 from . import bp
 from .erasure import erase_partner
-from .forms import EraseForm, PartnerFilterForm, PartnerForm
+from .forms import EraseForm, NewPartnerForm, PartnerFilterForm, PartnerForm
 from .page import partner_page
 from .queries import team_agents
 
@@ -83,16 +84,16 @@ def owner_choices(form: PartnerForm, partner: Partner | None = None) -> None:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    """Create a partner; a new contact starts in Cultivate."""
-    form = PartnerForm()
+    """Create a partner; a new contact starts in Cultivate. Sent again (a double
+    tap, Back and resubmit), the form adds nothing and opens the partner it added."""
+    form = NewPartnerForm()
     owner_choices(form)
     if form.validate_on_submit():
         partner = Partner(team_id=current_user.team_id, owner_id=form.owner_id.data)
         form.populate_partner(partner)
         partner.tier = "cultivate"
-        db.session.add(partner)
-        db.session.commit()
-        flash(f"{partner.name} added.", "success")
+        partner, created = create_once(partner, form.idempotency_key.data)
+        flash(f"{partner.name} {'added' if created else 'was already added'}.", "success")
         return redirect(url_for("partners.detail", partner_id=partner.id), 303)
     status = 422 if form.errors else 200
     return render("partners/form.html", form=form, partner=None), status

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..access import visible_partners
 from ..extensions import db
+from ..idempotency import create_once, made_before
 from ..models import Lead, Partner, PlanningSession, PlanningWindow, User, record_audit
 from . import slots as slot_math
 
@@ -77,15 +78,18 @@ def in_windows(agent: User, first: datetime) -> bool:
     )
 
 
-def book_series(partner: Partner, first: datetime, user: User) -> list[PlanningSession]:
-    """Book 12 weekly sessions for the partner's agent, or raise SlotTaken.
+def book_series(
+    partner: Partner, first: datetime, user: User, key: str | None = None
+) -> tuple[list[PlanningSession], bool]:
+    """Book 12 weekly sessions for the partner's agent: (the sessions, True);
+    or raise SlotTaken. The booking sent again with its `key` books nothing:
+    (the series it booked, False). The key is kept on the first session.
 
     The slot must be one the agent would be offered now; the unique index
-    settles a race with a booking that committed after that check.
+    settles a race with a booking that committed after that check, and one
+    with the same booking sent twice at once.
     """
     agent = partner.owner
-    if first not in offered_slots(agent):
-        raise SlotTaken
     series = uuid.uuid4().hex
     sessions = [
         PlanningSession(
@@ -100,6 +104,11 @@ def book_series(partner: Partner, first: datetime, user: User) -> list[PlanningS
         )
         for start in slot_math.occurrences(first)
     ]
+    if first not in offered_slots(agent):
+        # Sent again, the booking finds its slot taken by the series it booked.
+        if earlier := made_before(sessions[0], key):
+            return series_sessions(earlier), False
+        raise SlotTaken
     db.session.add_all(sessions)
     record_audit(
         partner.team_id,
@@ -110,11 +119,12 @@ def book_series(partner: Partner, first: datetime, user: User) -> list[PlanningS
         after={"series": series, "first": first.isoformat(), "minutes": agent.session_minutes},
     )
     try:
-        db.session.commit()
+        booked, created = create_once(sessions[0], key)
     except IntegrityError:
-        db.session.rollback()
         raise SlotTaken from None
-    return sessions
+    if not created:
+        return series_sessions(booked), False
+    return sessions, True
 
 
 def record_commitment(partner: Partner, user: User, today: date, first_referral_by: date) -> None:

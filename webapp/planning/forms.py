@@ -27,7 +27,7 @@ from wtforms.validators import (
 
 from rules.vocabulary import LEAD_STATUSES, PLANNING_QUESTIONS, PLANNING_STATUSES
 
-from ..forms import SelectField
+from ..forms import CreateForm, SelectField
 from ..validation import one_line
 from .slots import WEEKDAY_NAMES
 
@@ -143,7 +143,9 @@ class CommitmentForm(FlaskForm):
             )
 
 
-class BookForm(FlaskForm):
+class BookForm(CreateForm):
+    """Booking a weekly series from the slot chosen: booked once, however often sent."""
+
     starts_at = HiddenField("Slot", validators=[DataRequired("Pick a slot.")])
 
 
@@ -177,7 +179,9 @@ class MoveForm(FlaskForm):
     )
 
 
-class LeadForm(FlaskForm):
+class LeadForm(CreateForm):
+    """'Add as lead': the lead is added once, however often the form is sent."""
+
     name = StringField(
         "Name",
         validators=[DataRequired("Give the lead's name."), Length(max=200), one_line],

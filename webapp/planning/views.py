@@ -18,6 +18,7 @@ from .. import clock
 from ..access import get_partner
 from ..extensions import db
 from ..forms import EmptyForm
+from ..idempotency import create_once
 from ..models import Lead, PlanningWindow, User
 from ..recommendations.reevaluation import reevaluate
 from ..templating import format_date, nav_item, render, wants_fragment
@@ -199,7 +200,9 @@ def book(partner_id: int):
     if first is None or not booking.in_windows(partner.owner, first):
         return panel_response(partner, 422, show_slots=True, book_error="Pick one of the slots.")
     try:
-        sessions = booking.book_series(partner, first, current_user)
+        sessions, created = booking.book_series(
+            partner, first, current_user, form.idempotency_key.data
+        )
     except booking.SlotTaken:
         return panel_response(
             partner,
@@ -210,8 +213,13 @@ def book(partner_id: int):
                 "pick another slot."
             ),
         )
-    reevaluate(partner, current_user)
-    delivery = invitations.send_invitation(sessions)
+    if created:
+        reevaluate(partner, current_user)
+        delivery = invitations.send_invitation(sessions)
+    else:
+        delivery = invitations.Delivery(
+            True, "They were already booked: nothing was booked or sent twice."
+        )
     if not wants_fragment():
         flash(
             f"12 weekly sessions booked from {first:%a %d %b %Y, %H:%M}. {delivery.message}",
@@ -396,24 +404,23 @@ def add_lead(planning_session_id: int):
             block="session_leads",
             **session_context(session, lead_form=form),
         ), 422
-    db.session.add(
-        Lead(
-            partner_id=session.partner_id,
-            planning_session_id=session.id,
-            owner_id=session.partner.owner_id,
-            name=form.name.data,
-            contact=form.contact.data or None,
-            question=form.question.data,
-        )
+    lead = Lead(
+        partner_id=session.partner_id,
+        planning_session_id=session.id,
+        owner_id=session.partner.owner_id,
+        name=form.name.data,
+        contact=form.contact.data or None,
+        question=form.question.data,
     )
-    db.session.commit()
+    lead, created = create_once(lead, form.idempotency_key.data)
+    notice = f"{lead.name} {'added' if created else 'was already added'} as a lead."
     if not wants_fragment():
-        flash(f"{form.name.data} added as a lead.", "success")
+        flash(notice, "success")
         return redirect(url_for("planning.session", planning_session_id=session.id) + "#leads")
     return render(
         "planning/session.html",
         block="session_leads",
-        **session_context(session, notice=f"{form.name.data} added as a lead."),
+        **session_context(session, notice=notice),
     )
 
 
