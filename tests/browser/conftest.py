@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.browser import seed
-from tests.browser.helpers import mark_page
+from tests.browser.helpers import ARTIFACTS, PROVOKED_4XX, VIEWPORTS, mark_page
 from tests.browser.serving import environment, free_port, missing, prepare_database, serving
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # No network here or in CI: nothing may phone home.
 CHROMIUM_ARGS = [
@@ -35,10 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
-PROVOKED_4XX = re.compile(
-    r"the server responded with a status of 4|^Response Status Error Code 4\d\d from "
-)
 
 
 def pytest_collection_modifyitems(config, items):

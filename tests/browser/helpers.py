@@ -2,8 +2,18 @@
 be (not reloaded, on the screen, labelled, focus visible), tabbing, and
 which features the served app has."""
 
+import re
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# The two widths every browser test runs at.
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+PROVOKED_4XX = re.compile(
+    r"the server responded with a status of 4|^Response Status Error Code 4\d\d from "
+)
 
 
 def mark_page(page) -> None:

@@ -25,7 +25,7 @@ from itsdangerous import URLSafeSerializer
 from playwright.sync_api import Page, expect
 
 from tests.browser import seed
-from tests.browser.conftest import ARTIFACTS, PROVOKED_4XX, VIEWPORTS
+from tests.browser.helpers import ARTIFACTS, PROVOKED_4XX, VIEWPORTS
 from webapp.extensions import db
 from webapp.models import Interaction, Partner, PlanningSession, Referral, Team, User
 
