@@ -1,15 +1,16 @@
 """Today's page, and the count of what awaits the user beside its menu item."""
 
-from flask import redirect, request, url_for
+from flask import redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
 from ..recommendations.forms import DismissForm
-from ..recommendations.queries import open_count, recent_decisions, today_sections
+from ..recommendations.outcomes import OUTCOMES, attempts
+from ..recommendations.queries import open_count, recent_decisions, review_count, today_sections
 from ..templating import nav_item, render
 from . import bp
 
-nav_item("home.today", "Today", order=10)
+nav_item("home.today", "Today", order=10, primary=True)
 # A section shows its most urgent items first (a phone screen's worth, twice
 # over); the rest behind "Show all".
 SECTION_SIZE = 10
@@ -17,12 +18,16 @@ SECTION_SIZE = 10
 
 @bp.app_context_processor
 def today_badge():
-    """`today_count()` for the main menu, computed only when a page shows the menu."""
+    """`today_count()` and `review_count()` for the main menu, computed only
+    when a page shows the menu."""
 
     def today_count() -> int:
         return open_count(current_user) if current_user.is_authenticated else 0
 
-    return {"today_count": today_count}
+    def reviews() -> int:
+        return review_count(current_user) if current_user.is_authenticated else 0
+
+    return {"today_count": today_count, "review_count": reviews}
 
 
 @bp.get("/")
@@ -31,18 +36,24 @@ def index():
     return redirect(url_for("home.today"))
 
 
-@bp.get("/today")
-@login_required
-def today():
-    """Every open recommendation for the user's partners, most urgent first."""
+def tell(message: str, token: str | None = None) -> None:
+    """What an action on Today did, said once at the top of the list, with its Undo."""
+    session["today_notice"] = {"message": message, "token": token}
+
+
+def today_page(show_all: bool = False, changed: bool = False):
+    """Today, whole or (htmx) its list alone. After an action on a card
+    (`changed`) the list comes back whole, so that every count on the page
+    follows, and the one beside the menu out of band."""
     day = clock.today(current_user.team.timezone)
-    limit = None if request.args.get("all") else SECTION_SIZE
+    limit = None if show_all else SECTION_SIZE
     sections = today_sections(current_user, day, limit)
     awaiting = sum(
         section.total
         for name, section in sections.items()
         if name != "tier_changes" or current_user.is_manager
     )
+    shown = [row for section in sections.values() for row in section.rows]
     return render(
         "home/today.html",
         block="recommendations",
@@ -50,6 +61,18 @@ def today():
         sections=sections,
         decisions=recent_decisions(current_user, day),
         dismiss_form=DismissForm(formdata=None),
+        attempts=attempts(shown),
+        outcomes=OUTCOMES,
+        notice=session.pop("today_notice", None),
         limit=limit,
+        changed=changed,
         today_count=lambda: awaiting,
+        awaiting=awaiting,
     )
+
+
+@bp.get("/today")
+@login_required
+def today():
+    """Every open recommendation for the user's partners, most urgent first."""
+    return today_page(show_all=bool(request.args.get("all")))

@@ -18,7 +18,7 @@ from .forms import EraseForm, PartnerFilterForm, PartnerForm
 from .page import partner_page
 from .queries import team_agents
 
-nav_item("partners.index", "Partners", order=20)
+nav_item("partners.index", "Partners", order=20, primary=True)
 
 PER_PAGE = 25  # partners on one page of the list
 

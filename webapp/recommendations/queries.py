@@ -88,6 +88,23 @@ def open_count(user: User, today: date | None = None) -> int:
 
 
 @functools.cache
+def _review_count() -> sa.Select:
+    return (
+        sa.select(sa.func.count(Recommendation.id))
+        .join(Partner, Partner.id == Recommendation.partner_id)
+        .where(*awaiting(True), Recommendation.kind == "tier_change")
+    )
+
+
+def review_count(user: User, today: date | None = None) -> int:
+    """How many tier changes await a manager's review (none for an agent)."""
+    if not user.is_manager:
+        return 0
+    today = today or clock.today(user.team.timezone)
+    return db.session.scalar(_review_count(), awaiting_params(user, today)) or 0
+
+
+@functools.cache
 def _partner_recommendations(manager: bool) -> sa.Select:
     return visible_recommendations(manager).where(
         Recommendation.partner_id == sa.bindparam("partner_id")
