@@ -30,7 +30,8 @@ from . import lifecycle
 
 
 class Outcome(NamedTuple):
-    label: str  # the button
+    label: str  # the button's name
+    short: str  # the button's text on a phone-wide card (part of its name)
     said: str  # the card after it ("No answer at 10:42")
     kind: str
     direction: str
@@ -41,12 +42,12 @@ class Outcome(NamedTuple):
 # we leave is an outbound `voicemail` without response; a text just sent has
 # had no answer yet.
 OUTCOMES = {
-    "talked": Outcome("Called — talked", "Talked", "call", "outbound", "connected"),
+    "talked": Outcome("Called — talked", "Talked", "Talked", "call", "outbound", "connected"),
     "voicemail": Outcome(
-        "Left a voicemail", "Voicemail left", "voicemail", "outbound", "no_response"
+        "Left a voicemail", "Voicemail", "Voicemail left", "voicemail", "outbound", "no_response"
     ),
-    "no_answer": Outcome("No answer", "No answer", "call", "outbound", "no_response"),
-    "texted": Outcome("Texted", "Texted", "text", "outbound", "no_response"),
+    "no_answer": Outcome("No answer", "No answer", "No answer", "call", "outbound", "no_response"),
+    "texted": Outcome("Texted", "Texted", "Texted", "text", "outbound", "no_response"),
 }
 
 # Which outcomes do what each action rule asks (DOMAIN.md's catalogue).
