@@ -326,3 +326,36 @@ def test_the_menu_keeps_four_items_in_the_bar(db, team, client, auth):
     bar = page.split('<nav class="main-nav"')[1].split('<details class="nav-more">')[0]
     assert bar.count("<li>") <= 4
     assert "<summary>More</summary>" in page
+
+
+def test_a_manager_narrows_today_to_one_agent(db, team, calls, client, auth):
+    kims = make_partner(team["other_agent"], name="Kit Kim", met_on=date(2026, 11, 1), spouse="E")
+    db.session.commit()
+    voicemail_for_us(db, kims)
+    refresh_partners(kims.team_id)
+    auth.login(team["manager"])
+    everyone = client.get("/today").get_data(as_text=True)
+    assert "Kit Kim" in everyone and "Ryan Caller" in everyone
+    page = client.get(f"/today?agent={team['other_agent'].id}").get_data(as_text=True)
+    assert "Kit Kim" in page and "Ryan Caller" not in page
+    assert f'<option value="{team["other_agent"].id}" selected>Kim Lee</option>' in page
+    # The menu still counts everything the manager sees.
+    assert 'id="today-count" class="badge">4<' in page
+    # An action from the narrowed list answers with the narrowed list.
+    row = row_of(db, kims, "return_call")
+    html = client.post(
+        f"/recommendations/{row.id}/outcome",
+        data={"outcome": "talked", "next": f"/today?agent={team['other_agent'].id}"},
+        headers=HTMX,
+    ).get_data(as_text=True)
+    assert "Ryan Caller" not in html and "Talked — done" in html
+    assert '<span id="today-count" class="badge" hx-swap-oob="true">3</span>' in html
+    # Someone outside the team is no filter at all.
+    page = client.get(f"/today?agent={team['rival_agent'].id}").get_data(as_text=True)
+    assert "Ryan Caller" in page
+
+
+def test_an_agent_has_no_filter(db, team, calls, client, auth):
+    auth.login(team["agent"])
+    page = client.get(f"/today?agent={team['other_agent'].id}").get_data(as_text=True)
+    assert 'id="today-agent"' not in page and "Ryan Caller" in page

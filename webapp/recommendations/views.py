@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..query_args import as_id
 from ..templating import render
 from . import bp, lifecycle, outcomes
 from .forms import DismissForm, OutcomeForm, SnoozeForm, UndoForm
@@ -36,6 +37,15 @@ def _from_today(target: str) -> bool:
     return urlsplit(target).path == url_for("home.today")
 
 
+def _today_args(target: str) -> dict:
+    """Today as it was shown (all of it, one agent's) from the `next` it gave."""
+    query = parse_qs(urlsplit(target).query)
+    return {
+        "show_all": bool(query.get("all")),
+        "agent_id": as_id((query.get("agent") or [""])[0]),
+    }
+
+
 def _answer(row, form, status: int = 200, said: str | None = None, undo: str | None = None):
     """From Today: Today again, saying what happened (`said`) with its Undo —
     the list whole through htmx, so that every count follows. Elsewhere, htmx:
@@ -47,8 +57,7 @@ def _answer(row, form, status: int = 200, said: str | None = None, undo: str | N
         if said:
             tell(said, undo)
         if request.htmx:
-            show_all = bool(parse_qs(urlsplit(target).query).get("all"))
-            return today_page(show_all=show_all, changed=True), status
+            return today_page(**_today_args(target), changed=True), status
         return redirect(target, code=303)
     if said:
         flash(said, "success")
@@ -163,5 +172,5 @@ def _undo_answer(target: str, said: str):
 
     tell(said)
     if request.htmx:
-        return today_page(changed=True)
+        return today_page(**_today_args(target), changed=True)
     return redirect(target, code=303)
