@@ -59,7 +59,7 @@ def _answer(row, form, status: int = 200, said: str | None = None, undo: str | N
         if request.htmx:
             return today_page(**_today_args(target), changed=True), status
         return redirect(target, code=303)
-    if said:
+    if said and not request.htmx:
         flash(said, "success")
     if request.htmx:
         return render(
