@@ -359,3 +359,17 @@ def test_an_agent_has_no_filter(db, team, calls, client, auth):
     auth.login(team["agent"])
     page = client.get(f"/today?agent={team['other_agent'].id}").get_data(as_text=True)
     assert 'id="today-agent"' not in page and "Ryan Caller" in page
+
+
+def test_no_answer_to_a_call_back_is_not_done_though_the_catalogue_closes_it(
+    db, team, calls, client, auth
+):
+    """DOMAIN.md: `return_call` holds while no outbound interaction follows their
+    voicemail, so any attempt ends it. The tap does not mark it done; the rule
+    closes it by itself, and the notice says so."""
+    row = calls["return_call"]
+    auth.login(team["agent"])
+    html = tap(client, row, "no_answer").get_data(as_text=True)
+    db.session.refresh(row)
+    assert (row.status, row.decided_by_id) == ("closed", None)
+    assert "No answer logged: Return the call · Ryan Caller (no longer needed)." in html

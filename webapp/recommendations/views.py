@@ -143,7 +143,7 @@ def outcome(recommendation_id: int):
     if done:
         said = f"{said} — done: {_what(row)}."
     else:
-        still = "still open" if row.status in lifecycle.LIVE else "closed"
+        still = "still open" if row.status in lifecycle.LIVE else "no longer needed"
         said = f"{said} logged: {_what(row)} ({still})."
     token = outcomes.undo_token(row, current_user, was, interaction.id)
     return _answer(row, form, said=said, undo=token)
