@@ -47,8 +47,8 @@ def test_the_demo_agent_works_down_today_in_place(page, user):
                 .filter(li => li.getBoundingClientRect().top < window.innerHeight).length"""
         )
         layout = page.evaluate(
-            """() => [...document.querySelectorAll("header, h1, #today-recommendations h2,
-                                                  #today-recommendations li.recommendation")]
+            """() => [...document.querySelectorAll(
+                    "header, h1, #today-recommendations h2, #today-recommendations li")]
                 .slice(0, 8).map(e => e.tagName + " " + Math.round(e.getBoundingClientRect().top)
                                       + "+" + Math.round(e.getBoundingClientRect().height))"""
         )
