@@ -96,3 +96,21 @@ def test_the_demo_agent_works_down_today_in_place(page, user):
     expect(page.locator(".today-notice .today-undo")).to_have_count(0, timeout=12_000)
     assert_counts_agree(page)
     assert_not_reloaded(page)
+
+
+def test_a_managers_menu_is_one_line_with_the_review_count(page, user):
+    user.log_in_as("manager")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Reviews")).to_be_visible()
+    expect(nav.locator("#review-count")).to_be_visible()
+    nav_height, item_height, width = page.evaluate(
+        """() => {
+            const nav = document.querySelector("nav.main-nav");
+            const items = [...nav.querySelectorAll(":scope > ul > li, :scope > details > summary")];
+            return [nav.getBoundingClientRect().height,
+                    Math.max(...items.map(i => i.getBoundingClientRect().height)),
+                    document.documentElement.scrollWidth];
+        }"""
+    )
+    assert nav_height <= item_height + 4, f"the menu is {nav_height} px tall: it wraps"
+    assert width <= page.viewport_size["width"], "the menu pushes the page sideways"

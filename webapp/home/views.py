@@ -11,10 +11,10 @@ from ..query_args import id_arg
 from ..recommendations.forms import DismissForm
 from ..recommendations.outcomes import OUTCOMES, attempts
 from ..recommendations.queries import open_count, recent_decisions, review_count, today_sections
-from ..templating import nav_item, render
+from ..templating import EVERYONE, nav_item, render
 from . import bp
 
-nav_item("home.today", "Today", order=10, primary=True)
+nav_item("home.today", "Today", order=10, primary=EVERYONE)
 # A section shows its most urgent items first (a phone screen's worth, twice
 # over); the rest behind "Show all".
 SECTION_SIZE = 10
