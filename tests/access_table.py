@@ -73,6 +73,8 @@ ACCESS: dict[str, str] = {
     # --- recommendations and rules --------------------------------------------
     "recommendations.snooze": "partner",
     "recommendations.dismiss": "partner",
+    "recommendations.outcome": "partner",
+    "recommendations.undo": "login",  # the signed token names the recommendation and its user
     "rule_settings.index": "manager",
     "rule_settings.preview": "manager",
     "rule_settings.save": "manager",

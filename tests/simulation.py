@@ -85,7 +85,7 @@ LEAP_PARTNER = "Leap Day Lee"
 DONE_QUIET_DAYS = 7
 
 # The Today page: one item per recommendation, with its Done link for actions.
-ITEM = re.compile(r'<li id="recommendation-(\d+)" class="recommendation">(.*?)</li>', re.S)
+ITEM = re.compile(r'<li id="recommendation-(\d+)" class="recommendation"[^>]*>(.*?)</li>', re.S)
 DONE_LINK = re.compile(r'href="(/logbook/partners/(\d+)/interactions/new\?[^"]*)"')
 REVIEW_APPROVE = re.compile(r'action="/desk/reviews/(\d+)/approve"')
 SLOT = re.compile(r'name="starts_at" value="([0-9T:-]+)"')
@@ -655,7 +655,7 @@ def section_reasons(page: str, title: str) -> list[str]:
     match = re.search(rf'<h2 id="today-[\w-]+">{title}[^<]* <span.*?</section>', page, re.S)
     if match is None:
         return []
-    reasons = re.findall(r'<p class="reason">([^<]*)</p>', match[0])
+    reasons = re.findall(r'class="reason">([^<]*)</', match[0])
     return [html.unescape(reason) for reason in reasons]
 
 

@@ -73,7 +73,7 @@ def today_page_items(client, section: str) -> list[tuple[str, str]]:
     if match is None:
         return []
     return re.findall(
-        r'<a href="/partners/\d+">([^<]*)</a>.*?<p class="reason">([^<]*)</p>', match[0], re.S
+        r'<a[^>]* href="/partners/\d+">([^<]*)</a>.*?class="reason">([^<]*)</', match[0], re.S
     )
 
 

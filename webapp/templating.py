@@ -64,23 +64,39 @@ def label(value: str | None, vocabulary_name: str) -> str:
     return getattr(vocabulary, vocabulary_name.upper()).get(value, value)
 
 
-# The main navigation: (endpoint, text, roles), filled in by each blueprint
-# with `nav_item` so that adding a feature touches only its own module.
-NAV: list[tuple[int, str, str, frozenset[str]]] = []
+# The main navigation: (order, endpoint, text, roles, primary for which roles),
+# filled in by each blueprint with `nav_item` so that adding a feature touches
+# only its own module. A role's primary items (its most used: three, so that
+# they fit one line at 390 px beside their counts) stay in the bar; the rest
+# sit behind "More".
+NAV: list[tuple[int, str, str, frozenset[str], frozenset[str]]] = []
+NOBODY: frozenset[str] = frozenset()
 EVERYONE = frozenset({"agent", "manager", "admin"})
 MANAGERS = frozenset({"manager", "admin"})
 
 
-def nav_item(endpoint: str, text: str, roles: frozenset[str] = EVERYONE, order: int = 50) -> None:
+def nav_item(
+    endpoint: str,
+    text: str,
+    roles: frozenset[str] = EVERYONE,
+    order: int = 50,
+    primary: frozenset[str] = NOBODY,
+) -> None:
     if all(item[1] != endpoint for item in NAV):
-        NAV.append((order, endpoint, text, roles))
+        NAV.append((order, endpoint, text, roles, primary))
         NAV.sort(key=lambda item: item[0])
 
 
-def main_nav() -> list[tuple[str, str]]:
+def main_nav(primary: bool | None = None) -> list[tuple[str, str]]:
+    """The user's menu items: all of them, or only the primary (True) or the others (False)."""
     from flask_login import current_user
 
-    return [(endpoint, text) for _, endpoint, text, roles in NAV if current_user.role in roles]
+    return [
+        (endpoint, text)
+        for _, endpoint, text, roles, is_primary in NAV
+        if current_user.role in roles
+        and (primary is None or primary == (current_user.role in is_primary))
+    ]
 
 
 def init_app(app: Flask) -> None:

@@ -16,6 +16,18 @@ PROVOKED_4XX = re.compile(
 )
 
 
+def open_menu(page) -> None:
+    """Open the main menu's "More" (the account's links and Log out are there)."""
+    more = page.get_by_role("navigation", name="Main").locator("details.nav-more")
+    if not more.evaluate("details => details.open"):
+        more.locator("summary").click()
+
+
+def log_out(page) -> None:
+    open_menu(page)
+    page.get_by_role("button", name="Log out").click()
+
+
 def mark_page(page) -> None:
     """Tag the loaded document; `assert_not_reloaded` fails if it was replaced."""
     # htmx binds its handlers once the document has loaded: wait for it, as a person would.

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser import seed
+from tests.browser.helpers import log_out, open_menu
 
 
 def a_fresh_user(served_app, viewport: str, name: str) -> str:
@@ -35,7 +36,7 @@ def test_a_session_cookie_copied_before_logout_is_refused_after_it(page, user, b
     stolen = thief.new_page()
     stolen.goto("/today")
     expect(stolen).to_have_url(re.compile(r"/today$"))
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     expect(page).to_have_url(re.compile(r"/auth/login"))
     stolen.goto("/today")
     expect(stolen).to_have_url(re.compile(r"/auth/login"))
@@ -45,6 +46,7 @@ def test_a_session_cookie_copied_before_logout_is_refused_after_it(page, user, b
 def test_two_factor_is_turned_on_and_asked_at_sign_in(page, user, served_app):
     email = a_fresh_user(served_app, page.viewport_name, "tess")
     user.log_in(email)
+    open_menu(page)
     page.get_by_role("link", name="Security").click()
     expect(page.get_by_role("heading", name="Where you are signed in")).to_be_visible()
     expect(page.get_by_text("(this browser)")).to_be_visible()
@@ -57,7 +59,7 @@ def test_two_factor_is_turned_on_and_asked_at_sign_in(page, user, served_app):
     codes = page.get_by_role("list", name="Recovery codes").locator("code").all_inner_texts()
     assert len(codes) == 10
     page.get_by_role("link", name="I have kept them").click()
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     user.log_in(email)
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()

@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from tests.browser import seed
+from tests.browser.helpers import log_out
 from tests.browser.serving import environment, free_port, prepare_database, serving
 from tests.mailbox import Inbox
 
@@ -75,7 +76,7 @@ def test_an_invitee_joins_from_the_link_in_the_email(page, user, inbox, base_url
     user.invite("Nina Cruz", email)
     expect(page.locator(".flash", has_text="on its way to Nina Cruz by email")).to_be_visible()
     assert "/auth/invitation/" not in page.content()  # emailed: the admin never sees it
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     page.goto(link_from_email(inbox, email, "invitation", base_url))
     expect(page).to_have_url(re.compile(r"/auth/invitation$"))  # the token left the address bar
@@ -85,7 +86,7 @@ def test_an_invitee_joins_from_the_link_in_the_email(page, user, inbox, base_url
     expect(page).to_have_url(re.compile(r"/today$"))
     expect(page.get_by_text("Welcome to")).to_be_visible()
 
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     user.log_in(email, NEW_PASSWORD)
     expect(page).to_have_url(re.compile(r"/today$"))
 
@@ -110,7 +111,7 @@ def test_a_forgotten_password_is_replaced_from_the_link_in_the_email(page, user,
     expect(page).to_have_url(re.compile(r"/today$"))
     expect(page.get_by_text("Your new password is set.")).to_be_visible()
 
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     user.log_in(email, seed.PASSWORD)
     expect(page.get_by_text("do not match an account")).to_be_visible()
     user.log_in(email, NEW_PASSWORD)

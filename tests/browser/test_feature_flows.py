@@ -22,6 +22,7 @@ def test_act_on_a_today_item(page, user):
     expect(item.first).to_be_visible()
     expect(item.first).to_contain_text(seed.TO_THANK_CLIENT)
     mark_page(page)
+    item.first.get_by_text("Later…").click()  # snooze and dismiss wait behind it
     item.first.get_by_role("button", name="Snooze to tomorrow").click()
     snooze_buttons = page.locator("li.recommendation", has=partner_link).get_by_role(
         "button", name="Snooze to tomorrow"

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser import seed
-from tests.browser.helpers import assert_not_reloaded, mark_page, open_log_form
+from tests.browser.helpers import assert_not_reloaded, log_out, mark_page, open_log_form
 from webapp.logbook.history import RECENT
 
 
@@ -17,7 +17,7 @@ def test_log_in_and_out(page, user):
     expect(
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Partners")
     ).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     expect(page).to_have_url(re.compile(r"/auth/login"))
     page.goto("/today")
     expect(page).to_have_url(re.compile(r"/auth/login\?next=%2Ftoday|/auth/login\?next=/today"))

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from tests.browser.helpers import log_out
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "copper kettle marathon 88"
@@ -19,7 +21,7 @@ def test_an_invited_colleague_chooses_a_password_and_logs_in(page, user):
     flash = page.locator(".flash", has_text="give Nina Cruz this link").inner_text()
     path = re.search(r"/auth/invitation/[\w-]+", flash).group(0)
     page.locator("table.invitations", has_text=email).wait_for()
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     page.goto(path)
     page.get_by_label("Your name").fill("Nina Cruz-Ortega")
@@ -31,6 +33,6 @@ def test_an_invited_colleague_chooses_a_password_and_logs_in(page, user):
     page.wait_for_url("**/today")
     page.get_by_text("Welcome to").wait_for()
 
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     user.log_in(email, PASSWORD)
     page.wait_for_url("**/today")

@@ -24,7 +24,7 @@ from .panel import TEMPLATE, tier_form, tier_panel
 from .reviews import ReviewItem, get_tier_change, open_tier_changes, recent_history, review_item
 from .wording import AUDIT_KINDS, TIER_RULES
 
-nav_item("desk.reviews", "Tier reviews", roles=MANAGERS, order=60)
+nav_item("desk.reviews", "Reviews", roles=MANAGERS, order=30, primary=MANAGERS)
 nav_item("desk.team", "Team", roles=MANAGERS, order=61)
 nav_item("desk.audit", "Audit trail", roles=MANAGERS, order=62)
 

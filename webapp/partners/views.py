@@ -12,14 +12,14 @@ from ..logbook.history import last_contacts
 from ..models import Partner, record_audit, utcnow
 from ..query_args import paginate
 from ..recommendations.reevaluation import bring_up_to_date
-from ..templating import nav_item, render
+from ..templating import EVERYONE, nav_item, render
 from . import bp
 from .erasure import erase_partner
 from .forms import EraseForm, NewPartnerForm, PartnerFilterForm, PartnerForm
 from .page import partner_page
 from .queries import team_agents
 
-nav_item("partners.index", "Partners", order=20)
+nav_item("partners.index", "Partners", order=20, primary=EVERYONE)
 
 PER_PAGE = 25  # partners on one page of the list
 

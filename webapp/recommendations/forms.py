@@ -21,3 +21,17 @@ class DismissForm(FlaskForm):
         validators=[Optional(), Length(max=500, message="Keep it under 500 characters.")],
     )
     next = HiddenField()
+
+
+class OutcomeForm(FlaskForm):
+    # Sent by one of the card's one-tap buttons (name="outcome").
+    outcome = StringField(
+        "Outcome",
+        validators=[InputRequired(message="Choose what happened.")],
+    )
+    next = HiddenField()
+
+
+class UndoForm(FlaskForm):
+    token = HiddenField(validators=[InputRequired()])
+    next = HiddenField()

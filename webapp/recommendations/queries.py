@@ -88,6 +88,23 @@ def open_count(user: User, today: date | None = None) -> int:
 
 
 @functools.cache
+def _review_count() -> sa.Select:
+    return (
+        sa.select(sa.func.count(Recommendation.id))
+        .join(Partner, Partner.id == Recommendation.partner_id)
+        .where(*awaiting(True), Recommendation.kind == "tier_change")
+    )
+
+
+def review_count(user: User, today: date | None = None) -> int:
+    """How many tier changes await a manager's review (none for an agent)."""
+    if not user.is_manager:
+        return 0
+    today = today or clock.today(user.team.timezone)
+    return db.session.scalar(_review_count(), awaiting_params(user, today)) or 0
+
+
+@functools.cache
 def _partner_recommendations(manager: bool) -> sa.Select:
     return visible_recommendations(manager).where(
         Recommendation.partner_id == sa.bindparam("partner_id")
@@ -114,21 +131,28 @@ class Section(NamedTuple):
     total: int
 
 
-def today_sections(user: User, day: date, limit: int | None = None) -> dict[str, Section]:
+def today_sections(
+    user: User, day: date, limit: int | None = None, owner_id: int | None = None
+) -> dict[str, Section]:
     """The user's Today on that day: each section's first `limit` rows (all when
     None) and its size. The page and the morning email both read it here, so
     they cannot disagree.
 
     The user's partners not yet evaluated that day are evaluated first. The
     database sorts the recommendations into their sections and ranks them
-    there; only the rows a section shows are loaded whole.
+    there; only the rows a section shows are loaded whole. A manager may
+    narrow it to one agent's partners (`owner_id`).
     """
     refresh_stale(user, day)
     params = awaiting_params(user, day)
     totals = dict.fromkeys(SECTIONS, 0)
     shown: dict[str, list[int]] = {name: [] for name in SECTIONS}
+    by_owner = owner_id is not None and user.is_manager
+    ranking_params = {**params, "limit": limit or EVERYTHING}
+    if by_owner:
+        ranking_params["owner_id"] = owner_id
     for row_id, section, total in db.session.execute(
-        _ranked_in_sections(user.is_manager), {**params, "limit": limit or EVERYTHING}
+        _ranked_in_sections(user.is_manager, by_owner), ranking_params
     ):
         totals[SECTIONS[section]] = total
         shown[SECTIONS[section]].append(row_id)
@@ -148,10 +172,14 @@ def today_sections(user: User, day: date, limit: int | None = None) -> dict[str,
 
 
 @functools.cache
-def _ranked_in_sections(manager: bool) -> sa.Select:
+def _ranked_in_sections(manager: bool, by_owner: bool = False) -> sa.Select:
     """(id, section, the section's size) of the first `limit` open rows of each
     section, in order: actions by due day (none last), then the catalogue's
-    priority; tier changes the same way, in their own section."""
+    priority; tier changes the same way, in their own section. `by_owner`:
+    only the partners of one agent (bound as `owner_id`)."""
+    conditions = awaiting(manager)
+    if by_owner:
+        conditions = (*conditions, Partner.owner_id == sa.bindparam("owner_id"))
     rec, today = Recommendation, sa.bindparam("today", type_=sa.Date)
     section = sa.case(
         (rec.kind != "action", SECTIONS.index("tier_changes")),
@@ -169,7 +197,7 @@ def _ranked_in_sections(manager: bool) -> sa.Select:
             sa.func.count().over(partition_by=section).label("total"),
         )
         .join(Partner, Partner.id == rec.partner_id)
-        .where(*awaiting(manager))
+        .where(*conditions)
         .subquery()
     )
     return (

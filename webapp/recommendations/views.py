@@ -1,16 +1,19 @@
-"""Snooze and dismiss a recommendation, inline (htmx) or as plain forms."""
+"""Act on a recommendation: snooze, dismiss, a one-tap outcome, and Undo;
+inline (htmx) or as plain forms."""
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from flask import abort, redirect, request
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..query_args import as_id
 from ..templating import render
-from . import bp, lifecycle
-from .forms import DismissForm, SnoozeForm
-from .links import partner_url
+from . import bp, lifecycle, outcomes
+from .forms import DismissForm, OutcomeForm, SnoozeForm, UndoForm
+from .links import partner_url, rule_title
 from .queries import open_count
+from .reevaluation import reevaluate
 
 
 def _recommendation_or_404(recommendation_id: int):
@@ -30,8 +33,34 @@ def _back(form, row) -> str:
     return partner_url(row.partner_id)
 
 
-def _answer(row, form, status: int = 200):
-    """htmx: the item goes away and the Today count follows; otherwise back where we were."""
+def _from_today(target: str) -> bool:
+    return urlsplit(target).path == url_for("home.today")
+
+
+def _today_args(target: str) -> dict:
+    """Today as it was shown (all of it, one agent's) from the `next` it gave."""
+    query = parse_qs(urlsplit(target).query)
+    return {
+        "show_all": bool(query.get("all")),
+        "agent_id": as_id((query.get("agent") or [""])[0]),
+    }
+
+
+def _answer(row, form, status: int = 200, said: str | None = None, undo: str | None = None):
+    """From Today: Today again, saying what happened (`said`) with its Undo —
+    the list whole through htmx, so that every count follows. Elsewhere, htmx:
+    the item goes away and the Today count follows; otherwise back where we were."""
+    target = _back(form, row)
+    if _from_today(target):
+        from ..home.views import tell, today_page
+
+        if said:
+            tell(said, undo)
+        if request.htmx:
+            return today_page(**_today_args(target), changed=True), status
+        return redirect(target, code=303)
+    if said and not request.htmx:
+        flash(said, "success")
     if request.htmx:
         return render(
             "recommendations/_done.html",
@@ -65,8 +94,11 @@ def snooze(recommendation_id: int):
     if not form.validate():
         return _invalid(row, form)
     today = clock.today(row.partner.team.timezone)
-    lifecycle.snooze(row, current_user, lifecycle.snooze_until(form.until.data, today))
-    return _answer(row, form)
+    was = outcomes.before(row)
+    until = lifecycle.snooze_until(form.until.data, today)
+    lifecycle.snooze(row, current_user, until)
+    said = f"Snoozed until {until:%a} {until.day} {until:%b}: {_what(row)}."
+    return _answer(row, form, said=said, undo=outcomes.undo_token(row, current_user, was, None))
 
 
 @bp.post("/<int:recommendation_id>/dismiss")
@@ -79,5 +111,66 @@ def dismiss(recommendation_id: int):
         return _answer(row, form)
     if not form.validate():
         return _invalid(row, form)
+    was = outcomes.before(row)
     lifecycle.dismiss(row, current_user, form.reason.data)
-    return _answer(row, form)
+    said = f"Dismissed: {_what(row)}."
+    return _answer(row, form, said=said, undo=outcomes.undo_token(row, current_user, was, None))
+
+
+def _what(row) -> str:
+    return f"{rule_title(row.rule)} · {row.partner.name}"
+
+
+@bp.post("/<int:recommendation_id>/outcome")
+@login_required
+def outcome(recommendation_id: int):
+    """A one-tap outcome from the card: logged at once. One that does what the
+    recommendation asks marks it done; any other is an attempt, and it stays open."""
+    row = _recommendation_or_404(recommendation_id)
+    form = OutcomeForm()
+    if not form.validate() or form.outcome.data not in outcomes.OUTCOMES:
+        abort(400)
+    if row.status not in lifecycle.LIVE:  # already acted on (a second click): nothing to do
+        return _answer(row, form)
+    was = outcomes.before(row)
+    choice = form.outcome.data
+    interaction = outcomes.log_outcome(row, current_user, choice)
+    done = outcomes.satisfies(row.rule, choice)
+    partner = row.partner
+    reevaluate(partner, current_user, row.id if done else None)
+    row = lifecycle.get_recommendation(recommendation_id, current_user)
+    said = outcomes.OUTCOMES[choice].said
+    if done:
+        said = f"{said} — done: {_what(row)}."
+    else:
+        still = "still open" if row.status in lifecycle.LIVE else "no longer needed"
+        said = f"{said} logged: {_what(row)} ({still})."
+    token = outcomes.undo_token(row, current_user, was, interaction.id)
+    return _answer(row, form, said=said, undo=token)
+
+
+@bp.post("/undo")
+@login_required
+def undo():
+    """Put back what a snooze, dismiss or one-tap outcome changed, moments ago."""
+    form = UndoForm()
+    target = form.next.data or url_for("home.today")
+    if not form.validate():
+        abort(400)
+    try:
+        row = outcomes.undo(form.token.data, current_user)
+    except outcomes.UndoRefused as refused:
+        return _undo_answer(target, str(refused))
+    reevaluate(row.partner, current_user)
+    return _undo_answer(target, f"Undone: {_what(row)} is back.")
+
+
+def _undo_answer(target: str, said: str):
+    if not (target.startswith("/") and not target.startswith("//")):
+        target = url_for("home.today")
+    from ..home.views import tell, today_page
+
+    tell(said)
+    if request.htmx:
+        return today_page(**_today_args(target), changed=True)
+    return redirect(target, code=303)

@@ -20,7 +20,7 @@ from . import partner_import as imports
 from .forms import ProjectionForm, UploadForm
 from .partners_csv import check_upload, mapping_form, owner_form, render_preview, uploaded_table
 
-nav_item("referrals.index", "Referrals", order=40)
+nav_item("referrals.index", "Referrals", order=40, primary=frozenset({"agent"}))
 
 SORT_OPTIONS = {
     "per_hour": "$ per hour",

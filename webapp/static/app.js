@@ -50,4 +50,21 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-dismiss-alert]")) { clear(); }
   });
+  // Today's Undo is offered for a few seconds only (the server honours it for
+  // ten minutes, so a slow tap still works); the message itself stays.
+  var UNDO_SHOWN_MS = 8000;
+  function expireUndo(root) {
+    var notices = root.querySelectorAll ? root.querySelectorAll("[data-expires]") : [];
+    Array.prototype.forEach.call(notices, function (notice) {
+      if (notice.hasAttribute("data-expiring")) { return; }
+      notice.setAttribute("data-expiring", "");
+      window.setTimeout(function () {
+        var undo = notice.querySelector(".today-undo");
+        if (undo && !undo.contains(document.activeElement)) { undo.remove(); }
+        else if (undo) { undo.addEventListener("focusout", function () { undo.remove(); }); }
+      }, UNDO_SHOWN_MS);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { expireUndo(document); });
+  document.addEventListener("htmx:load", function (event) { expireUndo(event.target); });
 })();
