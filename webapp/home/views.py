@@ -89,7 +89,7 @@ def today_page(show_all: bool = False, agent_id: int | None = None, changed: boo
         sections=sections,
         decisions=recent_decisions(current_user, day),
         dismiss_form=DismissForm(formdata=None),
-        attempts=attempts(shown),
+        attempts=attempts(shown, day),
         outcomes=OUTCOMES,
         notice=session.pop("today_notice", None),
         limit=limit,

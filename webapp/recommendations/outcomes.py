@@ -16,7 +16,7 @@ action left it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -94,14 +94,18 @@ def log_outcome(row: Recommendation, user: User, outcome: str) -> Interaction:
     return interaction
 
 
-def attempts(rows: list[Recommendation]) -> dict[int, str]:
-    """For each open action, the latest one-tap attempt logged since it was raised:
-    {recommendation id: 'No answer at 10:42'}."""
+def attempts(rows: list[Recommendation], day: date) -> dict[int, str]:
+    """For each open action, the latest one-tap attempt logged on `day` (the
+    team's) since it was raised: {recommendation id: 'No answer at 10:42'}.
+
+    Only the day's outbound calls, voicemails and texts of the partners shown are
+    read, through the history index (partner, time): reading every outbound
+    entry since the oldest item was raised made Today twice as slow (`make bench`).
+    """
     actions = [row for row in rows if row.kind == "action"]
     if not actions:
         return {}
     said = {(o.kind, o.direction, o.outcome): o.said for o in OUTCOMES.values()}
-    since = min(row.created_at for row in actions)
     logged = db.session.execute(
         sa.select(
             Interaction.partner_id,
@@ -113,8 +117,9 @@ def attempts(rows: list[Recommendation]) -> dict[int, str]:
         )
         .where(
             Interaction.partner_id.in_({row.partner_id for row in actions}),
-            Interaction.created_at >= since,
+            Interaction.at >= datetime.combine(day, time.min),
             Interaction.direction == "outbound",
+            Interaction.kind.in_({kind for kind, _, _ in said}),
         )
         .order_by(Interaction.created_at.desc(), Interaction.id.desc())
     ).all()
