@@ -37,6 +37,9 @@ ACCESS: dict[str, str] = {
     "account.recovery_codes": "login",
     "account.new_recovery_codes": "login",
     "account.two_factor_off": "login",
+    "account.card": "login",
+    "account.save_card": "login",
+    "account.card_vcf": "login",
     "home.index": "public",
     "home.today": "login",
     # --- partners and logbook ----------------------------------------------

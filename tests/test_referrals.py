@@ -160,7 +160,6 @@ def test_partner_panel_shows_that_partners_ledger_and_months(app, book):
     assert '<th scope="row">Average days to close</th><td>40</td><td>60</td>' in html
     assert '<th scope="row">January 2026</th><td>1</td><td>0</td>' in html
     assert '<th scope="row">May 2026</th><td>0</td><td>1</td>' in html
-    assert f"/referrals/partners/{book['ana'].id}/vcard" in html
 
 
 def test_partner_panel_is_refreshed_out_of_band_after_logging(app, book):

@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
     password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
     active: so.Mapped[bool] = so.mapped_column(default=True)
     timezone: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # The agent's own number, for the contact card a new acquaintance scans.
+    phone: so.Mapped[str | None] = so.mapped_column(sa.String(50))
     # Secret token of the private calendar feed; regenerating it revokes old links.
     calendar_token: so.Mapped[str] = so.mapped_column(
         sa.String(64), unique=True, default=lambda: secrets.token_urlsafe(32)

@@ -13,7 +13,7 @@ from jinja2_fragments.flask import render_block
 
 from rules import vocabulary
 
-from . import clock
+from . import clock, contact
 
 
 def wants_fragment() -> bool:
@@ -109,6 +109,9 @@ def init_app(app: Flask) -> None:
         label=label,
     )
     app.jinja_env.globals["vocabulary"] = vocabulary
+    app.jinja_env.globals.update(
+        tel_url=contact.tel_url, sms_url=contact.sms_url, mailto_url=contact.mailto_url
+    )
     # The form-field macro is a global, so that blocks rendered alone (htmx
     # fragments) can use it without their template's imports.
     app.jinja_env.globals["field"] = app.jinja_env.get_template("_form.html").module.field

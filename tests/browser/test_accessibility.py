@@ -447,6 +447,7 @@ PAGES = [
     Visit("planning-settings", ("agent",), goto("/planning/settings")),
     Visit("morning-email", ("agent",), goto("/account/email")),
     Visit("security", ("agent",), goto("/account/security")),
+    Visit("contact-card", ("agent",), goto("/account/card")),
     Visit("security-password-refused", ("agent",), password_change_refused),
     Visit("two-factor-setup", ("agent",), goto("/account/two-factor")),
     Visit("two-factor-setup-refused", ("agent",), two_factor_setup_refused),

@@ -114,3 +114,54 @@ def test_a_managers_menu_is_one_line_with_the_review_count(page, user):
     )
     assert nav_height <= item_height + 4, f"the menu is {nav_height} px tall: it wraps"
     assert width <= page.viewport_size["width"], "the menu pushes the page sideways"
+
+
+def call_and_come_back(page, link) -> None:
+    """Tap a `tel:` link and return from the call: on a phone the page is hidden
+    while the call lasts (the test browser has no phone app to hand over to)."""
+    page.evaluate(
+        """() => document.addEventListener("click", event => {
+            if (event.target.closest("a[href^='tel:']")) { event.preventDefault(); }
+        })"""
+    )
+    link.click()
+    page.evaluate(
+        """() => ["hidden", "visible"].forEach(state => {
+            Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        })"""
+    )
+
+
+def test_back_from_a_call_today_asks_how_it_went(page, user):
+    user.log_in(DEMO_AGENT, DEMO_PASSWORD)
+    card = page.locator("li.recommendation:has(a[href^='tel:'])").first
+    card_id = card.get_attribute("id")
+    ask = page.locator(f"#call-ask-{card_id.removeprefix('recommendation-')}")
+    expect(ask).to_be_hidden()
+
+    call_and_come_back(page, card.locator("a[href^='tel:']"))
+
+    expect(ask).to_be_visible()
+    expect(ask).to_have_text("How did the call go?")
+    talked = card.get_by_role("button", name="Called — talked")
+    expect(talked).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#{card_id}")).to_have_count(0)
+    assert_counts_agree(page)
+
+
+def test_back_from_a_call_on_the_partner_page_the_log_form_asks(page, user):
+    user.log_in(DEMO_AGENT, DEMO_PASSWORD)
+    page.locator("li.recommendation:has(a[href^='tel:']) a.call-partner").first.click()
+    expect(page.locator("#call-ask-log")).to_be_hidden()
+
+    call_and_come_back(page, page.locator(".partner-head a[href^='tel:']"))
+
+    expect(page.locator("#call-ask-log")).to_be_visible()
+    form = page.locator("#log-interaction")
+    expect(form.get_by_label("What", exact=True)).to_have_value("call")
+    expect(form.get_by_label("Outcome")).to_be_focused()
+    # Nothing was asked again on the next visit.
+    page.reload()
+    expect(page.locator("#call-ask-log")).to_be_hidden()

@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..validation import one_line, phone_number
 
 
 class ChangePasswordForm(FlaskForm):
@@ -30,4 +32,12 @@ class TurnOffForm(FlaskForm):
     password = PasswordField(
         "Your password",
         validators=[DataRequired(message="Enter your password."), Length(max=200)],
+    )
+
+
+class CardForm(FlaskForm):
+    phone = StringField(
+        "Your phone",
+        validators=[Optional(), Length(max=50), one_line, phone_number],
+        description="On the card a new contact scans, with your name and email.",
     )

@@ -12,11 +12,10 @@ import secrets
 from datetime import UTC
 
 import pyotp
-import segno
 import sqlalchemy as sa
 from markupsafe import Markup
 
-from .. import clock
+from .. import clock, contact
 from ..extensions import db
 from ..models import User, token_hash
 
@@ -35,9 +34,8 @@ def uri(user: User, secret: str) -> str:
 
 
 def qr_svg(text: str) -> Markup:
-    """The QR code of `text` as inline SVG (no image request, nothing from elsewhere)."""
-    svg = segno.make(text, error="m").svg_inline(scale=4, title="QR code to scan", light="#fff")
-    return Markup(svg)
+    """The QR code to scan into an authenticator app."""
+    return contact.qr_svg(text, "QR code to scan")
 
 
 def now_timestamp() -> float:

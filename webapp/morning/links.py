@@ -1,4 +1,4 @@
-"""The email's links: the signed unsubscribe token, and `tel:` links for phones."""
+"""The email's links: the signed unsubscribe token."""
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -34,11 +34,3 @@ def user_of_token(token: str) -> User | None:
     if not isinstance(user_id, int) or isinstance(user_id, bool):
         return None
     return db.session.get(User, user_id)
-
-
-def tel_url(phone: str | None) -> str | None:
-    """`tel:+15550102000` from a phone as it was typed; None when it has no digits."""
-    digits = "".join(ch for ch in phone or "" if ch in "0123456789")
-    if not digits:
-        return None
-    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}"

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import render_template
 
+from .. import contact
 from ..desk.overview import SlippingPartner, slipping_partners
 from ..extensions import db
 from ..links import absolute_url
@@ -25,7 +26,7 @@ from ..outbox import automated_message
 from ..planning.slots import WEEKDAY_NAMES
 from ..recommendations.links import rule_title
 from ..recommendations.queries import today_sections
-from .links import tel_url, unsubscribe_url
+from .links import unsubscribe_url
 
 # The email lists this many slipping partners; the team overview has them all.
 SLIPPING_SHOWN = 10
@@ -147,7 +148,7 @@ def item(rec: Recommendation, day: date) -> Item:
         due=rec.due,
         overdue=rec.due is not None and rec.due < day,
         phone=partner.phone,
-        tel=tel_url(partner.phone),
+        tel=contact.tel_url(partner.phone),
         url=absolute_url("partners.detail", partner_id=partner.id),
     )
 

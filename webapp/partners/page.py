@@ -1,7 +1,10 @@
 """The partner page's context: the header, the logbook block and the panels."""
 
+from datetime import timedelta
+
 from flask_login import current_user
 
+from .. import clock, contact
 from ..forms import EmptyForm
 from ..logbook.block import history, log_forms
 from ..models import Partner
@@ -16,5 +19,26 @@ def partner_page(partner: Partner) -> dict:
         | {
             "empty_form": EmptyForm(),  # the header's archive button
             "panels": panels_for(partner, current_user),
+            "first_meeting": first_meeting(partner),
         }
     )
+
+
+# How long a partner counts as just met: the page offers seed 001's first steps
+# (save the contact, say "Nice to meet you") for this long.
+JUST_MET = timedelta(days=14)
+
+
+def first_meeting(partner: Partner) -> dict | None:
+    """The "Nice to meet you" text and links while the partner is new to the
+    agent (met, or added, in the last two weeks); None after that."""
+    timezone = partner.team.timezone
+    today = clock.today(timezone)
+    met = partner.met_on or clock.local(partner.created_at, timezone).date()
+    if not today - JUST_MET <= met <= today or partner.do_not_contact:
+        return None
+    text = contact.nice_to_meet_you(partner, current_user)
+    return {
+        "sms": contact.sms_url(partner.phone, text),
+        "mailto": contact.mailto_url(partner.email, "Nice to meet you", text),
+    }

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-
-from rules import vocabulary
 
 from ..access import visible_partners
 from ..extensions import db
@@ -131,60 +128,3 @@ def referrals_csv(user: User) -> str:
 
 
 EXPORTS = {"partners": partners_csv, "interactions": interactions_csv, "referrals": referrals_csv}
-
-
-# --- vCard 3.0 (RFC 2426) -------------------------------------------------------------
-
-
-def vcard_escape(text: str) -> str:
-    r"""Backslash, comma and semicolon escaped; newlines as \n (RFC 2426 §4)."""
-    text = text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
-    return re.sub(r"\r\n|\r|\n", r"\\n", text)
-
-
-def fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after a space."""
-    data = line.encode()
-    if len(data) <= 75:
-        return line
-    parts, start = [], 0
-    while start < len(data):
-        end = min(start + (75 if not parts else 74), len(data))
-        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never split a UTF-8 character
-            end -= 1
-        parts.append(data[start:end].decode())
-        start = end
-    return "\r\n ".join(parts)
-
-
-def vcard(partner: Partner) -> str:
-    """One partner as a vCard 3.0 contact card."""
-    given, _, family = partner.name.strip().rpartition(" ")
-    given, family = (given, family) if given else (family, "")
-    lines = [
-        "BEGIN:VCARD",
-        "VERSION:3.0",
-        f"N:{vcard_escape(family)};{vcard_escape(given)};;;",
-        f"FN:{vcard_escape(partner.name)}",
-    ]
-    if partner.company:
-        lines.append(f"ORG:{vcard_escape(partner.company)}")
-    lines.append(f"TITLE:{vcard_escape(vocabulary.PROFESSIONS.get(partner.profession, ''))}")
-    if partner.email:
-        lines.append(f"EMAIL;TYPE=INTERNET:{vcard_escape(partner.email)}")
-    if partner.phone:
-        lines.append(f"TEL;TYPE=VOICE:{vcard_escape(partner.phone)}")
-    if partner.birthday and len(partner.birthday) == 10:
-        lines.append(f"BDAY:{partner.birthday}")
-    elif partner.birthday:  # year unknown: the convention Apple and Google read
-        lines.append(f"BDAY;X-APPLE-OMIT-YEAR=1604:1604-{partner.birthday}")
-    if partner.notes:
-        lines.append(f"NOTE:{vcard_escape(partner.notes)}")
-    lines.append("END:VCARD")
-    return "".join(fold(line) + "\r\n" for line in lines)
-
-
-def download_name(text: str, extension: str) -> str:
-    """A safe file name: letters, digits and dashes."""
-    stem = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "partner"
-    return f"{stem[:60]}.{extension}"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from .. import charts, clock
+from .. import charts, clock, contact
 from ..access import get_partner
 from ..extensions import db
 from ..models import User
@@ -252,12 +252,7 @@ def export_csv(what: str):
 def vcard(partner_id: int):
     """One partner as a contact card (vCard 3.0) for the phone."""
     partner = get_partner(partner_id, current_user)
-    filename = exports.download_name(partner.name, "vcf")
-    return Response(
-        exports.vcard(partner).encode("utf-8"),
-        mimetype="text/vcard",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return contact.vcard_response(contact.partner_vcard(partner), partner.name)
 
 
 @bp.app_template_filter("compact_money")

@@ -67,4 +67,48 @@
   }
   document.addEventListener("DOMContentLoaded", function () { expireUndo(document); });
   document.addEventListener("htmx:load", function (event) { expireUndo(event.target); });
+  // After a call made from a `tel:` link, coming back to PartnerPlan asks how it
+  // went, beside the outcomes (on Today) or the log form (on the partner page):
+  // the link names the hidden question to show (data-call). Only when the page
+  // was really left for the phone, and within a couple of hours.
+  var CALL_KEY = "partnerplan.call";
+  var ASK_WITHIN_MS = 2 * 60 * 60 * 1000;
+  function remember(value) {
+    try {
+      if (value) { window.sessionStorage.setItem(CALL_KEY, JSON.stringify(value)); }
+      else { window.sessionStorage.removeItem(CALL_KEY); }
+    } catch (error) { /* storage refused: nothing to ask later */ }
+  }
+  function recalled() {
+    try { return JSON.parse(window.sessionStorage.getItem(CALL_KEY) || "null"); }
+    catch (error) { return null; }
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-call]");
+    if (link) { remember({ ask: link.getAttribute("data-call"), at: Date.now(), left: false }); }
+  });
+  function askAboutCall() {
+    var call = recalled();
+    if (!call) { return; }
+    if (document.visibilityState === "hidden") {  // off to the phone app
+      call.left = true;
+      remember(call);
+      return;
+    }
+    if (!call.left) { return; }
+    remember(null);
+    var ask = document.getElementById(call.ask);
+    if (!ask || Date.now() - call.at > ASK_WITHIN_MS) { return; }
+    ask.hidden = false;
+    var details = ask.closest("details");
+    if (details) { details.open = true; }
+    var form = ask.closest("form") || ask.parentNode;
+    var kind = form.querySelector("select[name='kind']");
+    if (kind) { kind.value = "call"; }
+    var first = form.querySelector("[name='outcome']");
+    (first || ask).focus();
+    ask.scrollIntoView({ block: "center" });
+  }
+  document.addEventListener("visibilitychange", askAboutCall);
+  window.addEventListener("pageshow", askAboutCall);
 })();
