@@ -373,3 +373,65 @@ def test_no_answer_to_a_call_back_is_not_done_though_the_catalogue_closes_it(
     db.session.refresh(row)
     assert (row.status, row.decided_by_id) == ("closed", None)
     assert "No answer logged: Return the call · Ryan Caller (no longer needed)." in html
+
+
+# --- Undo on the partner page --------------------------------------------------
+@pytest.mark.parametrize("action", ["snooze", "dismiss"])
+def test_on_the_partner_page_a_snooze_or_dismissal_says_so_with_its_undo(
+    db, team, calls, client, auth, action
+):
+    row = calls["commitment_due"]
+    page = f"/partners/{row.partner_id}"
+    auth.login(team["agent"])
+    data = {"until": "next_week", "next": page} if action == "snooze" else {"next": page}
+    html = client.post(f"/recommendations/{row.id}/{action}", data=data, headers=HTMX).get_data(
+        as_text=True
+    )
+    # In the item's place: what happened, and its Undo aimed at the panel.
+    assert f'<li id="recommendation-{row.id}" class="today-notice" role="status"' in html
+    said = "Snoozed until Fri 27 Nov" if action == "snooze" else "Dismissed"
+    assert said in html and "Lena Late" in html
+    assert 'hx-target="#panel-recommendations"' in html
+    assert '<span id="today-count" class="badge" hx-swap-oob="true">2</span>' in html
+
+    undone = client.post(
+        "/recommendations/undo", data={"token": undo_token(html), "next": page}, headers=HTMX
+    ).get_data(as_text=True)
+    db.session.refresh(row)
+    assert (row.status, row.snoozed_until, row.closed_at) == ("open", None, None)
+    assert undone.startswith('<section id="panel-recommendations"')
+    assert "Undone: " in undone and f'id="recommendation-{row.id}"' in undone
+    assert '<span id="today-count" class="badge" hx-swap-oob="true">3</span>' in undone
+
+
+def test_on_the_partner_page_a_refused_undo_is_said_in_the_alert(
+    db, team, calls, client, auth, app
+):
+    row = calls["commitment_due"]
+    page = f"/partners/{row.partner_id}"
+    auth.login(team["agent"])
+    html = client.post(
+        f"/recommendations/{row.id}/dismiss", data={"next": page}, headers=HTMX
+    ).get_data(as_text=True)
+    app.config["PARTNERPLAN_NOW"] = "2026-11-20T11:00"  # 18 minutes on
+    response = client.post(
+        "/recommendations/undo", data={"token": undo_token(html), "next": page}, headers=HTMX
+    )
+    assert response.status_code == 409
+    assert "Too late to undo" in response.get_data(as_text=True)
+    db.session.refresh(row)
+    assert row.status == "dismissed"
+
+
+def test_without_javascript_the_partner_page_undo_returns_there(db, team, calls, client, auth):
+    row = calls["commitment_due"]
+    page = f"/partners/{row.partner_id}"
+    auth.login(team["agent"])
+    html = client.post(
+        f"/recommendations/{row.id}/dismiss", data={"next": page}, headers=HTMX
+    ).get_data(as_text=True)
+    response = client.post("/recommendations/undo", data={"token": undo_token(html), "next": page})
+    assert response.status_code == 303 and response.location == page
+    assert "Undone: " in client.get(page).get_data(as_text=True)
+    db.session.refresh(row)
+    assert row.status == "open"

@@ -81,3 +81,11 @@ def panels_for(partner: Partner, user: User, *, changed: str | None = None):
     return [
         render_panel(panel, partner, user, oob=True) for panel in PANELS if changed in panel.follows
     ]
+
+
+def panel_named(name: str, partner: Partner, user: User, **extra) -> RenderedPanel:
+    """One panel alone, to be swapped in by itself; `extra` joins its context."""
+    panel = next(panel for panel in PANELS if panel.name == name)
+    rendered = render_panel(panel, partner, user, oob=False)
+    rendered.data.update(extra)
+    return rendered

@@ -75,6 +75,8 @@ def test_the_demo_agent_works_down_today_in_place(page, user):
         card.get_by_role("button", name="Called — talked").click()
         expect(page.locator(f"#{card_id}")).to_have_count(0)
         expect(page.locator(".today-notice")).to_contain_text("done")
+        # Focus is not lost with the card: it is on what was said, the Undo next.
+        expect(page.locator(".today-notice")).to_be_focused()
         now = assert_counts_agree(page)
         assert now < total
         total = now
@@ -135,7 +137,12 @@ def call_and_come_back(page, link) -> None:
 
 def test_back_from_a_call_today_asks_how_it_went(page, user):
     user.log_in(DEMO_AGENT, DEMO_PASSWORD)
-    card = page.locator("li.recommendation:has(a[href^='tel:'])").first
+    card = page.locator(
+        ", ".join(
+            f"li.recommendation[data-rule='{rule}']:has(a[href^='tel:'])"
+            for rule in ANSWERED_BY_TALKING
+        )
+    ).first
     card_id = card.get_attribute("id")
     ask = page.locator(f"#call-ask-{card_id.removeprefix('recommendation-')}")
     expect(ask).to_be_hidden()
@@ -165,3 +172,22 @@ def test_back_from_a_call_on_the_partner_page_the_log_form_asks(page, user):
     # Nothing was asked again on the next visit.
     page.reload()
     expect(page.locator("#call-ask-log")).to_be_hidden()
+
+
+def test_a_snooze_on_the_partner_page_is_undone_in_place(page, user):
+    user.log_in(DEMO_AGENT, DEMO_PASSWORD)
+    page.locator("li.recommendation a.call-partner").first.click()
+    panel = page.locator("#panel-recommendations")
+    item = panel.locator("li.recommendation").first
+    item_id = item.get_attribute("id")
+    mark_page(page)
+    item.get_by_role("button", name="Snooze a week").click()
+    notice = panel.locator(f"#{item_id}.today-notice")
+    expect(notice).to_contain_text("Snoozed until")
+    expect(notice).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(notice.get_by_role("button", name="Undo")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(panel.locator(f"#{item_id}.recommendation")).to_be_visible()
+    expect(panel.locator(".today-notice")).to_contain_text("Undone")
+    assert_not_reloaded(page)

@@ -7,6 +7,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..errors import error_page
+from ..panels import panel_named
 from ..query_args import as_id
 from ..templating import render
 from . import bp, lifecycle, outcomes
@@ -65,10 +67,12 @@ def _answer(row, form, status: int = 200, said: str | None = None, undo: str | N
         return render(
             "recommendations/_done.html",
             row=row,
-            form=form,
+            said=said,
+            undo=undo,
+            next=target,
             today_count=open_count(current_user),
         ), status
-    return redirect(_back(form, row), code=303)
+    return redirect(target, code=303)
 
 
 def _invalid(row, form):
@@ -152,25 +156,42 @@ def outcome(recommendation_id: int):
 @bp.post("/undo")
 @login_required
 def undo():
-    """Put back what a snooze, dismiss or one-tap outcome changed, moments ago."""
+    """Put back what a snooze, dismiss or one-tap outcome changed, moments ago:
+    answered with Today again, or from the partner page with its panel."""
     form = UndoForm()
-    target = form.next.data or url_for("home.today")
     if not form.validate():
         abort(400)
+    target = form.next.data or ""
+    if not (target.startswith("/") and not target.startswith("//")) or _from_today(target):
+        return _undo_on_today(form.token.data, target or url_for("home.today"))
     try:
         row = outcomes.undo(form.token.data, current_user)
     except outcomes.UndoRefused as refused:
-        return _undo_answer(target, str(refused))
+        if request.htmx:  # said in the page's alert region
+            return error_page(409, "Not undone", str(refused))
+        flash(str(refused), "error")
+        return redirect(target, code=303)
     reevaluate(row.partner, current_user)
-    return _undo_answer(target, f"Undone: {_what(row)} is back.")
+    said = f"Undone: {_what(row)} is back."
+    if request.htmx:
+        panel = panel_named("recommendations", row.partner, current_user, notice=said)
+        return render("recommendations/_undone.html", panel=panel)
+    flash(said, "success")
+    return redirect(target, code=303)
 
 
-def _undo_answer(target: str, said: str):
-    if not (target.startswith("/") and not target.startswith("//")):
-        target = url_for("home.today")
+def _undo_on_today(token: str, target: str):
     from ..home.views import tell, today_page
 
-    tell(said)
+    try:
+        row = outcomes.undo(token, current_user)
+    except outcomes.UndoRefused as refused:
+        tell(str(refused))
+    else:
+        reevaluate(row.partner, current_user)
+        tell(f"Undone: {_what(row)} is back.")
+    if not _from_today(target):
+        target = url_for("home.today")
     if request.htmx:
         return today_page(**_today_args(target), changed=True)
     return redirect(target, code=303)

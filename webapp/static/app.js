@@ -10,6 +10,25 @@
     var invalid = root.querySelector("[aria-invalid='true']");
     if (invalid) { invalid.focus(); }
   });
+  // The button pressed went with what it acted on (a Today card, a panel item):
+  // once the swap has settled, focus moves to what was said, whose Undo is the
+  // next Tab away.
+  var said = null;
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.target;
+    if (!root.querySelector) { return; }
+    said = root.matches(".today-notice") ? root : root.querySelector(".today-notice") || said;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var active = document.activeElement;
+    var lost = !active || active === document.body || !active.isConnected;
+    if (!said || !said.isConnected) { return; }  // not swapped in yet
+    if (lost) {
+      said.setAttribute("tabindex", "-1");
+      said.focus();
+    }
+    said = null;
+  });
   // What went wrong with an htmx request is said in #page-alert (role="alert"): the
   // server's message for an error answer (base.html's responseHandling swaps it there),
   // or ours when there is no answer to show. It goes when the person does something
