@@ -404,15 +404,21 @@ def test_on_the_partner_page_a_snooze_or_dismissal_says_so_with_its_undo(
     assert '<span id="today-count" class="badge" hx-swap-oob="true">3</span>' in undone
 
 
-def test_on_the_partner_page_a_refused_undo_is_said_in_the_alert(
-    db, team, calls, client, auth, app
-):
+def dismissed_on_the_partner_page(calls, client, auth, team):
+    """The late commitment dismissed from its partner's page: (row, page, answer)."""
     row = calls["commitment_due"]
     page = f"/partners/{row.partner_id}"
     auth.login(team["agent"])
     html = client.post(
         f"/recommendations/{row.id}/dismiss", data={"next": page}, headers=HTMX
     ).get_data(as_text=True)
+    return row, page, html
+
+
+def test_on_the_partner_page_a_refused_undo_is_said_in_the_alert(
+    db, team, calls, client, auth, app
+):
+    row, page, html = dismissed_on_the_partner_page(calls, client, auth, team)
     app.config["PARTNERPLAN_NOW"] = "2026-11-20T11:00"  # 18 minutes on
     response = client.post(
         "/recommendations/undo", data={"token": undo_token(html), "next": page}, headers=HTMX
@@ -424,12 +430,7 @@ def test_on_the_partner_page_a_refused_undo_is_said_in_the_alert(
 
 
 def test_without_javascript_the_partner_page_undo_returns_there(db, team, calls, client, auth):
-    row = calls["commitment_due"]
-    page = f"/partners/{row.partner_id}"
-    auth.login(team["agent"])
-    html = client.post(
-        f"/recommendations/{row.id}/dismiss", data={"next": page}, headers=HTMX
-    ).get_data(as_text=True)
+    row, page, html = dismissed_on_the_partner_page(calls, client, auth, team)
     response = client.post("/recommendations/undo", data={"token": undo_token(html), "next": page})
     assert response.status_code == 303 and response.location == page
     assert "Undone: " in client.get(page).get_data(as_text=True)
