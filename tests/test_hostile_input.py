@@ -15,6 +15,7 @@ from rules.vocabulary import PLANNING_QUESTIONS
 from tests.helpers import PASSWORD, audited_changes, count, make_partner
 from tests.routes import fetch, log_in
 from webapp.models import Interaction, Partner, Referral
+from webapp.validation import TIMEZONE_MESSAGE
 
 LONG = "x" * 20_000
 UNICODE = "Zoë Ñandú-李小龍 👩‍💼 Ægir Þórsson"
@@ -1054,9 +1055,10 @@ PLANNING_SETTINGS = {
         ({"session_minutes": "-30"}, "Between 10 and 180 minutes."),
         ({"session_minutes": "NaN"}, "Not a valid integer value"),
         ({"session_minutes": "9" * 5000}, "Not a valid integer value"),
-        ({"timezone": "Mars/Olympus"}, "Not a time zone we know"),
-        ({"timezone": MARKUP}, "Not a time zone we know"),
-        ({"timezone": LONG}, "Field cannot be longer than 64 characters."),
+        ({"timezone": "Mars/Olympus"}, TIMEZONE_MESSAGE),
+        ({"timezone": MARKUP}, TIMEZONE_MESSAGE),
+        ({"timezone": LONG}, TIMEZONE_MESSAGE),
+        ({"timezone": "localtime"}, TIMEZONE_MESSAGE),
     ],
 )
 @pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["plain", "htmx"])

@@ -18,6 +18,7 @@ the view gave one (an email), else the signed-in user's team's.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 from . import clock
@@ -113,3 +114,61 @@ def utc_offset(zone: str, at: datetime | None = None) -> str:
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     sign = "+" if minutes >= 0 else "\u2212"
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# The zones people choose from: one per place (the tz database's zone.tab, without
+# the old aliases such as US/Eastern or Asia/Calcutta), grouped by region, read as
+# cities, with the offset they have now. A team's stored zone outside the list
+# (an alias, from an older book) is still offered, so that it stays chosen.
+_ZONE_TAB = (files("tzdata.zoneinfo") / "zone.tab").read_text(encoding="utf-8")
+LISTED_ZONES = sorted(
+    {line.split("\t")[2] for line in _ZONE_TAB.splitlines() if line and line[0] != "#"}
+)
+REGIONS = ("America", "Europe", "Asia", "Australia", "Pacific", "Africa", "Atlantic",
+           "Indian", "Antarctica", "Arctic")  # fmt: skip
+# First, in a group of their own: where the product's users are (the US and Canada).
+COMMON = {
+    "America/New_York": "Eastern",
+    "America/Chicago": "Central",
+    "America/Denver": "Mountain",
+    "America/Phoenix": "Arizona",
+    "America/Los_Angeles": "Pacific",
+    "America/Anchorage": "Alaska",
+    "Pacific/Honolulu": "Hawaii",
+    "America/Toronto": "Eastern",
+    "America/Winnipeg": "Central",
+    "America/Regina": "Saskatchewan",
+    "America/Edmonton": "Mountain",
+    "America/Vancouver": "Pacific",
+    "America/Halifax": "Atlantic",
+    "America/St_Johns": "Newfoundland",
+}
+
+
+def city(zone: str) -> str:
+    """'America/Indiana/Indianapolis' -> 'Indiana / Indianapolis'."""
+    place = zone.split("/", 1)[1] if "/" in zone else zone
+    return place.replace("_", " ").replace("/", " / ")
+
+
+def zone_groups(current: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(group, [(zone, label)]) for a time-zone picker: 'Common', then each region,
+    then 'Other' (UTC, and `current` when the list does not hold it). A label reads
+    'New York (UTC−05:00)', the offset it has now."""
+    now = clock.utcnow()
+
+    def label(zone: str, name: str) -> str:
+        return f"{name} ({utc_offset(zone, now)})"
+
+    groups = [
+        ("Common", [(zone, label(zone, f"{city(zone)} — {area}")) for zone, area in COMMON.items()])
+    ]
+    for region in REGIONS:
+        zones = [zone for zone in LISTED_ZONES if zone.split("/")[0] == region]
+        options = sorted(((zone, label(zone, city(zone))) for zone in zones), key=lambda o: o[1])
+        groups.append((region, options))
+    other = [("UTC", label("UTC", "UTC"))]
+    if current and current != "UTC" and current not in LISTED_ZONES:
+        other.append((current, label(current, current)))
+    groups.append(("Other", other))
+    return groups

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 
@@ -39,6 +38,7 @@ from ..models import (
     record_audit,
     utcnow,
 )
+from ..validation import timezone_problem
 from .validation import Problem, normal_planning_hours, validate_book
 
 
@@ -197,7 +197,7 @@ def team_today(document: Any, into: Team | None) -> date:
         return clock.today(into.timezone)
     team = document.get("team") if isinstance(document, dict) else None
     zone = team.get("timezone") if isinstance(team, dict) else None
-    usable = isinstance(zone, str) and zone in available_timezones()
+    usable = isinstance(zone, str) and not timezone_problem(zone)
     return clock.today(zone if usable else DEFAULT_TIMEZONE)
 
 
