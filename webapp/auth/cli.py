@@ -9,7 +9,7 @@ from rules.vocabulary import ROLES
 
 from ..extensions import db
 from ..models import Team
-from ..validation import EMAIL_MESSAGE, TIMEZONE_MESSAGE, email_problem, timezone_problem
+from ..validation import EMAIL_MESSAGE, email_problem, timezone_problem
 from . import invitations
 from .credentials import user_of_email
 from .links import Sent
@@ -55,7 +55,9 @@ def create_team(name: str, email: str, admin_name: str | None, timezone: str) ->
     if not name or len(name) > 200:
         raise click.BadParameter("give the team a name of 1 to 200 characters", param_hint="NAME")
     if timezone_problem(timezone):
-        raise click.BadParameter(f"{timezone!r}: {TIMEZONE_MESSAGE}", param_hint="--timezone")
+        raise click.BadParameter(
+            f"{timezone!r} is not a time zone (e.g. America/New_York)", param_hint="--timezone"
+        )
     if db.session.scalar(sa.select(Team.id).where(sa.func.lower(Team.name) == name.lower())):
         raise click.ClickException(f"There is already a team named {name!r}.")
     if invitations.email_taken(email):
