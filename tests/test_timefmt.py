@@ -244,3 +244,25 @@ def test_the_morning_email_says_the_teams_day(db, team, evening, instant, day, s
     text = message.get_body(("plain",)).get_content()
     assert f"Today, {timefmt.format_date(day, style='long')}" in text
     assert shown in timefmt.format_date(day) and "(due today)" in text
+
+
+def test_an_agents_planning_times_are_in_the_agents_zone_and_name_it(app, client, auth, db, team):
+    from tests.planning.helpers import FIRST_WEEK_FRIDAY, FROZEN_TODAY, book
+
+    app.config["PARTNERPLAN_NOW"] = FROZEN_TODAY
+    agent, kim = team["agent"], team["other_agent"]
+    agent.timezone = "America/Chicago"  # the team is in New York
+    partners = [make_partner(agent, "Debbie Stone"), make_partner(kim, "Omar Haddad")]
+    db.session.commit()
+    auth.login(agent)
+    book(client, partners[0], FIRST_WEEK_FRIDAY.replace(hour=14))
+    page = client.get(f"/planning/partners/{partners[0].id}").get_data(as_text=True)
+    # 14:00 in Chicago (the agent's windows), not moved to New York's 15:00, and said so.
+    assert "Weekly, Fridays at 14:00 (America/Chicago) from 23 Oct 2026" in page
+    assert "23 Oct 2026, 14:00</a> (America/Chicago)" in page
+
+    auth.logout()
+    auth.login(kim)  # in the team's zone: nothing to name
+    book(client, partners[1], FIRST_WEEK_FRIDAY.replace(hour=14))
+    page = client.get(f"/planning/partners/{partners[1].id}").get_data(as_text=True)
+    assert "Weekly, Fridays at 14:00 from 23 Oct 2026" in page and "(America/" not in page

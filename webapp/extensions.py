@@ -1,6 +1,6 @@
 """Extension singletons, bound to the app in `create_app` with `init_app`."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -35,8 +35,10 @@ class UTCStamp(sa.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            return value.astimezone(UTC).replace(tzinfo=None)
+        """A plain naive UTC datetime, whatever the driver makes of a subclass."""
+        if isinstance(value, datetime):
+            stamp = Stamp.of(value)  # an aware one turned to UTC
+            return datetime.combine(stamp.date(), stamp.time())
         return value
 
     def process_result_value(self, value, dialect):

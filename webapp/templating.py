@@ -28,11 +28,14 @@ def render(template: str, block: str | None = None, **context) -> str:
     return render_page(template, **context)
 
 
-def page_zone(context: Context) -> str | None:
+def page_zone(context: Context, value: object = None) -> str | None:
     """The zone a page shows stamps in: the view's `display_zone` (an email, rendered
-    for its reader), else the signed-in user's team's."""
+    for its reader), else the signed-in user's team's. Looked up only for a stamp
+    (`value`) or for `zone_note`: a day or a wall time is shown as it is."""
     from flask_login import current_user
 
+    if value is not None and not timefmt.is_stamp(value):
+        return None
     if zone := context.get("display_zone"):
         return zone
     if has_request_context() and current_user.is_authenticated:
@@ -46,28 +49,28 @@ def page_zone(context: Context) -> str | None:
 
 @pass_context
 def date_filter(context: Context, value, style: str = "short") -> str:
-    return timefmt.format_date(value, page_zone(context), style)
+    return timefmt.format_date(value, page_zone(context, value), style)
 
 
 @pass_context
 def datetime_filter(context: Context, value, style: str = "short") -> str:
-    return timefmt.format_datetime(value, page_zone(context), style)
+    return timefmt.format_datetime(value, page_zone(context, value), style)
 
 
 @pass_context
 def time_filter(context: Context, value, seconds: bool = False) -> str:
-    return timefmt.format_time(value, page_zone(context), seconds)
+    return timefmt.format_time(value, page_zone(context, value), seconds)
 
 
 @pass_context
 def weekday_time_filter(context: Context, value) -> str:
-    return timefmt.weekday_time(value, page_zone(context))
+    return timefmt.weekday_time(value, page_zone(context, value))
 
 
 @pass_context
 def local_filter(context: Context, value):
     """The page's wall time of a stamp, for a template that needs its parts."""
-    return timefmt.wall(value, page_zone(context))
+    return timefmt.wall(value, page_zone(context, value))
 
 
 @pass_context

@@ -26,10 +26,15 @@ from . import clock
 NO_ZONE = "A bookkeeping stamp is shown in a time zone: name the zone."
 
 
+def is_stamp(value: object) -> bool:
+    """A bookkeeping stamp or an aware datetime: shown only once converted to a zone."""
+    return isinstance(value, clock.Stamp) or (isinstance(value, datetime) and bool(value.tzinfo))
+
+
 def wall(value: date | datetime | None, zone: str | None) -> date | datetime | None:
     """`value` as the reader's wall day or time: a stamp (or an aware datetime)
     converted to `zone`, a wall value as it is."""
-    if isinstance(value, clock.Stamp) or (isinstance(value, datetime) and value.tzinfo):
+    if is_stamp(value):
         if not zone:
             raise TypeError(NO_ZONE)
         return clock.local(clock.Stamp.of(value), zone)
