@@ -230,7 +230,8 @@ def test_team_settings_are_saved_and_audited(client, auth, team, db):
     [
         ({"commission_per_side": "-1"}, b"Number must be between 0"),
         ({"commission_per_side": "lots"}, b"Not a valid decimal value"),
-        ({"timezone": "Mars/Olympus"}, b"Not a valid choice"),
+        ({"timezone": "Mars/Olympus"}, b"Choose a time zone from the list"),
+        ({"timezone": ""}, b"Choose the team&#39;s time zone."),
         ({"planning_hours": "fridays"}, b"is not a weekly window like"),
         ({"planning_hours": "fri 16:00-13:00"}, b"ends before it starts"),
     ],

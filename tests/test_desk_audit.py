@@ -161,7 +161,8 @@ def test_csv_export_of_the_filtered_rows(client, auth, team, trail):
     assert response.headers["Content-Disposition"].startswith('attachment; filename="audit-')
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0] == ["when", "user", "kind", "partner", "summary", "before", "after"]
+    header = ["when (America/New_York)", "user", "kind", "partner", "summary", "before", "after"]
+    assert rows[0] == header
     assert [row[4] for row in rows[1:]] == [
         "'+1 rejected; -2; @sum",
         "Ryan McMillan: Cultivate → Maintain approved.",

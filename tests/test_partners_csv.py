@@ -565,5 +565,6 @@ def test_archived_partners_are_exported_with_their_archive_date(client, auth, te
     auth.login(team["agent"])
     text = client.get("/referrals/export/partners.csv").data.decode("utf-8-sig")
     header, row = text.splitlines()[:2]
-    assert header.endswith(",owner,archived_at")
-    assert "Gone Partner" in row and row.endswith(",Sam Ortiz,2026-05-01 09:30")
+    # The stamp is UTC; the file says the team's time and names its zone.
+    assert header.endswith(",owner,archived_at (America/New_York)")
+    assert "Gone Partner" in row and row.endswith(",Sam Ortiz,2026-05-01 05:30")

@@ -1,6 +1,9 @@
 """Extension singletons, bound to the app in `create_app` with `init_app`."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -9,6 +12,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy.orm import DeclarativeBase
+
+from .clock import Stamp
 
 # Stable constraint names so that migrations work the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -20,8 +25,31 @@ NAMING_CONVENTION = {
 }
 
 
+class UTCStamp(sa.TypeDecorator):
+    """A bookkeeping stamp column: stored as a naive UTC DATETIME, read back as a
+    `clock.Stamp`, so that whatever shows it knows to convert it to a zone first.
+    Every `Mapped[datetime]` is one unless its column says otherwise (a wall
+    time people entered: `models.WallTime`)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """A plain naive UTC datetime, whatever the driver makes of a subclass."""
+        if isinstance(value, datetime):
+            stamp = Stamp.of(value)  # an aware one turned to UTC
+            return datetime.combine(stamp.date(), stamp.time())
+        return value
+
+    def process_result_value(self, value, dialect):
+        return Stamp.of(value) if value is not None else None
+
+
 class Base(DeclarativeBase):
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    registry = so.registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCStamp},
+    )
 
 
 db = SQLAlchemy(model_class=Base)

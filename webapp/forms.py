@@ -8,6 +8,10 @@ from werkzeug.exceptions import HTTPException
 from wtforms import DecimalField, HiddenField, SelectMultipleField, widgets
 from wtforms import SelectField as _SelectField
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import html_params
+
+from .timefmt import zone_groups
+from .validation import timezone_problem
 
 
 def stripped(value):
@@ -79,6 +83,46 @@ class Select(widgets.Select):
 
 class SelectField(_SelectField):
     widget = Select()
+
+
+class TimeZoneSelect:
+    """A select of time zones by region and city (`timefmt.zone_groups`): an
+    optgroup per region, the chosen zone selected once (it is also in 'Common')."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        kwargs.setdefault("id", field.id)
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        chosen = field.data or ""
+        if field.blank is not None:
+            selected = " selected" if not chosen else ""
+            html.append(f'<option value=""{selected}>{escape(field.blank)}</option>')
+        # A refused value is not offered back as a choice.
+        for group, options in zone_groups(None if timezone_problem(field.data) else field.data):
+            html.append(f"<optgroup {html_params(label=group)}>")
+            for zone, label in options:
+                selected = " selected" if zone == chosen else ""
+                chosen = "" if selected else chosen
+                html.append(f'<option value="{escape(zone)}"{selected}>{escape(label)}</option>')
+            html.append("</optgroup>")
+        html.append("</select>")
+        return Markup("".join(html))
+
+
+class TimeZoneField(_SelectField):
+    """A time zone, chosen by region and city; the value is the IANA name
+    ('America/New_York'), checked by `validation.time_zone` (put it in the
+    validators), so that a bad one gets that message beside the field.
+    `blank`: the label of an empty choice, when the zone may be left out."""
+
+    widget = TimeZoneSelect()
+
+    def __init__(self, label=None, validators=None, blank: str | None = None, **kwargs):
+        super().__init__(label, validators, choices=[], validate_choice=False, **kwargs)
+        self.blank = blank
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = valuelist[0].strip() or None
 
 
 class MultiCheckboxField(SelectMultipleField):

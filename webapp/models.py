@@ -1,6 +1,10 @@
 """The partner book: teams, users, partners and everything logged about them.
 
-Times are naive and local to the team (BOOK_FORMAT.md); dates are dates.
+Dates are dates, the team's. Bookkeeping stamps (`*_at` but an interaction's
+`at` and a session's start) are naive UTC, read back as `clock.Stamp`
+(`extensions.UTCStamp`, every `Mapped[datetime]` by default); times people
+enter are `WallTime`, naive and local: the team's, or the agent's for a
+planning session (BOOK_FORMAT.md).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ utcnow = clock.utcnow  # bookkeeping stamps follow the one clock (frozen in test
 
 
 Money = sa.Numeric(12, 2)
+# A wall time as entered, already local (no conversion when shown): a plain DATETIME.
+WallTime = sa.DateTime()
 WORKDAYS = (0, 1, 2, 3, 4)  # Monday to Friday: the morning email's days unless chosen
 DEFAULT_TIMEZONE = "America/New_York"  # a team's, until it chooses its own
 
@@ -283,7 +289,7 @@ class Interaction(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
-    at: so.Mapped[datetime]
+    at: so.Mapped[datetime] = so.mapped_column(WallTime)  # the team's wall time
     kind: so.Mapped[str] = so.mapped_column(sa.String(30))
     direction: so.Mapped[str] = so.mapped_column(sa.String(10), default="outbound")
     outcome: so.Mapped[str | None] = so.mapped_column(sa.String(20))
@@ -350,12 +356,12 @@ class PlanningSession(db.Model):
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
     # Sessions booked together as one weekly series share this id.
     series: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
-    starts_at: so.Mapped[datetime]
+    starts_at: so.Mapped[datetime] = so.mapped_column(WallTime)  # the agent's wall time
     minutes: so.Mapped[int] = so.mapped_column(default=20)
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="booked")
     answers: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
     # Where the series first put this occurrence (its RECURRENCE-ID once moved).
-    original_starts_at: so.Mapped[datetime | None]
+    original_starts_at: so.Mapped[datetime | None] = so.mapped_column(WallTime)
     idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 

@@ -4,16 +4,17 @@ A view builds its context once and calls `render`; htmx requests get the
 block, everything else gets the page, so the two can never drift apart.
 """
 
-from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask import render_template as render_page
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from jinja2_fragments.flask import render_block
 
 from rules import vocabulary
 
-from . import clock, contact
+from . import contact, timefmt
 
 
 def wants_fragment() -> bool:
@@ -27,28 +28,55 @@ def render(template: str, block: str | None = None, **context) -> str:
     return render_page(template, **context)
 
 
-def format_date(value: date | datetime | None, style: str = "short") -> str:
-    """'3 Jun 2026' (short) or 'Wed 3 Jun 2026' (long)."""
-    if value is None:
-        return ""
-    text = f"{value.day} {value:%b %Y}"
-    return f"{value:%a} {text}" if style == "long" else text
-
-
-def local_time(stamp: datetime | None) -> datetime | None:
-    """A bookkeeping stamp (UTC) in the signed-in user's team time: `{{ rec.decided_at | local }}`.
-    Every stamp a page shows goes through it; days and times the user entered are already local."""
+def page_zone(context: Context, value: object = None) -> str | None:
+    """The zone a page shows stamps in: the view's `display_zone` (an email, rendered
+    for its reader), else the signed-in user's team's. Looked up only for a stamp
+    (`value`) or for `zone_note`: a day or a wall time is shown as it is."""
     from flask_login import current_user
 
-    if stamp is None:
+    if value is not None and not timefmt.is_stamp(value):
         return None
-    return clock.local(stamp, current_user.team.timezone)
+    if zone := context.get("display_zone"):
+        return zone
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.team.timezone
+    return None
 
 
-def format_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return f"{format_date(value)}, {value:%H:%M}"
+# The filters: `{{ rec.decided_at | date }}`, `{{ interaction.at | datetime }}`. A stamp
+# (naive UTC) is converted to the page's zone; a wall value is shown as it is (timefmt.py).
+
+
+@pass_context
+def date_filter(context: Context, value, style: str = "short") -> str:
+    return timefmt.format_date(value, page_zone(context, value), style)
+
+
+@pass_context
+def datetime_filter(context: Context, value, style: str = "short") -> str:
+    return timefmt.format_datetime(value, page_zone(context, value), style)
+
+
+@pass_context
+def time_filter(context: Context, value, seconds: bool = False) -> str:
+    return timefmt.format_time(value, page_zone(context, value), seconds)
+
+
+@pass_context
+def weekday_time_filter(context: Context, value) -> str:
+    return timefmt.weekday_time(value, page_zone(context, value))
+
+
+@pass_context
+def local_filter(context: Context, value):
+    """The page's wall time of a stamp, for a template that needs its parts."""
+    return timefmt.wall(value, page_zone(context, value))
+
+
+@pass_context
+def zone_note_filter(context: Context, zone: str | None) -> str:
+    """`{{ agent_zone | zone_note }}`: ' (America/Chicago)' when it is not the team's."""
+    return timefmt.zone_note(zone, page_zone(context))
 
 
 def format_money(value: Decimal | int | float | None) -> str:
@@ -102,9 +130,12 @@ def main_nav(primary: bool | None = None) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["main_nav"] = main_nav
     app.jinja_env.filters.update(
-        local=local_time,
-        date=format_date,
-        datetime=format_datetime,
+        local=local_filter,
+        date=date_filter,
+        datetime=datetime_filter,
+        time=time_filter,
+        weekday_time=weekday_time_filter,
+        zone_note=zone_note_filter,
         money=format_money,
         label=label,
     )

@@ -18,7 +18,9 @@ The forms, the CSV import (referrals/partner_import.py) and the book import
   + ( ) - . between them;
 - a name, company, email, phone or other one-line text holds no line break or
   other control character (it would break the page, the CSV export and the
-  calendar files it lands in).
+  calendar files it lands in);
+- a time zone is an IANA name the server knows (`America/New_York`), not the
+  server's own `localtime`.
 
 Each `*_problem` returns the message, or None when the value is fine or
 missing; the WTForms validators below put the same message beside the field.
@@ -31,6 +33,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import available_timezones
 
 from flask_login import current_user
 from wtforms.validators import ValidationError
@@ -47,6 +50,7 @@ ANNUAL_YEAR_MESSAGE = f"Enter a year between {FIRST_YEAR} and this year, or leav
 EMAIL_MESSAGE = "Enter an email address like name@example.com."
 PHONE_MESSAGE = "Enter a phone number: 7 to 15 digits, with spaces and + ( ) - . only."
 LINE_MESSAGE = "Keep this on one line: no line breaks or control characters."
+TIMEZONE_MESSAGE = "Choose a time zone from the list (a name like America/New_York)."
 
 # C0 controls (tab included), DEL, C1 controls, and the Unicode line and paragraph separators.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -55,6 +59,9 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ADDRESS_PART = r'[^@\s<>()\[\]\\,;:"]+'
 EMAIL = re.compile(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}")
 PHONE = re.compile(r"[0-9+().\-\s]+")
+# The names zoneinfo reads, but those that are no place: the server's own zone and
+# tzdata's placeholder.
+TIMEZONES = frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
 
 
 def date_problem(value: date | datetime | None) -> str | None:
@@ -106,6 +113,13 @@ def line_problem(value: str | None) -> str | None:
     return None
 
 
+def timezone_problem(name: str | None) -> str | None:
+    """TIMEZONE_MESSAGE when the name is not a time zone the server knows."""
+    if name and name not in TIMEZONES:
+        return TIMEZONE_MESSAGE
+    return None
+
+
 # --- the same rules as WTForms validators ----------------------------------------------
 
 
@@ -129,6 +143,7 @@ plausible_date = field_validator(date_problem)
 one_line = field_validator(line_problem)
 email_address = field_validator(email_problem)
 phone_number = field_validator(phone_problem)
+time_zone = field_validator(timezone_problem)
 
 
 def past_date(form, field) -> None:

@@ -220,7 +220,7 @@ def test_panel_shows_series_next_session_and_leads(client, auth, team, planning)
     auth.login(team["agent"])
     book(client, planning["debbie"], FIRST_WEEK_FRIDAY.replace(hour=14))
     page = client.get(f"/planning/partners/{planning['debbie'].id}").get_data(as_text=True)
-    assert "Weekly, Friday 14:00 from 23 Oct 2026" in page
+    assert "Weekly, Fridays at 14:00 from 23 Oct 2026" in page
     assert "Next session:" in page and "23 Oct 2026, 14:00" in page
     assert "All sessions with Debbie Stone" in page
     sessions = client.get(f"/planning/partners/{planning['debbie'].id}/sessions")

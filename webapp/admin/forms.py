@@ -1,5 +1,3 @@
-from zoneinfo import available_timezones
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -18,8 +16,8 @@ from wtforms.validators import (
 from rules.vocabulary import ROLES
 
 from ..book.validation import normal_planning_hours, planning_hours_problem
-from ..forms import FiniteDecimalField, SelectField, stripped
-from ..validation import email_address, one_line
+from ..forms import FiniteDecimalField, SelectField, TimeZoneField, stripped
+from ..validation import email_address, one_line, time_zone
 
 # WTForms 3.3 deprecates (value, label) tuples as choices.
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLES.items()]
@@ -54,8 +52,10 @@ class TeamSettingsForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=9_999_999_999)],
         description="What the team usually earns on one side of a sale, e.g. 12000.",
     )
-    timezone = SelectField(
-        "Time zone", choices=[SelectChoice(zone) for zone in sorted(available_timezones())]
+    timezone = TimeZoneField(
+        "Time zone",
+        validators=[InputRequired("Choose the team's time zone."), time_zone],
+        description="Dates and times show in this zone; the day changes at its midnight.",
     )
     require_two_factor = BooleanField(
         "Managers and admins must sign in with two-factor",

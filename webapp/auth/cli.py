@@ -1,8 +1,6 @@
 """`flask teams create` and `flask users invite`: a team and its people from the
 command line, each invited to choose their own password (never given one)."""
 
-from zoneinfo import available_timezones
-
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
@@ -11,7 +9,7 @@ from rules.vocabulary import ROLES
 
 from ..extensions import db
 from ..models import Team
-from ..validation import EMAIL_MESSAGE, email_problem
+from ..validation import EMAIL_MESSAGE, email_problem, timezone_problem
 from . import invitations
 from .credentials import user_of_email
 from .links import Sent
@@ -56,8 +54,10 @@ def create_team(name: str, email: str, admin_name: str | None, timezone: str) ->
     name, email = name.strip(), checked_email(email)
     if not name or len(name) > 200:
         raise click.BadParameter("give the team a name of 1 to 200 characters", param_hint="NAME")
-    if timezone not in available_timezones():
-        raise click.BadParameter(f"{timezone!r} is not a time zone", param_hint="--timezone")
+    if timezone_problem(timezone):
+        raise click.BadParameter(
+            f"{timezone!r} is not a time zone (e.g. America/New_York)", param_hint="--timezone"
+        )
     if db.session.scalar(sa.select(Team.id).where(sa.func.lower(Team.name) == name.lower())):
         raise click.ClickException(f"There is already a team named {name!r}.")
     if invitations.email_taken(email):

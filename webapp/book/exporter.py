@@ -19,6 +19,7 @@ from rules.vocabulary import PERSONAL_DETAILS, ROLES
 
 from ..extensions import db
 from ..models import Interaction, Lead, Partner, PlanningSession, Referral, Team, User
+from ..timefmt import wall
 from .validation import FORMAT
 
 
@@ -62,7 +63,7 @@ def export_book(team: Team) -> dict[str, Any]:
     emails = {user.id: user.email for user in users}
     history = team_history(team, emails)
     partners = db.session.scalars(sa.select(Partner).where(Partner.team_id == team.id))
-    exported = [export_partner(partner, emails, history) for partner in partners]
+    exported = [export_partner(partner, emails, history, team.timezone) for partner in partners]
     exported.sort(key=lambda record: record["key"])
     return {
         "format": FORMAT,
@@ -145,7 +146,7 @@ def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list
 
 
 def export_partner(
-    partner: Partner, emails: dict[int, str], history: dict[str, dict[int, list[dict]]]
+    partner: Partner, emails: dict[int, str], history: dict[str, dict[int, list[dict]]], zone: str
 ) -> dict[str, Any]:
     commitment = None
     if partner.commitment_made_on or partner.first_referral_by:
@@ -171,7 +172,7 @@ def export_partner(
         "details": {name: getattr(partner, name) for name in PERSONAL_DETAILS},
         "notes": partner.notes,
         "commitment": commitment,
-        "archived_at": moment(partner.archived_at),
+        "archived_at": moment(wall(partner.archived_at, zone)),  # a stamp: the team's time
         "interactions": stable(history["interactions"][partner.id], "at"),
         "referrals": stable(history["referrals"][partner.id], "on"),
         "planning_sessions": stable(history["planning_sessions"][partner.id], "starts_at"),

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 
@@ -39,6 +38,7 @@ from ..models import (
     record_audit,
     utcnow,
 )
+from ..validation import timezone_problem
 from .validation import Problem, normal_planning_hours, validate_book
 
 
@@ -197,7 +197,7 @@ def team_today(document: Any, into: Team | None) -> date:
         return clock.today(into.timezone)
     team = document.get("team") if isinstance(document, dict) else None
     zone = team.get("timezone") if isinstance(team, dict) else None
-    usable = isinstance(zone, str) and zone in available_timezones()
+    usable = isinstance(zone, str) and not timezone_problem(zone)
     return clock.today(zone if usable else DEFAULT_TIMEZONE)
 
 
@@ -228,7 +228,8 @@ def store(document: dict, password: str | None, into: Team | None = None) -> Imp
 
     records = document.get("partners") or []
     partner_ids = insert_returning_ids(
-        Partner, [partner_row(team.id, record, user_id(record["owner"])) for record in records]
+        Partner,
+        [partner_row(team, record, user_id(record["owner"])) for record in records],
     )
     history = list(zip(partner_ids, records, strict=True))
     interactions = [
@@ -299,6 +300,11 @@ def as_datetime(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def as_stamp(value: str | None, zone: str) -> datetime | None:
+    """A bookkeeping stamp written in the team's time (as every time in the book)."""
+    return clock.stamp(datetime.fromisoformat(value), zone) if value else None
+
+
 def as_money(value: int | float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
@@ -314,12 +320,12 @@ def new_team(record: dict) -> Team:
     return team
 
 
-def partner_row(team_id: int, record: dict, owner_id: int | None) -> dict:
+def partner_row(team: Team, record: dict, owner_id: int | None) -> dict:
     details = record.get("details") or {}
     commitment = record.get("commitment") or {}
     now = utcnow()
     return {
-        "team_id": team_id,
+        "team_id": team.id,
         "owner_id": owner_id,
         "key": record.get("key"),
         "name": record["name"],
@@ -337,7 +343,7 @@ def partner_row(team_id: int, record: dict, owner_id: int | None) -> dict:
         "notes": record.get("notes"),
         "commitment_made_on": as_date(commitment.get("made_on")),
         "first_referral_by": as_date(commitment.get("first_referral_by")),
-        "archived_at": as_datetime(record.get("archived_at")),
+        "archived_at": as_stamp(record.get("archived_at"), team.timezone),
         # Bulk inserts skip the ORM's before_insert hook: fill the search column here.
         "search_text": partner_search_text(
             record["name"], record.get("company"), record.get("email"), record.get("phone")

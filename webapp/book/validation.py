@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import available_timezones
 
 from rules.vocabulary import (
     CLIENT_TYPES,
@@ -40,6 +39,7 @@ from ..validation import (
     line_problem,
     past_date_problem,
     phone_problem,
+    timezone_problem,
 )
 
 FORMAT = "partnerplan-book/1"
@@ -313,7 +313,7 @@ class Checker:
         self.money(team, "commission_per_side", "team.commission_per_side")
         self.text(team, "timezone", "team.timezone", LIMITS["team.timezone"])
         zone = team.get("timezone")
-        if isinstance(zone, str) and zone not in available_timezones():
+        if isinstance(zone, str) and timezone_problem(zone):
             self.add("team.timezone", f"{shown(zone)} is not a time zone (e.g. America/New_York)")
         self.text(team, "planning_hours", "team.planning_hours", LIMITS["team.planning_hours"])
         hours = team.get("planning_hours")

@@ -17,10 +17,11 @@ from .. import clock
 from ..extensions import db
 from ..models import AuditEvent, Partner, Team, User
 from ..spreadsheet import BOM, neutralise
+from ..timefmt import csv_datetime, csv_header
 from .forms import AuditFilterForm
 from .wording import AUDIT_KINDS
 
-CSV_COLUMNS = ["when", "user", "kind", "partner", "summary", "before", "after"]
+CSV_COLUMNS = ["user", "kind", "partner", "summary", "before", "after"]  # after "when (zone)"
 
 
 class AppendOnlyError(RuntimeError):
@@ -83,7 +84,8 @@ def events_query(user: User, form: AuditFilterForm) -> sa.Select:
 
 
 def csv_lines(query: sa.Select, timezone: str) -> Iterator[str]:
-    """The CSV export, line by line: a UTF-8 BOM first so spreadsheets read the accents."""
+    """The CSV export, line by line: a UTF-8 BOM first so spreadsheets read the accents.
+    The times are the team's wall time, to the second, the zone named in the header."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -93,11 +95,11 @@ def csv_lines(query: sa.Select, timezone: str) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([csv_header("when", timezone), *CSV_COLUMNS])
     yield BOM + flush()
     for event in db.session.scalars(query.execution_options(yield_per=500)):
         row = [
-            clock.local(event.at, timezone).isoformat(sep=" ", timespec="seconds"),
+            csv_datetime(event.at, timezone, seconds=True),
             event.user.name if event.user else "",
             AUDIT_KINDS.get(event.kind, event.kind),
             event.partner.name if event.partner else "",

@@ -179,6 +179,7 @@ def email_message(morning: Morning) -> EmailMessage:
         "unsubscribe_url": unsubscribe_url(user),
         "slipping_shown": SLIPPING_SHOWN,
         "schedule": schedule(user),
+        "display_zone": user.team.timezone,  # the reader's: rendered outside their request
     }
     message = automated_message(user.name, user.email, context["subject"])
     message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"

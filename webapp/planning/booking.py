@@ -21,6 +21,7 @@ from ..access import visible_partners
 from ..extensions import db
 from ..idempotency import create_once, made_before
 from ..models import Lead, Partner, PlanningSession, PlanningWindow, User, record_audit
+from ..timefmt import format_date, format_datetime
 from . import slots as slot_math
 
 ACTIVE = PlanningSession.status != "cancelled"
@@ -114,7 +115,8 @@ def book_series(
         partner.team_id,
         user,
         "planning_series",
-        f"Booked 12 weekly planning sessions with {partner.name} from {first:%Y-%m-%d %H:%M}",
+        f"Booked 12 weekly planning sessions with {partner.name} from "
+        f"{format_datetime(first)} ({agent_timezone(agent)})",
         partner=partner,
         after={"series": series, "first": first.isoformat(), "minutes": agent.session_minutes},
     )
@@ -138,7 +140,7 @@ def record_commitment(partner: Partner, user: User, today: date, first_referral_
         partner.team_id,
         user,
         "commitment",
-        f"{partner.name} committed: first referral by {first_referral_by}",
+        f"{partner.name} committed: first referral by {format_date(first_referral_by)}",
         partner=partner,
         before=before,
         after={"commitment_made_on": str(today), "first_referral_by": str(first_referral_by)},

@@ -1,6 +1,5 @@
 import re
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -27,8 +26,8 @@ from wtforms.validators import (
 
 from rules.vocabulary import LEAD_STATUSES, PLANNING_QUESTIONS, PLANNING_STATUSES
 
-from ..forms import CreateForm, SelectField
-from ..validation import one_line
+from ..forms import CreateForm, SelectField, TimeZoneField
+from ..validation import one_line, time_zone
 from .slots import WEEKDAY_NAMES
 
 LOST_LEADS_QUESTIONS = ("met_recently", "showing_soon")
@@ -42,22 +41,6 @@ ROW_NUMBER = re.compile(r"[0-9]{1,4}")
 def options(pairs) -> list[SelectChoice]:
     """Select options (WTForms 3.3 deprecates plain tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def valid_timezone(form, field) -> None:
-    """A zone name zoneinfo knows ('America/New_York'); blank means the team's."""
-    name = (field.data or "").strip()
-    field.data = name or None
-    if not name:
-        return
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: too long for a file name
-        raise ValidationError(
-            "Not a time zone we know: use a name like America/New_York or Europe/London."
-        ) from None
-    if name not in available_timezones():
-        raise ValidationError("Use a region name like America/Chicago.")
 
 
 class WindowForm(Form):
@@ -116,11 +99,8 @@ class PlanningSettingsForm(FlaskForm):
             NumberRange(10, 180, "Between 10 and 180 minutes."),
         ],
     )
-    timezone = StringField(
-        "Time zone",
-        validators=[Optional(), Length(max=64), valid_timezone],
-        filters=[lambda v: v.strip() if v else v],  # absent from the form: None
-    )
+    # Empty (or absent from the form): the team's zone.
+    timezone = TimeZoneField("Time zone", validators=[time_zone], blank="The team's time zone")
 
 
 class CommitmentForm(FlaskForm):

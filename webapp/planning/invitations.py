@@ -24,6 +24,7 @@ from rules.vocabulary import PLANNING_QUESTIONS
 from .. import outbox
 from ..models import Partner, PlanningSession, User, utcnow
 from ..outbox import mail_configured
+from ..timefmt import format_date, weekday_time
 from .booking import agent_timezone, session_agent
 from .slots import SERIES_LENGTH
 
@@ -214,8 +215,8 @@ def invitation_message(
     message.set_content(
         f"Hi {partner.name},\n\n"
         f"Here are our weekly partnership planning sessions: {SERIES_LENGTH} weeks, "
-        f"{first.starts_at:%A}s at {first.starts_at:%H:%M} ({agent_timezone(agent)}), "
-        f"starting {first.starts_at:%d %B %Y}.\n\n{agent.name}\n"
+        f"{weekday_time(first.starts_at)} ({agent_timezone(agent)}), "
+        f"starting {format_date(first.starts_at, style='long')}.\n\n{agent.name}\n"
     )
     message.add_attachment(
         series_calendar(sessions, "REQUEST").to_ical(),

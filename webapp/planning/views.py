@@ -21,7 +21,8 @@ from ..forms import EmptyForm
 from ..idempotency import create_once
 from ..models import Lead, PlanningWindow, User
 from ..recommendations.reevaluation import reevaluate
-from ..templating import format_date, nav_item, render, wants_fragment
+from ..templating import nav_item, render, wants_fragment
+from ..timefmt import format_date, format_datetime
 from . import booking, bp, invitations
 from .forms import (
     ANSWER_MAX,
@@ -209,8 +210,8 @@ def book(partner_id: int):
             422,
             show_slots=True,
             book_error=(
-                f"{first:%a %d %b, %H:%M} was just booked (or collides in one of the 12 weeks): "
-                "pick another slot."
+                f"{format_datetime(first, style='day')} was just booked (or collides in one "
+                "of the 12 weeks): pick another slot."
             ),
         )
     if created:
@@ -222,7 +223,8 @@ def book(partner_id: int):
         )
     if not wants_fragment():
         flash(
-            f"12 weekly sessions booked from {first:%a %d %b %Y, %H:%M}. {delivery.message}",
+            f"12 weekly sessions booked from {format_datetime(first, style='long')}. "
+            f"{delivery.message}",
             "success",
         )
         return redirect(partner_page_url(partner))
@@ -380,7 +382,8 @@ def move(planning_session_id: int):
     except booking.SlotTaken:
         form.starts_at.errors.append("That time collides with another planning session.")
         return session_head(session, 422, move_form=form)
-    return session_head(session, notice=f"Moved to {session.starts_at:%a %d %b %Y, %H:%M}.")
+    moved_to = format_datetime(session.starts_at, style="long")
+    return session_head(session, notice=f"Moved to {moved_to}.")
 
 
 def session_head(session, status: int = 200, notice: str | None = None, **forms):

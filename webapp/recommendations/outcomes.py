@@ -26,6 +26,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .. import clock
 from ..extensions import db
 from ..models import Interaction, Recommendation, User
+from ..timefmt import format_time
 from . import lifecycle
 
 
@@ -129,7 +130,7 @@ def attempts(rows: list[Recommendation], day: date) -> dict[int, str]:
             key = (entry.kind, entry.direction, entry.outcome)
             if entry.partner_id == row.partner_id and entry.created_at >= row.created_at:
                 if key in said:
-                    found[row.id] = f"{said[key]} at {entry.at:%H:%M}"
+                    found[row.id] = f"{said[key]} at {format_time(entry.at)}"
                 break
     return found
 

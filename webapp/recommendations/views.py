@@ -11,6 +11,7 @@ from ..errors import error_page
 from ..panels import panel_named
 from ..query_args import as_id
 from ..templating import render
+from ..timefmt import format_date
 from . import bp, lifecycle, outcomes
 from .forms import DismissForm, OutcomeForm, SnoozeForm, UndoForm
 from .links import partner_url, rule_title
@@ -101,7 +102,7 @@ def snooze(recommendation_id: int):
     was = outcomes.before(row)
     until = lifecycle.snooze_until(form.until.data, today)
     lifecycle.snooze(row, current_user, until)
-    said = f"Snoozed until {until:%a} {until.day} {until:%b}: {_what(row)}."
+    said = f"Snoozed until {format_date(until, style='day')}: {_what(row)}."
     return _answer(row, form, said=said, undo=outcomes.undo_token(row, current_user, was, None))
 
 

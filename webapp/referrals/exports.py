@@ -1,4 +1,8 @@
-"""CSV that opens cleanly in Excel, and vCards for the phone's contacts."""
+"""CSV that opens cleanly in Excel, and vCards for the phone's contacts.
+
+Times are written as the team's wall time, the zone named in the column's
+header (`timefmt.csv_datetime`, where the choice is explained); days as
+YYYY-MM-DD."""
 
 from __future__ import annotations
 
@@ -15,10 +19,12 @@ from ..access import visible_partners
 from ..extensions import db
 from ..models import Interaction, Partner, Referral, User
 from ..spreadsheet import BOM, neutralise
+from ..timefmt import csv_datetime, csv_header
 
 
-def cell(value) -> str | int | Decimal:
-    """One CSV cell: text neutralised against formula injection, numbers as numbers."""
+def cell(value, zone: str) -> str | int | Decimal:
+    """One CSV cell: text neutralised against formula injection, numbers as numbers,
+    times in the team's `zone` (a stamp converted, a wall time as it is)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -26,7 +32,7 @@ def cell(value) -> str | int | Decimal:
     if isinstance(value, int | Decimal):
         return value
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return csv_datetime(value, zone)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list):
@@ -34,14 +40,14 @@ def cell(value) -> str | int | Decimal:
     return neutralise(str(value))
 
 
-def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
+def csv_text(header: list[str], rows: Iterable[Iterable], zone: str) -> str:
     """UTF-8 with a byte-order mark (so Excel reads the accents) and CRLF line ends."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([cell(value) for value in row])
+        writer.writerow([cell(value, zone) for value in row])
     return buffer.getvalue()
 
 
@@ -65,7 +71,8 @@ def partners_csv(user: User) -> str:
         + [partner.owner.name, partner.archived_at]
         for partner in partners
     )
-    return csv_text([*PARTNER_COLUMNS, "owner", "archived_at"], rows)
+    zone = user.team.timezone
+    return csv_text([*PARTNER_COLUMNS, "owner", csv_header("archived_at", zone)], rows, zone)
 
 
 def interactions_csv(user: User) -> str:
@@ -85,7 +92,7 @@ def interactions_csv(user: User) -> str:
         "id",
         "partner_id",
         "partner",
-        "at",
+        csv_header("at", user.team.timezone),
         "kind",
         "direction",
         "outcome",
@@ -95,7 +102,7 @@ def interactions_csv(user: User) -> str:
         "logged_by",
         "notes",
     ]
-    return csv_text(header, rows)
+    return csv_text(header, rows, user.team.timezone)
 
 
 def referrals_csv(user: User) -> str:
@@ -124,7 +131,7 @@ def referrals_csv(user: User) -> str:
         "logged_by",
         "notes",
     ]
-    return csv_text(header, rows)
+    return csv_text(header, rows, user.team.timezone)
 
 
 EXPORTS = {"partners": partners_csv, "interactions": interactions_csv, "referrals": referrals_csv}
