@@ -100,6 +100,20 @@ class Config:
     # (tests; a one-process setup that accepts slow requests while mail is sent).
     JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "0") == "1"
 
+    # Web push (webapp/push): the VAPID key pair is generated on first need into
+    # this file (0600, never in git); the contact the push services may write to.
+    VAPID_PRIVATE_KEY_FILE = os.environ.get(
+        "VAPID_PRIVATE_KEY_FILE", str(INSTANCE_DIR / "vapid_private_key.pem")
+    )
+    VAPID_CONTACT = os.environ.get("VAPID_CONTACT")  # default: mailto:MAIL_SENDER
+    # The hosts a browser's push subscription may name, and their subdomains: the
+    # server POSTs to that URL, so only the known push services are taken.
+    PUSH_SERVICES = os.environ.get(
+        "PUSH_SERVICES",
+        "fcm.googleapis.com android.googleapis.com updates.push.services.mozilla.com "
+        "push.services.mozilla.com notify.windows.com push.apple.com",
+    ).split()
+
 
 class TestConfig(Config):
     TESTING = True

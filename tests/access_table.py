@@ -125,4 +125,8 @@ ACCESS: dict[str, str] = {
     "morning.preferences": "login",
     "morning.unsubscribe": "token",  # <token>: the user's id, signed
     "morning.unsubscribe_now": "token",
+    # --- web push -----------------------------------------------------------------------
+    "push.subscribe": "login",
+    "push.unsubscribe": "login",  # by the endpoint sent: only the user's own row goes
+    "push.remove_device": "owner",  # <device_id>: the user's own device; anyone else 404
 }

@@ -128,6 +128,22 @@ def _reset_token(owned: Owned) -> str:
     return send_reset(owner, owner).link.rsplit("/", 1)[1]
 
 
+def _device_id(owned: Owned) -> int:
+    """A device where the owner turned notifications on."""
+    from webapp.models import PushSubscription
+
+    device = PushSubscription(
+        user_id=owned.owner.id,
+        team_id=owned.owner.team_id,
+        endpoint=f"https://fcm.googleapis.com/fcm/send/{secrets.token_hex(8)}",
+        p256dh="B" * 87,
+        auth="A" * 22,
+    )
+    db.session.add(device)
+    db.session.commit()
+    return device.id
+
+
 # Parameters whose meaning depends on the route: {endpoint: {name: factory}}.
 ENDPOINT_PARAMS: dict[str, dict[str, Callable[[Owned], object]]] = {
     "referrals.import_mapping": {"token": _upload_token},
@@ -137,6 +153,7 @@ ENDPOINT_PARAMS: dict[str, dict[str, Callable[[Owned], object]]] = {
     "morning.unsubscribe_now": {"token": _unsubscribe_token},
     "auth.invitation": {"token": _invitation_token},
     "auth.reset": {"token": _reset_token},
+    "push.remove_device": {"device_id": _device_id},
 }
 
 

@@ -50,6 +50,8 @@ def create_app(config_class: type = Config) -> Flask:
     from .morning import bp as morning_bp
     from .partners import bp as partners_bp
     from .planning import bp as planning_bp
+    from .push import bp as push_bp
+    from .push.cli import push_cli
     from .recommendations import bp as recommendations_bp
     from .recommendations.cli import recommendations_cli
     from .referrals import bp as referrals_bp
@@ -70,8 +72,9 @@ def create_app(config_class: type = Config) -> Flask:
         admin_bp,
         morning_bp,
         account_bp,
+        push_bp,
     ):
         app.register_blueprint(blueprint)
-    for command in (book_cli, demo_cli, recommendations_cli, teams_cli, users_cli):
+    for command in (book_cli, demo_cli, push_cli, recommendations_cli, teams_cli, users_cli):
         app.cli.add_command(command)
     return app

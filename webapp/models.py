@@ -645,3 +645,57 @@ class OutboxEmail(db.Model):
     last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     sent_at: so.Mapped[datetime | None]
+
+
+# --- web push ---------------------------------------------------------------------
+class PushSubscription(db.Model):
+    """One device (one browser profile) where a user opted in to notifications
+    (webapp/push). `endpoint` is the push service's URL for that browser, where a
+    push is POSTed; `p256dh` and `auth` are the browser's keys the payload is
+    encrypted to. `failures` counts pushes in a row the service did not take;
+    a subscription the service says is gone (404, 410) is deleted."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey(User.id, ondelete="CASCADE"), index=True
+    )
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id, ondelete="CASCADE"))
+    endpoint: so.Mapped[str] = so.mapped_column(sa.String(1000), unique=True)
+    p256dh: so.Mapped[str] = so.mapped_column(sa.String(100))
+    auth: so.Mapped[str] = so.mapped_column(sa.String(50))
+    device: so.Mapped[str] = so.mapped_column(sa.String(200), default="")  # its user agent
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_success_at: so.Mapped[datetime | None]
+    failures: so.Mapped[int] = so.mapped_column(default=0)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    user: so.Mapped[User] = so.relationship()
+
+
+class PushMessage(db.Model):
+    """A notification for one device, waiting to be pushed, or pushed (webapp/push/sender.py).
+
+    Stored before any attempt, as an email is in the outbox. `key` makes it
+    once-only per device (e.g. `morning:<user id>:<day>`); `payload` is the
+    JSON the service worker shows. Status: queued, sending (claimed until
+    `next_attempt_at`), sent, failed (refused for good, or tried MAX_ATTEMPTS
+    times), expired (too late to be worth showing).
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("subscription_id", "key", name="uq_push_message_key"),
+        sa.Index("ix_push_message_due", "status", "next_attempt_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    subscription_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey(PushSubscription.id, ondelete="CASCADE")
+    )
+    key: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    payload: so.Mapped[str] = so.mapped_column(sa.Text)
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="queued")
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    sent_at: so.Mapped[datetime | None]

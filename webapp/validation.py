@@ -20,7 +20,11 @@ The forms, the CSV import (referrals/partner_import.py) and the book import
   other control character (it would break the page, the CSV export and the
   calendar files it lands in);
 - a time zone is an IANA name the server knows (`America/New_York`), not the
-  server's own `localtime`.
+  server's own `localtime`;
+- a browser's push subscription names an https URL of a known push service
+  (the server will POST to it: anything else would let a page make the server
+  reach into its own network), and keys that are a P-256 point and a 16-byte
+  secret. Loopback is taken only by an app under test or in debug.
 
 Each `*_problem` returns the message, or None when the value is fine or
 missing; the WTForms validators below put the same message beside the field.
@@ -29,12 +33,16 @@ missing; the WTForms validators below put the same message beside the field.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask_login import current_user
 from wtforms.validators import ValidationError
 
@@ -51,6 +59,9 @@ EMAIL_MESSAGE = "Enter an email address like name@example.com."
 PHONE_MESSAGE = "Enter a phone number: 7 to 15 digits, with spaces and + ( ) - . only."
 LINE_MESSAGE = "Keep this on one line: no line breaks or control characters."
 TIMEZONE_MESSAGE = "Choose a time zone from the list (a name like America/New_York)."
+PUSH_ENDPOINT_MESSAGE = "This browser's push service is not one PartnerPlan can send to."
+PUSH_KEYS_MESSAGE = "This browser's subscription keys are not valid."
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 # C0 controls (tab included), DEL, C1 controls, and the Unicode line and paragraph separators.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -117,6 +128,52 @@ def timezone_problem(name: str | None) -> str | None:
     """TIMEZONE_MESSAGE when the name is not a time zone the server knows."""
     if name and name not in TIMEZONES:
         return TIMEZONE_MESSAGE
+    return None
+
+
+def push_endpoint_problem(
+    url: object, services: Iterable[str], *, loopback: bool = False
+) -> str | None:
+    """PUSH_ENDPOINT_MESSAGE unless `url` is https on port 443 of one of the `services`
+    hosts or a subdomain of one, with no user or password in it (or, with
+    `loopback`, http or https to this machine)."""
+    if not isinstance(url, str) or len(url) > 1000 or CONTROL.search(url):
+        return PUSH_ENDPOINT_MESSAGE
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return PUSH_ENDPOINT_MESSAGE
+    host = (parts.hostname or "").rstrip(".")
+    if parts.username is not None or parts.password is not None or not host:
+        return PUSH_ENDPOINT_MESSAGE
+    if loopback and host in LOOPBACK and parts.scheme in ("http", "https"):
+        return None
+    known = any(host == service or host.endswith(f".{service}") for service in services)
+    if parts.scheme != "https" or port not in (None, 443) or not known:
+        return PUSH_ENDPOINT_MESSAGE
+    return None
+
+
+def _base64url(value: object) -> bytes | None:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]+={0,2}", value):
+        return None
+    try:
+        return base64.urlsafe_b64decode(value.rstrip("=") + "=" * (-len(value.rstrip("=")) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def push_keys_problem(p256dh: object, auth: object) -> str | None:
+    """PUSH_KEYS_MESSAGE unless `p256dh` is a P-256 public key (uncompressed point)
+    and `auth` a 16-byte secret, both base64url."""
+    point, secret = _base64url(p256dh), _base64url(auth)
+    if point is None or secret is None or len(point) != 65 or len(secret) != 16:
+        return PUSH_KEYS_MESSAGE
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:
+        return PUSH_KEYS_MESSAGE
     return None
 
 

@@ -11,6 +11,7 @@ from ..auth.sessions import active_sessions, current_session
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import User, record_audit
+from ..push.views import devices_context
 from ..query_args import as_id
 from ..templating import render
 from . import bp
@@ -56,6 +57,7 @@ def security_page(password_form=None, off_form=None, status: int = 200):
         form=EmptyForm(),
         user=user,
         codes_left=len(user.recovery_codes or []),
+        **devices_context(user),
     ), status
 
 

@@ -16,6 +16,7 @@ from rules.vocabulary import TIERS
 
 from ..extensions import db
 from ..models import Partner, Recommendation, User, record_audit, utcnow
+from ..push import notices
 from ..recommendations.reevaluation import reevaluate
 from .wording import TIER_RULES, time_ago
 
@@ -118,6 +119,7 @@ def approve(recommendation: Recommendation, manager: User) -> Outcome:
     )
     _close_stale(partner_id, tier_to, keep_id=rec_id)
     db.session.commit()
+    notices.decided(recommendation, manager)
     tier_moved(partner, manager)
     return Outcome(True, f"Approved: {name} {tier_move(tier_from, tier_to)}.")
 
@@ -141,6 +143,7 @@ def reject(recommendation: Recommendation, manager: User, reason: str) -> Outcom
         after={"tier": tier_from, "status": "rejected", "reason": reason},
     )
     db.session.commit()
+    notices.decided(recommendation, manager)
     return Outcome(True, f"Rejected: {name} {tier_move(tier_from, tier_to)}.")
 
 
@@ -185,19 +188,18 @@ def _propose(partner: Partner, user: User, tier_to: str, reason: str) -> Outcome
     )
     if waiting:
         return Outcome(False, f"A move to {TIERS[tier_to]} is already waiting for a manager.")
-    db.session.add(
-        Recommendation(
-            team_id=partner.team_id,
-            partner_id=partner.id,
-            rule="proposed",
-            kind="tier_change",
-            tier_from=partner.tier,
-            tier_to=tier_to,
-            reason=reason,
-            fingerprint=f"proposed:{partner.tier}:{tier_to}:{utcnow().isoformat()}",
-            proposed_by_id=user.id,
-        )
+    proposal = Recommendation(
+        team_id=partner.team_id,
+        partner_id=partner.id,
+        rule="proposed",
+        kind="tier_change",
+        tier_from=partner.tier,
+        tier_to=tier_to,
+        reason=reason,
+        fingerprint=f"proposed:{partner.tier}:{tier_to}:{utcnow().isoformat()}",
+        proposed_by_id=user.id,
     )
+    db.session.add(proposal)
     record_audit(
         partner.team_id,
         user,
@@ -208,4 +210,5 @@ def _propose(partner: Partner, user: User, tier_to: str, reason: str) -> Outcome
         after={"proposed_tier": tier_to, "reason": reason},
     )
     db.session.commit()
+    notices.review_waiting(proposal, user)
     return Outcome(True, f"Proposed: a manager will review the move to {TIERS[tier_to]}.")

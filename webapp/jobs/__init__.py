@@ -6,11 +6,12 @@
   once-per-team-and-slot claim (how to add a job is told there).
 - `nightly.py`: the nightly refresh of every team's recommendations.
 - `morning.py`: the morning email, at each user's hour (its content is
-  `webapp/morning`).
+  `webapp/morning`), and the morning notification to those who opted in.
 - `pruning.py`: every night, what is kept only for a while is deleted (old
   job runs, ended sessions, sent email, stale sign-in failure counts).
 - `cli.py`: `flask jobs worker` (the Huey consumer) and `flask jobs run-due`.
-- Outgoing mail goes through `webapp/outbox.py`, sent by a task of its own.
+- Outgoing mail goes through `webapp/outbox.py`, sent by a task of its own;
+  notifications through `webapp/push/sender.py`, the same way.
 """
 
 from flask import Flask

@@ -1,4 +1,4 @@
-"""The morning email: each user's Today by email, at the user's own hour of the team's day.
+"""The morning email and notification: each user's Today, at their own hour of the team's day.
 
 The slots are the hours the team's subscribed users chose (07:00 by
 default), so a team whose users all keep the default has one run a day. At
@@ -9,6 +9,10 @@ hour later after the email went). No email when there is nothing to do, and
 none stored while no mail server is configured. An email not sent within
 12 hours is dropped by the outbox (`outbox.EXPIRES`): yesterday's morning is
 of no use today.
+
+The morning notification (`morning_push`) is a job of its own, with its own
+slots: the hours of the users who opted in to notifications on a device. It
+says the email's count ("Today: 3 to do (1 overdue)"), once a day per device.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ import sqlalchemy as sa
 
 from .. import outbox
 from ..extensions import db
-from ..models import Team, User
-from ..morning import compose, due_recipients
+from ..models import PushSubscription, Team, User
+from ..morning import compose, due_recipients, gather, headline
 from ..outbox import mail_configured
+from ..push import notices
 from .periodic import periodic
 
 
@@ -62,3 +67,48 @@ def morning_email(team: Team, when: datetime) -> str:
             queued += 1
     idle_text = f", {idle} with nothing to do" if idle else ""
     return f"{queued} morning emails queued{idle_text}"
+
+
+def pushed_hours(team: Team) -> list[int]:
+    """The morning hours of the team's active, signed-in users who opted in to
+    notifications on some device."""
+    return list(
+        db.session.scalars(sa.select(User.morning_hour).where(*_pushed_users(team)).distinct())
+    )
+
+
+def _pushed_users(team: Team) -> tuple[sa.ColumnElement[bool], ...]:
+    has_device = sa.exists().where(PushSubscription.user_id == User.id)
+    return (
+        User.team_id == team.id,
+        User.active.is_(True),
+        User.password_hash.is_not(None),
+        has_device,
+    )
+
+
+@periodic("morning_push", at="00:00", hourly=True, hours=pushed_hours)
+def morning_push(team: Team, when: datetime) -> str:
+    """The morning's count as a notification, at each user's morning hour on their
+    days (those of the morning email, whether or not the email itself is on).
+
+    The count is the email's (`morning.gather`); nothing is pushed when there is
+    nothing to do. The key `morning:<user id>:<day>` makes it once a day per device.
+    """
+    day = when.date()
+    users = db.session.scalars(
+        sa.select(User)
+        .where(*_pushed_users(team), User.morning_hour == when.hour)
+        .order_by(User.id)
+    )
+    pushed = idle = 0
+    for user in users:
+        if day.weekday() not in (user.morning_days or ()):
+            continue
+        morning = gather(user, day)
+        if not morning.anything:
+            idle += 1
+        elif notices.morning(user, day, f"Today: {headline(morning)}"):
+            pushed += 1
+    idle_text = f", {idle} with nothing to do" if idle else ""
+    return f"{pushed} morning notifications queued{idle_text}"

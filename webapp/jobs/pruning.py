@@ -15,6 +15,8 @@ What goes, and when:
   phones, and of password links, that nobody reads. An email still waiting is
   never deleted. Their keys are each made for one day or one link, so a key
   freed here is never enqueued again.
+- **Notifications** pushed to the team's devices (sent, failed or expired),
+  OUTBOX_KEPT after they were stored, as emails are: they name partners too.
 - **Failed sign-in counts** of emails without an account, once their last
   failure is `throttle.FORGET_AFTER` old: the next failure would start a new
   count anyway (`throttle.prune`).
@@ -34,7 +36,7 @@ from flask import current_app
 from .. import clock
 from ..auth import throttle
 from ..extensions import db
-from ..models import JobRun, OutboxEmail, Team, User, UserSession
+from ..models import JobRun, OutboxEmail, PushMessage, PushSubscription, Team, User, UserSession
 from .periodic import periodic
 
 JOB_RUNS_KEPT = timedelta(days=90)
@@ -70,6 +72,20 @@ def ended_sessions(team: Team, now: datetime) -> int:
     ).rowcount
 
 
+def finished_pushes(team: Team, now: datetime) -> int:
+    return db.session.execute(
+        sa.delete(PushMessage)
+        .where(
+            PushMessage.subscription_id.in_(
+                sa.select(PushSubscription.id).where(PushSubscription.team_id == team.id)
+            ),
+            PushMessage.status.in_(FINISHED),
+            PushMessage.created_at <= now - OUTBOX_KEPT,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def finished_emails(now: datetime) -> int:
     return db.session.execute(
         sa.delete(OutboxEmail).where(
@@ -84,6 +100,7 @@ def prune(team: Team, when: datetime) -> str:
     morning email, and clear of the hour that clocks skip in spring)."""
     now = clock.utcnow()
     runs, sessions = old_job_runs(team, now), ended_sessions(team, now)
+    pushes = finished_pushes(team, now)
     emails, counts = finished_emails(now), throttle.prune(now)
     db.session.commit()
     current_app.logger.info(
@@ -91,6 +108,7 @@ def prune(team: Team, when: datetime) -> str:
     )
     return (
         f"{runs} job runs over {JOB_RUNS_KEPT.days} days old and {sessions} sessions ended "
-        f"over {SESSIONS_KEPT.days} days ago deleted; also finished email over "
+        f"over {SESSIONS_KEPT.days} days ago and {pushes} notifications over "
+        f"{OUTBOX_KEPT.days} days old deleted; also finished email over "
         f"{OUTBOX_KEPT.days} days old and stale sign-in failure counts."
     )

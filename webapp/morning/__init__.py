@@ -11,4 +11,4 @@ from flask import Blueprint
 bp = Blueprint("morning", __name__)
 
 from . import views  # noqa: E402,F401
-from .message import compose, due_recipients  # noqa: E402,F401
+from .message import compose, due_recipients, gather, headline  # noqa: E402,F401

@@ -155,6 +155,12 @@ def item(rec: Recommendation, day: date) -> Item:
 
 def subject(morning: Morning) -> str:
     """'Today: 3 to do (1 overdue) — PartnerPlan', and the tier changes to review."""
+    return f"Today: {headline(morning)} — PartnerPlan"
+
+
+def headline(morning: Morning) -> str:
+    """'3 to do (1 overdue), 2 tier changes to review': the email's subject and the
+    morning notification say it the same way."""
     parts = []
     if morning.to_do or not morning.tier_changes:
         overdue = f" ({len(morning.overdue)} overdue)" if morning.overdue else ""
@@ -162,7 +168,7 @@ def subject(morning: Morning) -> str:
     if morning.tier_changes:
         n = len(morning.tier_changes)
         parts.append(f"{n} tier change{'' if n == 1 else 's'} to review")
-    return f"Today: {', '.join(parts)} — PartnerPlan"
+    return ", ".join(parts)
 
 
 def email_message(morning: Morning) -> EmailMessage:

@@ -32,6 +32,7 @@ from .. import clock
 from ..access import audience, visible_partners, visible_to
 from ..extensions import commit_keeping_loaded, db
 from ..models import Partner, PartnerEvaluation, Recommendation, RuleSettings, Team, User, utcnow
+from ..push import notices
 from .facts import team_facts
 
 LIVE = ("open", "snoozed")
@@ -160,6 +161,9 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
     # CPU time (measured in-process on
     # `python -m bench --partners 5000 --interactions 250000 --referrals 15000`).
     commit_keeping_loaded(Recommendation, PartnerEvaluation)
+    # A call to return is the one recommendation that is news the moment it opens.
+    if calls := [row for row in created if row["rule"] == "return_call"]:
+        notices.return_calls(calls, as_of)
     return summary
 
 
