@@ -18,7 +18,12 @@ The forms, the CSV import (referrals/partner_import.py) and the book import
   + ( ) - . between them;
 - a name, company, email, phone or other one-line text holds no line break or
   other control character (it would break the page, the CSV export and the
-  calendar files it lands in).
+  calendar files it lands in);
+- the first session of a planning series is in one of the booking weeks
+  offered (the four from a week from today) and at a start time of the
+  agent's windows there;
+- a team's day off is a date (1900-2100) with a one-line name of at most 80
+  characters, one name a day.
 
 Each `*_problem` returns the message, or None when the value is fine or
 missing; the WTForms validators below put the same message beside the field.
@@ -28,8 +33,8 @@ missing; the WTForms validators below put the same message beside the field.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import date, datetime
+from collections.abc import Callable, Collection
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_login import current_user
@@ -47,6 +52,8 @@ ANNUAL_YEAR_MESSAGE = f"Enter a year between {FIRST_YEAR} and this year, or leav
 EMAIL_MESSAGE = "Enter an email address like name@example.com."
 PHONE_MESSAGE = "Enter a phone number: 7 to 15 digits, with spaces and + ( ) - . only."
 LINE_MESSAGE = "Keep this on one line: no line breaks or control characters."
+SLOT_MESSAGE = "Pick one of the slots."
+HOLIDAY_NAME_MAX = 80
 
 # C0 controls (tab included), DEL, C1 controls, and the Unicode line and paragraph separators.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -103,6 +110,27 @@ def line_problem(value: str | None) -> str | None:
     """LINE_MESSAGE when one-line text holds a line break or a control character."""
     if value and CONTROL.search(value):
         return LINE_MESSAGE
+    return None
+
+
+def series_start_problem(
+    first: datetime | None, weeks: list[date], starts: Collection[datetime]
+) -> str | None:
+    """A planning series' first session: in one of the booking `weeks` (their first
+    days), at one of the window `starts` there. None when it is fine."""
+    if first is None:
+        return SLOT_MESSAGE
+    last = weeks[-1] + timedelta(days=6)
+    if not weeks[0] <= first.date() <= last:
+        return (
+            f"The first session must be within the next four weeks, from "
+            f"{weeks[0].day} {weeks[0]:%b} to {last.day} {last:%b %Y}: pick one of the slots."
+        )
+    if first not in starts:
+        return (
+            f"{first:%a} {first.day} {first:%b} at {first:%H:%M} is not a start time "
+            "of the planning windows: pick one of the slots."
+        )
     return None
 
 
