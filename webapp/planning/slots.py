@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 
 SERIES_LENGTH = 12
 BOOKING_WEEKS = 4
+WEEK = timedelta(days=7)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -72,9 +73,6 @@ def booking_weeks(today: date) -> list[date]:
 def booking_week_of(day: date, today: date) -> date | None:
     """The booking week that holds `day` (its first day), or None when none does."""
     return next((week for week in booking_weeks(today) if week <= day < week + WEEK), None)
-
-
-WEEK = timedelta(days=7)
 
 
 def candidate_slots(windows: Iterable[Window], week: date, minutes: int) -> list[datetime]:
