@@ -93,6 +93,9 @@ ACCESS: dict[str, str] = {
     "desk.team": "manager",
     "desk.change_tier": "partner",
     # --- planning ------------------------------------------------------------------
+    "planning.agenda": "login",
+    "planning.holidays": "manager",
+    "planning.remove_holiday": "manager",
     "planning.settings": "login",
     "planning.regenerate_token": "login",
     "planning.feed": "token",

@@ -703,8 +703,9 @@ def check_morning_emails(sim: Simulation, expected: dict, received: list) -> Non
 
 # The daily round of pages, checked for every role (a few each day, in turn).
 ROUND = ["home.today", "partners.index", "partners.detail", "desk.team", "desk.reviews",
-         "desk.audit", "referrals.index", "referrals.roi", "planning.settings",
-         "planning.leads", "rule_settings.index"]  # fmt: skip
+         "desk.audit", "referrals.index", "referrals.roi", "planning.agenda",
+         "planning.settings", "planning.leads", "planning.holidays",
+         "rule_settings.index"]  # fmt: skip
 
 
 def check_pages(sim: Simulation, day: date, endpoints: list[str]) -> None:
@@ -722,7 +723,9 @@ def check_pages(sim: Simulation, day: date, endpoints: list[str]) -> None:
         "desk.audit": "/desk/audit",
         "referrals.index": "/referrals/",
         "referrals.roi": "/referrals/roi",
+        "planning.agenda": "/planning/",
         "planning.settings": "/planning/settings",
+        "planning.holidays": "/planning/holidays",
         "planning.leads": "/planning/leads",
         "rule_settings.index": "/rules/",
     }

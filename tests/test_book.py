@@ -13,6 +13,7 @@ from tests.refusals import REFUSED, REFUSED_IDS
 from webapp.book.validation import validate_book
 from webapp.models import (
     AuditEvent,
+    Holiday,
     Interaction,
     Lead,
     Partner,
@@ -71,6 +72,11 @@ BOOK = {
         {"owner": "lee@lakeside.example", "name": "Quinn Adler", "tier": "maintain",
          "archived_at": "2026-11-01T12:00:00"},
     ],
+    "holidays": [
+        {"day": "2026-12-25", "name": "Christmas Day"},
+        {"day": "2028-02-29", "name": "Leap day off"},
+        {"day": "2026-12-24", "name": "Christmas Eve"},
+    ],
 }  # fmt: skip
 TODAY = date(2026, 12, 1)  # the importing team's day, for validate_book
 
@@ -119,6 +125,11 @@ def test_round_trip_gives_the_same_document(app, runner, db, book_path):
     assert document["partners"][0]["referrals"][1]["commission"] == 11500.5
     assert document["team"]["commission_per_side"] == 12000  # an int when whole
     assert document["partners"][1]["key"].startswith("p-")  # no key in the file: p-<id>
+    assert document["holidays"] == [  # by day
+        {"day": "2026-12-24", "name": "Christmas Eve"},
+        {"day": "2026-12-25", "name": "Christmas Day"},
+        {"day": "2028-02-29", "name": "Leap day off"},
+    ]
 
     db.session.remove()
     db.drop_all()
@@ -253,6 +264,47 @@ def test_a_birthday_year_is_checked_against_the_importing_teams_day(app, runner,
     assert "partners[0].birthday: Enter a year between 1900 and this year" in result.output
 
 
+@pytest.mark.parametrize(
+    ("holidays", "expected"),
+    [
+        ([{"day": "2026-12-24"}], "holidays[0].name: is required"),
+        ([{"name": "Christmas Eve"}], "holidays[0].day: is required"),
+        ([{"day": "2027-02-29", "name": "No such day"}],
+         "holidays[0].day: '2027-02-29' is not a date (YYYY-MM-DD)"),
+        ([{"day": "0001-12-24", "name": "Far back"}],
+         "holidays[0].day: Enter a date between 1900 and 2100."),
+        ([{"day": "2026-12-24", "name": "x" * 81}],
+         "holidays[0].name: is 81 characters long; at most 80 fit"),
+        ([{"day": "2026-12-24", "name": "Christmas\nEve"}],
+         "holidays[0].name: Keep this on one line"),
+        ([{"day": "2026-12-24", "name": "A"}, {"day": "2026-12-24", "name": "B"}],
+         "holidays[1].day: '2026-12-24' is already the day of holidays[0]"),
+        ([{"day": "2026-12-24", "name": "A", "observed": True}],
+         "holidays[0].observed: unknown field"),
+        ({"day": "2026-12-24"}, "holidays: expected a list"),
+    ],
+)  # fmt: skip
+def test_holidays_are_checked_like_the_days_off_form(holidays, expected):
+    problems = [str(problem) for problem in validate_book({**BOOK, "holidays": holidays}, TODAY)]
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_a_book_without_holidays_imports_with_none(runner, db, tmp_path):
+    document = {key: value for key, value in BOOK.items() if key != "holidays"}
+    result = runner.invoke(args=["book", "import", write(tmp_path, document)])
+    assert result.exit_code == 0, result.output
+    assert count(db, Holiday) == 0
+    assert json.loads(export_text(runner))["holidays"] == []
+
+
+def test_an_invalid_holiday_imports_nothing(runner, db, tmp_path):
+    document = {**BOOK, "holidays": [{"day": "2026-12-24", "name": ""}]}
+    result = runner.invoke(args=["book", "import", write(tmp_path, document)])
+    assert result.exit_code == 1
+    assert "holidays[0].name: must not be empty" in result.output
+    assert count(db, Team) == 0 and count(db, Partner) == 0 and count(db, Holiday) == 0
+
+
 # --- in the browser ------------------------------------------------------------------
 
 
@@ -276,6 +328,24 @@ def test_manager_fills_their_own_empty_team_in_the_browser(client, auth, db, tea
     assert [(e.team_id, e.user_id) for e in events] == [(harbor.id, team["manager"].id)]
     page = client.get("/book/")
     assert b"Imported into Harbor Realty Group" in page.data
+
+
+def test_the_browser_import_keeps_the_days_off_the_team_has(client, auth, db, team):
+    harbor = team["manager"].team
+    db.session.add(Holiday(team_id=harbor.id, day=date(2026, 12, 24), name="Office closed"))
+    db.session.commit()
+    auth.login(team["manager"])
+    assert upload(client, BOOK).status_code == 303
+    days = db.session.execute(
+        sa.select(Holiday.day, Holiday.name)
+        .where(Holiday.team_id == harbor.id)
+        .order_by(Holiday.day)
+    ).all()
+    assert [(str(day), name) for day, name in days] == [
+        ("2026-12-24", "Office closed"),
+        ("2026-12-25", "Christmas Day"),
+        ("2028-02-29", "Leap day off"),
+    ]
 
 
 def test_users_already_on_the_team_are_kept_as_they_are(client, auth, db, team):

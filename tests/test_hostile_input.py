@@ -919,7 +919,7 @@ def test_commitment_refuses_bad_dates(
         *MALFORMED_DATES,
         PLANNING_TODAY + "T14:00",  # today, not in the offered week
         "2020-10-23T14:00",  # a Friday in the past
-        "2026-10-30T14:00",  # the week after the offered one
+        "2026-11-20T14:00",  # the week after the four offered ones
         "2026-10-23T14:07",  # inside the window, between two slots
         "2026-10-23T03:00",  # outside the window
         "2026-10-23T14:00+05:00",  # the slot, in another time zone

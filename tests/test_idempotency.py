@@ -284,8 +284,8 @@ def test_a_series_sent_twice_at_once_past_the_slot_check_is_booked_once(shared_a
     agents = seed()
     real_offered, both_looked, looks = booking.offered_slots, threading.Barrier(2), []
 
-    def offered_then_wait(agent):
-        slots = real_offered(agent)
+    def offered_then_wait(agent, week):
+        slots = real_offered(agent, week)
         looks.append(agent.id)
         if len(looks) <= 2:
             both_looked.wait(timeout=20)

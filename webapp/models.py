@@ -385,6 +385,20 @@ class PlanningWindow(db.Model):
     ends: so.Mapped[str] = so.mapped_column(sa.String(5))  # "16:00"
 
 
+class Holiday(db.Model):
+    """A day the team marks off (Christmas Eve): booking warns when a planning
+    session falls on one, and the agenda marks it. A team's list, kept by its
+    managers; one name per day."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "day", name="uq_holiday_team_day"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id, ondelete="CASCADE"))
+    day: so.Mapped[date]
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
 class Lead(db.Model):
     # A form sent twice adds the lead once (webapp/idempotency.py).
     __table_args__ = (

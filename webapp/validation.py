@@ -24,7 +24,12 @@ The forms, the CSV import (referrals/partner_import.py) and the book import
 - a browser's push subscription names an https URL of a known push service
   (the server will POST to it: anything else would let a page make the server
   reach into its own network), and keys that are a P-256 point and a 16-byte
-  secret. Loopback is taken only by an app under test or in debug.
+  secret. Loopback is taken only by an app under test or in debug;
+- the first session of a planning series is in one of the booking weeks
+  offered (the four from a week from today) and at a start time of the
+  agent's windows there;
+- a team's day off is a date (1900-2100) with a one-line name of at most 80
+  characters, one name a day.
 
 Each `*_problem` returns the message, or None when the value is fine or
 missing; the WTForms validators below put the same message beside the field.
@@ -36,8 +41,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from collections.abc import Callable, Collection, Iterable
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
@@ -62,6 +67,8 @@ TIMEZONE_MESSAGE = "Choose a time zone from the list (a name like America/New_Yo
 PUSH_ENDPOINT_MESSAGE = "This browser's push service is not one PartnerPlan can send to."
 PUSH_KEYS_MESSAGE = "This browser's subscription keys are not valid."
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+SLOT_MESSAGE = "Pick one of the slots."
+HOLIDAY_NAME_MAX = 80
 
 # C0 controls (tab included), DEL, C1 controls, and the Unicode line and paragraph separators.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -174,6 +181,27 @@ def push_keys_problem(p256dh: object, auth: object) -> str | None:
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
     except ValueError:
         return PUSH_KEYS_MESSAGE
+    return None
+
+
+def series_start_problem(
+    first: datetime | None, weeks: list[date], starts: Collection[datetime]
+) -> str | None:
+    """A planning series' first session: in one of the booking `weeks` (their first
+    days), at one of the window `starts` there. None when it is fine."""
+    if first is None:
+        return SLOT_MESSAGE
+    last = weeks[-1] + timedelta(days=6)
+    if not weeks[0] <= first.date() <= last:
+        return (
+            f"The first session must be within the next four weeks, from "
+            f"{weeks[0].day} {weeks[0]:%b} to {last.day} {last:%b %Y}: pick one of the slots."
+        )
+    if first not in starts:
+        return (
+            f"{first:%a} {first.day} {first:%b} at {first:%H:%M} is not a start time "
+            "of the planning windows: pick one of the slots."
+        )
     return None
 
 

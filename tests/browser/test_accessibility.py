@@ -375,6 +375,22 @@ def planning_slots(page: Page, site: Site) -> None:
     page.goto(f"/planning/partners/{site.partner(seed.COMMITTED)}/slots")
 
 
+def planning_holidays(page: Page, site: Site) -> None:
+    """The team's days off, with one on the list (added once)."""
+    page.goto("/planning/holidays")
+    if "holiday" not in site.made:
+        page.get_by_label("Date").fill("2031-12-24")
+        page.get_by_label("Name").fill("Christmas Eve")
+        page.get_by_role("button", name="Add day off").click()
+        expect(page.get_by_role("button", name=re.compile("Remove Christmas Eve"))).to_be_visible()
+        site.made["holiday"] = "Christmas Eve"
+
+
+def planning_holidays_refused(page: Page, site: Site) -> None:
+    page.goto("/planning/holidays")
+    submit_refused(page, "Add day off")
+
+
 PAGES = [
     # Signed out.
     Visit("login", (VISITOR,), goto("/auth/login")),
@@ -445,6 +461,9 @@ PAGES = [
     Visit("planning-session-lead-refused", ("roi_agent",), planning_session_lead_refused),
     Visit("planning-leads", ("roi_agent", "manager"), planning_leads),
     Visit("planning-settings", ("agent",), goto("/planning/settings")),
+    Visit("planning-agenda", ("roi_agent", "manager"), goto("/planning/")),
+    Visit("planning-holidays", ("manager",), planning_holidays),
+    Visit("planning-holidays-refused", ("manager",), planning_holidays_refused),
     Visit("morning-email", ("agent",), goto("/account/email")),
     Visit("security", ("agent",), goto("/account/security")),
     Visit("contact-card", ("agent",), goto("/account/card")),

@@ -9,7 +9,13 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser import seed
-from tests.browser.helpers import assert_not_reloaded, mark_page, needs
+from tests.browser.helpers import (
+    assert_fits_the_screen,
+    assert_not_reloaded,
+    mark_page,
+    needs,
+    open_menu,
+)
 
 
 @needs("recommendations.snooze")
@@ -89,3 +95,27 @@ def test_book_a_planning_series_and_download_the_invitation(page, user, tmp_path
     # A weekly series of 12: one recurring event, or twelve events.
     assert "RRULE:FREQ=WEEKLY;COUNT=12" in calendar or calendar.count("BEGIN:VEVENT") == 12
     assert "BEGIN:VALARM" in calendar  # the reminder 15 minutes before
+
+
+@needs("planning.agenda")
+def test_planning_opens_on_the_agenda_with_the_partners_phone(page, user):
+    """Rosa's session with Grace a week from today is on next week's agenda."""
+    user.log_in_as("roi_agent")
+    open_menu(page)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Planning").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Planning")
+    next_week = page.locator("section.agenda-week").nth(1)
+    expect(next_week.get_by_role("heading", level=2)).to_contain_text("Next week")
+    entry = next_week.locator("li.agenda-entry", has_text=seed.EARNER)
+    call = entry.get_by_role("link", name=re.compile(r"^Call \+1 617 555 0199"))
+    expect(call).to_be_visible()
+    expect(call).to_have_attribute("href", "tel:+16175550199")
+    expect(entry.get_by_role("link", name=re.compile(r"^Text"))).to_have_attribute(
+        "href", "sms:+16175550199"
+    )
+    entry.get_by_role("link", name=re.compile(r"^Session 1 of 1")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(seed.EARNER)
+    expect(page.get_by_label(re.compile("How are we doing together"))).to_be_visible()
+    page.go_back()
+    expect(page.locator("section.agenda-week").first).to_be_visible()
+    assert_fits_the_screen(page)

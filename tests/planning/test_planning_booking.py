@@ -112,8 +112,8 @@ def test_racing_bookings_one_wins_the_database_refuses_the_other(
     """Both requests passed the free-slot check before either committed."""
     auth.login(team["agent"])
     first = FIRST_WEEK_FRIDAY.replace(hour=15, minute=20)
-    stale = booking.offered_slots(team["agent"])
-    monkeypatch.setattr(booking, "offered_slots", lambda agent: stale)
+    stale = booking.offered_slots(team["agent"], FIRST_WEEK_FRIDAY.date())
+    monkeypatch.setattr(booking, "offered_slots", lambda agent, week: stale)
     assert book(client, planning["debbie"], first).status_code == 302
     response = book(client, planning["omar"], first, **HX)
     assert response.status_code == 422

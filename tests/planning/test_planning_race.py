@@ -49,9 +49,9 @@ def test_racing_bookings_of_one_slot_one_wins(file_app, monkeypatch):
     barrier = threading.Barrier(2)
     calls = []
 
-    def offered_then_wait(agent):
+    def offered_then_wait(agent, week):
         """Both requests see the slot free before either of them commits."""
-        slots = real_offered(agent)
+        slots = real_offered(agent, week)
         calls.append(agent.id)
         if len(calls) <= 2:
             barrier.wait(timeout=20)

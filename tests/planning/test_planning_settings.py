@@ -115,9 +115,10 @@ def test_slots_fit_whole_sessions_in_the_window():
 
 def test_an_overlap_in_week_twelve_removes_the_slot():
     windows = parse_hours("fri 13:00-14:00")
-    today = FIRST_WEEK_FRIDAY.date().replace(day=16)
     from datetime import timedelta
 
     week12 = FIRST_WEEK_FRIDAY.replace(hour=13, minute=30) + timedelta(weeks=11)
     busy = [(week12, week12 + timedelta(minutes=20))]
-    assert [f"{s:%H:%M}" for s in free_slots(windows, today, 20, busy)] == ["13:00"]
+    assert [f"{s:%H:%M}" for s in free_slots(windows, FIRST_WEEK_FRIDAY.date(), 20, busy)] == [
+        "13:00"
+    ]

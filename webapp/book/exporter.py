@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from rules.vocabulary import PERSONAL_DETAILS, ROLES
 
 from ..extensions import db
-from ..models import Interaction, Lead, Partner, PlanningSession, Referral, Team, User
+from ..models import Holiday, Interaction, Lead, Partner, PlanningSession, Referral, Team, User
 from ..timefmt import wall
 from .validation import FORMAT
 
@@ -78,6 +78,12 @@ def export_book(team: Team) -> dict[str, Any]:
             for user in users
         ],
         "partners": exported,
+        "holidays": [
+            {"day": day(holiday.day), "name": holiday.name}
+            for holiday in db.session.scalars(
+                sa.select(Holiday).where(Holiday.team_id == team.id).order_by(Holiday.day)
+            )
+        ],
     }
 
 

@@ -27,6 +27,7 @@ from .. import clock
 from ..extensions import analyze, db
 from ..models import (
     DEFAULT_TIMEZONE,
+    Holiday,
     Interaction,
     Lead,
     Partner,
@@ -59,6 +60,7 @@ class ImportSummary:
     referrals: int = 0
     planning_sessions: int = 0
     leads: int = 0
+    holidays: int = 0
     filled: bool = False  # into a team that existed (the browser), not a new one
 
     def counts(self) -> dict[str, int]:
@@ -69,6 +71,7 @@ class ImportSummary:
             "referrals": self.referrals,
             "planning_sessions": self.planning_sessions,
             "leads": self.leads,
+            "holidays": self.holidays,
         }
 
     def __str__(self) -> str:
@@ -268,8 +271,28 @@ def store(document: dict, password: str | None, into: Team | None = None) -> Imp
             db.session.execute(model.__table__.insert(), rows)
     summary = ImportSummary(team, created_users, len(records), len(interactions), len(referrals))
     summary.planning_sessions, summary.leads = len(sessions), len(leads)
+    summary.holidays = store_holidays(team, document.get("holidays") or [])
     summary.filled = into is not None
     return summary
+
+
+def store_holidays(team: Team, records: list[dict]) -> int:
+    """The file's days off that the team does not mark off yet (a team filled in the
+    browser keeps the ones it has, names and all); how many were added."""
+    kept = set(db.session.scalars(sa.select(Holiday.day).where(Holiday.team_id == team.id)))
+    rows = [
+        {
+            "team_id": team.id,
+            "day": as_date(item["day"]),
+            "name": item["name"],
+            "created_at": utcnow(),
+        }
+        for item in records
+        if as_date(item["day"]) not in kept
+    ]
+    if rows:
+        db.session.execute(Holiday.__table__.insert(), rows)
+    return len(rows)
 
 
 def insert_returning_ids(model, rows: list[dict]) -> list[int]:

@@ -33,6 +33,7 @@ from rules.vocabulary import (
 )
 
 from ..validation import (
+    HOLIDAY_NAME_MAX,
     annual_date_problem,
     date_problem,
     email_problem,
@@ -64,6 +65,7 @@ LIMITS = {
     "planning_session.series": 64,
     "lead.name": 200,
     "lead.contact": 200,
+    "holiday.name": HOLIDAY_NAME_MAX,
 }
 # Numeric(12, 2): ten digits before the point, two after.
 MAX_MONEY = Decimal("9999999999.99")
@@ -90,6 +92,7 @@ INTERACTION_FIELDS = {
 REFERRAL_FIELDS = {"direction", "on", "client", "status", "closed_on", "commission", "by", "notes"}
 PLANNING_SESSION_FIELDS = {"starts_at", "minutes", "status", "answers", "series", "by"}
 LEAD_FIELDS = {"name", "contact", "question", "status", "notes", "planning_session"}
+HOLIDAY_FIELDS = {"day", "name"}
 
 
 @dataclass(frozen=True)
@@ -294,7 +297,7 @@ class Checker:
     # --- the document ------------------------------------------------------------
 
     def document(self, document: Any) -> None:
-        if not self.object(document, "", {"format", "team", "users", "partners"}):
+        if not self.object(document, "", {"format", "team", "users", "partners", "holidays"}):
             return
         if document.get("format") != FORMAT:
             self.add("format", f"{shown(document.get('format'))} is not {FORMAT!r}")
@@ -305,6 +308,22 @@ class Checker:
         keys: dict[str, str] = {}
         for path, partner in self.items(document, "partners", "partners"):
             self.partner(partner, path, keys)
+        days: dict[str, str] = {}
+        for path, holiday in self.items(document, "holidays", "holidays"):
+            self.holiday(holiday, path, days)
+
+    def holiday(self, holiday: Any, path: str, days: dict[str, str]) -> None:
+        """A team day off: a date, once in the file, and its name."""
+        if not self.object(holiday, path, HOLIDAY_FIELDS):
+            return
+        self.day(holiday, "day", f"{path}.day", required=True)
+        day = holiday.get("day")
+        if isinstance(day, str):
+            if day in days:
+                self.add(f"{path}.day", f"{shown(day)} is already the day of {days[day]}")
+            days.setdefault(day, path)
+        limit = LIMITS["holiday.name"]
+        self.text(holiday, "name", f"{path}.name", limit, required=True, line=True)
 
     def team(self, team: Any) -> None:
         if not self.object(team, "team", TEAM_FIELDS):

@@ -30,6 +30,7 @@ AUDIT_KINDS = {
     "password_reset": "Password reset",
     "user_created": "New user",
     "settings": "Team settings",
+    "holiday": "Team day off",
     "sign_in": "Sign-in",
     "sign_in_failed": "Failed sign-in",
     "sign_out": "Sign-out",

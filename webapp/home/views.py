@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..extensions import db
 from ..models import Partner, User
+from ..planning.agenda import coming_up
 from ..query_args import id_arg
 from ..recommendations.forms import DismissForm
 from ..recommendations.outcomes import OUTCOMES, attempts
@@ -82,6 +83,7 @@ def today_page(show_all: bool = False, agent_id: int | None = None, changed: boo
     if agent_id is not None:  # the menu counts everything the user sees
         awaiting = open_count(current_user, day)
     shown = [row for section in sections.values() for row in section.rows]
+    planning_day, planning = coming_up(current_user)
     return render(
         "home/today.html",
         block="recommendations",
@@ -98,6 +100,8 @@ def today_page(show_all: bool = False, agent_id: int | None = None, changed: boo
         changed=changed,
         today_count=lambda: awaiting,
         awaiting=awaiting,
+        planning=planning,
+        planning_day=planning_day,
     )
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
 
-from . import panel, views  # noqa: E402,F401
+from . import holidays, panel, views  # noqa: E402,F401

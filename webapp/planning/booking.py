@@ -10,6 +10,7 @@ catches two bookings that race past that check.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -20,7 +21,15 @@ from .. import clock
 from ..access import visible_partners
 from ..extensions import db
 from ..idempotency import create_once, made_before
-from ..models import Lead, Partner, PlanningSession, PlanningWindow, User, record_audit
+from ..models import (
+    Holiday,
+    Lead,
+    Partner,
+    PlanningSession,
+    PlanningWindow,
+    User,
+    record_audit,
+)
 from ..timefmt import format_date, format_datetime
 from . import slots as slot_math
 
@@ -62,33 +71,89 @@ def busy_times(agent: User, *, since: datetime, exclude_id: int | None = None) -
     return [(s.starts_at, s.ends_at) for s in db.session.scalars(query)]
 
 
-def offered_slots(agent: User) -> list[datetime]:
-    """Free first-session times in the week starting a week from the agent's today."""
-    today = clock.today(agent_timezone(agent))
-    since = datetime.combine(today, datetime.min.time())
+def agent_today(agent: User) -> date:
+    return clock.today(agent_timezone(agent))
+
+
+def booking_weeks(agent: User) -> list[date]:
+    """The first days of the four weeks the agent's next series may start in."""
+    return slot_math.booking_weeks(agent_today(agent))
+
+
+def offered_slots(agent: User, week: date) -> list[datetime]:
+    """Free first-session times in the booking week that starts on `week`."""
+    since = datetime.combine(agent_today(agent), datetime.min.time())
     return slot_math.free_slots(
-        agent_windows(agent), today, agent.session_minutes, busy_times(agent, since=since)
+        agent_windows(agent), week, agent.session_minutes, busy_times(agent, since=since)
     )
 
 
-def in_windows(agent: User, first: datetime) -> bool:
-    """Whether `first` is a start time of the agent's windows in the offered week,
-    free or taken: anything else (a past day, 03:17, another week) was never offered."""
-    return first in slot_math.candidate_slots(
-        agent_windows(agent), clock.today(agent_timezone(agent)), agent.session_minutes
+def window_starts(agent: User) -> list[datetime]:
+    """Every start time of the agent's windows in the four booking weeks, free or taken:
+    anything else (a past day, 03:17, a week further on) was never offered."""
+    windows = agent_windows(agent)
+    return [
+        start
+        for week in booking_weeks(agent)
+        for start in slot_math.candidate_slots(windows, week, agent.session_minutes)
+    ]
+
+
+def team_holidays(team_id: int, days: list[date]) -> dict[date, str]:
+    """The team's days off among `days`: {day: name}."""
+    if not days:
+        return {}
+    rows = db.session.execute(
+        sa.select(Holiday.day, Holiday.name).where(
+            Holiday.team_id == team_id, Holiday.day.between(min(days), max(days))
+        )
     )
+    return {day: name for day, name in rows if day in days}
+
+
+@dataclass(frozen=True)
+class HolidayClash:
+    """One occurrence of a series that falls on a team day off."""
+
+    number: int  # 1 to 12
+    starts_at: datetime
+    holiday: str
+
+    def __str__(self) -> str:
+        return (
+            f"Session {self.number} on {format_date(self.starts_at, style='long')} "
+            f"falls on {self.holiday} (team day off)"
+        )
+
+
+def holiday_clashes(team_id: int, first: datetime) -> list[HolidayClash]:
+    """The occurrences of a series from `first` that fall on the team's days off."""
+    starts = slot_math.occurrences(first)
+    off = team_holidays(team_id, [start.date() for start in starts])
+    return [
+        HolidayClash(number, start, off[start.date()])
+        for number, start in enumerate(starts, 1)
+        if start.date() in off
+    ]
 
 
 def book_series(
-    partner: Partner, first: datetime, user: User, key: str | None = None
+    partner: Partner,
+    first: datetime,
+    user: User,
+    key: str | None = None,
+    leave_out: frozenset[date] = frozenset(),
 ) -> tuple[list[PlanningSession], bool]:
     """Book 12 weekly sessions for the partner's agent: (the sessions, True);
     or raise SlotTaken. The booking sent again with its `key` books nothing:
     (the series it booked, False). The key is kept on the first session.
+    The occurrences on the days of `leave_out` (team days off) are booked
+    cancelled: the invitation leaves them out, and one can be booked again.
 
-    The slot must be one the agent would be offered now; the unique index
-    settles a race with a booking that committed after that check, and one
-    with the same booking sent twice at once.
+    `first` is one of the agent's window starts in a booking week (the view
+    checked it); it must also be free now. The unique index settles a race
+    with a booking that committed after that check, and one with the same
+    booking sent twice at once.
     """
     agent = partner.owner
     series = uuid.uuid4().hex
@@ -100,12 +165,13 @@ def book_series(
             starts_at=start,
             original_starts_at=start,
             minutes=agent.session_minutes,
-            status="booked",
+            status="cancelled" if start.date() in leave_out else "booked",
             answers={},
         )
         for start in slot_math.occurrences(first)
     ]
-    if first not in offered_slots(agent):
+    week = slot_math.booking_week_of(first.date(), agent_today(agent))
+    if week is None or first not in offered_slots(agent, week):
         # Sent again, the booking finds its slot taken by the series it booked.
         if earlier := made_before(sessions[0], key):
             return series_sessions(earlier), False
@@ -118,7 +184,12 @@ def book_series(
         f"Booked 12 weekly planning sessions with {partner.name} from "
         f"{format_datetime(first)} ({agent_timezone(agent)})",
         partner=partner,
-        after={"series": series, "first": first.isoformat(), "minutes": agent.session_minutes},
+        after={
+            "series": series,
+            "first": first.isoformat(),
+            "minutes": agent.session_minutes,
+            "left_out": sorted(day.isoformat() for day in leave_out),
+        },
     )
     try:
         booked, created = create_once(sessions[0], key)

@@ -1,5 +1,5 @@
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,6 +16,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -27,7 +28,7 @@ from wtforms.validators import (
 from rules.vocabulary import LEAD_STATUSES, PLANNING_QUESTIONS, PLANNING_STATUSES
 
 from ..forms import CreateForm, SelectField, TimeZoneField
-from ..validation import one_line, time_zone
+from ..validation import HOLIDAY_NAME_MAX, one_line, plausible_date, series_start_problem, time_zone
 from .slots import WEEKDAY_NAMES
 
 LOST_LEADS_QUESTIONS = ("met_recently", "showing_soon")
@@ -123,10 +124,39 @@ class CommitmentForm(FlaskForm):
             )
 
 
-class BookForm(CreateForm):
-    """Booking a weekly series from the slot chosen: booked once, however often sent."""
+HOLIDAY_CHOICES = {
+    "leave_out": "Book, leaving out the sessions on team days off",
+    "keep": "Book all 12 anyway",
+}
 
-    starts_at = HiddenField("Slot", validators=[DataRequired("Pick a slot.")])
+
+class BookForm(CreateForm):
+    """Booking a weekly series from the slot chosen: booked once, however often sent.
+
+    The slot must be one of `starts` (the agent's window starts) in one of
+    `weeks` (the booking weeks); `first` is the slot read. `holidays` is what
+    the agent chose when the series meets a team day off: nothing yet (the
+    panel warns and asks), `leave_out` or `keep`.
+    """
+
+    starts_at = HiddenField("Slot")
+    holidays = HiddenField("Team days off", validators=[Optional(), AnyOf(HOLIDAY_CHOICES)])
+
+    def __init__(self, *args, weeks: list[date] | None = None, starts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weeks, self.starts = weeks or [], starts
+        self.first: datetime | None = None
+
+    def validate_starts_at(self, field) -> None:
+        try:
+            first = datetime.fromisoformat(field.data) if field.data else None
+        except ValueError:
+            first = None
+        if first is not None and first.tzinfo is not None:
+            first = None  # a slot is a wall time of the agent's zone, never an offset
+        if message := series_start_problem(first, self.weeks, self.starts):
+            raise ValidationError(message)
+        self.first = first
 
 
 class AnswersForm(FlaskForm):
@@ -181,3 +211,24 @@ class LeadForm(CreateForm):
 
 class LeadStatusForm(FlaskForm):
     status = SelectField("Status", choices=options(LEAD_STATUSES.items()))
+
+
+class HolidayForm(FlaskForm):
+    """A team day off: a date and its name (one a day)."""
+
+    day = DateField("Date", validators=[InputRequired("Give the date."), plausible_date])
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Give the day off a name, like Christmas Eve."),
+            Length(max=HOLIDAY_NAME_MAX, message=f"At most {HOLIDAY_NAME_MAX} characters."),
+            one_line,
+        ],
+        filters=[lambda v: v.strip() if v else v],
+    )
+
+
+class RemoveHolidayForm(FlaskForm):
+    """Remove one day off, named by its date (a team has one a day)."""
+
+    day = DateField("Date", validators=[InputRequired("Which day?")])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app, url_for
 
@@ -12,7 +12,7 @@ from .. import clock
 from ..models import Partner, PlanningSession, User
 from ..panels import RenderedPanel, partner_panel
 from . import booking
-from .forms import BookForm, CommitmentForm
+from .forms import HOLIDAY_CHOICES, BookForm, CommitmentForm
 
 
 @dataclass
@@ -59,11 +59,21 @@ def planning_panel(
     booked: list[PlanningSession] | None = None,
     commit_form: CommitmentForm | None = None,
     book_error: str | None = None,
+    week: date | None = None,
+    book_form: BookForm | None = None,
+    clashes: list[booking.HolidayClash] | None = None,
 ) -> dict:
-    """Everything the panel shows; the views pass what a request just did."""
+    """Everything the panel shows; the views pass what a request just did.
+
+    `week`: the booking week whose slots are shown (the first when it is not
+    one of the four); `clashes`: the team days off the slot chosen in
+    `book_form` meets, for the agent to confirm."""
     agent = partner.owner
     zone = booking.agent_timezone(agent)
     today = clock.today(zone)
+    weeks = booking.booking_weeks(agent)
+    if week not in weeks:
+        week = weeks[0]
     if commit_form is None:
         commit_form = CommitmentForm(
             formdata=None, today=today, prefix="commit", first_referral_by=partner.first_referral_by
@@ -76,15 +86,18 @@ def planning_panel(
         "agent": agent,
         "timezone": zone,
         "today": today,
-        "week_start": today + timedelta(days=7),
+        "weeks": weeks,
+        "week": week,
         "commit_form": commit_form,
         "series": series,
         "next_session": min(upcoming, key=lambda s: s.starts_at, default=None),
         "leads": booking.partner_leads(partner),
-        "slots": booking.offered_slots(agent) if show_slots else None,
+        "slots": booking.offered_slots(agent, week) if show_slots else None,
         "windows": booking.agent_windows(agent),
-        "book_form": BookForm(formdata=None),
+        "book_form": book_form or BookForm(formdata=None),
         "book_error": book_error,
+        "clashes": clashes,
+        "holiday_choices": HOLIDAY_CHOICES,
         "notice": notice,
         "delivery": delivery,
         "booked": booked,

@@ -1,9 +1,13 @@
 """Which slots an agent can offer: pure arithmetic on wall-clock times.
 
 An agent keeps weekly windows (Fridays 13:00-16:00); a series is 12 weekly
-sessions at the same local wall time, starting in the week that begins a week
-from today. A slot is offered only when none of its 12 occurrences overlaps
-a session already on the agent's calendar. Times are naive and local to the
+sessions at the same local wall time. Its first session is in one of the four
+booking weeks: the seven days that begin a week from today (the default, as
+seed 003 books it), or one of the three weeks after. A booking week starts on
+the weekday of today, not on a Monday, so that every week holds each window
+once and the first never holds a day less than a week away. A slot is
+offered only when none of its 12 occurrences overlaps a session already on
+the agent's calendar. Times are naive and local to the
 agent's time zone, so adding weeks keeps the wall time across a DST change.
 """
 
@@ -15,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 SERIES_LENGTH = 12
+BOOKING_WEEKS = 4
+WEEK = timedelta(days=7)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -59,17 +65,22 @@ def parse_hours(text: str | None) -> list[Window]:
     return sorted(windows)
 
 
-def first_week(today: date) -> list[date]:
-    """The seven days of the week that starts a week from today."""
-    start = today + timedelta(days=7)
-    return [start + timedelta(days=offset) for offset in range(7)]
+def booking_weeks(today: date) -> list[date]:
+    """The first days of the weeks a series may start in: a week from today, then three more."""
+    return [today + timedelta(weeks=week) for week in range(1, BOOKING_WEEKS + 1)]
 
 
-def candidate_slots(windows: Iterable[Window], today: date, minutes: int) -> list[datetime]:
-    """Every start time in the windows, in the first week, stepping by the session length."""
+def booking_week_of(day: date, today: date) -> date | None:
+    """The booking week that holds `day` (its first day), or None when none does."""
+    return next((week for week in booking_weeks(today) if week <= day < week + WEEK), None)
+
+
+def candidate_slots(windows: Iterable[Window], week: date, minutes: int) -> list[datetime]:
+    """Every start time in the windows, in the seven days from `week`, stepping by the
+    session length."""
     step = timedelta(minutes=minutes)
     starts: set[datetime] = set()
-    for day in first_week(today):
+    for day in (week + timedelta(days=offset) for offset in range(7)):
         for window in windows:
             if window.weekday != day.weekday():
                 continue
@@ -100,11 +111,11 @@ def series_is_free(first: datetime, minutes: int, busy: list[Busy]) -> bool:
 
 
 def free_slots(
-    windows: Iterable[Window], today: date, minutes: int, busy: list[Busy]
+    windows: Iterable[Window], week: date, minutes: int, busy: list[Busy]
 ) -> list[datetime]:
-    """The slots to offer: candidates whose 12 weeks are all free."""
+    """The slots to offer in the week from `week`: candidates whose 12 weeks are all free."""
     return [
         slot
-        for slot in candidate_slots(windows, today, minutes)
+        for slot in candidate_slots(windows, week, minutes)
         if series_is_free(slot, minutes, busy)
     ]

@@ -6,7 +6,7 @@ input was refused, with the message beside the field).
 """
 
 import secrets
-from datetime import datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, request, url_for
@@ -20,9 +20,13 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..idempotency import create_once
 from ..models import Lead, PlanningWindow, User
+from ..partners.queries import team_agents
+from ..query_args import as_id
 from ..recommendations.reevaluation import reevaluate
 from ..templating import nav_item, render, wants_fragment
 from ..timefmt import format_date, format_datetime
+from ..validation import SLOT_MESSAGE
+from . import agenda as agenda_data
 from . import booking, bp, invitations
 from .forms import (
     ANSWER_MAX,
@@ -40,7 +44,45 @@ from .forms import (
 from .panel import partner_page_url, render_panel
 
 nav_item("planning.leads", "Leads", order=40)
-nav_item("planning.settings", "Planning", order=45)
+nav_item("planning.agenda", "Planning", order=45)
+
+# --- the agenda ------------------------------------------------------------------------
+
+
+def agenda_filter(agents: list[User]) -> tuple[int | None, str]:
+    """Whose calendar a manager's agenda shows, from `?agent=`: (an agent's id, or None
+    for everyone's; the value chosen). Their own unless they chose; an agent, always theirs."""
+    chosen = request.args.get("agent", "")
+    if chosen == "all" and agents:
+        return None, "all"
+    agent_id = as_id(chosen)
+    if agent_id in {agent.id for agent in agents}:
+        return agent_id, str(agent_id)
+    return current_user.id, ""
+
+
+@bp.get("/")
+@login_required
+def agenda():
+    """The sessions of this week and next, day by day, each with the partner's phone
+    and a way into its questions; a manager may look at an agent's or everyone's."""
+    agents = [a for a in team_agents(current_user) if a.id != current_user.id]
+    agents = agents if current_user.is_manager else []
+    agent_id, chosen = agenda_filter(agents)
+    whose = db.session.get(User, agent_id) if agent_id is not None else None
+    zone = booking.agent_timezone(whose) if whose else current_user.team.timezone
+    today = clock.today(zone)
+    return render(
+        "planning/agenda.html",
+        block="agenda",
+        weeks=agenda_data.agenda_weeks(current_user, today, agent_id),
+        today=today,
+        timezone=zone,
+        agents=agents,
+        chosen=chosen,
+        whose=whose,
+    )
+
 
 # --- settings and the private calendar feed ----------------------------------------
 
@@ -179,36 +221,54 @@ def commit(partner_id: int):
     return panel_response(partner, notice=notice)
 
 
+def week_arg() -> date | None:
+    """`?week=YYYY-MM-DD`: the booking week asked for (the panel keeps to the four it offers)."""
+    try:
+        return date.fromisoformat(request.args.get("week", ""))
+    except ValueError:
+        return None
+
+
 @bp.get("/partners/<int:partner_id>/slots")
 @login_required
 def slots(partner_id: int):
-    """The free slots of the agent's windows in the week starting a week from today."""
-    return panel_response(get_partner(partner_id, current_user), show_slots=True)
+    """The free slots of the agent's windows in a booking week: a week from today
+    unless another of the four is asked for."""
+    return panel_response(get_partner(partner_id, current_user), show_slots=True, week=week_arg())
 
 
 @bp.post("/partners/<int:partner_id>/series")
 @login_required
 def book(partner_id: int):
-    """Book 12 weekly sessions from the chosen slot, then send or offer the invitation."""
+    """Book 12 weekly sessions from the chosen slot, then send or offer the invitation.
+
+    A series that meets a team day off is not booked at once: the panel says which
+    sessions fall on which days off and asks whether to leave them out or keep them.
+    """
     partner = get_partner(partner_id, current_user)
-    form = BookForm()
-    try:
-        first = (
-            datetime.fromisoformat(form.starts_at.data or "") if form.validate_on_submit() else None
-        )
-    except ValueError:
-        first = None
-    if first is None or not booking.in_windows(partner.owner, first):
-        return panel_response(partner, 422, show_slots=True, book_error="Pick one of the slots.")
+    agent = partner.owner
+    form = BookForm(weeks=booking.booking_weeks(agent), starts=booking.window_starts(agent))
+    if not form.validate_on_submit():
+        error = next(iter(form.starts_at.errors or form.holidays.errors), SLOT_MESSAGE)
+        return panel_response(partner, 422, show_slots=True, book_error=error)
+    first = form.first
+    week = booking.slot_math.booking_week_of(first.date(), booking.agent_today(agent))
+    clashes = booking.holiday_clashes(partner.team_id, first)
+    if clashes and not form.holidays.data:
+        return panel_response(partner, show_slots=True, week=week, book_form=form, clashes=clashes)
+    leave_out = frozenset(
+        clash.starts_at.date() for clash in clashes if form.holidays.data == "leave_out"
+    )
     try:
         sessions, created = booking.book_series(
-            partner, first, current_user, form.idempotency_key.data
+            partner, first, current_user, form.idempotency_key.data, leave_out
         )
     except booking.SlotTaken:
         return panel_response(
             partner,
             422,
             show_slots=True,
+            week=week,
             book_error=(
                 f"{format_datetime(first, style='day')} was just booked (or collides in one "
                 "of the 12 weeks): pick another slot."
@@ -222,8 +282,9 @@ def book(partner_id: int):
             True, "They were already booked: nothing was booked or sent twice."
         )
     if not wants_fragment():
+        left_out = f" {len(leave_out)} on team days off left out." if leave_out else ""
         flash(
-            f"12 weekly sessions booked from {format_datetime(first, style='long')}. "
+            f"12 weekly sessions booked from {format_datetime(first, style='long')}.{left_out} "
             f"{delivery.message}",
             "success",
         )
