@@ -38,6 +38,9 @@ ACCESS: dict[str, str] = {
     "account.new_recovery_codes": "login",
     "account.two_factor_off": "login",
     "home.index": "public",
+    "offline.manifest": "public",
+    "offline.service_worker": "public",
+    "offline.page": "public",
     "home.today": "login",
     # --- partners and logbook ----------------------------------------------
     "partners.index": "login",

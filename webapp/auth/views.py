@@ -170,4 +170,10 @@ def logout():
         end_session()
         db.session.commit()
         flash("You are logged out.", "info")
+        response = redirect(url_for("auth.login"))
+        # The browser's HTTP cache goes with the session. Not "storage": the
+        # pages the service worker kept are deleted by static/offline.js, and
+        # the queue of logs not yet sent is there too (webapp/offline).
+        response.headers["Clear-Site-Data"] = '"cache"'
+        return response
     return redirect(url_for("auth.login"))
