@@ -360,23 +360,31 @@
     if (document.visibilityState === "visible" && (state.waiting || state.unreachable)) { check(); }
   });
 
-  // Logging out lets go of this user's kept pages and waiting logs (the form
-  // says how many are waiting); then it logs out, whatever happened.
+  // Logging out lets go of this user's waiting logs (the form says how many) and
+  // kept pages. The logout goes ahead at once; the page it lands on, with nobody
+  // signed in, does the forgetting, told whose by this tab's session storage
+  // (the session only ending, the logs would wait for the same user's return).
+  var LOGGING_OUT = "partnerplan-logging-out";
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!user || !form.matches || !form.matches("form.logout")) { return; }
-    event.preventDefault();
-    var whose = user;
-    user = "";  // nothing is kept for anyone from here
-    function logOut() { form.submit(); }
-    Promise.all([
-      forget(whose).catch(function () { return undefined; }),
-      dropKeptPages(),
-    ]).then(logOut, logOut);
+    try { sessionStorage.setItem(LOGGING_OUT, user); } catch (error) { /* nothing to tell */ }
   });
+
+  function forgetWhoLoggedOut() {
+    var whose = null;
+    try {
+      whose = sessionStorage.getItem(LOGGING_OUT);
+      sessionStorage.removeItem(LOGGING_OUT);
+    } catch (error) { /* no session storage: nothing was told */ }
+    // Still signed in (the logout did not reach the server): nothing to forget.
+    if (whose && user === "") { return forget(whose).catch(function () { return undefined; }); }
+    return Promise.resolve();
+  }
 
   function start() {
     if (user === undefined) { return; }  // the offline page
+    forgetWhoLoggedOut();
     dropKeptPages();  // nobody's but the signed-in user's (nobody's when no one is)
     refresh().then(check).then(function () {
       if (state.waiting || state.unreachable) { schedule(); }
