@@ -131,3 +131,26 @@ def test_the_status_line_for_offline_use_is_on_every_page(client, auth, team):
     auth.login(team["agent"])
     page = client.get("/today").get_data(as_text=True)
     assert '<div id="offline-status" class="offline-status" role="status"></div>' in page
+
+
+def test_a_kept_page_says_when_it_was_made_in_the_teams_time(app, client, auth, team, db):
+    """The offline banner's "as of 08:30": the team's clock, across a DST change
+    (New York springs forward at 2:00 on 8 March 2026) and for a team elsewhere."""
+    auth.login(team["agent"])
+
+    def made() -> str:
+        page = client.get("/today").get_data(as_text=True)
+        return re.search(r'<meta name="pp-page-time" content="([^"]*)">', page).group(1)
+
+    team["agent"].team.timezone = "America/New_York"
+    db.session.commit()
+    app.config["PARTNERPLAN_NOW"] = "2026-03-08T06:30+00:00"
+    assert made() == "01:30"  # EST, UTC-5
+    app.config["PARTNERPLAN_NOW"] = "2026-03-08T12:30+00:00"
+    assert made() == "08:30"  # EDT, UTC-4
+    team["agent"].team.timezone = "Pacific/Auckland"
+    db.session.commit()
+    assert made() == "01:30"  # the next day there, NZDT
+    auth.logout()
+    login = client.get("/auth/login").get_data(as_text=True)
+    assert '<meta name="pp-page-time" content="">' in login

@@ -39,13 +39,16 @@ def user_key(user) -> str:
 @bp.app_context_processor
 def offline_globals():
     """`offline_user()`: the signed-in user's key, "" for nobody; `page_time()`:
-    when the page was made (UTC), said by the banner of a copy shown offline."""
+    when the page was made ("14:05", the team's time, as every time the page
+    shows), said by the banner of a copy shown offline."""
 
     def offline_user() -> str:
         return user_key(current_user) if current_user.is_authenticated else ""
 
     def page_time() -> str:
-        return clock.utcnow().isoformat(timespec="seconds") + "Z"
+        if not current_user.is_authenticated:
+            return ""
+        return f"{clock.now(current_user.team.timezone):%H:%M}"
 
     return {"offline_user": offline_user, "page_time": page_time}
 

@@ -241,10 +241,7 @@
   }
 
   function pageTime() {
-    var made = pageTimeMeta ? new Date(pageTimeMeta.content) : null;
-    if (!made || isNaN(made.getTime())) { return ""; }
-    function two(n) { return (n < 10 ? "0" : "") + n; }
-    return " as of " + two(made.getHours()) + ":" + two(made.getMinutes());
+    return pageTimeMeta && pageTimeMeta.content ? " as of " + pageTimeMeta.content : "";
   }
 
   function line(className, text) {
