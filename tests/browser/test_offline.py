@@ -33,6 +33,7 @@ from webapp.models import Interaction, Partner, Team, User
 pytestmark = pytest.mark.browser
 
 PARTNER = "Olive Offline"
+SENT = "1 log saved on this device sent to PartnerPlan."
 
 
 @pytest.fixture(scope="module")
@@ -274,7 +275,8 @@ def test_a_log_made_offline_waits_on_the_device_and_arrives_once(
 
     server.start()
     status.get_by_role("button", name="Send now").click()
-    expect(status).to_have_text("1 log saved on this device sent to PartnerPlan.")
+    expect(status.locator(".offline-sent")).to_have_text(SENT)
+    expect(status.locator(".offline-waiting")).to_have_count(0)
     assert waiting_logs(page) == 0
     assert logged(book_app, book, "Coffee in a dead zone") == 1
 
@@ -301,7 +303,8 @@ def test_a_log_sent_but_not_answered_is_not_logged_twice(page, user, server, boo
     page.unroute(f"**/logbook/partners/{book.partner_id}/interactions*")
 
     status.get_by_role("button", name="Send now").click()
-    expect(status).to_have_text("1 log saved on this device sent to PartnerPlan.")
+    expect(status.locator(".offline-sent")).to_have_text(SENT)
+    expect(status.locator(".offline-waiting")).to_have_count(0)
     assert logged(book_app, book, "Coffee, answer lost") == 1
 
 
@@ -329,9 +332,7 @@ def test_a_log_waits_for_the_same_user_to_sign_in_again(page, user, server, book
     log_out(page)
 
     user.log_in(book.email)
-    expect(page.locator("#offline-status")).to_have_text(
-        "1 log saved on this device sent to PartnerPlan."
-    )
+    expect(page.locator("#offline-status .offline-sent")).to_have_text(SENT)
     assert waiting_logs(page) == 0
     assert logged(book_app, book, "Coffee before the session ended") == 1
 
@@ -374,3 +375,39 @@ def test_logging_out_lets_go_of_the_pages_kept_and_the_logs_waiting(
     eventually(page, f"async () => (await ({KEPT_PAGES})()).length === 0")
     eventually(page, f"async () => (await ({WAITING_LOGS})()) === 0")
     assert logged(book_app, book, "Coffee nobody will send") == 0
+
+
+def test_a_partner_added_without_htmx_while_offline_is_added_once(
+    page, user, server, book, book_app
+):
+    """The new-partner form posts as a plain form: checked first, kept when the
+    server is out of reach, and sent later as the same create."""
+    user.log_in(book.email)
+    page.goto("/partners/new")
+    page.wait_for_load_state("load")
+    server.stop()
+    page.get_by_label("Name", exact=True).fill("Nell Nowhere")
+    page.get_by_role("button", name="Save").click()
+    status = page.locator("#offline-status")
+    expect(status.locator(".offline-waiting")).to_have_text("1 log waiting to send. Send now")
+    expect(page).to_have_url(re.compile(r"/partners/new$"))  # still the form, blank
+    expect(page.get_by_label("Name", exact=True)).to_have_value("")
+
+    server.start()
+    status.get_by_role("button", name="Send now").click()
+    expect(status.locator(".offline-sent")).to_have_text(SENT)
+    expect(status.locator(".offline-waiting")).to_have_count(0)
+    with book_app.app_context():
+        added = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Partner.name == "Nell Nowhere",
+                Partner.team_id
+                == (sa.select(User.team_id).where(User.email == book.email).scalar_subquery()),
+            )
+        )
+        db.session.remove()
+    assert added == 1
+    page.reload()  # nothing waits: nothing is sent again
+    expect(status).to_be_empty()
+    page.goto("/partners/")
+    expect(page.locator("main").get_by_role("link", name="Nell Nowhere")).to_have_count(1)

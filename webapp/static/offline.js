@@ -322,9 +322,10 @@
     }, function () { return false; });
   }
 
-  function check() {
+  // `loading`: the first check of the page, which tells whether it is a copy.
+  function check(loading) {
     return reachable().then(function (up) {
-      if (!up && !state.unreachable) { state.copyShown = true; }
+      if (!up && loading === true) { state.copyShown = true; }
       state.unreachable = !up;
       render();
       if (up && state.waiting) { return sendWaiting(); }
@@ -351,7 +352,7 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-send-waiting]")) { check(); }
   });
-  window.addEventListener("online", check);
+  window.addEventListener("online", function () { check(); });
   window.addEventListener("offline", function () { state.unreachable = true; render(); schedule(); });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && (state.waiting || state.unreachable)) { check(); }
@@ -383,7 +384,7 @@
     if (user === undefined) { return; }  // the offline page
     forgetWhoLoggedOut();
     dropKeptPages();  // nobody's but the signed-in user's (nobody's when no one is)
-    refresh().then(check).then(function () {
+    refresh().then(function () { return check(true); }).then(function () {
       if (state.waiting || state.unreachable) { schedule(); }
     });
   }
