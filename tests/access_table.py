@@ -41,6 +41,9 @@ ACCESS: dict[str, str] = {
     "account.save_card": "login",
     "account.card_vcf": "login",
     "home.index": "public",
+    "offline.manifest": "public",
+    "offline.service_worker": "public",
+    "offline.page": "public",
     "home.today": "login",
     # --- partners and logbook ----------------------------------------------
     "partners.index": "login",

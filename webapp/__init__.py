@@ -48,6 +48,7 @@ def create_app(config_class: type = Config) -> Flask:
     from .home import bp as home_bp
     from .logbook import bp as logbook_bp
     from .morning import bp as morning_bp
+    from .offline import bp as offline_bp
     from .partners import bp as partners_bp
     from .planning import bp as planning_bp
     from .push import bp as push_bp
@@ -73,6 +74,7 @@ def create_app(config_class: type = Config) -> Flask:
         morning_bp,
         account_bp,
         push_bp,
+        offline_bp,
     ):
         app.register_blueprint(blueprint)
     for command in (book_cli, demo_cli, push_cli, recommendations_cli, teams_cli, users_cli):

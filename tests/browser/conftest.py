@@ -18,22 +18,17 @@ import pytest
 
 from tests.browser import seed
 from tests.browser.helpers import ARTIFACTS, PROVOKED_4XX, VIEWPORTS, mark_page
-from tests.browser.serving import environment, free_port, missing, prepare_database, serving
+from tests.browser.serving import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    environment,
+    free_port,
+    missing,
+    prepare_database,
+    serving,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# No network here or in CI: nothing may phone home.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -14,6 +14,10 @@ VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, 
 PROVOKED_4XX = re.compile(
     r"the server responded with a status of 4|^Response Status Error Code 4\d\d from "
 )
+# What the browser (and htmx) report of a server they cannot reach: one a test stopped.
+UNREACHABLE = re.compile(
+    r"net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|FAILED)|^htmx:(afterRequest|sendError), "
+)
 
 
 def open_menu(page) -> None:

@@ -25,7 +25,7 @@ from itsdangerous import URLSafeSerializer
 from playwright.sync_api import Page, expect
 
 from tests.browser import seed
-from tests.browser.helpers import ARTIFACTS, PROVOKED_4XX, VIEWPORTS
+from tests.browser.helpers import ARTIFACTS, PROVOKED_4XX, UNREACHABLE, VIEWPORTS
 from webapp.extensions import db
 from webapp.models import Interaction, Partner, PlanningSession, Referral, Team, User
 
@@ -33,6 +33,9 @@ from webapp.models import Interaction, Partner, PlanningSession, Referral, Team,
 # nobody ("visitor"), or a user of the viewport's team made here with two-factor
 # sign-in on ("two_factor").
 VISITOR, TWO_FACTOR = "visitor", "two_factor"
+# The agent again, in a browser context of its own: its device keeps a log the
+# server never got (and never gets), which no other page of the agent's shows.
+OFFLINE_AGENT = "offline_agent"
 
 
 class Site:
@@ -188,6 +191,9 @@ class Contexts:
                 page.get_by_label("Code").fill(pyotp.TOTP(site.totp_secret).now())
                 page.get_by_role("button", name="Sign in").click()
                 expect(page).to_have_url(re.compile(r"/today$"))
+            elif role == OFFLINE_AGENT:
+                log_in(page, seed.email("agent", viewport))
+                expect(page).to_have_url(re.compile(r"/today$"))
             elif role != VISITOR:
                 log_in(page, seed.email(role, viewport))
                 expect(page).to_have_url(re.compile(r"/today$"))
@@ -302,6 +308,20 @@ def partner_log_refused(page: Page, site: Site) -> None:
     expect(page.locator("#log-interaction .error-text").first).to_be_visible()
 
 
+def partner_log_kept_offline(page: Page, site: Site) -> None:
+    """A log the server could not be reached for, kept on the device: the status line
+    says it waits, the log form that it was saved, "Log out" what would be lost."""
+    page.goto(f"/partners/{site.partner(seed.LENDER)}")
+    page.wait_for_load_state("load")
+    page.route(re.compile(r"/logbook/partners/\d+/interactions"), lambda route: route.abort())
+    log = page.locator("#log-interaction")
+    log.evaluate("details => details.open = true")
+    log.get_by_label("What").select_option(label="Coffee")
+    log.get_by_role("button", name="Log it").click()
+    expect(page.locator("#offline-status .offline-waiting")).to_contain_text("1 log waiting")
+    page.console_errors[:] = [text for text in page.console_errors if not UNREACHABLE.search(text)]
+
+
 def log_form_refused(page: Page, site: Site) -> None:
     page.goto(f"/logbook/partners/{site.partner(seed.LENDER)}/interactions/new")
     submit_refused(page, "Log it", Minutes="5000")
@@ -403,6 +423,7 @@ PAGES = [
     Visit("link-not-valid", (VISITOR,), goto("/auth/reset/not-a-real-token")),
     Visit("unsubscribe", (VISITOR,), goto(lambda s: s.unsubscribe_link())),
     Visit("not-found", (VISITOR, "agent"), goto("/no-such-page")),
+    Visit("offline", (VISITOR,), goto("/offline")),
     # Everyone signed in.
     Visit("today", AGENTS, goto("/today")),
     Visit("partners", AGENTS, goto("/partners/")),
@@ -411,6 +432,7 @@ PAGES = [
     Visit("partner-archive-admin", ("admin",), partner_page(seed.COMMITTED)),
     Visit("partner-page-alert", ("agent",), partner_page_alert),
     Visit("partner-log-refused", ("agent",), partner_log_refused),
+    Visit("partner-log-kept-offline", (OFFLINE_AGENT,), partner_log_kept_offline),
     Visit("partner-new", ("agent", "manager"), goto("/partners/new")),
     Visit("partner-new-refused", ("agent",), new_partner_refused),
     Visit("partner-edit", ("agent",), goto(lambda s: f"/partners/{s.partner(seed.LENDER)}/edit")),

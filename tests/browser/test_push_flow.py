@@ -1,12 +1,11 @@
 """Web push in a real Chromium: the opt-in on the account page, and the service
-worker's part (static/sw-push.js) showing what a push delivers.
+worker's part (static/sw-push.js, in /sw.js) showing what a push delivers.
 
 No push service is reachable here, so a browser cannot really subscribe: the
 opt-in is checked up to the button, the device list and its removal with a
 stored device. The push itself is delivered to the service worker through
-Chromium's DevTools protocol (`ServiceWorker.deliverPushMessage`), to
-`sw-push.js` registered on its own (scope /static/), as the main service
-worker will load it.
+Chromium's DevTools protocol (`ServiceWorker.deliverPushMessage`), to the
+app's service worker (/sw.js, which imports sw-push.js).
 """
 
 import json
@@ -17,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests.browser import seed
 
-SW_SCOPE = "/static/"
+SW_SCOPE = "/"
 
 
 def give_a_device(served_app, viewport: str, role: str, name: str) -> None:
@@ -78,20 +77,9 @@ def test_without_javascript_the_devices_are_listed_and_the_opt_in_says_what_it_n
 
 
 def registration_id(page, cdp) -> str:
-    """The DevTools id of the registration of `sw-push.js`, once it is active."""
-    page.evaluate(
-        """scope => navigator.serviceWorker.register("/static/sw-push.js", {scope})
-             .then(() => navigator.serviceWorker.getRegistration(scope))
-             .then(registration => new Promise(resolve => {
-               const worker =
-                 registration.installing || registration.waiting || registration.active;
-               if (worker.state === "activated") { resolve(); return; }
-               worker.addEventListener("statechange", () => {
-                 if (worker.state === "activated") { resolve(); }
-               });
-             }))""",
-        SW_SCOPE,
-    )
+    """The DevTools id of the registration of the app's service worker (/sw.js, which
+    imports sw-push.js; static/offline.js registers it on every page), once active."""
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     seen = []
     cdp.on(
         "ServiceWorker.workerRegistrationUpdated", lambda event: seen.extend(event["registrations"])

@@ -170,4 +170,11 @@ def logout():
         end_session()
         db.session.commit()
         flash("You are logged out.", "info")
+        response = redirect(url_for("auth.login"))
+        # The browser's HTTP cache goes with the session. Not "storage": it
+        # would take the logs other users left waiting on the device too; this
+        # user's, and the pages kept for them, go by static/offline.js
+        # (docs/ARCHITECTURE.md, "Offline and installable").
+        response.headers["Clear-Site-Data"] = '"cache"'
+        return response
     return redirect(url_for("auth.login"))
