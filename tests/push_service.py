@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import http_ece
 import pytest
@@ -56,6 +57,7 @@ class Device:
         default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
     )
     auth_secret: bytes = field(default_factory=lambda: secrets.token_bytes(16))
+    browser: Any = None  # the test client signed in where it was turned on
 
     @property
     def path(self) -> str:

@@ -11,10 +11,11 @@ import os
 import stat
 from datetime import date, datetime, timedelta
 
+import flask
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import make_partner
+from tests.helpers import AuthActions, make_partner
 from tests.push_service import b64url, push_service, unb64url  # noqa: F401  (a fixture)
 from webapp import clock
 from webapp.jobs import periodic
@@ -44,17 +45,26 @@ def rachel(db, team, frozen):
     return partner
 
 
+def forget_who_signed_in() -> None:
+    """Requests share the test's app context, where Flask-Login keeps who signed in:
+    forget them there, as another browser would never have known them."""
+    for name in ("_login_user", "user_session"):
+        flask.g.pop(name, None)
+
+
 @pytest.fixture
-def opted_in(client, auth, push_service):  # noqa: F811
-    """`opted_in(user)`: the user turns notifications on in a browser of their own;
-    the device (tests/push_service.py), signed out again."""
+def opted_in(app, push_service):  # noqa: F811
+    """`opted_in(user)`: the user turns notifications on in a browser of their own,
+    and stays signed in there; the device (tests/push_service.py). The browser is
+    the device's `browser`."""
 
     def opt_in(user, name: str | None = None):
         device = push_service.device(name or user.name.split()[0].lower())
-        auth.login(user)
-        response = client.post("/push/subscriptions", json=device.subscription())
+        device.browser = app.test_client()
+        AuthActions(device.browser).login(user)
+        response = device.browser.post("/push/subscriptions", json=device.subscription())
         assert response.status_code == 201, response.get_data(as_text=True)
-        auth.logout()
+        forget_who_signed_in()
         return device
 
     return opt_in
@@ -707,3 +717,71 @@ def test_old_pushes_are_pruned_with_the_teams_nightly_pruning(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PushMessage)) == 0
     harbor = db.session.get(Team, team["agent"].team_id)
     assert harbor is not None
+
+
+# --- a device is pushed to while its sign-in has not been ended ---------------------
+
+
+def test_signing_out_stops_that_browsers_pushes_until_turned_on_again(
+    db,
+    client,
+    auth,
+    team,
+    rachel,
+    opted_in,
+    push_service,  # noqa: F811
+):
+    sam_phone = opted_in(team["agent"])
+    AuthActions(sam_phone.browser).logout()  # a shared phone, handed on
+    auth.login(team["manager"])
+    log_voicemail(client, rachel)
+    assert sam_phone.pushes() == []
+    auth.logout()
+    # Not listed as on for Sam any more; turned on in a new sign-in, it is pushed to again.
+    phone = sam_phone.browser
+    AuthActions(phone).login(team["agent"])
+    assert "data-device=" not in phone.get("/account/security").get_data(as_text=True)
+    assert phone.post("/push/subscriptions", json=sam_phone.subscription()).status_code == 201
+    assert phone.get("/account/security").get_data(as_text=True).count("data-device=") == 1
+    forget_who_signed_in()
+    ryan = make_partner(team["agent"], "Ryan McMillan", met_on=WEDNESDAY - timedelta(days=5))
+    db.session.commit()
+    auth.login(team["manager"])
+    log_voicemail(client, ryan)
+    assert [n["title"] for n in sam_phone.notifications()] == ["Return Ryan McMillan's call"]
+
+
+def test_signing_out_everywhere_stops_every_device(db, client, auth, team, rachel, opted_in):
+    phone, tablet = opted_in(team["agent"], "phone"), opted_in(team["agent"], "tablet")
+    auth.login(team["agent"])
+    assert client.post("/account/sessions/end-all").status_code == 303
+    auth.login(team["manager"])
+    log_voicemail(client, rachel)
+    assert phone.pushes() == tablet.pushes() == []
+
+
+def test_signing_out_another_browser_stops_its_pushes(db, client, auth, team, rachel, opted_in):
+    from webapp.models import PushSubscription as Device
+    from webapp.models import UserSession
+
+    phone = opted_in(team["agent"], "phone")
+    [device] = subscriptions(db)
+    session_id = db.session.get(Device, device.id).session_id
+    auth.login(team["agent"])  # at the desk
+    client.post("/account/sessions/end", data={"session_id": session_id})
+    assert db.session.get(UserSession, session_id).revoked_at is not None
+    auth.logout()
+    auth.login(team["manager"])
+    log_voicemail(client, rachel)
+    assert phone.pushes() == []
+
+
+def test_a_device_goes_with_its_ended_session_at_the_nightly_pruning(
+    db, client, auth, team, rachel, opted_in, frozen, runner
+):
+    phone = opted_in(team["agent"])
+    AuthActions(phone.browser).logout()
+    assert len(subscriptions(db)) == 1  # kept a while, pushed to no more
+    frozen("2027-01-05T03:45-05:00")  # over 30 days after that sign-out
+    run_due(runner, "2027-01-05T03:45")
+    assert subscriptions(db) == []

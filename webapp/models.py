@@ -667,13 +667,19 @@ class PushSubscription(db.Model):
     (webapp/push). `endpoint` is the push service's URL for that browser, where a
     push is POSTed; `p256dh` and `auth` are the browser's keys the payload is
     encrypted to. `failures` counts pushes in a row the service did not take;
-    a subscription the service says is gone (404, 410) is deleted."""
+    a subscription the service says is gone (404, 410) is deleted. Only a
+    device whose sign-in (`session_id`) was not ended is pushed to or listed."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey(User.id, ondelete="CASCADE"), index=True
     )
     team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id, ondelete="CASCADE"))
+    # The sign-in it was turned on in: the device is pushed to until that is ended
+    # (signing out, or out everywhere, stops what a shared phone shows).
+    session_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey(UserSession.id, ondelete="CASCADE")
+    )
     endpoint: so.Mapped[str] = so.mapped_column(sa.String(1000), unique=True)
     p256dh: so.Mapped[str] = so.mapped_column(sa.String(100))
     auth: so.Mapped[str] = so.mapped_column(sa.String(50))

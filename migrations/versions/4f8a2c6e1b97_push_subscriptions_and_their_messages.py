@@ -1,7 +1,8 @@
 """push subscriptions and their messages
 
 `push_subscription` holds each device where a user opted in to
-notifications (the browser's push endpoint and keys); `push_message` each
+notifications (the browser's push endpoint and keys), and the sign-in it was
+made in: pushes go to a device until that sign-in is ended; `push_message` each
 notification stored for a device before it is pushed, as `outbox_email`
 holds emails (webapp/push).
 
@@ -27,6 +28,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=True),
         sa.Column("endpoint", sa.String(length=1000), nullable=False),
         sa.Column("p256dh", sa.String(length=100), nullable=False),
         sa.Column("auth", sa.String(length=50), nullable=False),
@@ -35,6 +37,12 @@ def upgrade():
         sa.Column("last_success_at", sa.DateTime(), nullable=True),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["user_session.id"],
+            name=op.f("fk_push_subscription_session_id_user_session"),
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user.id"],

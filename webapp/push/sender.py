@@ -41,7 +41,7 @@ from ..jobs.queue import huey, in_app_context
 from ..models import PushMessage, PushSubscription, User
 from ..validation import CONTROL
 from . import keys
-from .subscriptions import endpoint_problem
+from .subscriptions import endpoint_problem, live_devices
 
 RETRY_FIRST = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
@@ -83,7 +83,8 @@ def notify(user_ids: Iterable[int], notice: Notice, key: str | None = None) -> i
     if not ids:
         return 0
     subscriptions = db.session.scalars(
-        sa.select(PushSubscription.id)
+        live_devices()
+        .with_only_columns(PushSubscription.id)
         .join(User, User.id == PushSubscription.user_id)
         .where(PushSubscription.user_id.in_(ids), User.active.is_(True))
     ).all()

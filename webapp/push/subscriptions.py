@@ -18,7 +18,7 @@ from flask import abort, current_app
 from .. import clock
 from ..auth.sessions import device as device_name
 from ..extensions import db, insert_if_new
-from ..models import PushMessage, PushSubscription, User
+from ..models import PushMessage, PushSubscription, User, UserSession
 from ..validation import push_endpoint_problem, push_keys_problem
 
 # Enough for every phone, tablet and computer one person has.
@@ -57,11 +57,25 @@ def read_offered(data: object) -> tuple[Offered | None, str | None]:
     return Offered(endpoint, keys["p256dh"], keys["auth"]), None
 
 
+def live_devices() -> sa.Select:
+    """The devices whose sign-in has not been ended: the only ones pushed to or
+    listed. Signing out (here, from another device, everywhere, by a new password
+    or a deactivation) stops what a shared phone shows at once; the device gets
+    nothing more until it is turned on again in a new sign-in. A sign-in that
+    only lapsed keeps its pushes (they are what bring an agent back) until the
+    nightly pruning deletes the session, and with it the device."""
+    return (
+        sa.select(PushSubscription)
+        .join(UserSession, UserSession.id == PushSubscription.session_id)
+        .where(UserSession.revoked_at.is_(None))
+    )
+
+
 def devices(user: User) -> list[PushSubscription]:
     """The user's devices, the first opted in first."""
     return list(
         db.session.scalars(
-            sa.select(PushSubscription)
+            live_devices()
             .where(PushSubscription.user_id == user.id, PushSubscription.team_id == user.team_id)
             .order_by(PushSubscription.created_at, PushSubscription.id)
         )
@@ -88,10 +102,13 @@ def fingerprint(endpoint: str) -> str:
     return hashlib.sha256(endpoint.encode()).hexdigest()
 
 
-def subscribe(user: User, offered: Offered, user_agent: str) -> str | None:
-    """Take the device for `user` (replacing whoever had it); the problem, if refused."""
-    others = sa.select(sa.func.count()).where(
-        PushSubscription.user_id == user.id, PushSubscription.endpoint != offered.endpoint
+def subscribe(user: User, offered: Offered, user_agent: str, session_id: int) -> str | None:
+    """Take the device for `user` in this sign-in (replacing whoever had it); the
+    problem, if refused."""
+    others = sa.select(sa.func.count()).select_from(
+        live_devices()
+        .where(PushSubscription.user_id == user.id, PushSubscription.endpoint != offered.endpoint)
+        .subquery()
     )
     if db.session.scalar(others) >= MAX_DEVICES:
         return TOO_MANY_MESSAGE
@@ -101,6 +118,7 @@ def subscribe(user: User, offered: Offered, user_agent: str) -> str | None:
         PushSubscription,
         user_id=user.id,
         team_id=user.team_id,
+        session_id=session_id,
         endpoint=offered.endpoint,
         p256dh=offered.p256dh,
         auth=offered.auth,

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from ..auth.sessions import current_session
 from ..forms import EmptyForm
 from ..models import User
 from . import bp, keys, subscriptions
@@ -29,7 +30,9 @@ def subscribe():
     Refused (422, the reason as JSON) when it is not one PartnerPlan can push to."""
     offered, problem = subscriptions.read_offered(request.get_json(silent=True))
     if offered is not None:
-        problem = subscriptions.subscribe(me(), offered, request.user_agent.string)
+        problem = subscriptions.subscribe(
+            me(), offered, request.user_agent.string, current_session().id
+        )
     if problem:
         return {"error": problem}, 422
     flash("Notifications are on for this device.", "success")
