@@ -136,7 +136,6 @@ ACCESS: dict[str, str] = {
     "api.partners": "bearer",
     "api.partner": "bearer",
     "api.interactions": "bearer",
-    "api.log": "bearer",
     "api.recommendations": "bearer",
     "api-docs.openapi_json": "public",
     "api_reference.docs": "public",

@@ -6,6 +6,7 @@ the log form and create path of the partner page, the query of Today.
 """
 
 import sqlalchemy as sa
+from flask.views import MethodView
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -74,47 +75,50 @@ def partner(partner_id: int):
     return get_partner(partner_id, current_user)
 
 
-@bp.get("/partners/<int:partner_id>/interactions")
-@bp.arguments(schemas.PageQuery, location="query")
-@bp.response(200, schemas.InteractionPage)
-def interactions(query: dict, partner_id: int):
-    """A partner's interactions
+# One rule for both methods: two rules on one path would answer 405, not 404,
+# for an id no partner can have (werkzeug matches the other rule's path first).
+@bp.route("/partners/<int:partner_id>/interactions", endpoint="interactions")
+class Interactions(MethodView):
+    @bp.arguments(schemas.PageQuery, location="query")
+    @bp.response(200, schemas.InteractionPage)
+    def get(self, query: dict, partner_id: int):
+        """A partner's interactions
 
-    The partner's history of interactions, newest first.
-    """
-    partner = get_partner(partner_id, current_user)
-    history = sa.select(Interaction).where(Interaction.partner_id == partner.id)
-    rows, next_cursor = page_of(history, NEWEST_FIRST, query.get("cursor"), query["limit"])
-    return {"items": rows, "next_cursor": next_cursor}
+        The partner's history of interactions, newest first.
+        """
+        partner = get_partner(partner_id, current_user)
+        history = sa.select(Interaction).where(Interaction.partner_id == partner.id)
+        rows, next_cursor = page_of(history, NEWEST_FIRST, query.get("cursor"), query["limit"])
+        return {"items": rows, "next_cursor": next_cursor}
 
+    @bp.doc(
+        parameters=[IDEMPOTENCY_KEY],
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": NEW_INTERACTION}},
+        },
+    )
+    @bp.response(
+        201, schemas.Interaction, description="Logged; the partner's recommendations follow."
+    )
+    @bp.alt_response(
+        200, schema=schemas.Interaction, description="Logged already with this Idempotency-Key."
+    )
+    @bp.alt_response(403, schema=schemas.Error, description="A read token.")
+    @bp.alt_response(422, schema=schemas.Error, description="Refused, with the form's messages.")
+    @write_scope
+    def post(self, partner_id: int):
+        """Log an interaction
 
-@bp.post("/partners/<int:partner_id>/interactions")
-@bp.doc(
-    parameters=[IDEMPOTENCY_KEY],
-    requestBody={
-        "required": True,
-        "content": {"application/json": {"schema": NEW_INTERACTION}},
-    },
-)
-@bp.response(201, schemas.Interaction, description="Logged; the partner's recommendations follow.")
-@bp.alt_response(
-    200, schema=schemas.Interaction, description="Logged already with this Idempotency-Key."
-)
-@bp.alt_response(403, schema=schemas.Error, description="A read token.")
-@bp.alt_response(422, schema=schemas.Error, description="Refused, with the form's messages.")
-@write_scope
-def log(partner_id: int):
-    """Log an interaction
-
-    Logs it as the partner page's form does, checked by that very form (the
-    same messages, by field), then evaluates the partner's rules at once: what
-    they now recommend is in GET /recommendations. Needs a write token. An
-    archived partner takes no new entries (404).
-    """
-    partner = get_partner(partner_id, current_user, include_archived=False)
-    form = validated(form_of_json(NewInteractionForm, now=clock.now(partner.team.timezone)))
-    logged = log_interaction(partner, current_user, form)
-    return logged.entry, 201 if logged.created else 200
+        Logs it as the partner page's form does, checked by that very form (the
+        same messages, by field), then evaluates the partner's rules at once: what
+        they now recommend is in GET /recommendations. Needs a write token. An
+        archived partner takes no new entries (404).
+        """
+        partner = get_partner(partner_id, current_user, include_archived=False)
+        form = validated(form_of_json(NewInteractionForm, now=clock.now(partner.team.timezone)))
+        logged = log_interaction(partner, current_user, form)
+        return logged.entry, 201 if logged.created else 200
 
 
 @bp.get("/recommendations")
