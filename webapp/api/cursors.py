@@ -31,7 +31,9 @@ class Keyset(NamedTuple):
     descending: bool = False
 
 
-def page_of(query: sa.Select, keyset: Keyset, cursor: str | None, limit: int):
+def page_of(
+    query: sa.Select, keyset: Keyset, cursor: str | None, limit: int
+) -> tuple[list, str | None]:
     """The `limit` rows after `cursor` (from the start when None), and the
     cursor of the page after them (None: this was the last)."""
     column, id_, descending = keyset

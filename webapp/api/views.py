@@ -41,6 +41,7 @@ IDEMPOTENCY_KEY = {
 
 @bp.errorhandler(Refused)
 def refused(error: Refused):
+    """A body or a query that cannot be taken: 422, the messages by field."""
     return api_error(422, error.message, error.fields)
 
 
