@@ -81,6 +81,15 @@ class Config:
     # most one email every few minutes, whoever asks: webapp/auth/resets.py).
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per 15 minutes")
 
+    # The JSON API (webapp/api): its OpenAPI document, served at
+    # /api/v1/openapi.json, and the requests a token may make.
+    API_TITLE = "PartnerPlan API"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
+
     # Outgoing mail (planning invitations). Unset MAIL_SERVER: no email.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

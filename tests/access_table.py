@@ -10,12 +10,16 @@ has no entry here. Classes:
 - "manager": managers and admins of the team; agents get 404
 - "admin": admins only; others get 404
 - "token": public but guarded by a secret token in the URL (wrong token: 404)
-- "owner": only the user who made the object (an upload in progress); everyone
-  else, managers included, gets 404
+- "owner": only the user who made the object (an upload in progress, an API
+  token); everyone else, managers included, gets 404
+- "bearer": the JSON API, reached with a personal access token (never a
+  session cookie: that alone gets 401); who may reach what is as for
+  "partner" (a URL without a partner: any user); no token gets 401
 
 URL parameters are named after what they point at: partner_id,
 interaction_id, referral_id, planning_session_id, lead_id,
-recommendation_id, user_id, audit_event_id, invitation_id, version.
+recommendation_id, user_id, audit_event_id, invitation_id, version,
+api_token_id.
 """
 
 ACCESS: dict[str, str] = {
@@ -40,6 +44,9 @@ ACCESS: dict[str, str] = {
     "account.card": "login",
     "account.save_card": "login",
     "account.card_vcf": "login",
+    "account.api_tokens": "login",
+    "account.create_api_token": "login",
+    "account.revoke_api_token": "owner",  # one's own token; anyone else 404
     "home.index": "public",
     "offline.manifest": "public",
     "offline.service_worker": "public",
@@ -135,4 +142,11 @@ ACCESS: dict[str, str] = {
     "push.subscribe": "login",
     "push.unsubscribe": "login",  # by the endpoint sent: only the user's own row goes
     "push.remove_device": "owner",  # <device_id>: the user's own device; anyone else 404
+    # --- the JSON API ---------------------------------------------------------------------
+    "api.partners": "bearer",
+    "api.partner": "bearer",
+    "api.interactions": "bearer",
+    "api.recommendations": "bearer",
+    "api-docs.openapi_json": "public",
+    "api_reference.docs": "public",
 }

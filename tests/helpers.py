@@ -107,3 +107,17 @@ def audited_changes(db) -> int:
 def flat(response) -> str:
     """The page's HTML with the whitespace between tags removed."""
     return re.sub(r">\s+<", "><", response.get_data(as_text=True))
+
+
+def make_token(user: User, scope: str = "read", days: int | None = None) -> str:
+    """A personal access token of `user` (committed); its secret."""
+    from webapp.api.tokens import issue
+
+    _, secret = issue(user, "Test script", scope, days, by=user)
+    _db.session.commit()
+    return secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The header an API request authenticates with."""
+    return {"Authorization": f"Bearer {secret}"}

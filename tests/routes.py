@@ -144,8 +144,19 @@ def _device_id(owned: Owned) -> int:
     return device.id
 
 
+def _api_token_id(owned: Owned) -> int:
+    """A personal access token of the owner's."""
+    from webapp.api.tokens import issue
+
+    owner = db.session.get(User, owned.owner.id)
+    row, _ = issue(owner, "Script", "read", None, by=owner)
+    db.session.commit()
+    return row.id
+
+
 # Parameters whose meaning depends on the route: {endpoint: {name: factory}}.
 ENDPOINT_PARAMS: dict[str, dict[str, Callable[[Owned], object]]] = {
+    "account.revoke_api_token": {"api_token_id": _api_token_id},
     "referrals.import_mapping": {"token": _upload_token},
     "referrals.import_preview": {"token": _upload_token},
     "referrals.import_commit": {"token": _upload_token},
@@ -295,6 +306,8 @@ def may_reach(access: str, user: User | None, owner: User, has_object: bool) -> 
         return same_team and user.is_admin
     if access == "owner":
         return user.id == owner.id
+    if access == "bearer":
+        return same_team and (user.is_manager or user.id == owner.id or not has_object)
     pytest.fail(f"unknown access class {access!r} in tests/access_table.py")
 
 
@@ -313,6 +326,21 @@ def log_in(client, user: User | None) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = token
         session["_fresh"] = True
+
+
+def sign_in(client, user: User | None, access: str) -> dict[str, str]:
+    """Sign `user` in as a route of `access` is reached: the headers to send.
+    The API ("bearer") with a write token of the user's; the pages with a session."""
+    if access != "bearer":
+        log_in(client, user)
+        return {}
+    if user is None:
+        return {}
+    from webapp.api.tokens import issue
+
+    _, secret = issue(db.session.get(User, user.id), "Script", "write", None, by=None)
+    db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
 
 
 # Parameters that point at an object someone owns. The others are files, tokens,

@@ -4,7 +4,9 @@ The expected status comes from the route's access class in
 tests/access_table.py: allowed GETs answer below 400, allowed POSTs anything
 but 404/405/500; a logged-in user who may not reach the object gets 404
 (never 403: ids leak nothing); an anonymous visitor is sent to the login
-page. Every HTML page reached on the way is scanned for what the CSP forbids.
+page. The API is reached with tokens instead of the session (`sign_in`), and
+without one answers 401. Every HTML page reached on the way is scanned for
+what the CSP forbids.
 """
 
 import pytest
@@ -23,6 +25,7 @@ from tests.routes import (
     page_problems,
     rule_id,
     rules_of,
+    sign_in,
     url_params,
 )
 from webapp import create_app
@@ -91,9 +94,9 @@ def test_access(app, team, name):
             # A POST may change or delete its object: each one gets fresh objects.
             owned = shared[owner] if method == "GET" else make_owned(team[owner])
             client = app.test_client()
-            log_in(client, user)
+            headers = sign_in(client, user, access)
             url = build_url(app, rule, owned)
-            response = fetch(app, client, url, method, data={})
+            response = fetch(app, client, url, method, data={}, headers=headers)
             allowed = may_reach(access, user, owned.owner, has_object)
             problem = check(response, method=method, allowed=allowed, anonymous=user is None)
             who = f"{role or 'anonymous'} on {owner}'s object: {method} {url}"
@@ -103,6 +106,15 @@ def test_access(app, team, name):
                 failures += [f"{who}: {p}" for p in page_problems(response)]
             response.close()
 
+    if access == "bearer":  # a session cookie alone opens nothing of the API
+        for method in methods_of(rule):
+            client = app.test_client()
+            log_in(client, team["agent"])
+            url = build_url(app, rule, make_owned(team["agent"]))
+            response = fetch(app, client, url, method, data={})
+            response.close()
+            if response.status_code != 401:
+                failures.append(f"session cookie alone: {method} {url}: {response.status_code}")
     if access == "token" and "GET" in rule.methods:
         url = build_url(app, rule, shared["agent"], token="not-a-token")
         response = fetch(app, app.test_client(), url)

@@ -61,22 +61,31 @@ def csrf_app(app):
 # unsubscribe (RFC 8058), which mail clients POST with no session and no
 # token; the signed token in its URL is the proof (tests/test_morning_email.py).
 CSRF_EXEMPT = {"morning.unsubscribe_now"}
+# And the JSON API, which reads no cookie: a request is its bearer token's
+# (a session cookie alone gets 401, tests/test_access_matrix.py), which a
+# page elsewhere cannot make a browser send.
+CSRF_EXEMPT_BLUEPRINTS = {"api"}
 
 STATE_CHANGING_RULES = {
     rule_id(rule): rule
     for rule in rules_of(create_app(TestConfig))
-    if rule.methods & STATE_CHANGING and rule.endpoint not in CSRF_EXEMPT
+    if rule.methods & STATE_CHANGING
+    and rule.endpoint not in CSRF_EXEMPT
+    and rule.endpoint.split(".")[0] not in CSRF_EXEMPT_BLUEPRINTS
 }
 
 
-def test_only_the_one_click_unsubscribe_is_exempt_from_csrf(app):
+def test_only_the_one_click_unsubscribe_and_the_bearer_api_are_exempt_from_csrf(app):
     exempt = {
         endpoint
         for endpoint, view in app.view_functions.items()
         if f"{view.__module__}.{view.__name__}" in csrf._exempt_views
     }
     assert exempt == CSRF_EXEMPT
-    assert not csrf._exempt_blueprints
+    assert {blueprint.name for blueprint in csrf._exempt_blueprints} == CSRF_EXEMPT_BLUEPRINTS
+    assert {
+        access_of(rule) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
+    } == {"bearer"}
 
 
 # Whom to send for each access class: someone who may reach the route.

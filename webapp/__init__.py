@@ -79,4 +79,8 @@ def create_app(config_class: type = Config) -> Flask:
         app.register_blueprint(blueprint)
     for command in (book_cli, demo_cli, push_cli, recommendations_cli, teams_cli, users_cli):
         app.cli.add_command(command)
+
+    from . import api
+
+    api.init_app(app)  # the JSON API, /api/v1, with its OpenAPI document
     return app

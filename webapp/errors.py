@@ -5,6 +5,9 @@ only the message: the `responseHandling` rule in base.html swaps every 4xx and
 5xx answer but 422 into the page's alert region (#page-alert), so the message
 is shown and announced wherever the request came from. A 422 is a form sent
 back with its errors beside the fields, swapped where the form asked.
+
+Under /api/ every refusal is JSON instead, with the same message
+(webapp/api/errors.py).
 """
 
 from flask import Blueprint, render_template
@@ -18,7 +21,12 @@ bp = Blueprint("errors", __name__)
 
 
 def error_page(status: int, title: str, message: str):
-    """The whole page, or for htmx the message that goes into the alert region."""
+    """The whole page, or for htmx the message that goes into the alert region;
+    under /api/, the message as JSON (webapp/api/errors.py)."""
+    from .api.errors import api_error, is_api_request
+
+    if is_api_request():
+        return api_error(status, message)
     template = "errors/_message.html" if wants_fragment() else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
 
@@ -55,6 +63,17 @@ def method_not_allowed(error):
 @bp.app_errorhandler(413)
 def too_large(error):
     return error_page(413, "File too large", "That file is larger than 16 MB.")
+
+
+@bp.app_errorhandler(422)
+def unprocessable(error):
+    """Parameters refused before the view ran (the API's query strings), with
+    the messages field by field. Pages send a refused form back themselves."""
+    from .api.errors import api_error, fields_of, is_api_request
+
+    if is_api_request():
+        return api_error(422, "The request was refused: see the fields.", fields_of(error))
+    return error_page(422, "Not accepted", "What was sent could not be taken. Nothing was saved.")
 
 
 @bp.app_errorhandler(429)

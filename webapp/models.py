@@ -570,6 +570,31 @@ class UserSession(db.Model):
     user: so.Mapped[User] = so.relationship()
 
 
+class ApiToken(db.Model):
+    """A personal access token: what a script sends instead of a password
+    (`Authorization: Bearer ...`, webapp/api/bearer.py). It acts as its user,
+    with that user's access, while the user is active; `scope` "read" only
+    reads, "write" also writes. Only the token's sha256 is kept, and a short
+    `prefix` (not secret) by which its owner recognises it in the list. It
+    stops working at `expires_at` (none: never) or once revoked."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id, ondelete="CASCADE"))
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey(User.id, ondelete="CASCADE"), index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    scope: so.Mapped[str] = so.mapped_column(sa.String(5), default="read")
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(12))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    expires_at: so.Mapped[datetime | None]
+    last_used_at: so.Mapped[datetime | None]
+    revoked_at: so.Mapped[datetime | None]
+
+    user: so.Mapped[User] = so.relationship()
+
+
 # --- recommendations -------------------------------------------------------
 class PartnerEvaluation(db.Model):
     """When a partner's recommendations were last evaluated, and under which thresholds.

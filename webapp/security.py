@@ -63,6 +63,21 @@ def unauthorized():
     return redirect(login_url)
 
 
+def json_strings(document) -> list[str]:
+    """Every string in a JSON document, keys too."""
+    found, pending = [], [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            found += value.keys()
+            pending += value.values()
+        elif isinstance(value, list):
+            pending += value
+    return found
+
+
 def init_app(app: Flask) -> None:
     """Before the blueprints are registered: their routes take the converter then."""
     app.url_map.converters["int"] = IdConverter
@@ -74,10 +89,33 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @app.before_request
+    def load_user_first():
+        """The session is checked (and its last-seen stamp written) before the
+        view runs, so that this write never commits a view's half-done work.
+        A manager whose team requires two-factor sign-in sets it up first.
+        An API request is its bearer token's user, whatever its cookies say
+        (webapp/api/bearer.py)."""
+        from .api.bearer import authenticate
+        from .api.errors import is_api_request
+
+        if is_api_request():
+            return authenticate()
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        from .auth.two_factor import required
+
+        if request.endpoint not in TWO_FACTOR_SETUP and required(current_user):
+            flash("Your team requires two-factor sign-in: set it up to continue.", "info")
+            return redirect(url_for("account.two_factor_setup"))
+        return None
+
+    @app.before_request
     def refuse_nul_characters():
         """A NUL character is never typed by a person, and PostgreSQL cannot store
         one in text: refuse the request before anything reads it."""
         values = [*request.args.values(), *(request.form.values() if request.form else ())]
+        if request.is_json:
+            values += json_strings(request.get_json(silent=True))
         if any("\x00" in value for value in values):
             from .errors import error_page
 
@@ -88,24 +126,12 @@ def init_app(app: Flask) -> None:
                 "Remove it and try again; nothing was saved.",
             )
 
-    @app.before_request
-    def load_user_first():
-        """The session is checked (and its last-seen stamp written) before the
-        view runs, so that this write never commits a view's half-done work.
-        A manager whose team requires two-factor sign-in sets it up first."""
-        if request.endpoint == "static" or not current_user.is_authenticated:
-            return None
-        from .auth.two_factor import required
-
-        if request.endpoint not in TWO_FACTOR_SETUP and required(current_user):
-            flash("Your team requires two-factor sign-in: set it up to continue.", "info")
-            return redirect(url_for("account.two_factor_setup"))
-        return None
-
     secure = app.config.get("SESSION_COOKIE_SECURE", False)
 
     @app.after_request
     def security_headers(response):
+        from .api.errors import is_api_request
+
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -119,6 +145,6 @@ def init_app(app: Flask) -> None:
         response.vary.add("HX-Request")
         # A static file is the same for everyone (and already says how to
         # cache it): no need to load the user for it.
-        if request.endpoint != "static" and current_user.is_authenticated:
+        if is_api_request() or (request.endpoint != "static" and current_user.is_authenticated):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

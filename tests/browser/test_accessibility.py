@@ -378,6 +378,20 @@ def recovery_codes(page: Page, site: Site) -> None:
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
 
 
+def api_token_made(page: Page, site: Site) -> None:
+    """A token just made, shown once, in the list beside the older ones."""
+    page.goto("/account/tokens")
+    page.get_by_label("Name").fill("Spreadsheet sync")
+    page.get_by_role("button", name="Make the token").click()
+    expect(page.get_by_role("heading", name="Your new token “Spreadsheet sync”")).to_be_visible()
+
+
+def api_token_refused(page: Page, site: Site) -> None:
+    page.goto("/account/tokens")
+    page.get_by_role("button", name="Make the token").click()
+    expect(page.locator(".error-text").first).to_be_visible()
+
+
 def planning_leads(page: Page, site: Site) -> None:
     site.lead(page)
     page.goto("/planning/leads")
@@ -494,6 +508,10 @@ PAGES = [
     Visit("two-factor-setup-refused", ("agent",), two_factor_setup_refused),
     Visit("security-two-factor-on", (TWO_FACTOR,), goto("/account/security")),
     Visit("recovery-codes", (TWO_FACTOR,), recovery_codes),
+    Visit("api-tokens", ("agent",), goto("/account/tokens")),
+    Visit("api-token-made", ("agent",), api_token_made),
+    Visit("api-token-refused", ("agent",), api_token_refused),
+    Visit("api-reference", (VISITOR,), goto("/api/v1/docs")),
     # Managers (and admins).
     Visit("desk-reviews", MANAGERS, goto("/desk/reviews")),
     Visit("desk-team", ("manager",), goto("/desk/team")),

@@ -1,7 +1,7 @@
-"""The signed-in user's own account: sessions, password, two-factor sign-in."""
+"""The signed-in user's own account: sessions, password, two-factor sign-in, API tokens."""
 
 from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-from . import card, views  # noqa: E402,F401
+from . import api_tokens, card, views  # noqa: E402,F401

@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..api.tokens import LIFETIMES, SCOPES
+from ..forms import SelectField, choices, stripped
 from ..validation import one_line, phone_number
 
 
@@ -41,3 +43,16 @@ class CardForm(FlaskForm):
         validators=[Optional(), Length(max=50), one_line, phone_number],
         description="On the card a new contact scans, with your name and email.",
     )
+
+
+class NewTokenForm(FlaskForm):
+    """A personal access token for the API (webapp/api/tokens.py)."""
+
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Say what the token is for."), Length(max=80), one_line],
+        filters=[stripped],
+        description="What it is for, e.g. “Spreadsheet sync”: the list shows it.",
+    )
+    scope = SelectField("Access", choices=choices(SCOPES), default="read")
+    lifetime = SelectField("Expires after", choices=choices(LIFETIMES), default="90")

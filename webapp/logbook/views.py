@@ -35,6 +35,7 @@ from .block import (
     key_of,
     log_forms,
 )
+from .entries import log_interaction
 from .forms import (
     InteractionForm,
     NewInteractionForm,
@@ -174,11 +175,9 @@ def create_interaction(partner_id: int):
         return refused_response(
             partner, "interaction", form, page, quick=False, interaction=None, action=action
         )
-    interaction = Interaction(partner_id=partner.id, user_id=current_user.id)
-    form.populate(interaction)
-    interaction, created = create_once(interaction, form.idempotency_key.data)
-    # Sent again, the log changed nothing: there is nothing to re-evaluate.
-    reevaluated = created and reevaluate(partner, current_user, id_arg("recommendation_id"))
+    interaction, created, reevaluated = log_interaction(
+        partner, current_user, form, id_arg("recommendation_id")
+    )
     message = logged_message(interaction, reevaluated, created)
     if quick:
         done = render("logbook/_quick_done.html", partner=partner, message=message)

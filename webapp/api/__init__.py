@@ -1,0 +1,84 @@
+"""The JSON API, /api/v1: the partner book for scripts and other programs.
+
+Built with flask-smorest on this app's own blueprints: marshmallow schemas
+describe what it answers, and apispec generates the OpenAPI 3.1 document
+from them and from the routes (/api/v1/openapi.json), so the document cannot
+drift from the code. (APIFlask, the other well-kept choice, wants to be the
+application class itself.)
+
+Same access as the pages (webapp/access.py), same forms and messages
+(webapp/api/formdata.py), same create path (webapp/logbook/entries.py).
+Authenticated by personal access tokens only (webapp/api/bearer.py).
+"""
+
+from flask import Flask
+from flask_smorest import Api, Blueprint
+from flask_smorest.spec.plugins import integerconverter2paramschema
+
+from .schemas import Error
+
+bp = Blueprint(
+    "api",
+    __name__,
+    url_prefix="/api/v1",
+    description="The partner book: partners, their interactions, the recommendations.",
+)
+
+DESCRIPTION = """\
+Authenticate with a personal access token (More → API tokens):
+`Authorization: Bearer <token>`. A read token reads; a write token also writes.
+
+You see what the pages show you: an agent their own partners, a manager the
+team's. Anything else answers 404, as the pages do.
+
+Every error is JSON: `{"error": {"status", "message", "fields"}}`; `fields` holds
+the messages by field, in the pages' words. Lists are walked with `cursor` and
+`limit`; each page gives the `next_cursor`. Requests are limited per token.
+"""
+
+
+class PartnerPlanApi(Api):
+    """flask-smorest's Api, but errors are the app's own (webapp/errors.py
+    answers JSON under /api/, in the shape of `schemas.Error`)."""
+
+    ERROR_SCHEMA = Error
+
+    def _register_error_handlers(self):
+        pass
+
+
+api = PartnerPlanApi()
+
+
+def init_app(app: Flask) -> None:
+    """After `security.init_app`: the API's routes take its id converter."""
+    from ..extensions import csrf, limiter
+    from ..logbook.forms import NewInteractionForm
+    from ..security import IdConverter
+    from . import reference, views  # noqa: F401  (the routes)
+    from .bearer import rate_limit, rate_limit_key
+    from .cli import tokens_cli
+    from .formdata import form_schema
+
+    api.init_app(
+        app, spec_kwargs={"info": {"description": DESCRIPTION}, "security": [{"token": []}]}
+    )
+    api.register_converter(IdConverter, integerconverter2paramschema)
+    api.spec.components.security_scheme(
+        "token", {"type": "http", "scheme": "bearer", "description": "A personal access token."}
+    )
+    api.spec.components.schema(
+        "NewInteraction",
+        component=form_schema(
+            NewInteractionForm,
+            "An interaction to log: the fields of the partner page's log form, checked "
+            "by that form. `at` may not be more than an hour ahead of the team's time; "
+            "only a negative interaction may be flagged disrespectful.",
+        ),
+    )
+    # Cookies mean nothing under /api/ (webapp/api/bearer.py): no CSRF to forge.
+    csrf.exempt(bp)
+    limiter.limit(rate_limit, key_func=rate_limit_key)(bp)
+    api.register_blueprint(bp)
+    app.register_blueprint(reference.bp)
+    app.cli.add_command(tokens_cli)

@@ -1,0 +1,150 @@
+"""The API's endpoints: a token's user sees and logs what the pages let them.
+
+Each is the page's own path in JSON: the partners through `access`
+(404 for what is not the user's to see), the search of the Partners page,
+the log form and create path of the partner page, the query of Today.
+"""
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from .. import clock
+from ..access import get_partner
+from ..logbook.entries import log_interaction
+from ..logbook.forms import NewInteractionForm
+from ..models import Interaction, Partner
+from ..partners.forms import PartnerFilterForm
+from ..partners.views import filtered_partners
+from ..recommendations.queries import today_sections
+from . import bp, schemas
+from .bearer import write_scope
+from .cursors import Keyset, page_of
+from .errors import Refused, api_error
+from .formdata import form_of_json, validated
+
+BY_NAME = Keyset(Partner.name, Partner.id)
+NEWEST_FIRST = Keyset(Interaction.at, Interaction.id, descending=True)
+SEE_FIELDS = "The query was refused: see the fields."
+
+NEW_INTERACTION = {"$ref": "#/components/schemas/NewInteraction"}  # from the form: __init__.py
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "format": "uuid"},
+    "description": "A UUID of your choosing. Sent again with the same key, the log is "
+    "stored once: the repeat answers 200 with the entry the first request made.",
+}
+
+
+@bp.errorhandler(Refused)
+def refused(error: Refused):
+    """A body or a query that cannot be taken: 422, the messages by field."""
+    return api_error(422, error.message, error.fields)
+
+
+@bp.get("/partners")
+@bp.arguments(schemas.PartnerQuery, location="query")
+@bp.response(200, schemas.PartnerPage)
+def partners(query: dict):
+    """Your partners
+
+    The partners the Partners page lists for you, by name: an agent's own, a
+    manager's the whole team's. `q` searches as the page's search box does.
+    """
+    formdata = MultiDict({"q": query.get("q", ""), "tier": query.get("tier", "")})
+    if query["archived"]:
+        formdata["archived"] = "y"
+    form = PartnerFilterForm(formdata=formdata)
+    if not form.validate():
+        raise Refused(SEE_FIELDS, form.errors)
+    rows, next_cursor = page_of(
+        filtered_partners(form), BY_NAME, query.get("cursor"), query["limit"]
+    )
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@bp.get("/partners/<int:partner_id>")
+@bp.response(200, schemas.Partner)
+def partner(partner_id: int):
+    """One partner
+
+    404 when it is not yours to see (another agent's, another team's), as on its page.
+    """
+    return get_partner(partner_id, current_user)
+
+
+# One rule for both methods: two rules on one path would answer 405, not 404,
+# for an id no partner can have (werkzeug matches the other rule's path first).
+@bp.route("/partners/<int:partner_id>/interactions", endpoint="interactions")
+class Interactions(MethodView):
+    @bp.arguments(schemas.PageQuery, location="query")
+    @bp.response(200, schemas.InteractionPage)
+    def get(self, query: dict, partner_id: int):
+        """A partner's interactions
+
+        The partner's history of interactions, newest first.
+        """
+        partner = get_partner(partner_id, current_user)
+        history = sa.select(Interaction).where(Interaction.partner_id == partner.id)
+        rows, next_cursor = page_of(history, NEWEST_FIRST, query.get("cursor"), query["limit"])
+        return {"items": rows, "next_cursor": next_cursor}
+
+    @bp.doc(
+        parameters=[IDEMPOTENCY_KEY],
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": NEW_INTERACTION}},
+        },
+    )
+    @bp.response(
+        201, schemas.Interaction, description="Logged; the partner's recommendations follow."
+    )
+    @bp.alt_response(
+        200, schema=schemas.Interaction, description="Logged already with this Idempotency-Key."
+    )
+    @bp.alt_response(403, schema=schemas.Error, description="A read token.")
+    @bp.alt_response(422, schema=schemas.Error, description="Refused, with the form's messages.")
+    @write_scope
+    def post(self, partner_id: int):
+        """Log an interaction
+
+        Logs it as the partner page's form does, checked by that very form (the
+        same messages, by field), then evaluates the partner's rules at once: what
+        they now recommend is in GET /recommendations. Needs a write token. An
+        archived partner takes no new entries (404).
+        """
+        partner = get_partner(partner_id, current_user, include_archived=False)
+        form = validated(form_of_json(NewInteractionForm, now=clock.now(partner.team.timezone)))
+        logged = log_interaction(partner, current_user, form)
+        return logged.entry, 201 if logged.created else 200
+
+
+@bp.get("/recommendations")
+@bp.response(200, schemas.Recommendations)
+def recommendations():
+    """Your open recommendations
+
+    What Today lists for you, in Today's order: overdue, due today, upcoming,
+    then tier changes. Partners not yet evaluated today are evaluated first,
+    as for Today.
+    """
+    day = clock.today(current_user.team.timezone)
+    items = [
+        {
+            "id": row.id,
+            "partner": row.partner,
+            "rule": row.rule,
+            "kind": row.kind,
+            "section": name,
+            "reason": row.reason,
+            "due": row.due,
+            "tier_from": row.tier_from,
+            "tier_to": row.tier_to,
+        }
+        for name, section in today_sections(current_user, day).items()
+        for row in section.rows
+    ]
+    return {"items": items}
