@@ -498,3 +498,15 @@ def test_the_reference_page_is_served_here_under_the_csp(app):
     assert "Log an interaction" in html and 'id="schema-NewInteraction"' in html
     assert "<script" not in html
     assert all(link.startswith(("/", "#")) for link in re.findall(r'(?:href|src)="([^"]*)"', html))
+
+
+def test_made_up_tokens_share_their_addresss_count():
+    """Each made-up token does not get an allowance of its own: guesses are counted
+    together, by the address they come from."""
+    with fresh_app(ThrottledConfig) as app:
+        limiter.reset()
+        answers = [
+            call(app, "GET", "/api/v1/partners", f"pp_guess{n}").status_code for n in range(4)
+        ]
+        assert answers == [401, 401, 401, 429]
+        limiter.reset()

@@ -170,3 +170,28 @@ def test_the_cli_makes_no_token_for_a_deactivated_user(app, team, db):
         args=["tokens", "create", "sam@harbor.example", "--name", "x"]
     )
     assert result.exit_code != 0 and "deactivated" in result.output
+
+
+@pytest.mark.parametrize("how", ["new password", "signed out everywhere", "deactivated"])
+def test_what_ends_every_session_revokes_the_tokens_too(app, team, db, how):
+    """Whoever held a session could have made a token: a new password, signing out
+    everywhere and a deactivation leave none working."""
+    from tests.helpers import PASSWORD
+
+    secret = make_token(team["agent"], "write")
+    api = app.test_client()
+    assert fetch(app, api, "/api/v1/partners", headers=bearer(secret)).status_code == 200
+    if how == "new password":
+        client = signed_in(app, team["agent"])
+        data = {"current": PASSWORD, "new": "a brand new pass phrase 7"}
+        assert fetch(app, client, "/account/password", "POST", data=data).status_code == 303
+    elif how == "signed out everywhere":
+        client = signed_in(app, team["agent"])
+        assert fetch(app, client, "/account/sessions/end-all", "POST").status_code == 303
+    else:
+        client = signed_in(app, team["admin"])
+        url = f"/admin/users/{team['agent'].id}/deactivate"
+        assert fetch(app, client, url, "POST").status_code in (302, 303)
+    assert fetch(app, api, "/api/v1/partners", headers=bearer(secret)).status_code == 401
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(ApiToken.revoked_at)) is not None

@@ -157,3 +157,19 @@ def test_a_bad_phone_on_the_card_is_refused_beside_the_field(db, client, auth, t
 def test_the_card_needs_a_sign_in(client):
     assert client.get("/account/card").status_code == 302
     assert client.get("/account/card.vcf").status_code == 302
+
+
+def test_the_email_gives_the_agents_number_and_only_the_agent_is_offered_it(
+    db, client, auth, team, met_today
+):
+    team["agent"].phone = "+1 555 010 9999"
+    db.session.commit()
+    auth.login(team["agent"])
+    html = client.get(f"/partners/{met_today.id}").get_data(as_text=True)
+    [mailto] = [link for link in links(html, "mailto") if "subject=" in link]
+    body = parse_qs(urlsplit(mailto).query)["body"][0]
+    assert "My number is +1 555 010 9999." in body and body.endswith("Sam Ortiz")
+    auth.logout()
+    # The manager did not meet Rachel: nothing to say "Nice to meet you" with.
+    auth.login(team["manager"])
+    assert "Just met" not in client.get(f"/partners/{met_today.id}").get_data(as_text=True)

@@ -437,3 +437,14 @@ def test_without_javascript_the_partner_page_undo_returns_there(db, team, calls,
     assert "Undone: " in client.get(page).get_data(as_text=True)
     db.session.refresh(row)
     assert row.status == "open"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+def test_an_undo_never_sends_anyone_off_the_site(db, team, calls, client, auth, target):
+    row, _, html = dismissed_on_the_partner_page(calls, client, auth, team)
+    response = client.post(
+        "/recommendations/undo", data={"token": undo_token(html), "next": target}
+    )
+    assert response.status_code == 303 and response.location == "/today"
+    db.session.refresh(row)
+    assert row.status == "open"

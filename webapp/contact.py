@@ -67,12 +67,14 @@ def first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
-def nice_to_meet_you(partner: Partner, agent: User) -> str:
-    """The text sent right after meeting someone (seed 001: 'Hello! Nice to meet you!')."""
-    return (
-        f"Hi {first_name(partner.name)}, it was great to meet you! "
-        f"This is my number, so you have it. {agent.name}"
-    )
+def nice_to_meet_you(partner: Partner, agent: User, by_email: bool = False) -> str:
+    """What is sent right after meeting someone (seed 001: 'Hello! Nice to meet you!'):
+    a text comes from the agent's number; an email says it, when the agent gave one."""
+    greeting = f"Hi {first_name(partner.name)}, it was great to meet you! "
+    if not by_email:
+        return f"{greeting}This is my number, so you have it. {agent.name}"
+    number = f"My number is {agent.phone}. " if agent.phone else ""
+    return f"{greeting}{number}Let's keep in touch. {agent.name}"
 
 
 # --- vCard 3.0 (RFC 2426) -------------------------------------------------------------

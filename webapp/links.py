@@ -1,9 +1,21 @@
 """Links that leave the app: absolute URLs for what is read far from any request
-(emails: invitations, password links, the morning email)."""
+(emails: invitations, password links, the morning email); and the one check of a
+`next` a request names, so that no link sends anyone off the site."""
 
 from urllib.parse import urlsplit
 
 from flask import current_app
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` when it is a path of this site, else None: no open redirect through
+    `next` (`//evil.example`, `/\\evil.example` and `https:` URLs are refused)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return None
+    return target
 
 
 def absolute_url(endpoint: str, **values) -> str:

@@ -94,9 +94,9 @@ class User(UserMixin, db.Model):
     team: so.Mapped[Team] = so.relationship(back_populates="users")
 
     def set_password(self, password: str, *, keep_session: int | None = None) -> None:
-        """A new password ends every session of the user: whoever knew the old
-        one is signed out everywhere. `keep_session`: the id of the session that
-        changes its own password, which stays signed in."""
+        """A new password ends every session of the user and revokes their API
+        tokens: whoever knew the old one is signed out everywhere. `keep_session`:
+        the id of the session that changes its own password, which stays signed in."""
         from flask import current_app
 
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
@@ -105,13 +105,20 @@ class User(UserMixin, db.Model):
         self.end_sessions(keep=keep_session)
 
     def end_sessions(self, *, keep: int | None = None) -> int:
-        """Sign the user out everywhere (but the session `keep`); how many ended."""
+        """Sign the user out everywhere (but the session `keep`), and revoke their API
+        tokens: whoever held a session could have made one. How many sessions ended."""
         if self.id is None:  # not in the database yet: no session to end
             return 0
+        now = utcnow()
+        db.session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.user_id == self.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
         ended = (
             sa.update(UserSession)
             .where(UserSession.user_id == self.id, UserSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
+            .values(revoked_at=now)
         )
         if keep is not None:
             ended = ended.where(UserSession.id != keep)

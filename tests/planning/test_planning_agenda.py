@@ -178,3 +178,17 @@ def test_today_says_when_no_session_is_left_this_week(client, auth, team, planni
     book(client, planning["debbie"], FIRST_WEEK_FRIDAY.replace(hour=14))  # from next week
     page = client.get("/today").get_data(as_text=True)
     assert "No more planning sessions this week." in page
+
+
+def test_everyones_agenda_names_the_zone_of_an_agent_elsewhere(
+    app, client, auth, team, planning, db
+):
+    """The manager's view of everyone's sessions is in the team's zone; a session of an
+    agent in London says its time is London's."""
+    team["agent"].timezone = "Europe/London"
+    add_series(db, planning["debbie"], FIRST_WEEK_FRIDAY.replace(hour=14), weeks=1)
+    add_series(db, planning["kims"], FIRST_WEEK_FRIDAY.replace(hour=15), weeks=1)
+    auth.login(team["manager"])
+    _, everyone = agenda_weeks(client, agent="all")
+    assert "14:00 (Europe/London)" in everyone
+    assert "15:00<" in everyone  # Kim's, in the team's zone: nothing to say

@@ -17,7 +17,6 @@ from functools import wraps
 from flask import Response, current_app, g, request
 from flask_limiter.util import get_remote_address
 
-from ..models import token_hash
 from . import tokens
 from .errors import api_error
 
@@ -42,7 +41,7 @@ def authenticate() -> Response | None:
     secret = presented_token()
     if secret is None:
         return api_error(401, NO_TOKEN)
-    row = tokens.recognise(secret)
+    row = token_presented()
     if row is None:
         return api_error(401, REFUSED_TOKEN, invalid_token=True)
     g.api_token = row
@@ -66,9 +65,18 @@ def rate_limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
+def token_presented():
+    """The token row the request's bearer token is, if it may be used; looked up
+    once per request (the limiter asks before `authenticate` does)."""
+    if "api_token_presented" not in g:
+        secret = presented_token()
+        g.api_token_presented = tokens.recognise(secret) if secret else None
+    return g.api_token_presented
+
+
 def rate_limit_key() -> str:
-    """Requests are counted per token (its hash: the secret is not kept even
-    in the counter's store); without one, per address. The limiter counts
-    before the token is checked, so the key comes from the header itself."""
-    secret = presented_token()
-    return f"api-token:{token_hash(secret)}" if secret else f"api-address:{get_remote_address()}"
+    """Requests are counted per token (its hash: the secret is not kept even in the
+    counter's store); without a token that may be used, per address, so that made-up
+    tokens share one count instead of each getting its own."""
+    row = token_presented()
+    return f"api-token:{row.token_hash}" if row else f"api-address:{get_remote_address()}"

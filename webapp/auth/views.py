@@ -1,5 +1,4 @@
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
@@ -7,6 +6,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..extensions import db, limiter
 from ..forms import EmptyForm
+from ..links import local_path
 from ..models import User, record_audit
 from . import bp, throttle, two_factor
 from .credentials import user_of_email, verify_password
@@ -21,16 +21,6 @@ NO_MATCH = (
 )
 # Between the password and the second step: this long to type the code.
 SECOND_STEP = timedelta(minutes=5)
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a local path may follow a login: no open redirect through `next`."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target:
-        return None
-    return target
 
 
 def login_limit() -> str:
@@ -68,7 +58,7 @@ def signed_in(user: User, remember: bool, how: str):
     if two_factor.required(user):
         flash("Your team requires two-factor sign-in: set it up to continue.", "info")
         return redirect(url_for("account.two_factor_setup"), code=303)
-    target = safe_next(request.args.get("next")) or url_for("home.today")
+    target = local_path(request.args.get("next")) or url_for("home.today")
     return redirect(target)
 
 
@@ -84,7 +74,7 @@ def password_passed(user: User, remember: bool, how: str):
         "how": how,
         "until": (clock.utcnow() + SECOND_STEP).isoformat(),
     }
-    next_page = safe_next(request.args.get("next"))
+    next_page = local_path(request.args.get("next"))
     return redirect(url_for("auth.second_step", next=next_page), code=303)
 
 

@@ -31,14 +31,17 @@ JUST_MET = timedelta(days=14)
 
 def first_meeting(partner: Partner) -> dict | None:
     """The "Nice to meet you" text and links while the partner is new to the
-    agent (met, or added, in the last two weeks); None after that."""
+    agent (met, or added, in the last two weeks); None after that, and for anyone
+    but the agent who met them."""
+    if partner.owner_id != current_user.id:
+        return None
     timezone = partner.team.timezone
     today = clock.today(timezone)
     met = partner.met_on or clock.local(partner.created_at, timezone).date()
     if not today - JUST_MET <= met <= today or partner.do_not_contact:
         return None
-    text = contact.nice_to_meet_you(partner, current_user)
+    email = contact.nice_to_meet_you(partner, current_user, by_email=True)
     return {
-        "sms": contact.sms_url(partner.phone, text),
-        "mailto": contact.mailto_url(partner.email, "Nice to meet you", text),
+        "sms": contact.sms_url(partner.phone, contact.nice_to_meet_you(partner, current_user)),
+        "mailto": contact.mailto_url(partner.email, "Nice to meet you", email),
     }

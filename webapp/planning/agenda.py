@@ -35,6 +35,11 @@ class Entry:
     of: int
     holiday: str | None = None
 
+    @property
+    def zone(self) -> str:
+        """The zone of its wall time: its agent's (named when not the page's)."""
+        return booking.agent_timezone(self.session.user)
+
 
 @dataclass
 class Day:

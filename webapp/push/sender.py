@@ -214,9 +214,13 @@ def _claim_next() -> tuple[PushMessage, PushSubscription] | None:
             )
         ).rowcount
         db.session.commit()
-        if taken == 1:  # else another sender took it first: try the next one
-            message = db.session.get(PushMessage, candidate)
-            return message, db.session.get(PushSubscription, message.subscription_id)
+        if taken != 1:  # another sender took it first: try the next one
+            continue
+        message = db.session.get(PushMessage, candidate)
+        device = db.session.get(PushSubscription, message.subscription_id) if message else None
+        if device is not None:
+            return message, device
+        # Its device was removed meanwhile, and the message with it: the next one.
 
 
 def _pushed(message: PushMessage, subscription: PushSubscription) -> None:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..errors import error_page
+from ..links import local_path
 from ..panels import panel_named
 from ..query_args import as_id
 from ..templating import render
@@ -30,10 +31,7 @@ def _recommendation_or_404(recommendation_id: int):
 
 def _back(form, row) -> str:
     """Where a plain form post returns: the page it came from, when local."""
-    target = form.next.data or ""
-    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return partner_url(row.partner_id)
+    return local_path(form.next.data) or partner_url(row.partner_id)
 
 
 def _from_today(target: str) -> bool:
@@ -162,8 +160,8 @@ def undo():
     form = UndoForm()
     if not form.validate():
         abort(400)
-    target = form.next.data or ""
-    if not (target.startswith("/") and not target.startswith("//")) or _from_today(target):
+    target = local_path(form.next.data)
+    if target is None or _from_today(target):
         return _undo_on_today(form.token.data, target or url_for("home.today"))
     try:
         row = outcomes.undo(form.token.data, current_user)

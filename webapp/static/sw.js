@@ -6,8 +6,9 @@
 //   (the page's <meta name="pp-user">), one user's at a time.
 // When the server cannot be reached, a page comes from what was kept, or the
 // offline page; static/offline.js says on the page that it is a copy, and keeps
-// the logs made meanwhile until they can be sent. It deletes the kept pages when
-// nobody is signed in and at logout. docs/ARCHITECTURE.md, "Offline and installable".
+// the logs made meanwhile until they can be sent; it also deletes the kept pages
+// of anyone but the signed-in user (all of them once nobody is), on the next page
+// loaded from the server. docs/ARCHITECTURE.md, "Offline and installable".
 //
 // Each event has its own handler below; push and notificationclick are in
 // sw-push.js, imported first.
