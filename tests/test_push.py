@@ -11,12 +11,12 @@ import os
 import stat
 from datetime import date, datetime, timedelta
 
-import flask
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import AuthActions, make_partner
+from tests.helpers import make_partner
 from tests.push_service import b64url, push_service, unb64url  # noqa: F401  (a fixture)
+from tests.routes import fetch, log_in
 from webapp import clock
 from webapp.jobs import periodic
 from webapp.models import PushMessage, PushSubscription, Referral, Team
@@ -45,26 +45,20 @@ def rachel(db, team, frozen):
     return partner
 
 
-def forget_who_signed_in() -> None:
-    """Requests share the test's app context, where Flask-Login keeps who signed in:
-    forget them there, as another browser would never have known them."""
-    for name in ("_login_user", "user_session"):
-        flask.g.pop(name, None)
-
-
 @pytest.fixture
 def opted_in(app, push_service):  # noqa: F811
     """`opted_in(user)`: the user turns notifications on in a browser of their own,
     and stays signed in there; the device (tests/push_service.py). The browser is
-    the device's `browser`."""
+    the device's `browser`, whose requests each have their own app context
+    (`fetch`), as another browser's would."""
 
     def opt_in(user, name: str | None = None):
         device = push_service.device(name or user.name.split()[0].lower())
         device.browser = app.test_client()
-        AuthActions(device.browser).login(user)
-        response = device.browser.post("/push/subscriptions", json=device.subscription())
+        log_in(device.browser, user)
+        response = fetch(app, device.browser, "/push/subscriptions", "POST",
+                         json=device.subscription())  # fmt: skip
         assert response.status_code == 201, response.get_data(as_text=True)
-        forget_who_signed_in()
         return device
 
     return opt_in
@@ -723,6 +717,7 @@ def test_old_pushes_are_pruned_with_the_teams_nightly_pruning(
 
 
 def test_signing_out_stops_that_browsers_pushes_until_turned_on_again(
+    app,
     db,
     client,
     auth,
@@ -732,18 +727,19 @@ def test_signing_out_stops_that_browsers_pushes_until_turned_on_again(
     push_service,  # noqa: F811
 ):
     sam_phone = opted_in(team["agent"])
-    AuthActions(sam_phone.browser).logout()  # a shared phone, handed on
+    fetch(app, sam_phone.browser, "/auth/logout", "POST")  # a shared phone, handed on
     auth.login(team["manager"])
     log_voicemail(client, rachel)
     assert sam_phone.pushes() == []
     auth.logout()
     # Not listed as on for Sam any more; turned on in a new sign-in, it is pushed to again.
     phone = sam_phone.browser
-    AuthActions(phone).login(team["agent"])
-    assert "data-device=" not in phone.get("/account/security").get_data(as_text=True)
-    assert phone.post("/push/subscriptions", json=sam_phone.subscription()).status_code == 201
-    assert phone.get("/account/security").get_data(as_text=True).count("data-device=") == 1
-    forget_who_signed_in()
+    log_in(phone, team["agent"])
+    assert "data-device=" not in fetch(app, phone, "/account/security").get_data(as_text=True)
+    subscription = sam_phone.subscription()
+    assert fetch(app, phone, "/push/subscriptions", "POST", json=subscription).status_code == 201
+    page = fetch(app, phone, "/account/security").get_data(as_text=True)
+    assert page.count("data-device=") == 1
     ryan = make_partner(team["agent"], "Ryan McMillan", met_on=WEDNESDAY - timedelta(days=5))
     db.session.commit()
     auth.login(team["manager"])
@@ -777,10 +773,10 @@ def test_signing_out_another_browser_stops_its_pushes(db, client, auth, team, ra
 
 
 def test_a_device_goes_with_its_ended_session_at_the_nightly_pruning(
-    db, client, auth, team, rachel, opted_in, frozen, runner
+    app, db, client, auth, team, rachel, opted_in, frozen, runner
 ):
     phone = opted_in(team["agent"])
-    AuthActions(phone.browser).logout()
+    fetch(app, phone.browser, "/auth/logout", "POST")
     assert len(subscriptions(db)) == 1  # kept a while, pushed to no more
     frozen("2027-01-05T03:45-05:00")  # over 30 days after that sign-out
     run_due(runner, "2027-01-05T03:45")
