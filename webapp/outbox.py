@@ -39,6 +39,7 @@ from flask import current_app
 
 from . import clock
 from .extensions import db, insert_if_new
+from .jobs import claims
 from .jobs.queue import huey, in_app_context
 from .models import OutboxEmail
 
@@ -178,39 +179,18 @@ def _expire(now: datetime) -> None:
 
 
 def _due(now: datetime) -> sa.ColumnElement[bool]:
-    # "sending" past its lease: the sender died before it could mark it.
-    return sa.and_(
-        OutboxEmail.status.in_(("queued", "sending")), OutboxEmail.next_attempt_at <= now
-    )
+    return claims.due(OutboxEmail, now)
 
 
 def _claim_next() -> tuple[int, bytes, int] | None:
     """Take the oldest due message for this sender: (id, bytes, attempts so far)."""
-    while True:
-        now = clock.utcnow()
-        candidate = db.session.scalar(
-            sa.select(OutboxEmail.id)
-            .where(_due(now))
-            .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-            .limit(1)
-        )
-        # End the read, so that the claim below starts a fresh (SQLite: writing) transaction.
-        db.session.commit()
-        if candidate is None:
-            return None
-        taken = db.session.execute(
-            sa.update(OutboxEmail)
-            .where(OutboxEmail.id == candidate, _due(now))
-            .values(
-                status="sending",
-                attempts=OutboxEmail.attempts + 1,
-                next_attempt_at=now + SENDING_LEASE,
-            )
-            .returning(OutboxEmail.message, OutboxEmail.attempts)
-        ).first()
-        db.session.commit()
-        if taken is not None:  # else another sender took it first: try the next one
-            return candidate, taken.message, taken.attempts
+    message_id = claims.claim_next(OutboxEmail, SENDING_LEASE)
+    if message_id is None:
+        return None
+    row = db.session.execute(
+        sa.select(OutboxEmail.message, OutboxEmail.attempts).where(OutboxEmail.id == message_id)
+    ).one()
+    return message_id, row.message, row.attempts
 
 
 def _connection_lost(error: OSError) -> bool:

@@ -37,6 +37,7 @@ from pywebpush import WebPushException, webpush
 
 from .. import clock
 from ..extensions import commit_keeping_loaded, db, insert_if_new
+from ..jobs import claims
 from ..jobs.queue import huey, in_app_context
 from ..models import PushMessage, PushSubscription, User
 from ..validation import CONTROL
@@ -175,10 +176,7 @@ def _describe(error: WebPushException) -> str:
 
 
 def _due(now: datetime) -> sa.ColumnElement[bool]:
-    # "sending" past its lease: the sender died before it could mark it.
-    return sa.and_(
-        PushMessage.status.in_(("queued", "sending")), PushMessage.next_attempt_at <= now
-    )
+    return claims.due(PushMessage, now)
 
 
 def _expire(now: datetime) -> None:
@@ -192,35 +190,13 @@ def _expire(now: datetime) -> None:
 
 def _claim_next() -> tuple[PushMessage, PushSubscription] | None:
     """Take the oldest due message for this sender, with its device."""
-    while True:
-        now = clock.utcnow()
-        candidate = db.session.scalar(
-            sa.select(PushMessage.id)
-            .where(_due(now))
-            .order_by(PushMessage.next_attempt_at, PushMessage.id)
-            .limit(1)
-        )
-        # End the read, so that the claim below starts a fresh (SQLite: writing) transaction.
-        db.session.commit()
-        if candidate is None:
-            return None
-        taken = db.session.execute(
-            sa.update(PushMessage)
-            .where(PushMessage.id == candidate, _due(now))
-            .values(
-                status="sending",
-                attempts=PushMessage.attempts + 1,
-                next_attempt_at=now + SENDING_LEASE,
-            )
-        ).rowcount
-        db.session.commit()
-        if taken != 1:  # another sender took it first: try the next one
-            continue
-        message = db.session.get(PushMessage, candidate)
+    while (message_id := claims.claim_next(PushMessage, SENDING_LEASE)) is not None:
+        message = db.session.get(PushMessage, message_id)
         device = db.session.get(PushSubscription, message.subscription_id) if message else None
         if device is not None:
             return message, device
         # Its device was removed meanwhile, and the message with it: the next one.
+    return None
 
 
 def _pushed(message: PushMessage, subscription: PushSubscription) -> None:
