@@ -135,7 +135,7 @@ def prune(team: Team, when: datetime) -> str:
     )
     return (
         f"{runs} job runs over {JOB_RUNS_KEPT.days} days old and {sessions} sessions ended "
-        f"over {SESSIONS_KEPT.days} days ago and {pushes} notifications and {webhooks} "
-        f"webhook deliveries over {OUTBOX_KEPT.days} days old deleted; also finished email over "
-        f"{OUTBOX_KEPT.days} days old and stale sign-in failure counts."
+        f"over {SESSIONS_KEPT.days} days ago and {pushes} notifications over "
+        f"{OUTBOX_KEPT.days} days old deleted, and {webhooks} webhook deliveries; also "
+        f"finished email over {OUTBOX_KEPT.days} days old and stale sign-in failure counts."
     )
