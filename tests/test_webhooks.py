@@ -611,3 +611,24 @@ def test_the_nightly_prune_deletes_old_finished_deliveries(
     assert "days old deleted, and 1 webhook deliveries;" in summary
     [row] = deliveries(db)
     assert row.status == "queued"  # still waiting: never pruned
+
+
+def test_a_retry_across_the_autumn_clock_change_waits_one_real_minute(
+    db, client, auth, team, rachel, receiver, frozen
+):
+    """Backoff counts real minutes (UTC): at 01:59 EDT the next try is at 01:00 EST,
+    and the endpoint's page says so in the team's time."""
+    frozen("2027-11-07T05:59+00:00")  # 01:59 EDT, the last minute before the clocks go back
+    register(client, auth, team["admin"], receiver.url("crm"))
+    receiver.answer("crm", 500)
+    log_call(client, auth, team["agent"], rachel, at="2027-11-07T01:30")
+    [row] = deliveries(db)
+    assert row.next_attempt_at == datetime(2027, 11, 7, 6, 0)  # UTC
+    auth.login(team["admin"])
+    page = client.get(f"/admin/webhooks/{row.endpoint_id}").get_data(as_text=True)
+    assert "next try 7 Nov 2027, 01:00" in page and "500 Internal Server Error" in page
+    frozen("2027-11-07T06:00+00:00")  # 01:00 EST
+    assert sender.send_queued() == 1
+    assert "7 Nov 2027, 01:00" in client.get(f"/admin/webhooks/{row.endpoint_id}").get_data(
+        as_text=True
+    )
