@@ -124,6 +124,10 @@ class Config:
     ).split()
 
 
+    # Outgoing webhooks (webapp/webhooks): how long a receiver has to answer.
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+
+
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"

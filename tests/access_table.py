@@ -19,7 +19,7 @@ has no entry here. Classes:
 URL parameters are named after what they point at: partner_id,
 interaction_id, referral_id, planning_session_id, lead_id,
 recommendation_id, user_id, audit_event_id, invitation_id, version,
-api_token_id.
+api_token_id, webhook_endpoint_id, webhook_delivery_id.
 """
 
 ACCESS: dict[str, str] = {
@@ -83,6 +83,14 @@ ACCESS: dict[str, str] = {
     "admin.send_password_link": "admin",
     "admin.settings": "admin",
     "admin.jobs": "admin",
+    "admin.webhooks": "admin",
+    "admin.new_webhook": "admin",
+    "admin.webhook": "admin",
+    "admin.pause_webhook": "admin",
+    "admin.resume_webhook": "admin",
+    "admin.rotate_webhook_secret": "admin",
+    "admin.delete_webhook": "admin",
+    "admin.resend_webhook": "admin",
     # --- recommendations and rules --------------------------------------------
     "recommendations.snooze": "partner",
     "recommendations.dismiss": "partner",

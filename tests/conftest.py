@@ -10,6 +10,7 @@ import pytest
 from config import TestConfig, database_url
 from tests.helpers import AuthActions, fresh_app, make_user
 from tests.mailbox import mailbox  # noqa: F401  (the fixture: a local SMTP server)
+from tests.webhook_receiver import receiver  # noqa: F401  (the fixture: a webhook receiver)
 from webapp.extensions import db as _db
 from webapp.models import Team
 

@@ -72,8 +72,46 @@ PARAMS: dict[str, Callable[[Owned], object]] = {
     "version": lambda o: o.rule_settings.version,
     "token": lambda o: o.owner.calendar_token,
     "invitation_id": lambda o: _invitation_id(o),
+    "webhook_endpoint_id": lambda o: _webhook_endpoint(o).id,
+    "webhook_delivery_id": lambda o: _webhook_delivery_id(o),
     "filename": lambda o: "app.css",
 }
+
+
+def _webhook_endpoint(owned: Owned):
+    """A webhook endpoint of the owner's team (paused: nothing is sent to it)."""
+    from webapp import clock
+    from webapp.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint(
+        team_id=owned.owner.team_id,
+        url="https://hooks.example.com/partnerplan",
+        events=["interaction.logged"],
+        secret="whsec_" + "A" * 32,
+        paused_at=clock.utcnow(),
+        paused_by="admin",
+        failures_in_a_row=0,
+    )
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint
+
+
+def _webhook_delivery_id(owned: Owned) -> int:
+    """A delivery, sent, to a webhook endpoint of the owner's team."""
+    from webapp.models import WebhookDelivery
+
+    delivery = WebhookDelivery(
+        endpoint_id=_webhook_endpoint(owned).id,
+        event_type="interaction.logged",
+        event_id=f"msg_{secrets.token_hex(8)}",
+        payload="{}",
+        status="sent",
+        attempts=1,
+    )
+    db.session.add(delivery)
+    db.session.commit()
+    return delivery.id
 
 
 def _upload_token(owned: Owned) -> str:

@@ -751,3 +751,69 @@ class PushMessage(db.Model):
     last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     sent_at: so.Mapped[datetime | None]
+
+
+# --- outgoing webhooks ------------------------------------------------------------
+class WebhookEndpoint(db.Model):
+    """A URL of another system that an admin registered to be told of the team's
+    events (webapp/webhooks). `events` are the event types it takes; `secret`
+    (`whsec_` + base64 of 24 random bytes) signs each delivery, so it is kept as
+    it is: a hash could not sign. It is paused (`paused_at`) by an admin, or by
+    itself once `failures_in_a_row` deliveries in a row have failed for good; a
+    paused endpoint is sent nothing until it is resumed."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey(Team.id, ondelete="CASCADE"), index=True
+    )
+    url: so.Mapped[str] = so.mapped_column(sa.String(1000))
+    events: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    secret: so.Mapped[str] = so.mapped_column(sa.String(100))
+    paused_at: so.Mapped[datetime | None]
+    # Why it was paused: "admin", or "failures" (paused by itself).
+    paused_by: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    failures_in_a_row: so.Mapped[int] = so.mapped_column(default=0)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey(User.id, ondelete="SET NULL")
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    created_by: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.paused_at is None
+
+
+class WebhookDelivery(db.Model):
+    """One event for one endpoint, waiting to be sent, or sent (webapp/webhooks/sender.py).
+
+    Stored before any attempt, as an email is in the outbox. `event_id` is the
+    `webhook-id` header, the same on every attempt and on a resend, so that a
+    receiver can tell a delivery it has had already; `payload` is the body
+    exactly as it is signed and sent. Status: queued, sending (claimed until
+    `next_attempt_at`), sent (a 2xx answer), failed (tried MAX_ATTEMPTS times).
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_delivery_event"),
+        sa.Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        sa.Index("ix_webhook_delivery_endpoint_created", "endpoint_id", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    endpoint_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey(WebhookEndpoint.id, ondelete="CASCADE")
+    )
+    event_type: so.Mapped[str] = so.mapped_column(sa.String(60))
+    event_id: so.Mapped[str] = so.mapped_column(sa.String(60))
+    payload: so.Mapped[str] = so.mapped_column(sa.Text)
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="queued")
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_status_code: so.Mapped[int | None]
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    sent_at: so.Mapped[datetime | None]
+
+    endpoint: so.Mapped[WebhookEndpoint] = so.relationship()

@@ -25,6 +25,11 @@ The forms, the CSV import (referrals/partner_import.py) and the book import
   (the server will POST to it: anything else would let a page make the server
   reach into its own network), and keys that are a P-256 point and a 16-byte
   secret. Loopback is taken only by an app under test or in debug;
+- a webhook endpoint is an https URL, without a user or password, of a host
+  that is not this machine or a private, link-local or reserved address
+  (the server POSTs to it: the same reason; the sender checks again what the
+  name resolves to before each delivery). Loopback over http or https is taken
+  only by an app under test or in debug;
 - the first session of a planning series is in one of the booking weeks
   offered (the four from a week from today) and at a start time of the
   agent's windows there;
@@ -40,6 +45,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
@@ -67,6 +73,9 @@ TIMEZONE_MESSAGE = "Choose a time zone from the list (a name like America/New_Yo
 PUSH_ENDPOINT_MESSAGE = "This browser's push service is not one PartnerPlan can send to."
 PUSH_KEYS_MESSAGE = "This browser's subscription keys are not valid."
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+WEBHOOK_URL_MESSAGE = (
+    "Enter an https:// URL of a server on the internet (not a private or local address)."
+)
 SLOT_MESSAGE = "Pick one of the slots."
 HOLIDAY_NAME_MAX = 80
 
@@ -159,6 +168,44 @@ def push_endpoint_problem(
     known = any(host == service or host.endswith(f".{service}") for service in services)
     if parts.scheme != "https" or port not in (None, 443) or not known:
         return PUSH_ENDPOINT_MESSAGE
+    return None
+
+
+def webhook_url_problem(url: object, *, loopback: bool = False) -> str | None:
+    """WEBHOOK_URL_MESSAGE unless `url` is https, without a user or password, to a
+    name or a public address (with `loopback`, also http or https to this machine).
+    A name is not resolved here: `public_address_problem` checks what it resolves
+    to when a delivery is sent."""
+    if not isinstance(url, str) or len(url) > 1000 or CONTROL.search(url) or " " in url:
+        return WEBHOOK_URL_MESSAGE
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port out of range)
+    except ValueError:
+        return WEBHOOK_URL_MESSAGE
+    host = (parts.hostname or "").rstrip(".")
+    if parts.username is not None or parts.password is not None or not host:
+        return WEBHOOK_URL_MESSAGE
+    if loopback and host in LOOPBACK and parts.scheme in ("http", "https"):
+        return None
+    if parts.scheme != "https" or host == "localhost" or host.endswith(".localhost"):
+        return WEBHOOK_URL_MESSAGE
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if host.replace(".", "").isdigit():  # 2130706433, 127.1: loopback in disguise
+            return WEBHOOK_URL_MESSAGE
+        return None  # a name
+    return None if address.is_global else WEBHOOK_URL_MESSAGE
+
+
+def public_address_problem(addresses: Iterable[str], *, loopback: bool = False) -> str | None:
+    """WEBHOOK_URL_MESSAGE when any of the addresses a name resolved to is not a
+    public one (with `loopback`, this machine's are taken too)."""
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        if not (address.is_global or (loopback and address.is_loopback)):
+            return WEBHOOK_URL_MESSAGE
     return None
 
 

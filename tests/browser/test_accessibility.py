@@ -351,6 +351,22 @@ def invite_refused(page: Page, site: Site) -> None:
     expect(page.locator(".error-text").first).to_be_visible()
 
 
+def webhook_refused(page: Page, site: Site) -> None:
+    page.goto("/admin/webhooks/new")
+    page.get_by_label("Endpoint URL").fill("http://10.0.0.5/hooks")
+    page.get_by_role("button", name="Add the endpoint").click()
+    expect(page.locator(".error-text").first).to_be_visible()
+
+
+def webhook_added(page: Page, site: Site) -> None:
+    """An endpoint's page right after it was added: its secret shown, once."""
+    page.goto("/admin/webhooks/new")
+    page.get_by_label("Endpoint URL").fill(f"https://hooks.example.com/{site.viewport}")
+    page.get_by_label("An interaction is logged").check()
+    page.get_by_role("button", name="Add the endpoint").click()
+    expect(page.locator("#webhook-secret")).to_be_visible()
+
+
 def users_with_a_link(page: Page, site: Site) -> None:
     """The users page, with the flash that hands over an invitation's link."""
     page.goto("/admin/invitations/new")
@@ -528,6 +544,9 @@ PAGES = [
     Visit("admin-invite-refused", ("admin",), invite_refused),
     Visit("admin-settings", ("admin",), goto("/admin/settings")),
     Visit("admin-jobs", ("admin",), goto("/admin/jobs")),
+    Visit("admin-webhooks", ("admin",), goto("/admin/webhooks")),
+    Visit("admin-webhook-refused", ("admin",), webhook_refused),
+    Visit("admin-webhook-added", ("admin",), webhook_added),
     Visit(
         "admin-reassign",
         ("admin",),

@@ -4,6 +4,7 @@ from wtforms import (
     EmailField,
     SelectChoice,
     StringField,
+    URLField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -16,8 +17,17 @@ from wtforms.validators import (
 from rules.vocabulary import ROLES
 
 from ..book.validation import normal_planning_hours, planning_hours_problem
-from ..forms import FiniteDecimalField, SelectField, TimeZoneField, stripped
+from ..forms import (
+    FiniteDecimalField,
+    MultiCheckboxField,
+    SelectField,
+    TimeZoneField,
+    choices,
+    stripped,
+)
 from ..validation import email_address, one_line, time_zone
+from ..webhooks import EVENTS
+from ..webhooks import sender as webhook_sender
 
 # WTForms 3.3 deprecates (value, label) tuples as choices.
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLES.items()]
@@ -72,3 +82,23 @@ class TeamSettingsForm(FlaskForm):
         problem = planning_hours_problem(normal_planning_hours(field.data))
         if problem:
             raise ValidationError(problem)
+
+
+class WebhookForm(FlaskForm):
+    """A new webhook endpoint: where to POST, and which events."""
+
+    url = URLField(
+        "Endpoint URL",
+        validators=[DataRequired("Enter the URL to send the events to.")],
+        filters=[stripped],
+        description="https://, a server on the internet that answers 2xx within 10 seconds.",
+    )
+    events = MultiCheckboxField("Events to send", choices=choices(EVENTS))
+
+    def validate_url(self, field) -> None:
+        if problem := webhook_sender.url_problem(field.data):
+            raise ValidationError(problem)
+
+    def validate_events(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Choose at least one event.")

@@ -13,6 +13,8 @@ from rules.vocabulary import (
     INTERACTION_KINDS,
     OUTCOMES,
     PROFESSIONS,
+    REFERRAL_DIRECTIONS,
+    REFERRAL_STATUSES,
     SENTIMENTS,
     TIERS,
 )
@@ -96,6 +98,22 @@ class Interaction(ma.Schema):
     sentiment = fields.String(allow_none=True, metadata=one_of(SENTIMENTS))
     disrespectful = fields.Boolean()
     minutes = fields.Integer(allow_none=True)
+    notes = fields.String(allow_none=True)
+    created_at = UtcStamp()
+
+
+class Referral(ma.Schema):
+    """A referral as the webhooks tell of it (`referral.received`)."""
+
+    id = fields.Integer()
+    partner_id = fields.Integer()
+    user_id = fields.Integer(allow_none=True, metadata={"description": "Who logged it."})
+    direction = fields.String(metadata=one_of(REFERRAL_DIRECTIONS))
+    referred_on = fields.Date()
+    client = fields.String()
+    status = fields.String(metadata=one_of(REFERRAL_STATUSES))
+    closed_on = fields.Date(allow_none=True)
+    commission = fields.Decimal(as_string=True, allow_none=True)
     notes = fields.String(allow_none=True)
     created_at = UtcStamp()
 

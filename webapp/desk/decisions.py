@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import Partner, Recommendation, User, record_audit, utcnow
 from ..push import notices
 from ..recommendations.reevaluation import reevaluate
+from ..webhooks import events
 from .wording import TIER_RULES, time_ago
 
 
@@ -119,6 +120,7 @@ def approve(recommendation: Recommendation, manager: User) -> Outcome:
     )
     _close_stale(partner_id, tier_to, keep_id=rec_id)
     db.session.commit()
+    events.tier_changed(partner, tier_from)
     notices.decided(recommendation, manager)
     tier_moved(partner, manager)
     return Outcome(True, f"Approved: {name} {tier_move(tier_from, tier_to)}.")
@@ -172,6 +174,7 @@ def change_tier(partner: Partner, user: User, tier_to: str, reason: str) -> Outc
     )
     _close_stale(partner.id, tier_to)
     db.session.commit()
+    events.tier_changed(partner, tier_from)
     tier_moved(partner, user)
     return Outcome(True, f"{name} is now in {TIERS[tier_to]}.")
 

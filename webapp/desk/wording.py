@@ -43,6 +43,11 @@ AUDIT_KINDS = {
     "two_factor_codes": "New recovery codes",
     "two_factor_policy": "Two-factor requirement",
     "erase": "Personal data erased",
+    "webhook_added": "Webhook endpoint added",
+    "webhook_secret": "Webhook secret rotated",
+    "webhook_paused": "Webhook endpoint paused",
+    "webhook_resumed": "Webhook endpoint resumed",
+    "webhook_deleted": "Webhook endpoint deleted",
 }
 
 DECISIONS = {"approved": "approved", "rejected": "rejected"}

@@ -11,7 +11,8 @@
   job runs, ended sessions, sent email, stale sign-in failure counts).
 - `cli.py`: `flask jobs worker` (the Huey consumer) and `flask jobs run-due`.
 - Outgoing mail goes through `webapp/outbox.py`, sent by a task of its own;
-  notifications through `webapp/push/sender.py`, the same way.
+  notifications through `webapp/push/sender.py`, and webhooks through
+  `webapp/webhooks/sender.py`, the same way.
 """
 
 from flask import Flask

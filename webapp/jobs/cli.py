@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from .. import outbox
 from ..push import sender as push_sender
+from ..webhooks import sender as webhook_sender
 from . import periodic
 from .queue import huey
 
@@ -35,7 +36,8 @@ def worker(workers):
 @click.option("--at", "at", metavar="YYYY-MM-DDTHH:MM",
               help="Each team's local wall time to run at (default: now).")  # fmt: skip
 def run_due(at):
-    """Run every periodic job due today and not yet run, then send the outbox and the pushes.
+    """Run every periodic job due today and not yet run, then send the outbox, the pushes
+    and the webhooks.
 
     Synchronous and to completion, with no worker: one line per job run.
     Exits 1 when a job failed (it is retried later, like any run).
@@ -54,5 +56,7 @@ def run_due(at):
         click.echo(f"outbox: {sent} email{'s' if sent != 1 else ''} sent")
     if pushed := push_sender.send_queued():
         click.echo(f"push: {pushed} notification{'s' if pushed != 1 else ''} pushed")
+    if delivered := webhook_sender.send_queued():
+        click.echo(f"webhooks: {delivered} deliver{'ies' if delivered != 1 else 'y'} sent")
     if any(row.status == "failed" for row in runs):
         sys.exit(1)

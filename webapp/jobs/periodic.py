@@ -53,6 +53,7 @@ from .. import clock, outbox
 from ..extensions import db, insert_if_new
 from ..models import JobRun, Team
 from ..push import sender as push_sender
+from ..webhooks import sender as webhook_sender
 from .queue import huey, in_app_context
 
 MAX_ATTEMPTS = 3
@@ -237,9 +238,11 @@ def run_job(name: str, team_id: int, when: datetime) -> None:
 @huey.periodic_task(crontab(), name="tick")  # every minute
 @in_app_context
 def tick() -> None:
-    """Enqueue every slot that is due, for every team; then send the outbox and the pushes."""
+    """Enqueue every slot that is due, for every team; then send the outbox, the pushes
+    and the webhooks."""
     for team in teams():
         for job, when in due(team, clock.now(team.timezone)):
             run_job(job.name, team.id, when)
     outbox.deliver()
     push_sender.deliver()
+    webhook_sender.deliver()

@@ -17,6 +17,9 @@ What goes, and when:
   freed here is never enqueued again.
 - **Notifications** pushed to the team's devices (sent, failed or expired),
   OUTBOX_KEPT after they were stored, as emails are: they name partners too.
+- **Webhook deliveries** to the team's endpoints that are done with (sent or
+  failed), OUTBOX_KEPT after they were stored: the endpoint's page shows the
+  recent ones, and each holds what the event told.
 - **Failed sign-in counts** of emails without an account, once their last
   failure is `throttle.FORGET_AFTER` old: the next failure would start a new
   count anyway (`throttle.prune`).
@@ -36,7 +39,17 @@ from flask import current_app
 from .. import clock
 from ..auth import throttle
 from ..extensions import db
-from ..models import JobRun, OutboxEmail, PushMessage, PushSubscription, Team, User, UserSession
+from ..models import (
+    JobRun,
+    OutboxEmail,
+    PushMessage,
+    PushSubscription,
+    Team,
+    User,
+    UserSession,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .periodic import periodic
 
 JOB_RUNS_KEPT = timedelta(days=90)
@@ -86,6 +99,20 @@ def finished_pushes(team: Team, now: datetime) -> int:
     ).rowcount
 
 
+def finished_webhooks(team: Team, now: datetime) -> int:
+    return db.session.execute(
+        sa.delete(WebhookDelivery)
+        .where(
+            WebhookDelivery.endpoint_id.in_(
+                sa.select(WebhookEndpoint.id).where(WebhookEndpoint.team_id == team.id)
+            ),
+            WebhookDelivery.status.in_(FINISHED),
+            WebhookDelivery.created_at <= now - OUTBOX_KEPT,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def finished_emails(now: datetime) -> int:
     return db.session.execute(
         sa.delete(OutboxEmail).where(
@@ -100,7 +127,7 @@ def prune(team: Team, when: datetime) -> str:
     morning email, and clear of the hour that clocks skip in spring)."""
     now = clock.utcnow()
     runs, sessions = old_job_runs(team, now), ended_sessions(team, now)
-    pushes = finished_pushes(team, now)
+    pushes, webhooks = finished_pushes(team, now), finished_webhooks(team, now)
     emails, counts = finished_emails(now), throttle.prune(now)
     db.session.commit()
     current_app.logger.info(
@@ -109,6 +136,6 @@ def prune(team: Team, when: datetime) -> str:
     return (
         f"{runs} job runs over {JOB_RUNS_KEPT.days} days old and {sessions} sessions ended "
         f"over {SESSIONS_KEPT.days} days ago and {pushes} notifications over "
-        f"{OUTBOX_KEPT.days} days old deleted; also finished email over "
-        f"{OUTBOX_KEPT.days} days old and stale sign-in failure counts."
+        f"{OUTBOX_KEPT.days} days old deleted, and {webhooks} webhook deliveries; also "
+        f"finished email over {OUTBOX_KEPT.days} days old and stale sign-in failure counts."
     )

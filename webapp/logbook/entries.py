@@ -11,6 +11,7 @@ from typing import NamedTuple
 from ..idempotency import create_once
 from ..models import Interaction, Partner, User
 from ..recommendations.reevaluation import reevaluate
+from ..webhooks import events
 from .forms import NewInteractionForm
 
 
@@ -29,9 +30,12 @@ def log_interaction(
     """Store the interaction the valid `form` describes, once however often it
     is sent, then re-evaluate the partner (`done_recommendation_id`, the
     recommendation the log answered, is marked done). Sent again, the log
-    changed nothing: there is nothing to re-evaluate."""
+    changed nothing: there is nothing to re-evaluate, and the team's webhooks
+    were told of it already."""
     interaction = Interaction(partner_id=partner.id, user_id=user.id)
     form.populate(interaction)
     interaction, created = create_once(interaction, form.idempotency_key.data)
     reevaluated = created and reevaluate(partner, user, done_recommendation_id)
+    if created:
+        events.interaction_logged(interaction, partner.team_id)
     return Logged(interaction, created, reevaluated)

@@ -25,6 +25,7 @@ from ..panels import panels_for
 from ..query_args import id_arg
 from ..recommendations.reevaluation import reevaluate
 from ..templating import render, wants_fragment
+from ..webhooks import events
 from . import bp
 from .block import (
     blank_interaction_form,
@@ -245,6 +246,8 @@ def create_referral(partner_id: int):
     closed_today(referral, partner)
     referral, created = create_once(referral, form.idempotency_key.data)
     reevaluated = created and reevaluate(partner, current_user)
+    if created and referral.direction == "received":
+        events.referral_received(referral, partner.team_id)
     message = logged_message(referral, reevaluated, created)
     return logged_response(partner, "referral", referral, message, created)
 
