@@ -35,6 +35,7 @@ from standardwebhooks import Webhook
 
 from .. import clock, outbox
 from ..extensions import db
+from ..jobs import claims
 from ..jobs.queue import huey, in_app_context
 from ..links import absolute_url
 from ..models import User, WebhookDelivery, WebhookEndpoint
@@ -135,45 +136,23 @@ def _resolved_problem(url: str) -> str | None:
     return public_address_problem((address[4][0] for address in found), loopback=loopback_allowed())
 
 
-def _due(now: datetime) -> sa.ColumnElement[bool]:
-    # "sending" past its lease: the sender died before it could mark it.
-    return sa.and_(
-        WebhookDelivery.status.in_(("queued", "sending")),
-        WebhookDelivery.next_attempt_at <= now,
-        WebhookDelivery.endpoint_id.in_(
-            sa.select(WebhookEndpoint.id).where(WebhookEndpoint.paused_at.is_(None))
-        ),
-    )
+# Deliveries of a paused endpoint wait until it is resumed.
+NOT_PAUSED = WebhookDelivery.endpoint_id.in_(
+    sa.select(WebhookEndpoint.id).where(WebhookEndpoint.paused_at.is_(None))
+)
 
 
 def _claim_next() -> tuple[WebhookDelivery, WebhookEndpoint] | None:
     """Take the oldest due delivery for this sender, with its endpoint."""
-    while True:
-        now = clock.utcnow()
-        candidate = db.session.scalar(
-            sa.select(WebhookDelivery.id)
-            .where(_due(now))
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-            .limit(1)
-        )
-        # End the read, so that the claim below starts a fresh (SQLite: writing) transaction.
-        db.session.commit()
-        if candidate is None:
-            return None
-        taken = db.session.execute(
-            sa.update(WebhookDelivery)
-            .where(WebhookDelivery.id == candidate, _due(now))
-            .values(
-                status="sending",
-                attempts=WebhookDelivery.attempts + 1,
-                next_attempt_at=now + SENDING_LEASE,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        db.session.commit()
-        if taken == 1:  # else another sender took it first: try the next one
-            delivery = db.session.get(WebhookDelivery, candidate)
-            return delivery, db.session.get(WebhookEndpoint, delivery.endpoint_id)
+    while (
+        delivery_id := claims.claim_next(WebhookDelivery, SENDING_LEASE, NOT_PAUSED)
+    ) is not None:
+        delivery = db.session.get(WebhookDelivery, delivery_id)
+        endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id) if delivery else None
+        if endpoint is not None:
+            return delivery, endpoint
+        # Its endpoint was deleted meanwhile, and the delivery with it: the next one.
+    return None
 
 
 def _sent(delivery: WebhookDelivery, endpoint: WebhookEndpoint, status: int) -> None:
