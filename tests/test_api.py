@@ -262,6 +262,8 @@ def test_filters_are_the_partners_pages(app, team, db):
         ({"limit": "101"}, "limit"),
         ({"limit": "ten"}, "limit"),
         ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": ""}, "cursor"),
+        ({"cursor": "a+b/c=="}, "cursor"),  # not base64url
         ({"cursor": "WyJBYmUiLDk5OTk5OTk5OTk5OTk5OTk5OTk5XQ"}, "cursor"),  # ["Abe", 10**20]
         ({"archived": "maybe"}, "archived"),
         ({"q": "x" * 101}, "q"),
@@ -370,6 +372,14 @@ def test_a_body_that_is_not_a_form_is_refused(app, team, partner, db, body, fiel
     assert count(db, Interaction) == 0
 
 
+def test_a_name_the_form_does_not_have_is_ignored_as_on_the_page(app, team, partner, db):
+    url = f"/api/v1/partners/{partner.id}/interactions"
+    body = {**voicemail(), "mood": {"nested": [1, 2]}, "": None, "csrf_token": ["x"]}
+    response = call(app, "POST", url, make_token(team["agent"], "write"), json=body)
+    assert response.status_code == 201
+    assert count(db, Interaction) == 1
+
+
 def test_the_same_idempotency_key_logs_once(app, team, partner, db):
     secret, key = make_token(team["agent"], "write"), str(uuid.uuid4())
     url = f"/api/v1/partners/{partner.id}/interactions"
@@ -427,6 +437,13 @@ def test_every_refusal_under_the_api_is_json(app, team, partner):
         assert response.status_code == status
         assert response.mimetype == "application/json"
         assert response.get_json()["error"]["status"] == status
+
+
+def test_a_method_an_address_does_not_take_says_which_it_does(app, team, partner):
+    response = call(app, "DELETE", f"/api/v1/partners/{partner.id}/interactions",
+                    make_token(team["agent"]))  # fmt: skip
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
 
 
 def test_a_server_error_is_json_too(app, team, monkeypatch):
@@ -487,6 +504,19 @@ def test_the_openapi_document_is_valid_openapi_3_1(app):
     assert document["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
     body = document["components"]["schemas"]["NewInteraction"]
     assert body["required"] == ["at"] and "voicemail" in body["properties"]["kind"]["enum"]
+    # A wall time has no offset: not a "date-time", which must have one.
+    at = document["components"]["schemas"]["Interaction"]["properties"]["at"]
+    assert "format" not in at and at["pattern"] == body["properties"]["at"]["pattern"]
+
+
+def test_every_operation_documents_the_refusals_it_answers_and_no_catch_all(app):
+    document = call(app, "GET", "/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method in operations.keys() - {"parameters"}:
+            answers = set(operations[method]["responses"])
+            assert "default" not in answers, (method, path)
+            assert {"400", "401", "429"} <= answers, (method, path)
+            assert ("404" in answers) == ("{partner_id}" in path), (method, path)
 
 
 def test_the_reference_page_is_served_here_under_the_csp(app):

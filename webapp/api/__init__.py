@@ -15,7 +15,7 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 from flask_smorest.spec.plugins import integerconverter2paramschema
 
-from .schemas import Error
+from .schemas import Error, WallTime
 
 bp = Blueprint(
     "api",
@@ -42,6 +42,9 @@ class PartnerPlanApi(Api):
     answers JSON under /api/, in the shape of `schemas.Error`)."""
 
     ERROR_SCHEMA = Error
+    # Each operation documents the refusals it answers (views.refusals): a
+    # catch-all "default" would make any status code conform to the document.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         pass
@@ -64,6 +67,7 @@ def init_app(app: Flask) -> None:
         app, spec_kwargs={"info": {"description": DESCRIPTION}, "security": [{"token": []}]}
     )
     api.register_converter(IdConverter, integerconverter2paramschema)
+    api.register_field(WallTime, "string", None)
     api.spec.components.security_scheme(
         "token", {"type": "http", "scheme": "bearer", "description": "A personal access token."}
     )

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..forms import IdempotencyKeyField, KeyRefused
 from .errors import Refused
+from .schemas import WALL_TIME_PATTERN
 
 Form = TypeVar("Form", bound=FlaskForm)
 
@@ -37,13 +38,15 @@ def form_of_json(form_class: type[Form], **kwargs) -> Form:
 
     JSON's values become what a browser would send: text as it is, numbers as
     their digits, true as a ticked box and false as an unticked one; null is
-    a field not sent (the form's default, as on the page)."""
+    a field not sent (the form's default, as on the page). A name the form
+    does not have is ignored, as the page ignores a field it did not ask for."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise Refused(NOT_AN_OBJECT)
     data, wrong = MultiDict(), {}
+    taken = {name for name, _ in fields_of(form_class)}
     for name, value in body.items():
-        if name in NOT_FIELDS or value is None:
+        if name not in taken or value is None:
             continue
         if isinstance(value, bool):
             value = "y" if value else ""
@@ -77,7 +80,21 @@ def form_schema(form_class: type[FlaskForm], description: str) -> dict:
     labels, choices, defaults, lengths and ranges, and which are required. The
     checks the form makes in code (e.g. "not in the future") are its own, and
     said in the operation's description."""
-    unbound = sorted(
+    properties, required = {}, []
+    for name, field in fields_of(form_class):
+        properties[name] = property_of(field)
+        validators = field.kwargs.get("validators") or ()
+        if any(isinstance(v, InputRequired | DataRequired) for v in validators):
+            required.append(name)
+    schema = {"type": "object", "description": description, "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def fields_of(form_class: type[FlaskForm]) -> list[tuple[str, UnboundField]]:
+    """The fields the API fills, in the form's order: all but `NOT_FIELDS`."""
+    return sorted(
         (
             (name, field)
             for name in dir(form_class)
@@ -87,16 +104,6 @@ def form_schema(form_class: type[FlaskForm], description: str) -> dict:
         ),
         key=lambda item: item[1].creation_counter,
     )
-    properties, required = {}, []
-    for name, field in unbound:
-        properties[name] = property_of(field)
-        validators = field.kwargs.get("validators") or ()
-        if any(isinstance(v, InputRequired | DataRequired) for v in validators):
-            required.append(name)
-    schema = {"type": "object", "description": description, "properties": properties}
-    if required:
-        schema["required"] = required
-    return schema
 
 
 def property_of(field: UnboundField) -> dict:
@@ -109,7 +116,7 @@ def property_of(field: UnboundField) -> dict:
     elif issubclass(kind, IntegerField):
         prop["type"] = "integer"
     elif issubclass(kind, DateTimeLocalField):
-        prop.update(type="string", pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$")
+        prop.update(type="string", pattern=WALL_TIME_PATTERN)
         prop["description"] = "The team's local wall time, YYYY-MM-DDTHH:MM."
     else:
         prop["type"] = "string"

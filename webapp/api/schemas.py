@@ -18,6 +18,7 @@ from rules.vocabulary import (
 )
 
 from ..recommendations.queries import SECTIONS
+from .cursors import NOT_A_CURSOR
 
 MAX_LIMIT = 100
 
@@ -36,6 +37,19 @@ class UtcStamp(fields.DateTime):
         return value.replace(tzinfo=UTC).isoformat()
 
 
+# The team's wall time: no offset, so not an RFC 3339 "date-time" (which needs one).
+WALL_TIME_PATTERN = r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$"
+
+
+class WallTime(fields.NaiveDateTime):
+    """A moment in the team's local wall time, YYYY-MM-DDTHH:MM:SS (documented
+    as a string of that pattern: `init_app` registers it without a format)."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": WALL_TIME_PATTERN, "description": "The team's local wall time."}
+        super().__init__(metadata=metadata, **kwargs)
+
+
 class Page(ma.Schema):
     next_cursor = fields.String(
         allow_none=True,
@@ -45,7 +59,8 @@ class Page(ma.Schema):
 
 class PageQuery(ma.Schema):
     cursor = fields.String(
-        metadata={"description": "The `next_cursor` of the page before (none: the first page)."}
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]+$", error=NOT_A_CURSOR),
+        metadata={"description": "The `next_cursor` of the page before (none: the first page)."},
     )
     limit = fields.Integer(
         load_default=25,
@@ -89,7 +104,7 @@ class Interaction(ma.Schema):
     id = fields.Integer()
     partner_id = fields.Integer()
     user_id = fields.Integer(allow_none=True, metadata={"description": "Who logged it."})
-    at = fields.NaiveDateTime(metadata={"description": "The team's local wall time."})
+    at = WallTime()
     kind = fields.String(metadata=one_of(INTERACTION_KINDS))
     direction = fields.String(metadata=one_of(DIRECTIONS))
     outcome = fields.String(allow_none=True, metadata=one_of(OUTCOMES))

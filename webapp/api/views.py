@@ -39,6 +39,33 @@ IDEMPOTENCY_KEY = {
 }
 
 
+# What any request may be answered besides its own outcomes (webapp/errors.py and
+# webapp/api/bearer.py answer them, in the shape of `schemas.Error`).
+EVERY_REQUEST = {
+    400: "A NUL character somewhere in what was sent; nothing was read.",
+    401: "No token, or one that does not work (revoked, expired, its user deactivated).",
+    429: "Too many requests with this token: wait a minute and try again.",
+}
+REFUSALS = {
+    **EVERY_REQUEST,
+    403: "A read token.",
+    404: "Not yours to see (another agent's, another team's), or no such partner.",
+    413: "A body larger than 16 MB.",
+    422: "Refused: the messages by field, in the pages' words.",
+}
+
+
+def refusals(*statuses: int):
+    """Document the refusals an operation answers: `statuses`, and those of every request."""
+
+    def document(view):
+        for status in sorted({*statuses, *EVERY_REQUEST}, reverse=True):
+            view = bp.alt_response(status, schema=schemas.Error, description=REFUSALS[status])(view)
+        return view
+
+    return document
+
+
 @bp.errorhandler(Refused)
 def refused(error: Refused):
     """A body or a query that cannot be taken: 422, the messages by field."""
@@ -46,6 +73,7 @@ def refused(error: Refused):
 
 
 @bp.get("/partners")
+@refusals(422)
 @bp.arguments(schemas.PartnerQuery, location="query")
 @bp.response(200, schemas.PartnerPage)
 def partners(query: dict):
@@ -67,6 +95,7 @@ def partners(query: dict):
 
 
 @bp.get("/partners/<int:partner_id>")
+@refusals(404)
 @bp.response(200, schemas.Partner)
 def partner(partner_id: int):
     """One partner
@@ -80,6 +109,7 @@ def partner(partner_id: int):
 # for an id no partner can have (werkzeug matches the other rule's path first).
 @bp.route("/partners/<int:partner_id>/interactions", endpoint="interactions")
 class Interactions(MethodView):
+    @refusals(404, 422)
     @bp.arguments(schemas.PageQuery, location="query")
     @bp.response(200, schemas.InteractionPage)
     def get(self, query: dict, partner_id: int):
@@ -105,8 +135,7 @@ class Interactions(MethodView):
     @bp.alt_response(
         200, schema=schemas.Interaction, description="Logged already with this Idempotency-Key."
     )
-    @bp.alt_response(403, schema=schemas.Error, description="A read token.")
-    @bp.alt_response(422, schema=schemas.Error, description="Refused, with the form's messages.")
+    @refusals(403, 404, 413, 422)
     @write_scope
     def post(self, partner_id: int):
         """Log an interaction
@@ -123,6 +152,7 @@ class Interactions(MethodView):
 
 
 @bp.get("/recommendations")
+@refusals()
 @bp.response(200, schemas.Recommendations)
 def recommendations():
     """Your open recommendations
