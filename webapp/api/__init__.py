@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
     """After `security.init_app`: the API's routes take its id converter."""
     from ..extensions import csrf, limiter
     from ..logbook.forms import NewInteractionForm
+    from ..partners.forms import PartnerForm
     from ..security import IdConverter
     from . import reference, views  # noqa: F401  (the routes)
     from .bearer import rate_limit, rate_limit_key
@@ -78,6 +79,18 @@ def init_app(app: Flask) -> None:
             "An interaction to log: the fields of the partner page's log form, checked "
             "by that form. `at` may not be more than an hour ahead of the team's time; "
             "only a negative interaction may be flagged disrespectful.",
+        ),
+    )
+    api.spec.components.schema(
+        "PartnerEdit",
+        component=form_schema(
+            PartnerForm,
+            "What to change of a partner: the fields of the partner's edit page, "
+            "checked by that page's form. Send only what changes; null or a field not "
+            "sent keeps its value, an empty string clears a text. `met_on` may not be "
+            "in the future. `owner_id`: an agent may only name themselves, a manager "
+            "any active agent of the team.",
+            partial=True,
         ),
     )
     # Cookies mean nothing under /api/ (webapp/api/bearer.py): no CSRF to forge.

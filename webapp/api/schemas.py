@@ -9,11 +9,13 @@ from marshmallow import fields, validate
 
 from rules.catalogue import RULES_BY_ID
 from rules.vocabulary import (
+    CLIENT_TYPES,
     DIRECTIONS,
     INTERACTION_KINDS,
     OUTCOMES,
     PROFESSIONS,
     SENTIMENTS,
+    SOURCES,
     TIERS,
 )
 
@@ -21,11 +23,13 @@ from ..recommendations.queries import SECTIONS
 from .cursors import NOT_A_CURSOR
 
 MAX_LIMIT = 100
+ANNUAL_DATE = "YYYY-MM-DD, or MM-DD when the year is unknown."
 
 
-def one_of(vocabulary) -> dict:
-    """A value from a vocabulary, documented (what is stored is checked on the way in)."""
-    return {"enum": list(vocabulary)}
+def one_of(vocabulary, *, or_null: bool = False) -> dict:
+    """A value from a vocabulary, documented (what is stored is checked on the way
+    in); `or_null` for a field that may be null, which the enum must then list."""
+    return {"enum": [*vocabulary, *([None] if or_null else [])]}
 
 
 class UtcStamp(fields.DateTime):
@@ -91,6 +95,19 @@ class Partner(ma.Schema):
     owner_id = fields.Integer(metadata={"description": "The agent whose partner it is."})
     met_on = fields.Date(allow_none=True)
     do_not_contact = fields.Boolean()
+    source = fields.String(allow_none=True, metadata=one_of(SOURCES, or_null=True))
+    client_types = fields.List(fields.String(metadata=one_of(CLIENT_TYPES)))
+    birthday = fields.String(allow_none=True, metadata={"description": ANNUAL_DATE})
+    anniversary = fields.String(allow_none=True, metadata={"description": ANNUAL_DATE})
+    spouse = fields.String(allow_none=True)
+    children = fields.String(allow_none=True)
+    pets = fields.String(allow_none=True)
+    resident = fields.String(allow_none=True)
+    home = fields.String(allow_none=True)
+    favorite_restaurant = fields.String(allow_none=True)
+    hobbies = fields.String(allow_none=True)
+    in_common = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
     archived_at = UtcStamp(allow_none=True, metadata={"description": "null: not archived."})
     created_at = UtcStamp()
     updated_at = UtcStamp()
@@ -107,8 +124,8 @@ class Interaction(ma.Schema):
     at = WallTime()
     kind = fields.String(metadata=one_of(INTERACTION_KINDS))
     direction = fields.String(metadata=one_of(DIRECTIONS))
-    outcome = fields.String(allow_none=True, metadata=one_of(OUTCOMES))
-    sentiment = fields.String(allow_none=True, metadata=one_of(SENTIMENTS))
+    outcome = fields.String(allow_none=True, metadata=one_of(OUTCOMES, or_null=True))
+    sentiment = fields.String(allow_none=True, metadata=one_of(SENTIMENTS, or_null=True))
     disrespectful = fields.Boolean()
     minutes = fields.Integer(allow_none=True)
     notes = fields.String(allow_none=True)
@@ -137,8 +154,8 @@ class Recommendation(ma.Schema):
     section = fields.String(metadata={**one_of(SECTIONS), "description": "Where Today shows it."})
     reason = fields.String()
     due = fields.Date(allow_none=True)
-    tier_from = fields.String(allow_none=True, metadata=one_of(TIERS))
-    tier_to = fields.String(allow_none=True, metadata=one_of(TIERS))
+    tier_from = fields.String(allow_none=True, metadata=one_of(TIERS, or_null=True))
+    tier_to = fields.String(allow_none=True, metadata=one_of(TIERS, or_null=True))
 
 
 class Recommendations(ma.Schema):
