@@ -262,6 +262,8 @@ def test_filters_are_the_partners_pages(app, team, db):
         ({"limit": "101"}, "limit"),
         ({"limit": "ten"}, "limit"),
         ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": ""}, "cursor"),
+        ({"cursor": "a+b/c=="}, "cursor"),  # not base64url
         ({"cursor": "WyJBYmUiLDk5OTk5OTk5OTk5OTk5OTk5OTk5XQ"}, "cursor"),  # ["Abe", 10**20]
         ({"archived": "maybe"}, "archived"),
         ({"q": "x" * 101}, "q"),
@@ -370,6 +372,14 @@ def test_a_body_that_is_not_a_form_is_refused(app, team, partner, db, body, fiel
     assert count(db, Interaction) == 0
 
 
+def test_a_name_the_form_does_not_have_is_ignored_as_on_the_page(app, team, partner, db):
+    url = f"/api/v1/partners/{partner.id}/interactions"
+    body = {**voicemail(), "mood": {"nested": [1, 2]}, "": None, "csrf_token": ["x"]}
+    response = call(app, "POST", url, make_token(team["agent"], "write"), json=body)
+    assert response.status_code == 201
+    assert count(db, Interaction) == 1
+
+
 def test_the_same_idempotency_key_logs_once(app, team, partner, db):
     secret, key = make_token(team["agent"], "write"), str(uuid.uuid4())
     url = f"/api/v1/partners/{partner.id}/interactions"
@@ -413,6 +423,157 @@ def test_a_nul_character_in_the_json_is_refused(app, team, partner, db):
     assert count(db, Interaction) == 0
 
 
+# --- changing a partner: ETag / If-Match -----------------------------------------------------
+
+
+def read(app, partner, secret) -> tuple[dict, str]:
+    """What an integration reads before it changes a partner: the partner and its ETag."""
+    response = call(app, "GET", f"/api/v1/partners/{partner.id}", secret)
+    assert response.status_code == 200
+    return response.get_json(), response.headers["ETag"]
+
+
+def patch(app, partner, secret, body: dict, etag: str | None):
+    headers = {"If-Match": etag} if etag else {}
+    return call(app, "PATCH", f"/api/v1/partners/{partner.id}", secret, json=body,
+                headers=headers)  # fmt: skip
+
+
+def test_of_two_integrations_that_read_the_same_version_the_second_is_refused(
+    app, team, partner, db
+):
+    crm, mailer = make_token(team["agent"], "write"), make_token(team["agent"], "write")
+    _, etag = read(app, partner, crm)
+    assert read(app, partner, mailer)[1] == etag
+
+    first = patch(app, partner, crm, {"company": "McMillan Estate Law"}, etag)
+    assert first.status_code == 200
+    assert first.get_json()["company"] == "McMillan Estate Law"
+    assert first.headers["ETag"] != etag
+    assert first.headers["ETag"] == read(app, partner, crm)[1]
+
+    second = patch(app, partner, mailer, {"company": "Overwritten Ltd"}, etag)
+    assert second.status_code == 412
+    assert second.get_json()["error"]["message"].startswith("The partner was changed since")
+    assert read(app, partner, mailer)[0]["company"] == "McMillan Estate Law"
+
+    # Read again, it may change what it meant to: nothing is lost silently.
+    again = patch(app, partner, mailer, {"company": "Overwritten Ltd"}, read(app, partner, crm)[1])
+    assert again.status_code == 200
+
+
+def test_a_change_without_if_match_is_refused_with_428(app, team, partner, db):
+    response = patch(app, partner, make_token(team["agent"], "write"), {"name": "Renamed"}, None)
+    assert response.status_code == 428
+    assert "If-Match" in response.get_json()["error"]["message"]
+    db.session.refresh(partner)
+    assert partner.name == "Ryan McMillan"
+
+
+def test_a_read_token_may_not_change_a_partner_with_or_without_if_match(app, team, partner):
+    secret = make_token(team["agent"])
+    _, etag = read(app, partner, secret)
+    assert patch(app, partner, secret, {"name": "Renamed"}, etag).status_code == 403
+    assert patch(app, partner, secret, {"name": "Renamed"}, None).status_code == 403
+
+
+def test_another_agents_partner_cannot_be_changed(app, team, db):
+    theirs = make_partner(team["other_agent"], "Kim's Lender")
+    db.session.commit()
+    secret = make_token(team["agent"], "write")
+    assert patch(app, theirs, secret, {"name": "Mine now"}, '"anything"').status_code == 404
+    # Not yours answers 404 before a missing If-Match would answer 428.
+    assert patch(app, theirs, secret, {"name": "Mine now"}, None).status_code == 404
+
+
+def test_an_unchanged_partner_answers_304_to_its_etag(app, team, partner):
+    secret = make_token(team["agent"])
+    _, etag = read(app, partner, secret)
+    url = f"/api/v1/partners/{partner.id}"
+    assert call(app, "GET", url, secret, headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_what_a_change_does_not_send_is_kept(app, team, db):
+    partner = make_partner(team["agent"], client_types=["luxury", "move_up"], do_not_contact=True,
+                           spouse="Alex", source="bni")  # fmt: skip
+    db.session.commit()
+    secret = make_token(team["agent"], "write")
+    _, etag = read(app, partner, secret)
+    changed = patch(app, partner, secret, {"phone": "+1 231 555 0100", "hobbies": None}, etag)
+    assert changed.status_code == 200, changed.get_json()
+    body = changed.get_json()
+    assert body["phone"] == "+1 231 555 0100"
+    assert (body["client_types"], body["do_not_contact"], body["spouse"], body["source"]) == (
+        ["luxury", "move_up"], True, "Alex", "bni")  # fmt: skip
+    clear = {"spouse": "", "client_types": [], "do_not_contact": False}
+    cleared = patch(app, partner, secret, clear, changed.headers["ETag"])
+    assert cleared.status_code == 200
+    assert (cleared.get_json()["spouse"], cleared.get_json()["client_types"]) == (None, [])
+    assert cleared.get_json()["do_not_contact"] is False
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name": ""},
+        {"email": "not-an-email"},
+        {"met_on": "2026-11-21"},  # tomorrow in the team's day
+        {"birthday": "02-30", "profession": "astronaut"},
+        {"owner_id": 999999},
+    ],
+)
+def test_a_refused_change_has_the_edit_pages_messages_and_changes_nothing(
+    app, team, partner, db, changes
+):
+    secret = make_token(team["agent"], "write")
+    before, etag = read(app, partner, secret)
+    response = patch(app, partner, secret, changes, etag)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert set(error["fields"]) == set(changes)
+    assert read(app, partner, secret) == (before, etag)
+
+    # The same values through the partner's edit page: the same words, beside the same fields.
+    client = app.test_client()
+    log_in(client, team["agent"])
+    page_form = {"name": before["name"], "profession": before["profession"],
+                 "met_on": before["met_on"], "owner_id": str(team["agent"].id),
+                 **{k: str(v) for k, v in changes.items()}}  # fmt: skip
+    page = fetch(app, client, f"/partners/{partner.id}/edit", "POST", data=page_form)
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    for name, messages in error["fields"].items():
+        assert f'id="{name}-error">{escape(" ".join(messages))}<' in html, (name, messages)
+
+
+def test_the_day_met_may_be_today_in_the_teams_day_but_not_tomorrow(app, team, partner):
+    secret = make_token(team["agent"], "write")
+    _, etag = read(app, partner, secret)
+    assert patch(app, partner, secret, {"met_on": "2026-11-21"}, etag).status_code == 422
+    assert patch(app, partner, secret, {"met_on": "2026-11-20"}, etag).status_code == 200
+
+
+def test_a_managers_change_of_agent_is_audited_as_on_the_page(app, team, partner, db):
+    from webapp.models import AuditEvent
+
+    secret = make_token(team["manager"], "write")
+    _, etag = read(app, partner, secret)
+    response = patch(app, partner, secret, {"owner_id": team["other_agent"].id}, etag)
+    assert response.status_code == 200 and response.get_json()["owner_id"] == team["other_agent"].id
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.kind == "reassign"))
+    assert (event.user_id, event.partner_id) == (team["manager"].id, partner.id)
+    assert event.before == {"owner_id": team["agent"].id}
+    assert event.after == {"owner_id": team["other_agent"].id}
+
+
+def test_an_agent_may_not_hand_a_partner_to_a_colleague(app, team, partner, db):
+    secret = make_token(team["agent"], "write")
+    _, etag = read(app, partner, secret)
+    response = patch(app, partner, secret, {"owner_id": team["other_agent"].id}, etag)
+    assert response.status_code == 422 and list(response.get_json()["error"]["fields"]) == [
+        "owner_id"]  # fmt: skip
+
+
 # --- errors in JSON, limits -------------------------------------------------------------------
 
 
@@ -427,6 +588,13 @@ def test_every_refusal_under_the_api_is_json(app, team, partner):
         assert response.status_code == status
         assert response.mimetype == "application/json"
         assert response.get_json()["error"]["status"] == status
+
+
+def test_a_method_an_address_does_not_take_says_which_it_does(app, team, partner):
+    response = call(app, "DELETE", f"/api/v1/partners/{partner.id}/interactions",
+                    make_token(team["agent"]))  # fmt: skip
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
 
 
 def test_a_server_error_is_json_too(app, team, monkeypatch):
@@ -484,9 +652,23 @@ def test_the_openapi_document_is_valid_openapi_3_1(app):
         "/api/v1/partners/{partner_id}/interactions",
         "/api/v1/recommendations",
     }
+    assert set(paths["/api/v1/partners/{partner_id}"]) - {"parameters"} == {"get", "patch"}
     assert document["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
     body = document["components"]["schemas"]["NewInteraction"]
     assert body["required"] == ["at"] and "voicemail" in body["properties"]["kind"]["enum"]
+    # A wall time has no offset: not a "date-time", which must have one.
+    at = document["components"]["schemas"]["Interaction"]["properties"]["at"]
+    assert "format" not in at and at["pattern"] == body["properties"]["at"]["pattern"]
+
+
+def test_every_operation_documents_the_refusals_it_answers_and_no_catch_all(app):
+    document = call(app, "GET", "/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method in operations.keys() - {"parameters"}:
+            answers = set(operations[method]["responses"])
+            assert "default" not in answers, (method, path)
+            assert {"400", "401", "429"} <= answers, (method, path)
+            assert ("404" in answers) == ("{partner_id}" in path), (method, path)
 
 
 def test_the_reference_page_is_served_here_under_the_csp(app):
@@ -496,6 +678,7 @@ def test_the_reference_page_is_served_here_under_the_csp(app):
     html = response.get_data(as_text=True)
     assert "POST /api/v1/partners/{partner_id}/interactions" in html
     assert "Log an interaction" in html and 'id="schema-NewInteraction"' in html
+    assert "PATCH /api/v1/partners/{partner_id}" in html and "If-Match" in html
     assert "<script" not in html
     assert all(link.startswith(("/", "#")) for link in re.findall(r'(?:href|src)="([^"]*)"', html))
 

@@ -10,7 +10,7 @@ Under /api/ every refusal is JSON instead, with the same message
 (webapp/api/errors.py).
 """
 
-from flask import Blueprint, render_template
+from flask import Blueprint, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -57,7 +57,11 @@ def not_found(error):
 
 @bp.app_errorhandler(405)
 def method_not_allowed(error):
-    return error_page(405, "Not allowed", "That action is not available here.")
+    """Says which methods the address takes (`Allow`, as RFC 9110 asks of a 405)."""
+    response = make_response(error_page(405, "Not allowed", "That action is not available here."))
+    if error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
 
 @bp.app_errorhandler(413)

@@ -45,10 +45,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run(args: list[str], env: dict[str, str]) -> None:
+def run(args: list[str], env: dict[str, str]) -> str:
+    """Run a command of the served app's; what it printed (the test fails if it fails)."""
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
         pytest.fail(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+    return result.stdout
 
 
 def has_cli_command(env: dict[str, str], group: str, command: str) -> bool:

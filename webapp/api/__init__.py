@@ -15,7 +15,7 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 from flask_smorest.spec.plugins import integerconverter2paramschema
 
-from .schemas import Error
+from .schemas import Error, WallTime
 
 bp = Blueprint(
     "api",
@@ -42,6 +42,9 @@ class PartnerPlanApi(Api):
     answers JSON under /api/, in the shape of `schemas.Error`)."""
 
     ERROR_SCHEMA = Error
+    # Each operation documents the refusals it answers (views.refusals): a
+    # catch-all "default" would make any status code conform to the document.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         pass
@@ -54,6 +57,7 @@ def init_app(app: Flask) -> None:
     """After `security.init_app`: the API's routes take its id converter."""
     from ..extensions import csrf, limiter
     from ..logbook.forms import NewInteractionForm
+    from ..partners.forms import PartnerForm
     from ..security import IdConverter
     from . import reference, views  # noqa: F401  (the routes)
     from .bearer import rate_limit, rate_limit_key
@@ -64,6 +68,7 @@ def init_app(app: Flask) -> None:
         app, spec_kwargs={"info": {"description": DESCRIPTION}, "security": [{"token": []}]}
     )
     api.register_converter(IdConverter, integerconverter2paramschema)
+    api.register_field(WallTime, "string", None)
     api.spec.components.security_scheme(
         "token", {"type": "http", "scheme": "bearer", "description": "A personal access token."}
     )
@@ -74,6 +79,18 @@ def init_app(app: Flask) -> None:
             "An interaction to log: the fields of the partner page's log form, checked "
             "by that form. `at` may not be more than an hour ahead of the team's time; "
             "only a negative interaction may be flagged disrespectful.",
+        ),
+    )
+    api.spec.components.schema(
+        "PartnerEdit",
+        component=form_schema(
+            PartnerForm,
+            "What to change of a partner: the fields of the partner's edit page, "
+            "checked by that page's form. Send only what changes; null or a field not "
+            "sent keeps its value, an empty string clears a text. `met_on` may not be "
+            "in the future. `owner_id`: an agent may only name themselves, a manager "
+            "any active agent of the team.",
+            partial=True,
         ),
     )
     # Cookies mean nothing under /api/ (webapp/api/bearer.py): no CSRF to forge.

@@ -70,7 +70,7 @@ def operations_of(spec: dict) -> list[dict]:
                             "type": type_of(p.get("schema", {})),
                             "description": p.get("description", ""),
                         }
-                        for p in operation.get("parameters", [])
+                        for p in map(resolved(spec), operation.get("parameters", []))
                     ],
                     "body": type_of(body["schema"]) if body else None,
                     "responses": [
@@ -79,11 +79,23 @@ def operations_of(spec: dict) -> list[dict]:
                             "description": response.get("description", ""),
                             "type": type_of(schema) if (schema := schema_of(response)) else "",
                         }
-                        for status, response in operation.get("responses", {}).items()
+                        for status, response in sorted(operation.get("responses", {}).items())
                     ],
                 }
             )
     return operations
+
+
+def resolved(spec: dict):
+    """A part of the document as itself when it is a reference (`$ref`) to a component."""
+
+    def resolve(part: dict) -> dict:
+        if "$ref" not in part:
+            return part
+        section, name = part["$ref"].removeprefix("#/components/").split("/")
+        return spec["components"][section][name]
+
+    return resolve
 
 
 def schema_of(response: dict) -> dict | None:

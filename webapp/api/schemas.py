@@ -9,6 +9,7 @@ from marshmallow import fields, validate
 
 from rules.catalogue import RULES_BY_ID
 from rules.vocabulary import (
+    CLIENT_TYPES,
     DIRECTIONS,
     INTERACTION_KINDS,
     OUTCOMES,
@@ -16,17 +17,21 @@ from rules.vocabulary import (
     REFERRAL_DIRECTIONS,
     REFERRAL_STATUSES,
     SENTIMENTS,
+    SOURCES,
     TIERS,
 )
 
 from ..recommendations.queries import SECTIONS
+from .cursors import NOT_A_CURSOR
 
 MAX_LIMIT = 100
+ANNUAL_DATE = "YYYY-MM-DD, or MM-DD when the year is unknown."
 
 
-def one_of(vocabulary) -> dict:
-    """A value from a vocabulary, documented (what is stored is checked on the way in)."""
-    return {"enum": list(vocabulary)}
+def one_of(vocabulary, *, or_null: bool = False) -> dict:
+    """A value from a vocabulary, documented (what is stored is checked on the way
+    in); `or_null` for a field that may be null, which the enum must then list."""
+    return {"enum": [*vocabulary, *([None] if or_null else [])]}
 
 
 class UtcStamp(fields.DateTime):
@@ -38,6 +43,19 @@ class UtcStamp(fields.DateTime):
         return value.replace(tzinfo=UTC).isoformat()
 
 
+# The team's wall time: no offset, so not an RFC 3339 "date-time" (which needs one).
+WALL_TIME_PATTERN = r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$"
+
+
+class WallTime(fields.NaiveDateTime):
+    """A moment in the team's local wall time, YYYY-MM-DDTHH:MM:SS (documented
+    as a string of that pattern: `init_app` registers it without a format)."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": WALL_TIME_PATTERN, "description": "The team's local wall time."}
+        super().__init__(metadata=metadata, **kwargs)
+
+
 class Page(ma.Schema):
     next_cursor = fields.String(
         allow_none=True,
@@ -47,7 +65,8 @@ class Page(ma.Schema):
 
 class PageQuery(ma.Schema):
     cursor = fields.String(
-        metadata={"description": "The `next_cursor` of the page before (none: the first page)."}
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]+$", error=NOT_A_CURSOR),
+        metadata={"description": "The `next_cursor` of the page before (none: the first page)."},
     )
     limit = fields.Integer(
         load_default=25,
@@ -78,6 +97,19 @@ class Partner(ma.Schema):
     owner_id = fields.Integer(metadata={"description": "The agent whose partner it is."})
     met_on = fields.Date(allow_none=True)
     do_not_contact = fields.Boolean()
+    source = fields.String(allow_none=True, metadata=one_of(SOURCES, or_null=True))
+    client_types = fields.List(fields.String(metadata=one_of(CLIENT_TYPES)))
+    birthday = fields.String(allow_none=True, metadata={"description": ANNUAL_DATE})
+    anniversary = fields.String(allow_none=True, metadata={"description": ANNUAL_DATE})
+    spouse = fields.String(allow_none=True)
+    children = fields.String(allow_none=True)
+    pets = fields.String(allow_none=True)
+    resident = fields.String(allow_none=True)
+    home = fields.String(allow_none=True)
+    favorite_restaurant = fields.String(allow_none=True)
+    hobbies = fields.String(allow_none=True)
+    in_common = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
     archived_at = UtcStamp(allow_none=True, metadata={"description": "null: not archived."})
     created_at = UtcStamp()
     updated_at = UtcStamp()
@@ -91,11 +123,11 @@ class Interaction(ma.Schema):
     id = fields.Integer()
     partner_id = fields.Integer()
     user_id = fields.Integer(allow_none=True, metadata={"description": "Who logged it."})
-    at = fields.NaiveDateTime(metadata={"description": "The team's local wall time."})
+    at = WallTime()
     kind = fields.String(metadata=one_of(INTERACTION_KINDS))
     direction = fields.String(metadata=one_of(DIRECTIONS))
-    outcome = fields.String(allow_none=True, metadata=one_of(OUTCOMES))
-    sentiment = fields.String(allow_none=True, metadata=one_of(SENTIMENTS))
+    outcome = fields.String(allow_none=True, metadata=one_of(OUTCOMES, or_null=True))
+    sentiment = fields.String(allow_none=True, metadata=one_of(SENTIMENTS, or_null=True))
     disrespectful = fields.Boolean()
     minutes = fields.Integer(allow_none=True)
     notes = fields.String(allow_none=True)
@@ -140,8 +172,8 @@ class Recommendation(ma.Schema):
     section = fields.String(metadata={**one_of(SECTIONS), "description": "Where Today shows it."})
     reason = fields.String()
     due = fields.Date(allow_none=True)
-    tier_from = fields.String(allow_none=True, metadata=one_of(TIERS))
-    tier_to = fields.String(allow_none=True, metadata=one_of(TIERS))
+    tier_from = fields.String(allow_none=True, metadata=one_of(TIERS, or_null=True))
+    tier_to = fields.String(allow_none=True, metadata=one_of(TIERS, or_null=True))
 
 
 class Recommendations(ma.Schema):

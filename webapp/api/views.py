@@ -5,9 +5,13 @@ Each is the page's own path in JSON: the partners through `access`
 the log form and create path of the partner page, the query of Today.
 """
 
+from collections.abc import Callable
+from functools import wraps
+
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_login import current_user
+from flask_smorest.exceptions import PreconditionFailed, PreconditionRequired
 from werkzeug.datastructures import MultiDict
 
 from .. import clock
@@ -15,8 +19,8 @@ from ..access import get_partner
 from ..logbook.entries import log_interaction
 from ..logbook.forms import NewInteractionForm
 from ..models import Interaction, Partner
-from ..partners.forms import PartnerFilterForm
-from ..partners.views import filtered_partners
+from ..partners.forms import PartnerFilterForm, PartnerForm
+from ..partners.views import filtered_partners, owner_choices, save_edit
 from ..recommendations.queries import today_sections
 from . import bp, schemas
 from .bearer import write_scope
@@ -27,8 +31,18 @@ from .formdata import form_of_json, validated
 BY_NAME = Keyset(Partner.name, Partner.id)
 NEWEST_FIRST = Keyset(Interaction.at, Interaction.id, descending=True)
 SEE_FIELDS = "The query was refused: see the fields."
+NO_IF_MATCH = (
+    "Send the partner's ETag as If-Match (GET the partner for it), so that a change "
+    "made meanwhile is not overwritten."
+)
+CHANGED_SINCE = (
+    "The partner was changed since this ETag was read: nothing was saved. "
+    "GET it again for its current version and ETag."
+)
 
-NEW_INTERACTION = {"$ref": "#/components/schemas/NewInteraction"}  # from the form: __init__.py
+# Bodies documented from the pages' forms (__init__.py).
+NEW_INTERACTION = {"$ref": "#/components/schemas/NewInteraction"}
+PARTNER_EDIT = {"$ref": "#/components/schemas/PartnerEdit"}
 IDEMPOTENCY_KEY = {
     "in": "header",
     "name": "Idempotency-Key",
@@ -39,6 +53,57 @@ IDEMPOTENCY_KEY = {
 }
 
 
+# What any request may be answered besides its own outcomes (webapp/errors.py and
+# webapp/api/bearer.py answer them, in the shape of `schemas.Error`).
+EVERY_REQUEST = {
+    400: "A NUL character somewhere in what was sent; nothing was read.",
+    401: "No token, or one that does not work (revoked, expired, its user deactivated).",
+    429: "Too many requests with this token: wait a minute and try again.",
+}
+REFUSALS = {
+    **EVERY_REQUEST,
+    403: "A read token.",
+    404: "Not yours to see (another agent's, another team's), or no such partner.",
+    412: "The partner changed since its ETag was read: nothing was saved.",
+    413: "A body larger than 16 MB.",
+    422: "Refused: the messages by field, in the pages' words.",
+    428: "No If-Match: send the ETag the partner was read with.",
+}
+
+
+def refusals(*statuses: int):
+    """Document the refusals an operation answers: `statuses`, and those of every request."""
+
+    def document(view):
+        for status in sorted({*statuses, *EVERY_REQUEST}, reverse=True):
+            view = bp.alt_response(status, schema=schemas.Error, description=REFUSALS[status])(view)
+        return view
+
+    return document
+
+
+def yours_first(view: Callable) -> Callable:
+    """A partner that is not yours to see answers 404, as everywhere, before the
+    ETag check (`bp.etag`) can answer that the request lacks an If-Match (428)."""
+
+    @wraps(view)
+    def guarded(*args, partner_id: int, **kwargs):
+        get_partner(partner_id, current_user)
+        return view(*args, partner_id=partner_id, **kwargs)
+
+    return guarded
+
+
+@bp.errorhandler(PreconditionRequired)
+def precondition_required(error):
+    return api_error(428, NO_IF_MATCH)
+
+
+@bp.errorhandler(PreconditionFailed)
+def precondition_failed(error):
+    return api_error(412, CHANGED_SINCE)
+
+
 @bp.errorhandler(Refused)
 def refused(error: Refused):
     """A body or a query that cannot be taken: 422, the messages by field."""
@@ -46,6 +111,7 @@ def refused(error: Refused):
 
 
 @bp.get("/partners")
+@refusals(422)
 @bp.arguments(schemas.PartnerQuery, location="query")
 @bp.response(200, schemas.PartnerPage)
 def partners(query: dict):
@@ -66,20 +132,54 @@ def partners(query: dict):
     return {"items": rows, "next_cursor": next_cursor}
 
 
-@bp.get("/partners/<int:partner_id>")
-@bp.response(200, schemas.Partner)
-def partner(partner_id: int):
-    """One partner
+@bp.route("/partners/<int:partner_id>", endpoint="partner")
+class OnePartner(MethodView):
+    @refusals(404)
+    @bp.etag
+    @bp.response(200, schemas.Partner)
+    def get(self, partner_id: int):
+        """One partner
 
-    404 when it is not yours to see (another agent's, another team's), as on its page.
-    """
-    return get_partner(partner_id, current_user)
+        404 when it is not yours to see (another agent's, another team's), as on
+        its page. The `ETag` names this version of it: send it as `If-Match` to
+        change it (PATCH), or as `If-None-Match` to be told 304 when it has not changed.
+        """
+        return get_partner(partner_id, current_user)
+
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": PARTNER_EDIT}},
+        },
+    )
+    @refusals(403, 404, 413, 422)
+    @write_scope
+    @yours_first
+    @bp.etag
+    @bp.response(200, schemas.Partner, description="Saved; its new `ETag` is in the header.")
+    def patch(self, partner_id: int):
+        """Change a partner
+
+        Changes what the partner's edit page changes, checked by that page's form
+        (the same messages, by field); what is not sent is kept. Needs a write
+        token, and the partner's `ETag` (from GET /partners/{partner_id}) as
+        `If-Match`: without it the answer is 428, and 412 when the partner has
+        changed since that ETag was read (GET it again, then decide). A manager's
+        change of agent is audited, as on the page.
+        """
+        partner = get_partner(partner_id, current_user)
+        bp.check_etag(partner, schemas.Partner)
+        form = form_of_json(PartnerForm, edited=partner)
+        owner_choices(form, partner)
+        save_edit(partner, validated(form))
+        return partner
 
 
 # One rule for both methods: two rules on one path would answer 405, not 404,
 # for an id no partner can have (werkzeug matches the other rule's path first).
 @bp.route("/partners/<int:partner_id>/interactions", endpoint="interactions")
 class Interactions(MethodView):
+    @refusals(404, 422)
     @bp.arguments(schemas.PageQuery, location="query")
     @bp.response(200, schemas.InteractionPage)
     def get(self, query: dict, partner_id: int):
@@ -105,8 +205,7 @@ class Interactions(MethodView):
     @bp.alt_response(
         200, schema=schemas.Interaction, description="Logged already with this Idempotency-Key."
     )
-    @bp.alt_response(403, schema=schemas.Error, description="A read token.")
-    @bp.alt_response(422, schema=schemas.Error, description="Refused, with the form's messages.")
+    @refusals(403, 404, 413, 422)
     @write_scope
     def post(self, partner_id: int):
         """Log an interaction
@@ -123,6 +222,7 @@ class Interactions(MethodView):
 
 
 @bp.get("/recommendations")
+@refusals()
 @bp.response(200, schemas.Recommendations)
 def recommendations():
     """Your open recommendations

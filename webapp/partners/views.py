@@ -81,6 +81,25 @@ def owner_choices(form: PartnerForm, partner: Partner | None = None) -> None:
         form.owner_id.data = current_user.id
 
 
+def save_edit(partner: Partner, form: PartnerForm) -> None:
+    """Store a valid edit of the record: its fields, and its agent when a manager
+    changed it (audited). The page's edit and the API's PATCH both save here."""
+    before_owner = partner.owner_id
+    form.populate_partner(partner)
+    if current_user.is_manager and form.owner_id.data != before_owner:
+        partner.owner_id = form.owner_id.data
+        record_audit(
+            partner.team_id,
+            current_user,
+            "reassign",
+            f"{partner.name} reassigned",
+            partner=partner,
+            before={"owner_id": before_owner},
+            after={"owner_id": partner.owner_id},
+        )
+    db.session.commit()
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -116,20 +135,7 @@ def edit(partner_id: int):
     form = PartnerForm(obj=partner)
     owner_choices(form, partner)
     if form.validate_on_submit():
-        before_owner = partner.owner_id
-        form.populate_partner(partner)
-        if current_user.is_manager and form.owner_id.data != before_owner:
-            partner.owner_id = form.owner_id.data
-            record_audit(
-                partner.team_id,
-                current_user,
-                "reassign",
-                f"{partner.name} reassigned",
-                partner=partner,
-                before={"owner_id": before_owner},
-                after={"owner_id": partner.owner_id},
-            )
-        db.session.commit()
+        save_edit(partner, form)
         flash("Saved.", "success")
         return redirect(url_for("partners.detail", partner_id=partner.id), 303)
     status = 422 if form.errors else 200
