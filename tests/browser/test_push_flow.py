@@ -10,6 +10,7 @@ app's service worker (/sw.js, which imports sw-push.js).
 
 import json
 import re
+import secrets
 
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -20,16 +21,21 @@ SW_SCOPE = "/"
 
 
 def give_a_device(served_app, viewport: str, role: str, name: str) -> None:
-    """A device that opted in earlier (as the real push service would have it)."""
+    """A device that opted in earlier, signed in there still (as the real push service
+    would have it)."""
     from webapp.extensions import db
-    from webapp.models import PushSubscription, User
+    from webapp.models import PushSubscription, User, UserSession, token_hash
 
     with served_app.app_context():
         owner = db.session.scalar(sa.select(User).where(User.email == seed.email(role, viewport)))
+        there = UserSession(user_id=owner.id, token_hash=token_hash(secrets.token_urlsafe()))
+        db.session.add(there)
+        db.session.flush()
         db.session.add(
             PushSubscription(
                 user_id=owner.id,
                 team_id=owner.team_id,
+                session_id=there.id,
                 endpoint=f"https://fcm.googleapis.com/fcm/send/{viewport}-{name}",
                 p256dh="B" * 87,
                 auth="A" * 22,
