@@ -166,5 +166,6 @@ def vcard_response(card: str, name: str) -> Response:
 
 def qr_svg(text: str, title: str) -> Markup:
     """The QR code of `text` as inline SVG (no image request, nothing from elsewhere)."""
-    svg = segno.make(text, error="m").svg_inline(scale=4, title=title, light="#fff")
+    # A viewBox rather than a fixed size: the page's CSS sizes the code to the screen.
+    svg = segno.make(text, error="m").svg_inline(scale=4, title=title, light="#fff", omitsize=True)
     return Markup(svg)
