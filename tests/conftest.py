@@ -8,7 +8,7 @@ import os
 import pytest
 
 from config import TestConfig, database_url
-from tests.helpers import AuthActions, fresh_app, make_user
+from tests.helpers import TEN_AM, AuthActions, fresh_app, make_user
 from tests.mailbox import mailbox  # noqa: F401  (the fixture: a local SMTP server)
 from tests.webhook_receiver import receiver  # noqa: F401  (the fixture: a webhook receiver)
 from webapp.extensions import db as _db
@@ -73,3 +73,14 @@ def team(db):
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def frozen(app):
+    """Freeze the clock at an instant: `frozen("2026-12-02T10:01-05:00")`; at first TEN_AM."""
+
+    def at(instant: str) -> None:
+        app.config["PARTNERPLAN_NOW"] = instant
+
+    at(TEN_AM)
+    return at

@@ -16,6 +16,8 @@ from webapp.extensions import db as _db
 from webapp.models import Partner, Team, User
 
 PASSWORD = "correct horse battery"
+# 10:00 on Wednesday 2 December 2026 in New York, the `team` fixture's zone.
+TEN_AM = "2026-12-02T10:00-05:00"
 
 
 @contextlib.contextmanager

@@ -23,18 +23,6 @@ from webapp.models import PushMessage, PushSubscription, Referral, Team
 from webapp.push import keys, sender
 
 WEDNESDAY = date(2026, 12, 2)
-TEN_AM = "2026-12-02T10:00-05:00"  # in New York, the team's zone
-
-
-@pytest.fixture
-def frozen(app):
-    """Freeze the clock at an instant (the team's zone is New York)."""
-
-    def at(instant: str) -> None:
-        app.config["PARTNERPLAN_NOW"] = instant
-
-    at(TEN_AM)
-    return at
 
 
 @pytest.fixture

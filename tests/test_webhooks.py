@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from standardwebhooks import Webhook
 
-from tests.helpers import bearer, count, make_partner, make_token, make_user
+from tests.helpers import TEN_AM, bearer, count, make_partner, make_token, make_user
 from tests.mailbox import emails_to
 from tests.webhook_receiver import HANG
 from webapp import clock
@@ -25,19 +25,7 @@ from webapp.jobs.pruning import prune
 from webapp.models import AuditEvent, Team, WebhookDelivery, WebhookEndpoint
 from webapp.webhooks import sender
 
-TEN_AM = "2026-12-02T10:00-05:00"  # in New York, the team's zone
 SECRET_ON_PAGE = re.compile(r'id="webhook-secret"[^>]*value="(whsec_[^"]+)"')
-
-
-@pytest.fixture
-def frozen(app):
-    """Freeze the clock at an instant: `frozen("2026-12-02T10:01-05:00")`."""
-
-    def at(instant: str) -> None:
-        app.config["PARTNERPLAN_NOW"] = instant
-
-    at(TEN_AM)
-    return at
 
 
 @pytest.fixture
