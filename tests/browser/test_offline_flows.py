@@ -411,3 +411,36 @@ def test_a_partner_added_without_htmx_while_offline_is_added_once(
     expect(status).to_be_empty()
     page.goto("/partners/")
     expect(page.locator("main").get_by_role("link", name="Nell Nowhere")).to_have_count(1)
+
+
+def test_a_page_kept_more_than_three_days_is_not_shown_offline(page, user, server, book):
+    """A phone lost while offline shows its user's partners no longer than that."""
+    user.log_in(book.email)
+    open_kept(page, "/today")
+    page.evaluate(
+        """async () => {
+            for (const name of await caches.keys()) {
+                if (!name.startsWith("pp-pages-")) continue;
+                const cache = await caches.open(name);
+                for (const request of await cache.keys()) {
+                    const kept = await cache.match(request, { ignoreVary: true });
+                    const headers = new Headers(kept.headers);
+                    headers.set("Date", new Date(Date.now() - 73 * 3600 * 1000).toUTCString());
+                    await cache.put(request, new Response(await kept.text(), { headers }));
+                }
+            }
+        }"""
+    )
+    server.stop()
+    page.goto("/today")
+    expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
+
+
+def test_signed_out_from_elsewhere_the_kept_pages_go_at_the_next_visit(page, user, server, book):
+    user.log_in(book.email)
+    open_kept(page, "/today")
+    assert kept_pages(page)
+    page.context.clear_cookies()  # the session ended elsewhere: this browser is signed out
+    page.goto("/today")
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    eventually(page, f"async () => ({KEPT_PAGES})().then(paths => paths.length === 0)")

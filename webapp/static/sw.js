@@ -37,6 +37,9 @@ var PAGES_CACHE_PREFIX = "pp-pages-";
 var KEPT_PAGES = [/^\/today$/, /^\/partners\/\d+$/];
 // How many pages are kept: the most recently opened.
 var MOST_PAGES = 20;
+// How long a kept page is shown after the server sent it (its Date header): a
+// phone lost while offline shows its user's partners no longer than that.
+var KEPT_FOR_MS = 3 * 24 * 60 * 60 * 1000;
 var PAGE_USER = /<meta name="pp-user" content="([0-9a-f]+)">/;
 
 self.addEventListener("install", function (event) {
@@ -141,6 +144,9 @@ function keptCopy(address) {
     if (!pages.length) { return undefined; }
     // Pages vary on HX-Request (and the cookie): the kept copy is the whole page.
     return caches.match(wanted, { cacheName: pages[0], ignoreVary: true });
+  }).then(function (copy) {
+    var sent = copy ? Date.parse(copy.headers.get("Date")) : NaN;
+    return copy && Date.now() - sent <= KEPT_FOR_MS ? copy : undefined;
   });
 }
 
