@@ -172,6 +172,9 @@ class Session:
         page = self.open_partners()
         mark_page(page)
         page.get_by_role("searchbox", name="Search").fill(text)
+        # The results are swapped in and the address pushed (hx-push-url) a moment
+        # later: wait for it, as a click meanwhile would be cancelled by that push.
+        page.wait_for_url(re.compile(r"[?&]q="))
         return page
 
     def open_partner(self, name: str):
