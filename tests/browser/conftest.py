@@ -180,6 +180,7 @@ class Session:
     def open_partner(self, name: str):
         page = self.search_partners(name)
         page.locator("#results").get_by_role("link", name=name).click()
+        page.wait_for_url(re.compile(r"/partners/\d+$"))  # and its page loaded
         return page
 
 
