@@ -224,6 +224,80 @@ def test_a_received_referral_is_told(db, client, auth, team, rachel, receiver, f
     assert event["data"]["partner_id"] == rachel.id
 
 
+def test_a_referrals_change_of_status_is_told_once_by_either_page_form(
+    db, client, auth, team, rachel, receiver, frozen
+):
+    secret = register(
+        client, auth, team["admin"], receiver.url("refs"), ("referral.status_changed",)
+    )
+    auth.login(team["agent"])
+    data = {"direction": "received", "client": "The Parks", "referred_on": "2026-12-01"}
+    client.post(f"/logbook/partners/{rachel.id}/referrals", data=data)
+    [referral_id] = db.session.scalars(sa.select(sa.text("id")).select_from(sa.text("referral")))
+    assert receiver.posts("refs") == []  # logged as new: no change of status yet
+
+    client.post(f"/logbook/referrals/{referral_id}/status", data={"status": "active"})
+    edit = {**data, "status": "active", "notes": "Pre-approved"}
+    client.post(f"/logbook/referrals/{referral_id}/edit", data=edit)  # status unchanged
+    client.post(f"/logbook/referrals/{referral_id}/edit", data={**edit, "status": "closed"})
+
+    first, second = receiver.posts("refs")
+    assert signed_by(secret, first) and signed_by(secret, second)
+    events = [json.loads(post.body) for post in (first, second)]
+    assert {event["type"] for event in events} == {"referral.status_changed"}
+    moves = [(e["data"]["previous_status"], e["data"]["status"]) for e in events]
+    assert moves == [("new", "active"), ("active", "closed")]
+    assert events[1]["data"]["closed_on"] == "2026-12-02"  # closed today, the team's
+    assert events[1]["data"]["id"] == referral_id and events[1]["data"]["partner_id"] == rachel.id
+
+
+def test_a_recommendation_opened_by_a_log_is_told(db, client, auth, team, rachel, receiver, frozen):
+    secret = register(client, auth, team["admin"], receiver.url("recs"), ("recommendation.opened",))
+    auth.login(team["agent"])
+    data = {"kind": "voicemail", "direction": "inbound", "outcome": "no_response",
+            "at": "2026-12-02T09:15", "notes": "Call me back"}  # fmt: skip
+    assert client.post(f"/logbook/partners/{rachel.id}/interactions", data=data).status_code == 303
+    posts = receiver.posts("recs")
+    events = [json.loads(post.body) for post in posts]
+    assert all(signed_by(secret, post) for post in posts)
+    [call] = [event["data"] for event in events if event["data"]["rule"] == "return_call"]
+    assert call["partner"] == {"id": rachel.id, "name": "Rachel Kim"}
+    assert call["kind"] == "action" and call["reason"].startswith("Voicemail")
+    [row] = db.session.scalars(
+        sa.select(sa.text("id")).select_from(sa.text("recommendation"))
+        .where(sa.text("rule = 'return_call'"))
+    ).all()  # fmt: skip
+    assert call["id"] == row
+    # Logged again, the call stays the same open recommendation: nothing new is told.
+    again = {**data, "at": "2026-12-02T09:30"}
+    client.post(f"/logbook/partners/{rachel.id}/interactions", data=again)
+    told = [json.loads(post.body)["data"]["rule"] for post in receiver.posts("recs")]
+    assert told.count("return_call") == 1
+
+
+def test_a_booked_series_is_told_once(app, db, client, auth, team, rachel, receiver):
+    app.config["PARTNERPLAN_NOW"] = "2026-10-16"  # a Friday: the next offered week is 23 Oct
+    secret = register(
+        client, auth, team["admin"], receiver.url("plans"), ("planning_session.booked",)
+    )
+    auth.login(team["agent"])
+    form = {
+        "starts_at": "2026-10-23T14:00",
+        "idempotency_key": "8a4f4c1e-3b0e-4c43-9d2b-1c1f0e0f0a01",
+    }
+    for _ in range(2):  # sent twice: booked once
+        assert client.post(f"/planning/partners/{rachel.id}/series", data=form).status_code == 302
+    [post] = receiver.posts("plans")
+    assert signed_by(secret, post)
+    event = json.loads(post.body)
+    assert event["type"] == "planning_session.booked"
+    data = event["data"]
+    assert data["partner_id"] == rachel.id and data["user_id"] == team["agent"].id
+    assert len(data["sessions"]) == 12 and data["sessions"][0]["starts_at"] == "2026-10-23T14:00:00"
+    assert data["sessions"][11]["starts_at"] == "2027-01-08T14:00:00"  # the same wall time
+    assert {s["series"] for s in data["sessions"]} == {data["series"]}
+
+
 # --- retries --------------------------------------------------------------------------
 
 

@@ -12,7 +12,10 @@ from rules.vocabulary import (
     CLIENT_TYPES,
     DIRECTIONS,
     INTERACTION_KINDS,
+    LEAD_STATUSES,
     OUTCOMES,
+    PLANNING_QUESTIONS,
+    PLANNING_STATUSES,
     PROFESSIONS,
     REFERRAL_DIRECTIONS,
     REFERRAL_STATUSES,
@@ -150,6 +153,10 @@ class Referral(ma.Schema):
     created_at = UtcStamp()
 
 
+class ReferralPage(Page):
+    items = fields.List(fields.Nested(Referral))
+
+
 class InteractionPage(Page):
     items = fields.List(fields.Nested(Interaction))
 
@@ -178,6 +185,127 @@ class Recommendation(ma.Schema):
 
 class Recommendations(ma.Schema):
     items = fields.List(fields.Nested(Recommendation))
+
+
+class OpenedRecommendation(ma.Schema):
+    """A recommendation as the webhooks tell of it when it opens (`recommendation.opened`)."""
+
+    id = fields.Integer()
+    partner = fields.Nested(PartnerName)
+    rule = fields.String(metadata={"enum": [*RULES_BY_ID]})
+    kind = fields.String(metadata={"enum": ["action", "tier_change"]})
+    reason = fields.String()
+    due = fields.Date(allow_none=True)
+    tier_from = fields.String(allow_none=True, metadata=one_of(TIERS, or_null=True))
+    tier_to = fields.String(allow_none=True, metadata=one_of(TIERS, or_null=True))
+    created_at = UtcStamp()
+
+
+class TierProposal(ma.Schema):
+    """A tier change waiting for a manager, or decided by one."""
+
+    id = fields.Integer()
+    partner = fields.Nested(PartnerName)
+    rule = fields.String(
+        metadata={
+            "enum": [*RULES_BY_ID, "proposed"],
+            "description": "proposed: an agent asked for it; otherwise the rule that raised it.",
+        }
+    )
+    tier_from = fields.String(allow_none=True, metadata=one_of(TIERS, or_null=True))
+    tier_to = fields.String(allow_none=True, metadata=one_of(TIERS, or_null=True))
+    reason = fields.String()
+    status = fields.String(
+        metadata={
+            "enum": ["open", "approved", "rejected", "closed", "done", "dismissed", "snoozed"]
+        }  # fmt: skip
+    )
+    proposed_by_id = fields.Integer(allow_none=True)
+    decided_by_id = fields.Integer(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+    created_at = UtcStamp()
+
+
+class TierProposals(ma.Schema):
+    items = fields.List(fields.Nested(TierProposal))
+
+
+class TierChange(ma.Schema):
+    """What a tier change asked for did: `proposed` (waiting for a manager, see
+    `proposal`) or `changed` (the partner moved at once, as the page moves it)."""
+
+    outcome = fields.String(metadata={"enum": ["proposed", "changed"]})
+    message = fields.String()
+    partner = fields.Nested(Partner)
+    proposal = fields.Nested(TierProposal, allow_none=True)
+
+
+class Decision(ma.Schema):
+    message = fields.String()
+    proposal = fields.Nested(TierProposal)
+
+
+class ActedOn(ma.Schema):
+    """A recommendation after done, snooze or dismiss."""
+
+    id = fields.Integer()
+    partner = fields.Nested(PartnerName)
+    rule = fields.String(metadata={"enum": [*RULES_BY_ID, "proposed"]})
+    status = fields.String(metadata={"enum": ["open", "snoozed", "done", "dismissed", "closed"]})
+    snoozed_until = fields.Date(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+
+
+class PlanningSession(ma.Schema):
+    id = fields.Integer()
+    partner_id = fields.Integer()
+    user_id = fields.Integer(allow_none=True, metadata={"description": "Whose calendar."})
+    series = fields.String(allow_none=True)
+    starts_at = WallTime()
+    minutes = fields.Integer()
+    status = fields.String(metadata=one_of(PLANNING_STATUSES))
+    answers = fields.Dict(
+        keys=fields.String(metadata=one_of(PLANNING_QUESTIONS)),
+        values=fields.String(),
+        metadata={"description": "The five questions' answers, by question."},
+    )
+    created_at = UtcStamp()
+
+
+class PlanningSessionPage(Page):
+    items = fields.List(fields.Nested(PlanningSession))
+
+
+class PlanningSessionQuery(PageQuery):
+    since = fields.Date(metadata={"description": "Sessions starting on this day or later."})
+    until = fields.Date(metadata={"description": "Sessions starting on this day or earlier."})
+
+
+class BookedSeries(ma.Schema):
+    """A series as the webhooks tell of it when it is booked (`planning_session.booked`)."""
+
+    series = fields.String()
+    partner_id = fields.Integer()
+    user_id = fields.Integer(allow_none=True)
+    sessions = fields.List(fields.Nested(PlanningSession))
+
+
+class Lead(ma.Schema):
+    id = fields.Integer()
+    partner_id = fields.Integer()
+    planning_session_id = fields.Integer(allow_none=True)
+    owner_id = fields.Integer(allow_none=True)
+    name = fields.String()
+    contact = fields.String(allow_none=True)
+    question = fields.String(allow_none=True, metadata=one_of(["met_recently", "showing_soon"],
+                                                               or_null=True))  # fmt: skip
+    status = fields.String(metadata=one_of(LEAD_STATUSES))
+    notes = fields.String(allow_none=True)
+    created_at = UtcStamp()
+
+
+class LeadPage(Page):
+    items = fields.List(fields.Nested(Lead))
 
 
 class ErrorDetail(ma.Schema):

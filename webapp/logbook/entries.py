@@ -8,11 +8,13 @@ JSON: webapp/api/formdata.py); then stored once under its key
 
 from typing import NamedTuple
 
+from .. import clock
+from ..extensions import db
 from ..idempotency import create_once
-from ..models import Interaction, Partner, User
+from ..models import Interaction, Partner, Referral, User
 from ..recommendations.reevaluation import reevaluate
 from ..webhooks import events
-from .forms import NewInteractionForm
+from .forms import NewInteractionForm, NewReferralForm, ReferralForm
 
 
 class Logged(NamedTuple):
@@ -39,3 +41,48 @@ def log_interaction(
     if created:
         events.interaction_logged(interaction, partner.team_id)
     return Logged(interaction, created, reevaluated)
+
+
+class LoggedReferral(NamedTuple):
+    entry: Referral
+    created: bool
+    reevaluated: bool
+
+
+def log_referral(partner: Partner, user: User, form: NewReferralForm) -> LoggedReferral:
+    """Store the referral the valid `form` describes, once however often it is
+    sent, re-evaluate the partner, and tell the team's webhooks of one received."""
+    referral = Referral(partner_id=partner.id, user_id=user.id)
+    form.populate(referral)
+    closed_today(referral, partner)
+    referral, created = create_once(referral, form.idempotency_key.data)
+    reevaluated = created and reevaluate(partner, user)
+    if created and referral.direction == "received":
+        events.referral_received(referral, partner.team_id)
+    return LoggedReferral(referral, created, reevaluated)
+
+
+def closed_today(referral: Referral, partner: Partner) -> None:
+    """A referral marked closed without a closing day closed today (the team's)."""
+    if referral.status == "closed" and referral.closed_on is None:
+        referral.closed_on = clock.today(partner.team.timezone)
+    if referral.status != "closed":
+        referral.closed_on = None
+
+
+def save_referral(
+    referral: Referral, user: User, form: ReferralForm | None = None, *, status: str | None = None
+) -> None:
+    """Store a valid correction of the referral (`form`), or its new `status`
+    alone (the history's inline select): the one place a referral changes, so
+    that a change of status is told to the team's webhooks once, whoever made it."""
+    partner, before = referral.partner, referral.status
+    if form is not None:
+        form.populate(referral)
+    else:
+        referral.status = status
+    closed_today(referral, partner)
+    db.session.commit()
+    reevaluate(partner, user)
+    if referral.status != before:
+        events.referral_status_changed(referral, before, partner.team_id)

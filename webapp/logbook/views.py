@@ -19,13 +19,11 @@ from ..access import get_partner, visible_partners
 from ..errors import error_page
 from ..extensions import db
 from ..forms import EmptyForm, with_ids
-from ..idempotency import create_once
 from ..models import Interaction, Partner, Referral
 from ..panels import panels_for
 from ..query_args import id_arg
 from ..recommendations.reevaluation import reevaluate
 from ..templating import render, wants_fragment
-from ..webhooks import events
 from . import bp
 from .block import (
     blank_interaction_form,
@@ -36,7 +34,7 @@ from .block import (
     key_of,
     log_forms,
 )
-from .entries import log_interaction
+from .entries import log_interaction, log_referral, save_referral
 from .forms import (
     InteractionForm,
     NewInteractionForm,
@@ -241,23 +239,9 @@ def create_referral(partner_id: int):
         action = url_for("logbook.create_referral", partner_id=partner.id)
         page = "logbook/referral_form.html"
         return refused_response(partner, "referral", form, page, referral=None, action=action)
-    referral = Referral(partner_id=partner.id, user_id=current_user.id)
-    form.populate(referral)
-    closed_today(referral, partner)
-    referral, created = create_once(referral, form.idempotency_key.data)
-    reevaluated = created and reevaluate(partner, current_user)
-    if created and referral.direction == "received":
-        events.referral_received(referral, partner.team_id)
+    referral, created, reevaluated = log_referral(partner, current_user, form)
     message = logged_message(referral, reevaluated, created)
     return logged_response(partner, "referral", referral, message, created)
-
-
-def closed_today(referral: Referral, partner: Partner) -> None:
-    """A referral marked closed without a closing day closed today (the team's)."""
-    if referral.status == "closed" and referral.closed_on is None:
-        referral.closed_on = clock.today(partner.team.timezone)
-    if referral.status != "closed":
-        referral.closed_on = None
 
 
 @bp.route("/referrals/<int:referral_id>/edit", methods=["GET", "POST"])
@@ -271,10 +255,7 @@ def edit_referral(referral_id: int):
         f"edit-referral-{referral.id}-",
     )
     if form.validate_on_submit():
-        form.populate(referral)
-        closed_today(referral, partner)
-        db.session.commit()
-        reevaluate(partner, current_user)
+        save_referral(referral, current_user, form)
         return history_response(partner, "referral", saved=referral)
     action = url_for("logbook.edit_referral", referral_id=referral.id, history=history_arg())
     return edit_form(referral, "logbook/referral_form.html", form, action, referral=referral)
@@ -294,12 +275,8 @@ def referral_status(referral_id: int):
             "Not a referral status",
             f"A referral's status is one of: {statuses}. Nothing was changed.",
         )
-    partner = referral.partner
-    referral.status = form.status.data
-    closed_today(referral, partner)
-    db.session.commit()
-    reevaluate(partner, current_user)
-    return history_response(partner, "referral")
+    save_referral(referral, current_user, status=form.status.data)
+    return history_response(referral.partner, "referral")
 
 
 @bp.route("/referrals/<int:referral_id>/delete", methods=["GET", "POST"])

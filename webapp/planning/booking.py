@@ -31,6 +31,7 @@ from ..models import (
     record_audit,
 )
 from ..timefmt import format_date, format_datetime
+from ..webhooks import events
 from . import slots as slot_math
 
 ACTIVE = PlanningSession.status != "cancelled"
@@ -197,6 +198,7 @@ def book_series(
         raise SlotTaken from None
     if not created:
         return series_sessions(booked), False
+    events.planning_session_booked(sessions, partner.team_id)
     return sessions, True
 
 

@@ -164,6 +164,13 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
     # A call to return is the one recommendation that is news the moment it opens.
     if calls := [row for row in created if row["rule"] == "return_call"]:
         notices.return_calls(calls, as_of)
+    if created:
+        # Here, where every recommendation is first stored (imported late: the
+        # events' payloads are the API's schemas, which read Today's queries).
+        from ..webhooks import events
+
+        opened = [(row["partner_id"], row["rule"]) for row in created]
+        events.recommendations_opened(team_id, opened)
     return summary
 
 

@@ -7,7 +7,9 @@
   that takes its type: one WebhookDelivery each, stored, then sent. The
   feature's own code calls it, after its commit (no signals): a log
   (webapp/logbook/entries.py), a tier change (webapp/desk/decisions.py), a
-  referral received (webapp/logbook/views.py).
+  referral received or its status changed (webapp/logbook/entries.py), a
+  recommendation opened by a refresh (webapp/recommendations/lifecycle.py), a
+  series of planning sessions booked (webapp/planning/booking.py).
 - `sender.py`: the sender, the same pattern as the email outbox and the push
   sender: a Huey task, retries with backoff, an endpoint paused once too many
   deliveries in a row failed, and its team's admins emailed.
@@ -23,4 +25,7 @@ EVENTS = {
     "interaction.logged": "An interaction is logged",
     "tier.changed": "A partner's tier changes",
     "referral.received": "A referral is received",
+    "referral.status_changed": "A referral's status changes",
+    "recommendation.opened": "A new recommendation opens for a partner",
+    "planning_session.booked": "A series of planning sessions is booked",
 }

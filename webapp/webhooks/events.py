@@ -17,7 +17,15 @@ from flask import current_app
 from .. import clock
 from ..api import schemas
 from ..extensions import commit_keeping_loaded, db
-from ..models import Interaction, Partner, Referral, WebhookDelivery, WebhookEndpoint
+from ..models import (
+    Interaction,
+    Partner,
+    PlanningSession,
+    Recommendation,
+    Referral,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from . import EVENTS, sender
 
 
@@ -26,16 +34,21 @@ def new_event_id() -> str:
     return f"msg_{secrets.token_urlsafe(18)}"
 
 
-def publish(team_id: int, event_type: str, data: dict) -> int:
-    """Store the event for each of the team's active endpoints that takes its type,
-    commit, and ask a worker to send at once; how many deliveries were stored."""
+def listening(team_id: int, event_type: str) -> list[int]:
+    """The team's active endpoints that take this type of event."""
     assert event_type in EVENTS, event_type
     endpoints = db.session.execute(
         sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
             WebhookEndpoint.team_id == team_id, WebhookEndpoint.paused_at.is_(None)
         )
     ).all()
-    targets = [endpoint_id for endpoint_id, events in endpoints if event_type in (events or ())]
+    return [endpoint_id for endpoint_id, events in endpoints if event_type in (events or ())]
+
+
+def publish(team_id: int, event_type: str, data: dict) -> int:
+    """Store the event for each of the team's active endpoints that takes its type,
+    commit, and ask a worker to send at once; how many deliveries were stored."""
+    targets = listening(team_id, event_type)
     if not targets:
         return 0
     now, event_id = clock.utcnow(), new_event_id()
@@ -78,3 +91,51 @@ def tier_changed(partner: Partner, tier_from: str) -> int:
 
 def referral_received(referral: Referral, team_id: int) -> int:
     return publish(team_id, "referral.received", schemas.Referral().dump(referral))
+
+
+def referral_status_changed(referral: Referral, status_from: str, team_id: int) -> int:
+    """The referral as the API gives it (its new status), and the status it left."""
+    data = {**schemas.Referral().dump(referral), "previous_status": status_from}
+    return publish(team_id, "referral.status_changed", data)
+
+
+def recommendations_opened(team_id: int, opened: list[tuple[int, str]]) -> int:
+    """Each recommendation a refresh opened, named by (partner id, rule): one event
+    each. Nothing is read when no endpoint of the team listens (the nightly
+    refresh opens many)."""
+    if not opened or not listening(team_id, "recommendation.opened"):
+        return 0
+    partner_ids, rules = {p for p, _ in opened}, {r for _, r in opened}
+    rows = db.session.scalars(
+        sa.select(Recommendation)
+        .where(
+            Recommendation.team_id == team_id,
+            Recommendation.partner_id.in_(partner_ids),
+            Recommendation.rule.in_(rules),
+            Recommendation.status == "open",
+        )
+        .order_by(Recommendation.id)
+    ).all()
+    wanted = set(opened)
+    told = 0
+    for row in rows:
+        if (row.partner_id, row.rule) in wanted:
+            data = schemas.OpenedRecommendation().dump(row)
+            told += publish(team_id, "recommendation.opened", data)
+    return told
+
+
+def planning_session_booked(sessions: list[PlanningSession], team_id: int) -> int:
+    """The series as booked: its first session's fields, and every start."""
+    return publish(
+        team_id,
+        "planning_session.booked",
+        schemas.BookedSeries().dump(
+            {
+                "series": sessions[0].series,
+                "partner_id": sessions[0].partner_id,
+                "user_id": sessions[0].user_id,
+                "sessions": sessions,
+            }
+        ),
+    )
