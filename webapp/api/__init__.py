@@ -7,7 +7,9 @@ drift from the code. (APIFlask, the other well-kept choice, wants to be the
 application class itself.)
 
 Same access as the pages (webapp/access.py), same forms and messages
-(webapp/api/formdata.py), same create path (webapp/logbook/entries.py).
+(webapp/api/formdata.py), same create and save paths as the pages
+(webapp/logbook/entries.py, webapp/partners/views.py, webapp/desk/decisions.py,
+webapp/recommendations/lifecycle.py, webapp/planning/booking.py).
 Authenticated by personal access tokens only (webapp/api/bearer.py).
 """
 
@@ -21,7 +23,8 @@ bp = Blueprint(
     "api",
     __name__,
     url_prefix="/api/v1",
-    description="The partner book: partners, their interactions, the recommendations.",
+    description="The partner book: partners, their interactions and referrals, the "
+    "recommendations, tier changes, planning sessions and leads.",
 )
 
 DESCRIPTION = """\
@@ -57,12 +60,13 @@ def init_app(app: Flask) -> None:
     """After `security.init_app`: the API's routes take its id converter."""
     from ..extensions import csrf, limiter
     from ..logbook.forms import NewInteractionForm
-    from ..partners.forms import PartnerForm
+    from ..partners.forms import NewPartnerForm, PartnerForm
     from ..security import IdConverter
-    from . import reference, views  # noqa: F401  (the routes)
+    from . import actions, planning, reference, referrals, views  # noqa: F401  (the routes)
     from .bearer import rate_limit, rate_limit_key
     from .cli import tokens_cli
     from .formdata import form_schema
+    from .forms_documented import forms_documented
 
     api.init_app(
         app, spec_kwargs={"info": {"description": DESCRIPTION}, "security": [{"token": []}]}
@@ -93,6 +97,17 @@ def init_app(app: Flask) -> None:
             partial=True,
         ),
     )
+    api.spec.components.schema(
+        "NewPartner",
+        component=form_schema(
+            NewPartnerForm,
+            "A partner to add: the fields of the New partner page, checked by that "
+            "page's form. `met_on` may not be in the future. `owner_id`: an agent may "
+            "only name themselves (the default), a manager any active agent of the team.",
+        ),
+    )
+    for name, component in forms_documented().items():
+        api.spec.components.schema(name, component=component)
     # Cookies mean nothing under /api/ (webapp/api/bearer.py): no CSRF to forge.
     csrf.exempt(bp)
     limiter.limit(rate_limit, key_func=rate_limit_key)(bp)

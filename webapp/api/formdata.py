@@ -40,9 +40,9 @@ NOT_SAVED = "Nothing was saved: see the fields."
 ONE_VALUE = "Send a single value: a string, a number or true/false."
 LIST_OF_VALUES = "Send a list of strings."
 NOT_A_KEY = "Send a UUID as the Idempotency-Key, or no key."
-# What a form takes but the API does not: the CSRF token (the API has none) and
-# the key (the header's).
-NOT_FIELDS = ("csrf_token", "idempotency_key")
+# What a form takes but the API does not: the CSRF token (the API has none), the
+# key (the header's), and where a page goes back to after the form (`next`).
+NOT_FIELDS = ("csrf_token", "idempotency_key", "next")
 
 
 def form_of_json(form_class: type[Form], *, edited: object | None = None, **kwargs) -> Form:

@@ -83,6 +83,11 @@ class PartnerQuery(PageQuery):
         metadata={"description": "Search name, company, email and phone, as the Partners page."}
     )
     tier = fields.String(metadata=one_of(TIERS))
+    profession = fields.String(metadata=one_of(PROFESSIONS))
+    owner_id = fields.Integer(
+        validate=validate.Range(1, 2**31 - 1),
+        metadata={"description": "A manager's filter: one agent's partners (an agent's own only)."},
+    )
     archived = fields.Boolean(
         load_default=False,
         metadata={"description": "true: the archived partners instead of the current ones."},
@@ -254,6 +259,11 @@ class ActedOn(ma.Schema):
     status = fields.String(metadata={"enum": ["open", "snoozed", "done", "dismissed", "closed"]})
     snoozed_until = fields.Date(allow_none=True)
     decision_reason = fields.String(allow_none=True)
+
+
+class DoneRecommendation(ma.Schema):
+    interaction = fields.Nested(Interaction)
+    recommendation = fields.Nested(ActedOn)
 
 
 class PlanningSession(ma.Schema):

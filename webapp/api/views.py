@@ -1,8 +1,11 @@
-"""The API's endpoints: a token's user sees and logs what the pages let them.
+"""The API's partner endpoints, and what every endpoint shares: its refusals,
+the lookup before an ETag check, the answer of a create.
 
 Each is the page's own path in JSON: the partners through `access`
 (404 for what is not the user's to see), the search of the Partners page,
-the log form and create path of the partner page, the query of Today.
+the create, edit and archive of the partner pages, the log form and create
+path of the partner page, the query of Today. The other endpoints are in
+referrals.py, actions.py (recommendations, tier changes) and planning.py.
 """
 
 from collections.abc import Callable
@@ -19,8 +22,14 @@ from ..access import get_partner
 from ..logbook.entries import log_interaction
 from ..logbook.forms import NewInteractionForm
 from ..models import Interaction, Partner
-from ..partners.forms import PartnerFilterForm, PartnerForm
-from ..partners.views import filtered_partners, owner_choices, save_edit
+from ..partners.forms import NewPartnerForm, PartnerFilterForm, PartnerForm
+from ..partners.views import (
+    create_partner,
+    filtered_partners,
+    owner_choices,
+    save_archived,
+    save_edit,
+)
 from ..recommendations.queries import today_sections
 from . import bp, schemas
 from .bearer import write_scope
@@ -36,21 +45,25 @@ NO_IF_MATCH = (
     "made meanwhile is not overwritten."
 )
 CHANGED_SINCE = (
-    "The partner was changed since this ETag was read: nothing was saved. "
+    "The {what} was changed since this ETag was read: nothing was saved. "
     "GET it again for its current version and ETag."
 )
 
-# Bodies documented from the pages' forms (__init__.py).
-NEW_INTERACTION = {"$ref": "#/components/schemas/NewInteraction"}
-PARTNER_EDIT = {"$ref": "#/components/schemas/PartnerEdit"}
 IDEMPOTENCY_KEY = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
     "schema": {"type": "string", "format": "uuid"},
-    "description": "A UUID of your choosing. Sent again with the same key, the log is "
-    "stored once: the repeat answers 200 with the entry the first request made.",
+    "description": "A UUID of your choosing. Sent again with the same key, it is "
+    "stored once: the repeat answers 200 with what the first request made.",
 }
+
+
+def body(component: str, required: bool = True) -> dict:
+    """A request body documented by a component of the document (the pages' forms,
+    registered in __init__.py)."""
+    schema = {"$ref": f"#/components/schemas/{component}"}
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
 
 
 # What any request may be answered besides its own outcomes (webapp/errors.py and
@@ -62,12 +75,13 @@ EVERY_REQUEST = {
 }
 REFUSALS = {
     **EVERY_REQUEST,
-    403: "A read token.",
-    404: "Not yours to see (another agent's, another team's), or no such partner.",
-    412: "The partner changed since its ETag was read: nothing was saved.",
+    403: "A read token (or, where said, what the pages do not let you do either).",
+    404: "Not yours to see (another agent's, another team's), or there is no such thing.",
+    409: "Decided by someone else first: the message says who, and nothing was changed.",
+    412: "It changed since its ETag was read: nothing was saved.",
     413: "A body larger than 16 MB.",
     422: "Refused: the messages by field, in the pages' words.",
-    428: "No If-Match: send the ETag the partner was read with.",
+    428: "No If-Match: send the ETag it was read with.",
 }
 
 
@@ -82,16 +96,61 @@ def refusals(*statuses: int):
     return document
 
 
-def yours_first(view: Callable) -> Callable:
-    """A partner that is not yours to see answers 404, as everywhere, before the
-    ETag check (`bp.etag`) can answer that the request lacks an If-Match (428)."""
+def found_first(lookup: Callable[[int], object], name: str) -> Callable:
+    """What is not yours to see answers 404, as everywhere, before the ETag check
+    (`bp.etag`) can answer that the request lacks an If-Match (428). `lookup`
+    finds the object by the id the route names `name`, or aborts with 404."""
 
-    @wraps(view)
-    def guarded(*args, partner_id: int, **kwargs):
-        get_partner(partner_id, current_user)
-        return view(*args, partner_id=partner_id, **kwargs)
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            lookup(kwargs[name])
+            return view(*args, **kwargs)
 
-    return guarded
+        return guarded
+
+    return decorator
+
+
+yours_first = found_first(lambda partner_id: get_partner(partner_id, current_user), "partner_id")
+
+
+def made(row, created: bool):
+    """The answer of a create: 201, or 200 with what the same key made before."""
+    return row, 201 if created else 200
+
+
+def creates(schema, what: str):
+    """Document a create's answers: 201 made, 200 made before with this key."""
+
+    def document(view):
+        view = bp.alt_response(
+            200, schema=schema, description=f"{what} already, with this Idempotency-Key."
+        )(view)
+        return bp.response(201, schema, description=f"{what}.")(view)
+
+    return document
+
+
+def check_etag(row, schema, what: str) -> None:
+    """412 when `row` changed since the If-Match the request sent."""
+    try:
+        bp.check_etag(row, schema)
+    except PreconditionFailed:
+        raise Refusal(412, CHANGED_SINCE.format(what=what)) from None
+
+
+class Refusal(Exception):
+    """A refusal with its own status and message (403, 409, 412)."""
+
+    def __init__(self, status: int, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.fields = status, message, fields
+
+
+@bp.errorhandler(Refusal)
+def refusal(error: Refusal):
+    return api_error(error.status, error.message, error.fields)
 
 
 @bp.errorhandler(PreconditionRequired)
@@ -101,7 +160,7 @@ def precondition_required(error):
 
 @bp.errorhandler(PreconditionFailed)
 def precondition_failed(error):
-    return api_error(412, CHANGED_SINCE)
+    return api_error(412, CHANGED_SINCE.format(what="partner"))
 
 
 @bp.errorhandler(Refused)
@@ -110,26 +169,53 @@ def refused(error: Refused):
     return api_error(422, error.message, error.fields)
 
 
-@bp.get("/partners")
-@refusals(422)
-@bp.arguments(schemas.PartnerQuery, location="query")
-@bp.response(200, schemas.PartnerPage)
-def partners(query: dict):
-    """Your partners
+@bp.route("/partners", endpoint="partners")
+class Partners(MethodView):
+    @refusals(422)
+    @bp.arguments(schemas.PartnerQuery, location="query")
+    @bp.response(200, schemas.PartnerPage)
+    def get(self, query: dict):
+        """Your partners
 
-    The partners the Partners page lists for you, by name: an agent's own, a
-    manager's the whole team's. `q` searches as the page's search box does.
-    """
-    formdata = MultiDict({"q": query.get("q", ""), "tier": query.get("tier", "")})
-    if query["archived"]:
-        formdata["archived"] = "y"
-    form = PartnerFilterForm(formdata=formdata)
-    if not form.validate():
-        raise Refused(SEE_FIELDS, form.errors)
-    rows, next_cursor = page_of(
-        filtered_partners(form), BY_NAME, query.get("cursor"), query["limit"]
-    )
-    return {"items": rows, "next_cursor": next_cursor}
+        The partners the Partners page lists for you, by name: an agent's own, a
+        manager's the whole team's. `q` searches as the page's search box does;
+        `tier`, `profession` and (for a manager) `owner_id` filter as its filters do.
+        """
+        formdata = MultiDict(
+            {
+                "q": query.get("q", ""),
+                "tier": query.get("tier", ""),
+                "profession": query.get("profession", ""),
+                "owner": str(query.get("owner_id", "")),
+            }
+        )
+        if query["archived"]:
+            formdata["archived"] = "y"
+        form = PartnerFilterForm(formdata=formdata)
+        if not form.validate():
+            raise Refused(SEE_FIELDS, form.errors)
+        rows, next_cursor = page_of(
+            filtered_partners(form), BY_NAME, query.get("cursor"), query["limit"]
+        )
+        return {"items": rows, "next_cursor": next_cursor}
+
+    @bp.doc(parameters=[IDEMPOTENCY_KEY], requestBody=body("NewPartner"))
+    @creates(schemas.Partner, "Added")
+    @refusals(403, 413, 422)
+    @write_scope
+    def post(self):
+        """Add a partner
+
+        Adds it as the New partner page does, checked by that page's form (the
+        same messages, by field); a new contact starts in Cultivate. `owner_id`:
+        an agent may only name themselves (the default), a manager any active
+        agent of the team. Needs a write token.
+        """
+        form = form_of_json(NewPartnerForm)
+        owner_choices(form)
+        if form.owner_id.raw_data in (None, []):  # not sent: yours, as the page preselects
+            form.owner_id.data = current_user.id
+        return made(*create_partner(validated(form)))
 
 
 @bp.route("/partners/<int:partner_id>", endpoint="partner")
@@ -146,12 +232,7 @@ class OnePartner(MethodView):
         """
         return get_partner(partner_id, current_user)
 
-    @bp.doc(
-        requestBody={
-            "required": True,
-            "content": {"application/json": {"schema": PARTNER_EDIT}},
-        },
-    )
+    @bp.doc(requestBody=body("PartnerEdit"))
     @refusals(403, 404, 413, 422)
     @write_scope
     @yours_first
@@ -175,6 +256,39 @@ class OnePartner(MethodView):
         return partner
 
 
+def archived(partner_id: int, archive: bool):
+    partner = get_partner(partner_id, current_user)
+    save_archived(partner, archive)
+    return partner
+
+
+@bp.post("/partners/<int:partner_id>/archive")
+@refusals(403, 404)
+@write_scope
+@bp.response(200, schemas.Partner, description="Archived (or it already was).")
+def archive_partner(partner_id: int):
+    """Archive a partner
+
+    As the partner page's Archive button: hidden from the lists and the rules,
+    its history kept; audited. Archiving an archived partner changes nothing.
+    Needs a write token.
+    """
+    return archived(partner_id, True)
+
+
+@bp.post("/partners/<int:partner_id>/restore")
+@refusals(403, 404)
+@write_scope
+@bp.response(200, schemas.Partner, description="Restored (or it was not archived).")
+def restore_partner(partner_id: int):
+    """Restore a partner
+
+    As the partner page's Restore button: an archived partner comes back;
+    audited. Needs a write token.
+    """
+    return archived(partner_id, False)
+
+
 # One rule for both methods: two rules on one path would answer 405, not 404,
 # for an id no partner can have (werkzeug matches the other rule's path first).
 @bp.route("/partners/<int:partner_id>/interactions", endpoint="interactions")
@@ -192,13 +306,7 @@ class Interactions(MethodView):
         rows, next_cursor = page_of(history, NEWEST_FIRST, query.get("cursor"), query["limit"])
         return {"items": rows, "next_cursor": next_cursor}
 
-    @bp.doc(
-        parameters=[IDEMPOTENCY_KEY],
-        requestBody={
-            "required": True,
-            "content": {"application/json": {"schema": NEW_INTERACTION}},
-        },
-    )
+    @bp.doc(parameters=[IDEMPOTENCY_KEY], requestBody=body("NewInteraction"))
     @bp.response(
         201, schemas.Interaction, description="Logged; the partner's recommendations follow."
     )
@@ -218,7 +326,7 @@ class Interactions(MethodView):
         partner = get_partner(partner_id, current_user, include_archived=False)
         form = validated(form_of_json(NewInteractionForm, now=clock.now(partner.team.timezone)))
         logged = log_interaction(partner, current_user, form)
-        return logged.entry, 201 if logged.created else 200
+        return made(logged.entry, logged.created)
 
 
 @bp.get("/recommendations")

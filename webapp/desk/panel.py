@@ -23,6 +23,11 @@ TIER_EVENTS = ("tier_change", "tier_rejected", "tier_proposed")
 def tier_form(partner: Partner, user: User, *, bound: bool = False) -> TierChangeForm:
     """The form, with every tier but the current one; Cease moves say they go to review."""
     form = TierChangeForm(prefix="tier") if bound else TierChangeForm(formdata=None, prefix="tier")
+    return with_tier_choices(form, partner, user)
+
+
+def with_tier_choices(form: TierChangeForm, partner: Partner, user: User) -> TierChangeForm:
+    """Every tier but the current one (the API fills the same form from JSON)."""
     form.tier.choices = [("", "Choose…")] + [
         (value, f"{text} (a manager reviews it)" if review else text)
         for value, text in TIERS.items()

@@ -108,10 +108,7 @@ def new():
     form = NewPartnerForm()
     owner_choices(form)
     if form.validate_on_submit():
-        partner = Partner(team_id=current_user.team_id, owner_id=form.owner_id.data)
-        form.populate_partner(partner)
-        partner.tier = "cultivate"
-        partner, created = create_once(partner, form.idempotency_key.data)
+        partner, created = create_partner(form)
         flash(f"{partner.name} {'added' if created else 'was already added'}.", "success")
         return redirect(url_for("partners.detail", partner_id=partner.id), 303)
     status = 422 if form.errors else 200
@@ -142,21 +139,39 @@ def edit(partner_id: int):
     return render("partners/form.html", form=form, partner=partner), status
 
 
+def save_archived(partner: Partner, archived: bool) -> bool:
+    """Archive or restore the partner, audited; False when it already was. The
+    page's buttons and the API's archive and restore all come here."""
+    if bool(partner.archived_at) == archived:
+        return False
+    partner.archived_at = utcnow() if archived else None
+    kind = "archive" if archived else "restore"
+    record_audit(
+        partner.team_id,
+        current_user,
+        kind,
+        f"{partner.name} {kind}d",
+        partner=partner,
+        before={"archived": not archived},
+        after={"archived": archived},
+    )
+    db.session.commit()
+    return True
+
+
+def create_partner(form: NewPartnerForm) -> tuple[Partner, bool]:
+    """Add the partner the valid `form` describes, once per key: (the partner,
+    True), or (the one the key added before, False). A new contact starts in
+    Cultivate. The page's form and the API's create both add here."""
+    partner = Partner(team_id=current_user.team_id, owner_id=form.owner_id.data)
+    form.populate_partner(partner)
+    partner.tier = "cultivate"
+    return create_once(partner, form.idempotency_key.data)
+
+
 def set_archived(partner_id: int, archived: bool):
     partner = get_partner(partner_id, current_user)
-    if EmptyForm().validate_on_submit() and bool(partner.archived_at) != archived:
-        partner.archived_at = utcnow() if archived else None
-        kind = "archive" if archived else "restore"
-        record_audit(
-            partner.team_id,
-            current_user,
-            kind,
-            f"{partner.name} {kind}d",
-            partner=partner,
-            before={"archived": not archived},
-            after={"archived": archived},
-        )
-        db.session.commit()
+    if EmptyForm().validate_on_submit() and save_archived(partner, archived):
         flash(f"{partner.name} {'archived' if archived else 'restored'}.", "success")
     return redirect(url_for("partners.detail", partner_id=partner.id), 303)
 

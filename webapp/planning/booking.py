@@ -327,3 +327,24 @@ def partner_leads(partner: Partner) -> list[Lead]:
             sa.select(Lead).where(Lead.partner_id == partner.id).order_by(Lead.created_at, Lead.id)
         )
     )
+
+
+def save_answers(session: PlanningSession, form, posted: list[str]) -> None:
+    """Keep the answers of the questions `posted` (the valid AnswersForm's); the
+    others stay. The session page and the API both save here."""
+    session.answers = {**(session.answers or {}), **{k: form[k].data or "" for k in posted}}
+    db.session.commit()
+
+
+def add_lead(session: PlanningSession, form) -> tuple[Lead, bool]:
+    """'Add as lead' from the valid LeadForm: the lead, once per key (False: the
+    key added it before). The session page and the API both add here."""
+    lead = Lead(
+        partner_id=session.partner_id,
+        planning_session_id=session.id,
+        owner_id=session.partner.owner_id,
+        name=form.name.data,
+        contact=form.contact.data or None,
+        question=form.question.data,
+    )
+    return create_once(lead, form.idempotency_key.data)

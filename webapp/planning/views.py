@@ -18,7 +18,6 @@ from .. import clock
 from ..access import get_partner
 from ..extensions import db
 from ..forms import EmptyForm
-from ..idempotency import create_once
 from ..models import Lead, PlanningWindow, User
 from ..partners.queries import team_agents
 from ..query_args import as_id
@@ -44,6 +43,8 @@ from .forms import (
 from .panel import partner_page_url, render_panel
 
 nav_item("planning.leads", "Leads", order=40)
+
+SLOT_HELD = "Another session now holds this time: move it first."
 nav_item("planning.agenda", "Planning", order=45)
 
 # --- the agenda ------------------------------------------------------------------------
@@ -390,8 +391,7 @@ def save_answers(planning_session_id: int):
                 notice=f"Not saved: at most {ANSWER_MAX} characters per answer.",
             ),
         ), 422
-    session.answers = {**(session.answers or {}), **{k: form[k].data or "" for k in posted}}
-    db.session.commit()
+    booking.save_answers(session, form, posted)
     if not wants_fragment():
         flash("Answers saved.", "success")
         return redirect(url_for("planning.session", planning_session_id=session.id))
@@ -415,7 +415,7 @@ def set_status(planning_session_id: int):
     try:
         booking.set_status(session, form.status.data)
     except booking.SlotTaken:
-        form.status.errors.append("Another session now holds this time: move it first.")
+        form.status.errors.append(SLOT_HELD)
         return session_head(session, 422, status_form=form)
     reevaluate(session.partner, current_user)
     return session_head(session, notice=f"Marked {session.status}.")
@@ -468,15 +468,7 @@ def add_lead(planning_session_id: int):
             block="session_leads",
             **session_context(session, lead_form=form),
         ), 422
-    lead = Lead(
-        partner_id=session.partner_id,
-        planning_session_id=session.id,
-        owner_id=session.partner.owner_id,
-        name=form.name.data,
-        contact=form.contact.data or None,
-        question=form.question.data,
-    )
-    lead, created = create_once(lead, form.idempotency_key.data)
+    lead, created = booking.add_lead(session, form)
     notice = f"{lead.name} {'added' if created else 'was already added'} as a lead."
     if not wants_fragment():
         flash(notice, "success")
