@@ -81,11 +81,28 @@ def form_of_json(form_class: type[Form], *, edited: object | None = None, **kwar
         data.setlist(name, [value])
     if wrong:
         raise Refused(NOT_SAVED, wrong)
+    if edited is None:
+        blank_selects(fields, body, data)
     if (key := request.headers.get("Idempotency-Key")) is not None:
         data["idempotency_key"] = key
     if edited is not None:
         kwargs["obj"] = edited
     return form_class(formdata=data, meta={"csrf": False}, **kwargs)
+
+
+def blank_selects(fields: dict[str, UnboundField], body: dict, data: MultiDict) -> None:
+    """A select not sent whose first option is the blank one ("—") and that has no
+    default: the blank, which is what a browser sends for it untouched (a select
+    always sends its option), so that not choosing is not refused as no choice."""
+    for name, field in fields.items():
+        if body.get(name) is not None or name in data:
+            continue
+        kind, kwargs = field.field_class, field.kwargs
+        if not issubclass(kind, SelectField) or issubclass(kind, SelectMultipleField):
+            continue
+        options = kwargs.get("choices") or ()
+        if kwargs.get("default") is None and options and options[0].value == "":
+            data[name] = ""
 
 
 def as_sent(form_class: type[FlaskForm], record: object) -> MultiDict:
