@@ -15,6 +15,8 @@ has no entry here. Classes:
 - "bearer": the JSON API, reached with a personal access token (never a
   session cookie: that alone gets 401); who may reach what is as for
   "partner" (a URL without a partner: any user); no token gets 401
+- "bearer-manager": the JSON API's review queue: as "bearer", for managers and
+  admins of the team only (agents get 404, as on the desk's pages)
 
 URL parameters are named after what they point at: partner_id,
 interaction_id, referral_id, planning_session_id, lead_id,
@@ -155,6 +157,21 @@ ACCESS: dict[str, str] = {
     "api.partner": "bearer",
     "api.interactions": "bearer",
     "api.recommendations": "bearer",
+    "api.archive_partner": "bearer",
+    "api.restore_partner": "bearer",
+    "api.referrals": "bearer",
+    "api.referral": "bearer",
+    "api.recommendation_done": "bearer",
+    "api.recommendation_snooze": "bearer",
+    "api.recommendation_dismiss": "bearer",
+    "api.propose_tier": "bearer",
+    "api.tier_proposals": "bearer-manager",
+    "api.approve_tier": "bearer-manager",
+    "api.reject_tier": "bearer-manager",
+    "api.planning_sessions": "bearer",
+    "api.planning_session": "bearer",
+    "api.add_lead": "bearer",
+    "api.partner_leads": "bearer",
     "api-docs.openapi_json": "public",
     "api_reference.docs": "public",
 }

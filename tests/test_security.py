@@ -85,7 +85,7 @@ def test_only_the_one_click_unsubscribe_and_the_bearer_api_are_exempt_from_csrf(
     assert {blueprint.name for blueprint in csrf._exempt_blueprints} == CSRF_EXEMPT_BLUEPRINTS
     assert {
         access_of(rule) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
-    } == {"bearer"}
+    } == {"bearer", "bearer-manager"}
 
 
 # Whom to send for each access class: someone who may reach the route.
