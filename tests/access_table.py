@@ -142,6 +142,8 @@ ACCESS: dict[str, str] = {
     "referrals.import_mapping": "owner",  # <token>: the uploader's own; anyone else 404
     "referrals.import_preview": "owner",
     "referrals.import_commit": "owner",
+    "referrals.import_done": "owner",  # the importer's own outcome; anyone else 404
+    "referrals.import_skipped": "owner",
     "referrals.export_csv": "login",
     "referrals.vcard": "partner",
     # --- morning email ------------------------------------------------------------------

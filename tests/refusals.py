@@ -15,7 +15,7 @@ REFUSED = [
     ("email", "ann@example", validation.EMAIL_MESSAGE),
     ("email", "Ann <ann@example.com>", validation.EMAIL_MESSAGE),
     ("phone", "12", validation.PHONE_MESSAGE),
-    ("phone", "555 010 2030 ext. 7", validation.PHONE_MESSAGE),
+    ("phone", "555 010 2030 ext. seven", validation.PHONE_MESSAGE),
     ("phone", "+1 555 010 2030 4455 6", validation.PHONE_MESSAGE),  # 16 digits
     ("met_on", "1899-12-31", validation.DATE_MESSAGE),
     ("met_on", "2099-01-01", validation.FUTURE_MESSAGE),

@@ -121,6 +121,16 @@ def _upload_token(owned: Owned) -> str:
     return keep_upload(b"name,email\nRyan McMillan,ryan@example.com\n", "partners.csv", owned.owner)
 
 
+def _imported_token(owned: Owned) -> str:
+    """A spreadsheet the owner has imported, one row left out: its outcome is theirs alone."""
+    from webapp.referrals.partner_import import Outcome, Row, keep_outcome
+
+    token = _upload_token(owned)
+    skipped = Row(2, ["Ryan McMillan", "ryan@example"], {}, [("email", "Bad email.")])
+    keep_outcome(token, ["name", "email"], Outcome(skipped=[(skipped, "Bad email.")]))
+    return token
+
+
 def _unsubscribe_token(owned: Owned) -> str:
     """The owner's signed morning-email unsubscribe token."""
     from webapp.morning.links import unsubscribe_token
@@ -198,6 +208,8 @@ ENDPOINT_PARAMS: dict[str, dict[str, Callable[[Owned], object]]] = {
     "referrals.import_mapping": {"token": _upload_token},
     "referrals.import_preview": {"token": _upload_token},
     "referrals.import_commit": {"token": _upload_token},
+    "referrals.import_done": {"token": _imported_token},
+    "referrals.import_skipped": {"token": _imported_token},
     "morning.unsubscribe": {"token": _unsubscribe_token},
     "morning.unsubscribe_now": {"token": _unsubscribe_token},
     "auth.invitation": {"token": _invitation_token},

@@ -26,7 +26,10 @@ NOT_YET = "Enter a day that is not in the future."
 ANNUAL_DAY = "Enter a day that exists, as YYYY-MM-DD, or MM-DD without the year."
 ANNUAL_YEAR = "Enter a year between 1900 and this year, or leave the year out."
 EMAIL_SHAPE = "Enter an email address like name@example.com."
-PHONE = "Enter a phone number: 7 to 15 digits, with spaces and + ( ) - . only."
+PHONE = (
+    "Enter a phone number: 7 to 15 digits, with spaces and + ( ) - . only, "
+    "and an extension after x or ext. if it has one."
+)
 ONE_LINE = "Keep this on one line: no line breaks or control characters."
 BROKEN_LINES = [
     "Ryan\r\nMcMillan",
@@ -97,7 +100,7 @@ def test_the_base_forms_are_accepted(app, db, team, agent_client):
         ("email", "not-an-email", EMAIL_SHAPE),
         ("email", f"{'a' * 250}@example.com", "longer than 254"),
         ("phone", "<b>555</b>", PHONE),
-        ("phone", "555 010 2030 ext. 7", PHONE),
+        ("phone", "555 010 2030 ext. seven", PHONE),
         ("hobbies", LONG, "longer than 500"),
         ("notes", LONG, "longer than 10000"),
         ("birthday", "02-30", ANNUAL_DAY),
@@ -722,7 +725,7 @@ def test_a_broken_spreadsheet_is_refused_at_upload(
         ({"Email": MARKUP}, f"Email “{MARKUP}”: {EMAIL_SHAPE}"),
         ({"Phone": "12"}, f"Phone “12”: {PHONE}"),
         ({"Phone": "<b>555-010-2030</b>"}, f"Phone “<b>555-010-2030</b>”: {PHONE}"),
-        ({"Phone": "555 010 2030 ext. 7"}, f"Phone “555 010 2030 ext. 7”: {PHONE}"),
+        ({"Phone": "555 010 2030 ext. seven"}, f"Phone “555 010 2030 ext. seven”: {PHONE}"),
         ({"Profession": "hacker"}, "Unknown profession “hacker”."),
         ({"How met": MARKUP}, f"Unknown source “{MARKUP}”."),
         ({"Client types": "luxury; everyone"}, "Unknown client type “everyone”."),
@@ -752,7 +755,7 @@ def test_a_row_with_a_bad_cell_imports_nothing(
         app, agent_client, f"/referrals/partners-csv/{token}/preview", query_string=MAPPING
     )
     assert preview.status_code == 200
-    assert says(preview, "1 row has problems, so nothing can be imported yet.")
+    assert says(preview, "1 row has problems: correct the cells below")
     assert says(preview, message)
     response = post(app, agent_client, f"/referrals/partners-csv/{token}/import", MAPPING)
     assert response.status_code == 422
@@ -777,23 +780,14 @@ def test_a_forged_column_number_is_refused_not_a_server_error(
     assert count(db, Partner) == 0
 
 
-@pytest.mark.parametrize(
-    ("owner", "message"),
-    [
-        ("9" * 30, "Not a valid choice."),
-        ("-1", "Not a valid choice."),
-        ("Sam Ortiz", "Invalid Choice: could not coerce."),
-        ("", "Invalid Choice: could not coerce."),
-    ],
-)
-def test_a_forged_owner_imports_nothing(app, db, team, import_folder, owner, message):
+@pytest.mark.parametrize("owner", ["9" * 30, "-1", "Sam Ortiz", "", str(10**6)])
+def test_a_forged_owner_imports_nothing(app, db, team, import_folder, owner):
     client = app.test_client()
     log_in(client, team["manager"])
     token = uploaded(app, client, spreadsheet(GOOD_ROW))
     url = f"/referrals/partners-csv/{token}/import"
     response = post(app, client, url, {**MAPPING, "owner": owner})
-    assert response.status_code == 422
-    assert says(response, message)
+    assert response.status_code == 400  # the mapping step offered none of these
     assert count(db, Partner) == 0
 
 
@@ -813,7 +807,7 @@ def test_formula_cells_are_kept_as_text_shown_escaped_and_exported_neutralised(
     assert response.status_code == 303
     partner = db.session.scalar(db.select(Partner))
     assert (partner.name, partner.company) == (formula, "+SUM(A1:A9)")
-    assert_escaped(get_text(app, agent_client, "/partners/"))  # the flash names the file
+    assert_escaped(get_text(app, agent_client, response.headers["Location"]))  # names the file
     exported = fetch(app, agent_client, "/referrals/export/partners.csv").data.decode("utf-8-sig")
     assert "'=HYPERLINK(" in exported and "'+SUM(A1:A9)" in exported
 

@@ -44,11 +44,15 @@ def guessed_mapping(client, token) -> dict[str, str]:
     """The mapping form's selected columns, as the browser would send them back."""
     page = client.get(f"/referrals/partners-csv/{token}").get_data(as_text=True)
     mapping = {}
-    for name, body in re.findall(r'<select id="(map-[a-z_]+)"[^>]*>(.*?)</select>', page, re.S):
+    for name, body in re.findall(
+        r'<select id="(map-[a-z_]+|owner)"[^>]*>(.*?)</select>', page, re.S
+    ):
         selected = re.search(r'<option selected value="([^"]*)"', body) or re.search(
             r'<option value="([^"]*)" selected', body
         )
         mapping[name] = selected.group(1) if selected else ""
+    if owner := re.search(r'<input type="hidden" name="owner" value="([^"]*)"', page):
+        mapping["owner"] = owner.group(1)  # an agent's own
     return mapping
 
 
@@ -88,9 +92,13 @@ def test_import_maps_columns_previews_and_imports_everything(client, auth, team,
     assert event.user_id == team["agent"].id
     assert sorted(event.after["created"]) == sorted([debbie.id, marco.id])
     assert "2 new, 0 merged, 0 skipped" in event.summary
-    # The uploaded file is gone once imported.
-    assert list(uploads.iterdir()) == []
+    # The uploaded file is gone once imported, and cannot be imported again.
+    assert [path.suffix for path in uploads.iterdir()] == [".json"]  # the outcome
     assert client.get(f"/referrals/partners-csv/{token}").status_code == 404
+    assert client.post(f"/referrals/partners-csv/{token}/import", data=mapping).status_code == 404
+    done = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Imported 2 new partners from partners.csv; 0 merged, 0 skipped." in done
+    assert "skipped row" not in done
 
 
 def test_first_and_last_name_columns_are_joined(client, auth, team, db, uploads):
@@ -114,12 +122,31 @@ def test_a_manager_picks_the_owner(client, auth, team, db, uploads):
 
 
 def test_an_agent_cannot_give_imported_partners_to_someone_else(client, auth, team, db, uploads):
+    """The page never offers it: a forged owner is refused like a forged choice."""
     auth.login(team["agent"])
     token = token_of(upload(client, GOOD))
     data = {**guessed_mapping(client, token), "owner": team["other_agent"].id}
     response = client.post(f"/referrals/partners-csv/{token}/import", data=data)
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert count(db, Partner) == 0
+
+
+def test_a_manager_is_asked_for_the_owner_on_the_mapping_step(client, auth, team, db, uploads):
+    auth.login(team["manager"])
+    token = token_of(upload(client, GOOD))
+    mapping = guessed_mapping(client, token)
+    assert mapping["owner"] == ""  # asked, not assumed
+    page = client.get(f"/referrals/partners-csv/{token}/preview", query_string=mapping)
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert 'id="owner-error">Choose who will own the imported partners.' in text
+    assert "match the columns" in text and "Step 3 of 3" not in text
+    mapping["owner"] = str(team["other_agent"].id)
+    page = client.get(f"/referrals/partners-csv/{token}/preview", query_string=mapping)
+    assert "Owner of the imported partners: <strong>Kim Lee</strong>" in page.get_data(as_text=True)
+    assert client.post(f"/referrals/partners-csv/{token}/import", data=mapping).status_code == 303
+    assert partner_named(db, "Marco Ruiz").owner_id == team["other_agent"].id
+    assert count(db, Partner) == 2
 
 
 # --- errors: nothing is stored ----------------------------------------------------------------
@@ -277,7 +304,7 @@ def test_uploading_without_a_file_says_so(client, auth, team, uploads):
     auth.login(team["agent"])
     response = client.post("/referrals/partners-csv", data={}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Choose a CSV file to upload." in response.get_data(as_text=True)
+    assert "Choose a CSV or vCard file to upload." in response.get_data(as_text=True)
 
 
 def test_a_row_with_more_cells_than_columns_is_an_error(client, auth, team, db, uploads):
@@ -342,7 +369,7 @@ def test_an_agent_is_not_told_of_another_agents_partners(client, auth, team, db,
 def test_a_manager_is_told_of_the_teams_partners(client, auth, team, db, uploads, existing):
     auth.login(team["manager"])
     token = token_of(upload(client, DUPLICATES))
-    mapping = guessed_mapping(client, token)
+    mapping = {**guessed_mapping(client, token), "owner": team["manager"].id}
     text = client.get(f"/referrals/partners-csv/{token}/preview", query_string=mapping).get_data(
         as_text=True
     )

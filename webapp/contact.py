@@ -17,10 +17,9 @@ from markupsafe import Markup
 
 from rules import vocabulary
 
+from .links import file_slug
 from .models import Partner, User
-
-# What a typed extension looks like: "555 0102 x12", "ext. 12", "ext 12".
-EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*(\d+)\s*$", re.IGNORECASE)
+from .validation import PHONE_EXTENSION
 
 
 def dial_string(phone: str | None) -> str | None:
@@ -28,7 +27,7 @@ def dial_string(phone: str | None) -> str | None:
     None when it has no digits."""
     if not phone:
         return None
-    extension = EXTENSION.search(phone)
+    extension = PHONE_EXTENSION.search(phone)
     number = phone[: extension.start()] if extension else phone
     digits = "".join(ch for ch in number if ch.isdigit())
     if not digits:
@@ -158,7 +157,7 @@ def agent_vcard(agent: User) -> str:
 
 def vcard_response(card: str, name: str) -> Response:
     """A vCard as a download named after the person (`rachel-kim.vcf`)."""
-    stem = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:60] or "contact"
+    stem = file_slug(name, "contact")
     response = Response(card.encode(), mimetype="text/vcard")
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}.vcf"'
     return response

@@ -2,6 +2,7 @@
 (emails: invitations, password links, the morning email); and the one check of a
 `next` a request names, so that no link sends anyone off the site."""
 
+import re
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -26,3 +27,9 @@ def absolute_url(endpoint: str, **values) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def file_slug(text: str, fallback: str) -> str:
+    """An ASCII part of a download's file name ('Rachel Kim' -> 'rachel-kim'): names may
+    hold any character, and a header's filename="…" only plain ones."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or fallback

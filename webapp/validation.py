@@ -67,7 +67,10 @@ FUTURE_MESSAGE = "Enter a day that is not in the future."
 ANNUAL_DATE_MESSAGE = "Enter a day that exists, as YYYY-MM-DD, or MM-DD without the year."
 ANNUAL_YEAR_MESSAGE = f"Enter a year between {FIRST_YEAR} and this year, or leave the year out."
 EMAIL_MESSAGE = "Enter an email address like name@example.com."
-PHONE_MESSAGE = "Enter a phone number: 7 to 15 digits, with spaces and + ( ) - . only."
+PHONE_MESSAGE = (
+    "Enter a phone number: 7 to 15 digits, with spaces and + ( ) - . only, "
+    "and an extension after x or ext. if it has one."
+)
 LINE_MESSAGE = "Keep this on one line: no line breaks or control characters."
 TIMEZONE_MESSAGE = "Choose a time zone from the list (a name like America/New_York)."
 PUSH_ENDPOINT_MESSAGE = "This browser's push service is not one PartnerPlan can send to."
@@ -86,6 +89,8 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ADDRESS_PART = r'[^@\s<>()\[\]\\,;:"]+'
 EMAIL = re.compile(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}")
 PHONE = re.compile(r"[0-9+().\-\s]+")
+# An extension after the number, as offices write it: "555 0102 x12", "ext. 12", "ext 12".
+PHONE_EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*(\d{1,6})\s*$", re.IGNORECASE)
 # The names zoneinfo reads, but those that are no place: the server's own zone and
 # tzdata's placeholder.
 TIMEZONES = frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
@@ -127,8 +132,13 @@ def email_problem(text: str | None) -> str | None:
 
 
 def phone_problem(text: str | None) -> str | None:
-    """PHONE_MESSAGE when the text is not 7 to 15 digits with spaces and + ( ) - . only."""
-    if text and not (PHONE.fullmatch(text) and 7 <= len(re.sub(r"[^0-9]", "", text)) <= 15):
+    """PHONE_MESSAGE when the text is not 7 to 15 digits with spaces and + ( ) - . only,
+    followed or not by an extension."""
+    if not text:
+        return None
+    extension = PHONE_EXTENSION.search(text)
+    number = text[: extension.start()] if extension else text
+    if not (PHONE.fullmatch(number) and 7 <= len(re.sub(r"[^0-9]", "", number)) <= 15):
         return PHONE_MESSAGE
     return None
 

@@ -8,7 +8,6 @@ override (RECURRENCE-ID) and a cancelled one an EXDATE of the same UID.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 from rules.vocabulary import PLANNING_QUESTIONS
 
 from .. import outbox
+from ..links import file_slug
 from ..models import Partner, PlanningSession, User, utcnow
 from ..outbox import mail_configured
 from ..timefmt import format_date, weekday_time
@@ -143,7 +143,7 @@ def add_timezones(calendar: Calendar, starts: list[datetime]) -> None:
 
 def series_filename(session: PlanningSession) -> str:
     """An ASCII file name: partner names may hold any character."""
-    slug = re.sub(r"[^a-z0-9]+", "-", session.partner.name.lower()).strip("-") or "partner"
+    slug = file_slug(session.partner.name, "partner")
     return f"planning-{slug}-{session.starts_at:%Y%m%d}.ics"
 
 

@@ -32,10 +32,13 @@ class ProjectionForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
+    file = FileField(
+        "CSV file or vCard", validators=[FileRequired("Choose a CSV or vCard file to upload.")]
+    )
 
 
 class OwnerForm(FlaskForm):
-    """The preview's final step: who owns the imported partners (managers may choose)."""
+    """The owner chosen on the mapping step, as the preview posts it back (with the
+    CSRF token of the preview's "Check again" and "Import")."""
 
     owner = SelectField("Owner of the imported partners", coerce=int, validate_choice=True)

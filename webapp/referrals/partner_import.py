@@ -20,11 +20,11 @@ import json
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import abort, current_app
 
 from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES
@@ -35,12 +35,14 @@ from ..extensions import db
 from ..models import Partner, User, record_audit
 from ..spreadsheet import FORMULA_STARTS
 from ..validation import (
+    PHONE_EXTENSION,
     annual_date_problem,
     email_problem,
     line_problem,
     past_date_problem,
     phone_problem,
 )
+from . import exports
 
 MAX_COLUMNS = 60
 MAX_ROWS = 5000
@@ -79,17 +81,24 @@ def keep_upload(raw: bytes, filename: str, user: User) -> str:
     return token
 
 
-def load_upload(token: str, user: User) -> tuple[bytes, str]:
-    """The file and its name, if `token` is this user's recent upload; 404 otherwise."""
-    folder = upload_folder()
-    if not TOKEN.match(token) or not (folder / f"{token}.json").exists():
+def load_meta(token: str, user: User) -> dict:
+    """The record of `token`, if it is this user's recent upload; 404 otherwise."""
+    meta_path = upload_folder() / f"{token}.json"
+    if not TOKEN.match(token) or not meta_path.exists():
         abort(404)
-    meta_path = folder / f"{token}.json"
     meta = json.loads(meta_path.read_text())
     fresh = meta_path.stat().st_mtime >= time.time() - KEEP_SECONDS
     if meta.get("user_id") != user.id or meta.get("team_id") != user.team_id or not fresh:
         abort(404)
-    return (folder / f"{token}.csv").read_bytes(), meta["filename"]
+    return meta
+
+
+def load_upload(token: str, user: User) -> tuple[bytes, str]:
+    """The file and its name, if `token` is this user's recent upload not yet imported."""
+    meta = load_meta(token, user)
+    if "done" in meta:
+        abort(404)
+    return (upload_folder() / f"{token}.csv").read_bytes(), meta["filename"]
 
 
 def forget_upload(token: str) -> None:
@@ -112,8 +121,8 @@ def looks_like_data(text: str) -> bool:
     return "@" in text or bool(re.fullmatch(r"[\d\s()+./-]{4,}", text))
 
 
-def read_table(raw: bytes) -> Table:
-    """Decode and parse; CsvProblem says, in plain words, why a file cannot be read."""
+def decode_text(raw: bytes) -> str:
+    """The uploaded file as text; CsvProblem says, in plain words, why it cannot be read."""
     if b"\x00" in raw:
         raise CsvProblem("This is not a CSV file. Save the spreadsheet as CSV and upload that.")
     try:
@@ -123,6 +132,11 @@ def read_table(raw: bytes) -> Table:
             "This file is not UTF-8 text. In Excel choose File → Save As → "
             "“CSV UTF-8 (Comma delimited)”, then upload that file."
         ) from error
+    return text
+
+
+def parse_csv(text: str) -> Table:
+    """The rows of a CSV; CsvProblem says, in plain words, why they cannot be read."""
     newline = text.find("\n")
     first_line = text if newline < 0 else text[:newline]  # not split(): that copies the rest
     delimiter = max(",;\t", key=first_line.count)
@@ -181,12 +195,15 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "first_name": ("First name (joined to last name)", ("first name", "first", "given name")),
     "last_name": ("Last name", ("last name", "last", "surname", "family name")),
     "company": ("Company", ("company", "organization", "organisation", "business", "brokerage",
-                            "firm", "office")),
+                            "firm", "office", "company name", "organization name",
+                            "organization 1 name")),
     "profession": ("Profession", ("profession", "occupation", "role", "type", "category",
                                   "job title", "title")),
-    "email": ("Email", ("email", "e mail", "email address", "mail")),
+    "email": ("Email", ("email", "e mail", "email address", "mail", "email 1", "e mail 1",
+                        "email 1 value", "e mail 1 value", "primary email", "personal email")),
     "phone": ("Phone", ("phone", "mobile", "cell", "telephone", "tel", "phone number",
-                        "mobile phone", "cell phone")),
+                        "mobile phone", "cell phone", "phone 1", "phone 1 value",
+                        "primary phone", "mobile phone 1")),
     "source": ("How met (source)", ("source", "how met", "lead source")),
     "met_on": ("Date met", ("met on", "date met", "met", "first met")),
     "client_types": ("Client types", ("client types", "clients", "client type")),
@@ -312,19 +329,33 @@ def parse_day(text: str) -> date:
 
 @dataclass
 class Duplicate:
-    reason: str  # "email" or "phone"
-    partner_id: int | None = None  # an existing partner of the team
+    """What a row seems to repeat: a partner already in the book, or an earlier row."""
+
+    reason: str  # "email", "phone", or "name and company"
+    partner_id: int | None = None  # an existing partner the importer may see
     partner_name: str = ""
     owner_name: str = ""
     line: int | None = None  # or an earlier row of the same file
+    # The other side, shown beside the row so the user can tell whether it is the same person.
+    company: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
 
 @dataclass
 class Row:
     line: int
+    cells: list[str] = field(default_factory=list)  # as imported: the preview's fixes applied
     values: dict[str, object] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (field or "row", message)
     duplicate: Duplicate | None = None
+
+    def refuse(self, name: str, message: str) -> None:
+        self.problems.append((name, message))
+
+    @property
+    def errors(self) -> list[str]:
+        return [message for _, message in self.problems]
 
     @property
     def name(self) -> str:
@@ -346,9 +377,9 @@ def check_row(line: int, cells: list[str], header: list[str], mapping, today: da
     A value the partner form would refuse is refused here too, so that an
     imported partner can be edited and saved as it is.
     """
-    row = Row(line)
+    row = Row(line, cells)
     if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-        row.errors.append(f"Has {len(cells)} cells but the first line names {len(header)} columns.")
+        row.refuse("row", f"Has {len(cells)} cells but the first line names {len(header)} columns.")
 
     def text(name: str) -> str:
         return cell_text(cells, mapping, name)
@@ -357,7 +388,7 @@ def check_row(line: int, cells: list[str], header: list[str], mapping, today: da
         part for part in (text("first_name"), text("last_name")) if part
     )
     if not name:
-        row.errors.append("Name is missing.")
+        row.refuse("name", "Name is missing.")
     row.values["name"] = name
     for key in (
         "company",
@@ -377,11 +408,11 @@ def check_row(line: int, cells: list[str], header: list[str], mapping, today: da
     for key, limit in TEXT_LIMITS.items():
         value, label = row.values.get(key), FIELDS[key][0]
         if isinstance(value, str) and len(value) > limit:
-            row.errors.append(f"{label} is longer than {limit} characters.")
+            row.refuse(key, f"{label} is longer than {limit} characters.")
         elif key in ONE_LINE and (problem := line_problem(value)):
-            row.errors.append(f"{label}: {problem}")
+            row.refuse(key, f"{label}: {problem}")
         elif key in TEXT_RULES and (problem := TEXT_RULES[key](value)):
-            row.errors.append(f"{label} “{value}”: {problem}")
+            row.refuse(key, f"{label} “{value}”: {problem}")
     check_vocabulary(row, text)
     check_dates(row, text, today)
     return row
@@ -393,20 +424,20 @@ def check_vocabulary(row: Row, text) -> None:
     if profession:
         value = vocabulary_value(profession, PROFESSIONS, PROFESSION_SYNONYMS)
         if value is None:
-            row.errors.append(f"Unknown profession “{profession}”.")
+            row.refuse("profession", f"Unknown profession “{profession}”.")
         row.values["profession"] = value or "other"
     source = text("source")
     row.values["source"] = None
     if source:
         row.values["source"] = vocabulary_value(source, SOURCES, SOURCE_SYNONYMS)
         if row.values["source"] is None:
-            row.errors.append(f"Unknown source “{source}”.")
+            row.refuse("source", f"Unknown source “{source}”.")
     kinds = []
     for item in re.split(r"[;,]", text("client_types")):
         if item.strip():
             value = vocabulary_value(item, CLIENT_TYPES, {})
             if value is None:
-                row.errors.append(f"Unknown client type “{item.strip()}”.")
+                row.refuse("client_types", f"Unknown client type “{item.strip()}”.")
             elif value not in kinds:
                 kinds.append(value)
     row.values["client_types"] = kinds
@@ -418,14 +449,66 @@ def check_dates(row: Row, text, today: date) -> None:
         try:
             row.values["met_on"] = parse_day(met_on)
         except ValueError:
-            row.errors.append(f"Date met “{met_on}” is not a date (2026-03-14 or 3/14/2026).")
+            row.refuse("met_on", f"Date met “{met_on}” is not a date (2026-03-14 or 3/14/2026).")
         if problem := past_date_problem(row.values["met_on"], today):
-            row.errors.append(f"Date met “{met_on}”: {problem}")
+            row.refuse("met_on", f"Date met “{met_on}”: {problem}")
     for key in ("birthday", "anniversary"):
         value = text(key)
         row.values[key] = iso_text(value) or None
         if problem := annual_date_problem(row.values[key], today):
-            row.errors.append(f"{FIELDS[key][0]} “{value}”: {problem}")
+            row.refuse(key, f"{FIELDS[key][0]} “{value}”: {problem}")
+
+
+# --- the preview's own fixes and skips -------------------------------------------------------
+
+FIX_KEY = re.compile(r"fix-([0-9]{1,7})-([0-9]{1,3})")
+SKIP_KEY = re.compile(r"skip-([0-9]{1,7})")
+CHOICES = ("skip", "merge", "new")
+
+
+def read_fixes(values, width: int) -> dict[int, dict[int, str]]:
+    """The cells the user corrected in the preview (fix-<line>-<column>), by line."""
+    fixes: dict[int, dict[int, str]] = {}
+    for key in values:
+        if (match := FIX_KEY.fullmatch(key)) and int(match.group(2)) < width:
+            text = values.get(key, "")[: TEXT_LIMITS["notes"] + 1]
+            fixes.setdefault(int(match.group(1)), {})[int(match.group(2))] = text
+    return fixes
+
+
+def with_fixes(table: Table, values) -> Table:
+    """The table with the preview's corrections in place of the file's cells."""
+    fixes = read_fixes(values, len(table.header))
+    if not fixes:
+        return table
+    rows = []
+    for line, cells in table.rows:
+        if edits := fixes.get(line):
+            cells = cells + [""] * (len(table.header) - len(cells))
+            cells = [edits.get(index, cell) for index, cell in enumerate(cells)]
+        rows.append((line, cells))
+    return Table(table.header, rows)
+
+
+def skipped_lines(values) -> set[int]:
+    """The rows the user chose to leave out in the preview (skip-<line>)."""
+    return {int(match.group(1)) for key in values if (match := SKIP_KEY.fullmatch(key))}
+
+
+def fix_columns(row: Row, mapping: dict[str, int | None], fixed: set[int]) -> list[tuple]:
+    """The cells of a row to show for correcting, as (column, label, messages): those
+    of its problems, and those already corrected (so that the correction travels on)."""
+    labels = {column: FIELDS[name][0] for name, column in mapping.items() if column is not None}
+    found: dict[int, list[str]] = {column: [] for column in fixed if column in labels}
+    for name, message in row.problems:
+        if name == "name" and mapping.get("name") is None:
+            columns = [mapping.get("first_name"), mapping.get("last_name")]
+        else:
+            columns = [mapping.get(name)]
+        for column in columns:
+            if column is not None:
+                found.setdefault(column, []).append(message)
+    return [(column, labels[column], found[column]) for column in sorted(found)]
 
 
 # --- duplicates --------------------------------------------------------------------------------
@@ -436,38 +519,96 @@ def email_key(value) -> str | None:
 
 
 def phone_key(value) -> str | None:
-    """Digits only, the last ten (so +1 (555) 010-2030 matches 555.010.2030)."""
-    digits = re.sub(r"\D", "", str(value or ""))
+    """Digits only, the last ten (so +1 (555) 010-2030 matches 555.010.2030), without
+    the extension."""
+    text = str(value or "")
+    if extension := PHONE_EXTENSION.search(text):
+        text = text[: extension.start()]
+    digits = re.sub(r"\D", "", text)
     return digits[-10:] if len(digits) >= 7 else None
 
 
-def find_duplicates(rows: list[Row], user: User) -> None:
-    """Mark rows whose email or phone is already among the partners the user may see
-    (an agent's own, a manager's team), or in an earlier row.
+# Words a company's name may carry or not: "Brennan Insurance Group, LLC" is
+# "Brennan Insurance Group".
+COMPANY_SUFFIXES = frozenset(
+    "inc incorporated llc l l c llp lp ltd limited co corp corporation company pllc pc pa".split()
+)
 
-    Only what the user may see: the preview names the partner and its owner,
-    so another agent's partners must not be looked at at all.
+
+def plain_words(text) -> list[str]:
+    """Lower case, accents and punctuation gone: 'José O'Neil-Díaz' -> ['jose', 'oneil', 'diaz']."""
+    decomposed = unicodedata.normalize("NFKD", str(text or "").casefold())
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    letters = re.sub(r"['’`.]", "", letters)
+    return re.findall(r"\w+", letters)
+
+
+def name_key(name, company) -> str | None:
+    """The partner's name and company, normalised, to find the same person written
+    another way; None without a name."""
+    words = plain_words(name)
+    if not words:
+        return None
+    firm = plain_words(company)
+    while firm and firm[-1] in COMPANY_SUFFIXES:
+        firm.pop()
+    if firm and firm[0] == "the":
+        firm.pop(0)
+    return " ".join(words) + "|" + " ".join(firm)
+
+
+def find_duplicates(rows: list[Row], user: User) -> None:
+    """Mark rows whose email, phone, or name and company are already among the partners
+    the user may see (an agent's own, a manager's team), or in an earlier row.
+
+    Only what the user may see: the preview shows the partner beside the row, so
+    another agent's partners must not be looked at at all. A row without a
+    company matches a partner of the same name whatever their company.
     """
     existing = db.session.execute(
         visible_partners(user, include_archived=True)
-        .with_only_columns(Partner.id, Partner.name, Partner.email, Partner.phone, User.name)
+        .with_only_columns(
+            Partner.id, Partner.name, Partner.company, Partner.email, Partner.phone, User.name
+        )
         .join(User, User.id == Partner.owner_id)
-        .where(sa.or_(Partner.email.is_not(None), Partner.phone.is_not(None)))
     ).all()
     known: dict[tuple[str, str], Duplicate] = {}
-    for partner_id, name, email, phone, owner in existing:
-        for reason, key in (("email", email_key(email)), ("phone", phone_key(phone))):
-            if key:
-                known.setdefault((reason, key), Duplicate(reason, partner_id, name, owner))
+
+    def remember(duplicate: Duplicate, name, company) -> None:
+        keys = [("email", email_key(duplicate.email)), ("phone", phone_key(duplicate.phone))]
+        if key := name_key(name, company):
+            person, firm = key.split("|")
+            keys += [("name and company", key), ("name", person)]
+            if not firm:  # a partner without a company matches a row of any company
+                keys.append(("name without company", person))
+        for kind, value in keys:
+            if value:
+                reason = kind if kind in ("email", "phone", "name and company") else "name"
+                known.setdefault((kind, value), replace(duplicate, reason=reason))
+
+    for partner_id, name, company, email, phone, owner in existing:
+        remember(Duplicate("", partner_id, name, owner, None, company, email, phone), name, company)
     for row in rows:
+        values = row.values
+        key = name_key(values.get("name"), values.get("company"))
         keys = [
-            ("email", email_key(row.values.get("email"))),
-            ("phone", phone_key(row.values.get("phone"))),
+            ("email", email_key(values.get("email"))),
+            ("phone", phone_key(values.get("phone"))),
+            ("name and company", key),
         ]
-        keys = [key for key in keys if key[1]]
-        row.duplicate = next((known[key] for key in keys if key in known), None)
-        for reason, key in keys:
-            known.setdefault((reason, key), Duplicate(reason, line=row.line, partner_name=row.name))
+        if key:
+            person, firm = key.split("|")
+            # A row without a company matches anyone of that name; one with a company,
+            # anyone of that name and company, or of that name and no company.
+            keys.append(("name without company", person) if firm else ("name", person))
+        row.duplicate = next((known[found] for found in keys if found[1] and found in known), None)
+        remember(
+            Duplicate(
+                "", None, row.name, "", row.line,
+                values.get("company"), values.get("email"), values.get("phone"),
+            ),
+            values.get("name"), values.get("company"),
+        )  # fmt: skip
 
 
 def check_table(table: Table, mapping, user: User) -> list[Row]:
@@ -501,22 +642,39 @@ class Outcome:
     created: list[Partner] = field(default_factory=list)
     merged: list[Partner] = field(default_factory=list)  # partners already in the book
     merged_rows: int = 0  # rows merged, into those or into an earlier row of the file
-    skipped: int = 0
+    skipped: list[tuple[Row, str]] = field(default_factory=list)  # and why
+
+
+def skip_reason(row: Row) -> str:
+    if row.errors:
+        return " ".join(row.errors)
+    duplicate = row.duplicate
+    if duplicate is None:
+        return "Left out in the preview."
+    if duplicate.line:
+        return f"Same {duplicate.reason} as line {duplicate.line}."
+    return f"Same {duplicate.reason} as {duplicate.partner_name}, already in the book."
 
 
 def import_rows(
-    rows: list[Row], choices: dict[int, str], owner: User, user: User, filename: str
+    rows: list[Row],
+    choices: dict[int, str],
+    skipped: set[int],
+    owner: User,
+    user: User,
+    filename: str,
 ) -> Outcome:
-    """Create, merge or skip each row in the session; the caller commits once (all or nothing)."""
+    """Create, merge or skip each row in the session; the caller commits once (all or
+    nothing for what is imported). Rows in error must have been skipped."""
     outcome = Outcome()
     by_line: dict[int, Partner | None] = {}
     for row in rows:
         duplicate, choice = row.duplicate, choices.get(row.line, "skip")
-        if duplicate and choice != "merge":
-            outcome.skipped += 1
+        if row.line in skipped or (duplicate and choice == "skip"):
+            outcome.skipped.append((row, skip_reason(row)))
             by_line[row.line] = None
             continue
-        if duplicate:
+        if duplicate and choice == "merge":
             target = (
                 db.session.get(Partner, duplicate.partner_id)
                 if duplicate.partner_id
@@ -524,7 +682,7 @@ def import_rows(
             )
             by_line[row.line] = target
             if target is None:  # merging into a row that was itself skipped
-                outcome.skipped += 1
+                outcome.skipped.append((row, f"Merged into line {duplicate.line}, left out."))
                 continue
             changed = merge_into(target, row.values)
             outcome.merged_rows += 1
@@ -556,13 +714,52 @@ def import_rows(
         user,
         "import",
         f"Imported {filename}: {len(outcome.created)} new, {outcome.merged_rows} merged, "
-        f"{outcome.skipped} skipped",
+        f"{len(outcome.skipped)} skipped",
         after={
             "file": filename,
             "owner_id": owner.id,
             "created": [partner.id for partner in outcome.created],
             "merged": [partner.id for partner in outcome.merged],
-            "skipped": outcome.skipped,
+            "skipped": [row.line for row, _ in outcome.skipped],
         },
     )
     return outcome
+
+
+# --- after the import: what was done, and the rows left out -------------------------------------
+
+
+def keep_outcome(token: str, header: list[str], outcome: Outcome) -> None:
+    """Replace the upload by a record of the import and its skipped rows, so that the
+    page after the import can say what happened and offer those rows as a CSV; the
+    upload itself can no longer be imported again."""
+    folder = upload_folder()
+    meta_path = folder / f"{token}.json"
+    meta = json.loads(meta_path.read_text())
+    meta["done"] = {
+        "created": len(outcome.created),
+        "merged": outcome.merged_rows,
+        "header": header,
+        "skipped": [[row.line, row.cells, why] for row, why in outcome.skipped],
+    }
+    meta_path.write_text(json.dumps(meta))
+    (folder / f"{token}.csv").unlink(missing_ok=True)
+
+
+def load_outcome(token: str, user: User) -> tuple[dict, str]:
+    """The record kept by keep_outcome, for the user who imported; 404 otherwise."""
+    meta = load_meta(token, user)
+    if "done" not in meta:
+        abort(404)
+    return meta["done"], meta["filename"]
+
+
+def skipped_csv(done: dict, zone: str) -> str:
+    """The skipped rows as a CSV of their own, with the file's columns and why each was
+    left out, ready to be corrected and imported again."""
+    header = done["header"]
+    rows = [
+        [*cells[: len(header)], *[""] * (len(header) - len(cells)), why]
+        for _, cells, why in done["skipped"]
+    ]
+    return exports.csv_text([*header, "Why skipped"], rows, zone)

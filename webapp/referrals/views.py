@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import charts, clock, contact
 from ..access import get_partner
 from ..extensions import db
+from ..links import file_slug
 from ..models import User
 from ..partners.queries import team_agents
 from ..query_args import id_arg
@@ -18,7 +19,15 @@ from ..templating import nav_item, render
 from . import bp, exports, queries
 from . import partner_import as imports
 from .forms import ProjectionForm, UploadForm
-from .partners_csv import check_upload, mapping_form, owner_form, render_preview, uploaded_table
+from .partners_csv import (
+    check_upload,
+    mapping_form,
+    owner_form,
+    read_upload,
+    render_mapping,
+    render_preview,
+    uploaded_table,
+)
 
 nav_item("referrals.index", "Referrals", order=40, primary=frozenset({"agent"}))
 
@@ -156,13 +165,13 @@ def charts_page():
 @bp.route("/partners-csv", methods=["GET", "POST"])
 @login_required
 def partners_csv():
-    """Upload a spreadsheet of partners (step 1 of 3), and the CSV exports."""
+    """Upload a spreadsheet or a vCard file of partners (step 1 of 3), and the CSV exports."""
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
         raw = upload.read()
         try:
-            imports.read_table(raw)
+            read_upload(raw)
         except imports.CsvProblem as problem:
             form.file.errors.append(str(problem))
         else:
@@ -175,64 +184,70 @@ def partners_csv():
 @bp.get("/partners-csv/<token>")
 @login_required
 def import_mapping(token: str):
-    """Step 2: which column feeds which partner field, guessed from the column names."""
+    """Step 2: which column feeds which partner field, guessed from the column names,
+    and who will own the partners."""
     table, filename = uploaded_table(token)
     form = mapping_form(table.header, imports.guess_mapping(table.header))
-    return render(
-        "referrals/import_mapping.html",
-        form=form,
-        table=table,
-        filename=filename,
-        token=token,
-        problems={},
-    )
+    return render_mapping(token, table, filename, form, problems={})
 
 
-@bp.get("/partners-csv/<token>/preview")
+@bp.route("/partners-csv/<token>/preview", methods=["GET", "POST"])
 @login_required
 def import_preview(token: str):
-    """Step 3: every row as it would be imported, its errors, and a choice for duplicates."""
-    table, filename, mapping, problems, rows = check_upload(token, request.args)
+    """Step 3: every row as it would be imported, its errors with the cells to correct
+    or a box to skip it, and a choice for each duplicate. The mapping step arrives
+    here by GET; "Check again" posts the corrections back."""
+    values = request.values
+    table, filename, mapping, problems, rows = check_upload(token, values)
     if problems:
-        form = mapping_form(table.header, mapping, request.args)
-        for name, problem in problems.items():  # beside the field it is about
-            form[f"map-{name}"].errors = [problem]
-        html = render(
-            "referrals/import_mapping.html",
-            form=form,
-            table=table,
-            filename=filename,
-            token=token,
-            problems=problems,
-        )
-        return html, 422
-    return render_preview(token, filename, mapping, rows, owner_form(), choices={})
+        form = mapping_form(table.header, mapping, values)
+        return render_mapping(token, table, filename, form, problems, status=422)
+    return render_preview(token, filename, mapping, rows, owner_form(values), values)
 
 
 @bp.post("/partners-csv/<token>/import")
 @login_required
 def import_commit(token: str):
-    """Import every row, or none: the file and the mapping are checked again first."""
+    """Import every row not skipped, or none: the file, the mapping and the corrections
+    are checked again first, and a row still in error and not skipped stops it all."""
     table, filename, mapping, problems, rows = check_upload(token, request.form)
     form = owner_form(request.form)
     choices = {
         row.line: request.form.get(f"choice-{row.line}", "skip") for row in rows if row.duplicate
     }
-    if problems or any(choice not in ("skip", "merge") for choice in choices.values()):
+    if problems or any(choice not in imports.CHOICES for choice in choices.values()):
         abort(400)
-    if not form.validate_on_submit() or any(row.errors for row in rows):
-        return render_preview(token, filename, mapping, rows, form, choices, status=422)
+    skipped = imports.skipped_lines(request.form)
+    unresolved = any(row.errors and row.line not in skipped for row in rows)
+    if not form.validate_on_submit() or unresolved:
+        return render_preview(token, filename, mapping, rows, form, request.form, status=422)
     owner = db.session.get(User, form.owner.data)
-    outcome = imports.import_rows(rows, choices, owner, current_user, filename)
+    outcome = imports.import_rows(rows, choices, skipped, owner, current_user, filename)
     db.session.commit()
-    imports.forget_upload(token)
-    created = len(outcome.created)
-    flash(
-        f"Imported {created} new partner{'' if created == 1 else 's'} from {filename}; "
-        f"{outcome.merged_rows} merged, {outcome.skipped} skipped.",
-        "success",
+    imports.keep_outcome(token, table.header, outcome)
+    return redirect(url_for("referrals.import_done", token=token), code=303)
+
+
+@bp.get("/partners-csv/<token>/done")
+@login_required
+def import_done(token: str):
+    """What the import did, and the rows it left out as a CSV of their own."""
+    done, filename = imports.load_outcome(token, current_user)
+    return render("referrals/import_done.html", done=done, filename=filename, token=token)
+
+
+@bp.get("/partners-csv/<token>/skipped.csv")
+@login_required
+def import_skipped(token: str):
+    """The rows left out of an import, with why, to correct and import again."""
+    done, filename = imports.load_outcome(token, current_user)
+    text = imports.skipped_csv(done, current_user.team.timezone)
+    name = file_slug(filename.rsplit(".", 1)[0], "partners") + "-skipped.csv"
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-    return redirect(url_for("partners.index"), code=303)
 
 
 @bp.get("/export/<any(partners, interactions, referrals):what>.csv")
