@@ -68,12 +68,12 @@ def partners_csv(user: User) -> str:
     )
     rows = (
         [getattr(partner, column) for column in PARTNER_COLUMNS]
-        + [partner.owner.name, partner.archived_at, [tag.name for tag in partner.tags]]
+        + [[tag.name for tag in partner.tags], partner.owner.name, partner.archived_at]
         for partner in partners
     )
     zone = user.team.timezone
-    # Tags last, "; "-separated (a tag holds no semicolon), as a CSV import reads them.
-    header = [*PARTNER_COLUMNS, "owner", csv_header("archived_at", zone), "tags"]
+    # Tags "; "-separated (a tag holds no semicolon), as a CSV import reads them.
+    header = [*PARTNER_COLUMNS, "tags", "owner", csv_header("archived_at", zone)]
     return csv_text(header, rows, zone)
 
 
