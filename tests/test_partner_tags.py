@@ -227,3 +227,20 @@ def test_the_csv_export_has_the_tags_semicolon_separated(client, auth, team, db,
     header, *rows = csv.reader(io.StringIO(text))
     tags = {row[header.index("name")]: row[header.index("tags")] for row in rows}
     assert tags == {"Ana Lopez": "BNI; golf", "Bo Chen": ""}
+
+
+def test_erasing_a_partner_takes_their_tags_off_and_out_of_the_audit_trail(
+    client, auth, team, db, book
+):
+    auth.login(team["manager"])
+    data = {"partner": [book["ana"], book["bo"]], "tag": "divorcing", "action": "add"}
+    assert client.post("/partners/tags", data=data).status_code == 303
+    auth.logout()
+    auth.login(team["admin"])
+    assert client.post(f"/partners/{book['ana']}/erase", data={"confirm": "y"}).status_code == 303
+    assert tags_of(db, book["ana"]) == [] and tags_of(db, book["bo"]) == ["divorcing"]
+    ana_events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.kind == "tags", AuditEvent.partner_id == book["ana"])
+    ).all()
+    assert ana_events and all(e.before == {} and e.after == {} for e in ana_events)
+    assert all("divorcing" not in e.summary for e in ana_events)

@@ -115,7 +115,8 @@ def tag_selected():
                 partner.team_id,
                 current_user,
                 "tags",
-                f"{partner.name}: tag {bulk.tag.data!r} {'added' if adding else 'removed'}",
+                # The tag is in before/after only: erasing the partner takes those out.
+                f"{partner.name}: a tag {'added' if adding else 'removed'}",
                 partner=partner,
                 before={"tags": before},
                 after={"tags": tag_names(partner)},
