@@ -315,9 +315,7 @@ def _tag_key(mapper, connection, tag: Tag) -> None:
 partner_tag = sa.Table(
     "partner_tag",
     db.metadata,
-    sa.Column(
-        "partner_id", sa.ForeignKey(Partner.id, ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("partner_id", sa.ForeignKey(Partner.id, ondelete="CASCADE"), primary_key=True),
     sa.Column("tag_id", sa.ForeignKey(Tag.id, ondelete="CASCADE"), primary_key=True, index=True),
 )
 
