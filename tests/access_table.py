@@ -57,6 +57,8 @@ ACCESS: dict[str, str] = {
     # --- partners and logbook ----------------------------------------------
     "partners.index": "login",
     "partners.new": "login",
+    # Any user; each ticked partner must be one they may change (else 404), as on its page.
+    "partners.tag_selected": "login",
     "partners.detail": "partner",
     "partners.edit": "partner",
     "partners.archive": "partner",

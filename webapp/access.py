@@ -88,6 +88,23 @@ def _one_partner(manager: bool, include_archived: bool) -> sa.Select:
     )
 
 
+def editable_partners(partner_ids: list[int], user: User) -> list[Partner]:
+    """The partners of `partner_ids`, every one of which this user may change (as
+    on its page: archived ones too); 404 when any is not, so that a list holding
+    another agent's or another team's id changes nothing and says nothing of it."""
+    wanted = set(partner_ids)
+    partners = list(
+        db.session.scalars(
+            visible_partners(user, include_archived=True)
+            .where(Partner.id.in_(wanted))
+            .order_by(Partner.name, Partner.id)
+        )
+    )
+    if len(partners) != len(wanted):
+        abort(404)
+    return partners
+
+
 def get_partner(partner_id: int, user: User, *, include_archived: bool = True) -> Partner:
     """The partner, if this user may see it; 404 otherwise."""
     partner = db.session.scalar(

@@ -250,6 +250,10 @@ class Partner(db.Model):
 
     owner: so.Mapped[User] = so.relationship(foreign_keys=[owner_id])
     team: so.Mapped[Team] = so.relationship()
+    # Free labels of the team's own (webapp/partners/tags.py), by name.
+    tags: so.Mapped[list[Tag]] = so.relationship(
+        secondary=lambda: partner_tag, order_by=lambda: Tag.key
+    )
 
     @property
     def details(self) -> dict[str, str | None]:
@@ -274,6 +278,46 @@ def _partner_search_text(mapper, connection, partner: Partner) -> None:
     partner.search_text = partner_search_text(
         partner.name, partner.company, partner.email, partner.phone
     )
+
+
+def tag_key(name: str) -> str:
+    """What makes two tag names the same tag: their case-folded spelling
+    ("Golf" is "golf"), computed here rather than by the database's lower(),
+    which SQLite applies to ASCII letters only."""
+    return name.casefold()
+
+
+class Tag(db.Model):
+    """A free label a team puts on partners ("golf", "Spanish speaker").
+
+    A team's own: another team's tag of the same name is another row. One per
+    name in any case (`key`); the first spelling is the one shown."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "key", name="uq_tag_team_key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id, ondelete="CASCADE"))
+    name: so.Mapped[str] = so.mapped_column(sa.String(40))
+    key: so.Mapped[str] = so.mapped_column(sa.String(80))  # tag_key(name): case folding may grow it
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name}>"
+
+
+@sa.event.listens_for(Tag, "before_insert")
+@sa.event.listens_for(Tag, "before_update")
+def _tag_key(mapper, connection, tag: Tag) -> None:
+    tag.key = tag_key(tag.name)
+
+
+# Which partner wears which tag; the tag's index finds its partners (the list's filter).
+partner_tag = sa.Table(
+    "partner_tag",
+    db.metadata,
+    sa.Column("partner_id", sa.ForeignKey(Partner.id, ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey(Tag.id, ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class Interaction(db.Model):

@@ -34,7 +34,10 @@ The forms, the CSV import (referrals/partner_import.py) and the book import
   offered (the four from a week from today) and at a start time of the
   agent's windows there;
 - a team's day off is a date (1900-2100) with a one-line name of at most 80
-  characters, one name a day.
+  characters, one name a day;
+- a tag on a partner is one line of at most 40 characters, without a comma or
+  a semicolon: those separate tags where they are typed as text (the partner
+  form, a CSV import's column) and written out (a CSV export's cell).
 
 Each `*_problem` returns the message, or None when the value is fine or
 missing; the WTForms validators below put the same message beside the field.
@@ -81,6 +84,9 @@ WEBHOOK_URL_MESSAGE = (
 )
 SLOT_MESSAGE = "Pick one of the slots."
 HOLIDAY_NAME_MAX = 80
+TAG_MAX = 40
+TAG_LENGTH_MESSAGE = f"Keep each tag to {TAG_MAX} characters or fewer."
+TAG_SEPARATOR_MESSAGE = "A tag cannot hold a comma or a semicolon: they separate tags."
 
 # C0 controls (tab included), DEL, C1 controls, and the Unicode line and paragraph separators.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -147,6 +153,19 @@ def line_problem(value: str | None) -> str | None:
     """LINE_MESSAGE when one-line text holds a line break or a control character."""
     if value and CONTROL.search(value):
         return LINE_MESSAGE
+    return None
+
+
+def tag_problem(name: str | None) -> str | None:
+    """A tag's name (trimmed): at most TAG_MAX characters, one line, no comma or semicolon."""
+    if not name:
+        return None
+    if problem := line_problem(name):
+        return problem
+    if "," in name or ";" in name:
+        return TAG_SEPARATOR_MESSAGE
+    if len(name) > TAG_MAX:
+        return TAG_LENGTH_MESSAGE
     return None
 
 

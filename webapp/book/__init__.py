@@ -1,16 +1,11 @@
-"""The partner book file (partnerplan-book/1): import, export, and its page.
+"""The partner book file (partnerplan-book/2): import, export, and its page.
 
-Beyond the fields shown in BOOK_FORMAT.md, the export writes these optional
-fields so that nothing stored is lost on the way out and back in (a file
-without them imports with the defaults in brackets):
-- team: `timezone` [America/New_York], `planning_hours` ["fri 13:00-16:00"]
-- users: `active` [true]
-- partners: `archived_at` [null], `leads` [] (name, contact, question,
-  status, notes, and `planning_session`: the `starts_at` of the session
-  of this partner it came from)
-- interactions: `minutes`; referrals: `by`, `notes`; planning sessions:
-  `series`, `by`
-Unknown fields are refused, so that a misspelt field is not silently lost.
+docs/BOOK_FORMAT.md describes the format. The export writes the current
+version with every field, so that nothing stored is lost on the way out and
+back in; the import reads a file of any version up to it. Every field added
+since the first version is optional (validation.ADDED_FIELDS lists each with
+the version that added it). Unknown fields are refused, so that a misspelt
+field is not silently lost; a file of a newer version is refused whole.
 """
 
 from flask import Blueprint

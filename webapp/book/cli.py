@@ -10,8 +10,9 @@ from ..extensions import db
 from ..models import Team, User
 from .exporter import dumps, export_book
 from .importer import BookRefused, import_book, read_document
+from .validation import FORMAT
 
-book_cli = AppGroup("book", help="Import and export a team's partner book (partnerplan-book/1).")
+book_cli = AppGroup("book", help=f"Import and export a team's partner book ({FORMAT}).")
 
 
 @book_cli.command("import")

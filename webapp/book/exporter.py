@@ -18,7 +18,18 @@ import sqlalchemy as sa
 from rules.vocabulary import PERSONAL_DETAILS, ROLES
 
 from ..extensions import db
-from ..models import Holiday, Interaction, Lead, Partner, PlanningSession, Referral, Team, User
+from ..models import (
+    Holiday,
+    Interaction,
+    Lead,
+    Partner,
+    PlanningSession,
+    Referral,
+    Tag,
+    Team,
+    User,
+    partner_tag,
+)
 from ..timefmt import wall
 from .validation import FORMAT
 
@@ -94,7 +105,7 @@ def rows(model, partner_ids: sa.Select) -> sa.Result:
 
 
 def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list[dict]]]:
-    """Every partner's interactions, referrals, sessions and leads, in four queries."""
+    """Every partner's interactions, referrals, sessions, leads and tags, in five queries."""
     history: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     in_team = sa.select(Partner.id).where(Partner.team_id == team.id)
     for item in rows(Interaction, in_team):
@@ -148,6 +159,14 @@ def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list
                 "planning_session": starts.get(item.planning_session_id),
             }
         )
+    tagged = db.session.execute(
+        sa.select(partner_tag.c.partner_id, Tag.name)
+        .join(Tag, Tag.id == partner_tag.c.tag_id)
+        .where(Tag.team_id == team.id)
+        .order_by(partner_tag.c.partner_id, Tag.key)
+    )
+    for partner_id, name in tagged:
+        history["tags"][partner_id].append(name)
     return history
 
 
@@ -173,6 +192,7 @@ def export_partner(
         "met_on": day(partner.met_on),
         "do_not_contact": partner.do_not_contact,
         "client_types": list(partner.client_types or []),
+        "tags": history["tags"][partner.id],  # by name, in any case
         "birthday": partner.birthday,
         "anniversary": partner.anniversary,
         "details": {name: getattr(partner, name) for name in PERSONAL_DETAILS},

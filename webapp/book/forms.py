@@ -4,5 +4,5 @@ from flask_wtf.file import FileField, FileRequired
 
 class ImportForm(FlaskForm):
     file = FileField(
-        "Book file (JSON, partnerplan-book/1)", validators=[FileRequired("Choose a file.")]
+        "Book file (JSON, partnerplan-book/1 or 2)", validators=[FileRequired("Choose a file.")]
     )

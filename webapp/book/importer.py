@@ -33,10 +33,13 @@ from ..models import (
     Partner,
     PlanningSession,
     Referral,
+    Tag,
     Team,
     User,
     partner_search_text,
+    partner_tag,
     record_audit,
+    tag_key,
     utcnow,
 )
 from ..validation import timezone_problem
@@ -265,6 +268,7 @@ def store(document: dict, password: str | None, into: Team | None = None) -> Imp
         for partner_id, record in history
         for item in record.get("leads") or []
     ]  # fmt: skip
+    store_tags(team, history)
     for model, rows in ((Interaction, interactions), (Referral, referrals), (Lead, leads)):
         if rows:
             # Core executemany: one statement for all rows (ORM bulk inserts split them).
@@ -274,6 +278,33 @@ def store(document: dict, password: str | None, into: Team | None = None) -> Imp
     summary.holidays = store_holidays(team, document.get("holidays") or [])
     summary.filled = into is not None
     return summary
+
+
+def store_tags(team: Team, history: list[tuple[int, dict]]) -> None:
+    """The partners' tags: the team's own tag of each name (any case) when it has
+    one (a team filled in the browser), else a new one, spelt as the file first
+    does; then which partner wears which, in one statement."""
+    tags = {
+        tag.key: tag.id for tag in db.session.scalars(sa.select(Tag).where(Tag.team_id == team.id))
+    }
+    new: dict[str, str] = {}
+    for _, record in history:
+        for name in record.get("tags") or []:
+            if tag_key(name) not in tags:
+                new.setdefault(tag_key(name), name)
+    if new:
+        rows = [
+            {"team_id": team.id, "name": name, "key": key, "created_at": utcnow()}
+            for key, name in new.items()
+        ]
+        tags |= dict(zip(new, insert_returning_ids(Tag, rows), strict=True))
+    worn = [
+        {"partner_id": partner_id, "tag_id": tags[tag_key(name)]}
+        for partner_id, record in history
+        for name in record.get("tags") or []
+    ]
+    if worn:
+        db.session.execute(partner_tag.insert(), worn)
 
 
 def store_holidays(team: Team, records: list[dict]) -> int:

@@ -32,6 +32,8 @@ from rules.vocabulary import (
     TIERS,
 )
 
+from ..models import tag_key
+from ..partners.tags import MOST_TAGS
 from ..validation import (
     HOLIDAY_NAME_MAX,
     annual_date_problem,
@@ -40,10 +42,37 @@ from ..validation import (
     line_problem,
     past_date_problem,
     phone_problem,
+    tag_problem,
     timezone_problem,
 )
 
-FORMAT = "partnerplan-book/1"
+# The version of the format this PartnerPlan writes, and the newest it reads.
+# It goes up with every field added (docs/BOOK_FORMAT.md says what each added).
+VERSION = 2
+FORMAT_NAME = "partnerplan-book"
+FORMAT = f"{FORMAT_NAME}/{VERSION}"
+FORMAT_PATTERN = re.compile(rf"{FORMAT_NAME}/([1-9][0-9]{{0,5}})")
+
+# Every field added since the original partnerplan-book/1, by where it sits in
+# the document, with the version that added it. Each is optional: a file
+# without it imports with its default (docs/BOOK_FORMAT.md). A field is taken
+# only in a file of its version or a later one. Those of version 1 came into
+# the exports while the format still said partnerplan-book/1 (the string did
+# not change then), so a /1 file may hold them.
+ADDED_FIELDS: dict[str, int] = {
+    "team.timezone": 1,
+    "team.planning_hours": 1,
+    "users[].active": 1,
+    "partners[].archived_at": 1,
+    "partners[].interactions[].minutes": 1,
+    "partners[].referrals[].by": 1,
+    "partners[].referrals[].notes": 1,
+    "partners[].planning_sessions[].series": 1,
+    "partners[].planning_sessions[].by": 1,
+    "partners[].leads": 1,
+    "holidays": 1,
+    "partners[].tags": 2,
+}
 
 # Longest text each field may hold: the lengths of the columns it lands in
 # (webapp/models.py). Kept here so that validation needs no database.
@@ -83,7 +112,7 @@ PARTNER_FIELDS = {
     "key", "owner", "name", "company", "profession", "email", "phone", "tier", "source",
     "met_on", "do_not_contact", "client_types", "birthday", "anniversary", "details",
     "notes", "commitment", "archived_at", "interactions", "referrals", "planning_sessions",
-    "leads",
+    "leads", "tags",
 }  # fmt: skip
 COMMITMENT_FIELDS = {"made_on", "first_referral_by"}
 INTERACTION_FIELDS = {
@@ -160,19 +189,38 @@ class Checker:
         self.today = today
         self.problems: list[Problem] = []
         self.user_emails: set[str] = set()
+        # The file's own version (its `format`); the current one until it is read.
+        self.version = VERSION
+
+    @property
+    def format(self) -> str:
+        return f"{FORMAT_NAME}/{self.version}"
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
 
     # --- one value ------------------------------------------------------------
 
-    def object(self, value: Any, path: str, fields: set[str]) -> bool:
-        """An object with only known fields (a typo must not vanish silently)."""
+    def object(self, value: Any, path: str, fields: set[str], where: str = "") -> bool:
+        """An object with only the fields of the file's version (a typo must not
+        vanish silently). `where`: its place in the format (`partners[]`), by
+        which ADDED_FIELDS names the fields later versions added."""
         if not isinstance(value, dict):
             self.add(path, f"expected an object, got {shown(value)}")
             return False
-        for name in sorted(set(value) - fields):
-            self.add(f"{path}.{name}" if path else name, f"unknown field (not part of {FORMAT})")
+        for name in sorted(set(value)):
+            added = ADDED_FIELDS.get(f"{where}.{name}" if where else name, 1)
+            if name in fields and added <= self.version:
+                continue
+            field_path = f"{path}.{name}" if path else name
+            if name in fields:
+                self.add(
+                    field_path,
+                    f"not part of {self.format}: it came with {FORMAT_NAME}/{added} "
+                    f'(a file that holds it says "format": "{FORMAT_NAME}/{added}")',
+                )
+            else:
+                self.add(field_path, f"unknown field (not part of {self.format})")
         return True
 
     def present(self, record: dict, name: str, path: str, required: bool) -> bool:
@@ -296,11 +344,37 @@ class Checker:
 
     # --- the document ------------------------------------------------------------
 
+    def version_of(self, document: dict) -> bool:
+        """Read the file's version from its `format`; False when the file is of a
+        newer version than this PartnerPlan reads (then nothing else is checked:
+        its fields are not known here)."""
+        value = document.get("format")
+        match = FORMAT_PATTERN.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            expected = f"{FORMAT_NAME}/1 to {FORMAT}"
+            if value is None:
+                self.add("format", f"is required: the version of the format ({expected})")
+            else:
+                self.add("format", f"{shown(value)} is not a version of the format ({expected})")
+            return True  # checked as the current version: every other problem is listed too
+        if int(match.group(1)) > VERSION:
+            self.add(
+                "format",
+                f"this file is {value}, a newer version of the format than this PartnerPlan "
+                f"reads ({FORMAT_NAME}/1 to {FORMAT}): update PartnerPlan to import it, or "
+                f"export the book as {FORMAT} from where it was written",
+            )
+            return False
+        self.version = int(match.group(1))
+        return True
+
     def document(self, document: Any) -> None:
-        if not self.object(document, "", {"format", "team", "users", "partners", "holidays"}):
+        if not isinstance(document, dict):
+            self.add("", f"expected an object, got {shown(document)}")
             return
-        if document.get("format") != FORMAT:
-            self.add("format", f"{shown(document.get('format'))} is not {FORMAT!r}")
+        if not self.version_of(document):
+            return
+        self.object(document, "", {"format", "team", "users", "partners", "holidays"})
         if self.present(document, "team", "team", True):
             self.team(document["team"])
         for path, user in self.items(document, "users", "users"):
@@ -314,7 +388,7 @@ class Checker:
 
     def holiday(self, holiday: Any, path: str, days: dict[str, str]) -> None:
         """A team day off: a date, once in the file, and its name."""
-        if not self.object(holiday, path, HOLIDAY_FIELDS):
+        if not self.object(holiday, path, HOLIDAY_FIELDS, "holidays[]"):
             return
         self.day(holiday, "day", f"{path}.day", required=True)
         day = holiday.get("day")
@@ -326,7 +400,7 @@ class Checker:
         self.text(holiday, "name", f"{path}.name", limit, required=True, line=True)
 
     def team(self, team: Any) -> None:
-        if not self.object(team, "team", TEAM_FIELDS):
+        if not self.object(team, "team", TEAM_FIELDS, "team"):
             return
         self.text(team, "name", "team.name", LIMITS["team.name"], required=True, line=True)
         self.money(team, "commission_per_side", "team.commission_per_side")
@@ -341,7 +415,7 @@ class Checker:
             self.add("team.planning_hours", problem)
 
     def user_record(self, user: Any, path: str) -> None:
-        if not self.object(user, path, USER_FIELDS):
+        if not self.object(user, path, USER_FIELDS, "users[]"):
             return
         self.text(user, "email", f"{path}.email", LIMITS["user.email"], True, True, email_problem)
         email = user.get("email")
@@ -354,7 +428,7 @@ class Checker:
         self.flag(user, "active", f"{path}.active")
 
     def partner(self, partner: Any, path: str, keys: dict[str, str]) -> None:
-        if not self.object(partner, path, PARTNER_FIELDS):
+        if not self.object(partner, path, PARTNER_FIELDS, "partners[]"):
             return
         self.text(partner, "key", f"{path}.key", LIMITS["partner.key"])
         key = partner.get("key")
@@ -379,6 +453,7 @@ class Checker:
             elif value in seen:
                 self.add(item_path, f"{shown(value)} is listed twice")
             seen.add(value)
+        self.tags(partner, f"{path}.tags")
         self.annual_date(partner, "birthday", f"{path}.birthday")
         self.annual_date(partner, "anniversary", f"{path}.anniversary")
         details = partner.get("details")
@@ -407,8 +482,28 @@ class Checker:
         for item_path, item in self.items(partner, "leads", f"{path}.leads"):
             self.lead(item, item_path, session_starts)
 
+    def tags(self, partner: dict, path: str) -> None:
+        """A partner's tags: names as the partner form keeps them (trimmed, one line,
+        no comma or semicolon, at most 40 characters), each once in any case."""
+        seen: set[str] = set()
+        items = self.items(partner, "tags", path)
+        if len(items) > MOST_TAGS:
+            self.add(path, f"holds {len(items)} tags; a partner wears at most {MOST_TAGS}")
+        for item_path, value in items:
+            if not isinstance(value, str):
+                self.add(item_path, f"expected text, got {shown(value)}")
+            elif not value.strip():
+                self.add(item_path, "must not be empty")
+            elif problem := tag_problem(value):
+                self.add(item_path, problem)
+            elif value != " ".join(value.split()):
+                self.add(item_path, f"{shown(value)} has spaces around it or several in a row")
+            elif tag_key(value) in seen:
+                self.add(item_path, f"{shown(value)} is listed twice")
+            seen.add(tag_key(value) if isinstance(value, str) else "")
+
     def interaction(self, item: Any, path: str) -> None:
-        if not self.object(item, path, INTERACTION_FIELDS):
+        if not self.object(item, path, INTERACTION_FIELDS, "partners[].interactions[]"):
             return
         self.moment(item, "at", f"{path}.at", required=True)
         self.choice(item, "kind", f"{path}.kind", INTERACTION_KINDS, required=True)
@@ -421,7 +516,7 @@ class Checker:
         self.text(item, "notes", f"{path}.notes")
 
     def referral(self, item: Any, path: str) -> None:
-        if not self.object(item, path, REFERRAL_FIELDS):
+        if not self.object(item, path, REFERRAL_FIELDS, "partners[].referrals[]"):
             return
         self.choice(item, "direction", f"{path}.direction", REFERRAL_DIRECTIONS, required=True)
         self.day(item, "on", f"{path}.on", required=True)
@@ -433,7 +528,7 @@ class Checker:
         self.text(item, "notes", f"{path}.notes")
 
     def planning_session(self, item: Any, path: str) -> None:
-        if not self.object(item, path, PLANNING_SESSION_FIELDS):
+        if not self.object(item, path, PLANNING_SESSION_FIELDS, "partners[].planning_sessions[]"):
             return
         self.moment(item, "starts_at", f"{path}.starts_at", required=True)
         self.whole_number(item, "minutes", f"{path}.minutes", minimum=1)
@@ -446,7 +541,7 @@ class Checker:
         self.user(item, "by", f"{path}.by")
 
     def lead(self, item: Any, path: str, session_starts: set[str]) -> None:
-        if not self.object(item, path, LEAD_FIELDS):
+        if not self.object(item, path, LEAD_FIELDS, "partners[].leads[]"):
             return
         self.text(item, "name", f"{path}.name", LIMITS["lead.name"], required=True, line=True)
         self.text(item, "contact", f"{path}.contact", LIMITS["lead.contact"], line=True)

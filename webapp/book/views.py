@@ -12,12 +12,13 @@ from . import bp
 from .exporter import dumps, export_book
 from .forms import ImportForm
 from .importer import BookRefused, import_book, read_document
+from .validation import FORMAT
 
 nav_item("book.index", "Book", MANAGERS, order=80)
 
 
 def book_page(form: ImportForm, problems: list | None = None, status: int = 200):
-    context = {"form": form, "problems": problems, "team": current_user.team}
+    context = {"form": form, "problems": problems, "team": current_user.team, "book_format": FORMAT}
     return render("book/index.html", **context), status
 
 

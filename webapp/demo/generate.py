@@ -19,6 +19,7 @@ import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from ..book.validation import FORMAT
 from . import ANCHOR, DEMO_BOOK
 
 SEED = 20260615
@@ -661,7 +662,7 @@ def demo_book() -> dict:
         record["interactions"].sort(key=lambda item: item["at"])
         record["referrals"].sort(key=lambda item: item["on"])
     return {
-        "format": "partnerplan-book/1",
+        "format": FORMAT,
         "team": {
             "name": TEAM,
             "commission_per_side": 12000,

@@ -20,6 +20,7 @@ AUDIT_KINDS = {
     "restore": "Restore",
     "role_change": "Role change",
     "reassign": "Reassignment",
+    "tags": "Tags added or removed",
     "import": "Import",
     "deactivate": "Deactivation",
     "reactivate": "Reactivation",

@@ -1,7 +1,7 @@
 """Erasing a partner's personal data on request (an admin's act).
 
 What identifies or describes the person goes: name, company, contact data,
-birthday and anniversary, personal details, notes, the notes of every
+birthday and anniversary, personal details, tags, notes, the notes of every
 interaction, referral and lead, the referral clients' names and the planning
 answers. What the team's numbers are made of stays: the interactions
 (kind, day, outcome), the referrals (status, amounts, days), tier and
@@ -12,8 +12,8 @@ erased.
 What was written about the partner elsewhere goes too:
 - the partner's audit events (those whose partner_id is the partner): every
   one of the erased values in their summaries and before/after JSON is
-  replaced by "Erased partner #<id>", and the personal fields themselves are
-  taken out of the JSON;
+  replaced by "Erased partner #<id>", and the personal fields themselves
+  (tags too) are taken out of the JSON;
 - the reasons of the partner's recommendations ("Call Ana: ...") are replaced
   by a neutral text, and their decision reasons cleared;
 - stored emails: the message and subject of every outbox email sent to the
@@ -79,6 +79,8 @@ def erase_partner(partner: Partner, by: User) -> None:
     partner.name = erased_name(partner)
     for field in CLEARED:
         setattr(partner, field, None)
+    # The team's tags stay (others may wear them); this partner wears none now.
+    partner.tags = []
     partner.do_not_contact = True
     partner.archived_at = partner.archived_at or utcnow()
     mine = Interaction.partner_id == partner.id
@@ -111,7 +113,9 @@ def _scrub(value: Any, erased: list[str], name: str) -> Any:
         return value
     if isinstance(value, dict):
         return {
-            key: _scrub(item, erased, name) for key, item in value.items() if key not in CLEARED
+            key: _scrub(item, erased, name)
+            for key, item in value.items()
+            if key not in CLEARED and key != "tags"
         }
     if isinstance(value, list):
         return [_scrub(item, erased, name) for item in value]

@@ -1,19 +1,51 @@
 """The partner form: every field of the record, validated beside each field."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES, TIERS
 
 from ..forms import CreateForm, MultiCheckboxField, SelectField, choices, stripped
-from ..validation import annual_date, email_address, one_line, past_date, phone_number
+from ..validation import (
+    annual_date,
+    email_address,
+    field_validator,
+    one_line,
+    past_date,
+    phone_number,
+    tag_problem,
+)
+from .tags import as_text, parse_tags, set_tags
 
 
 def text(label: str, max_length: int = 200, *extra, **options):
     """A one-line text field (no line breaks: names, company, personal details)."""
     validators = [Optional(), Length(max=max_length), one_line, *extra]
     return StringField(label, validators=validators, **options)
+
+
+class TagsField(StringField):
+    """Tags as text, separated by commas ("golf, BNI"); shown from the partner's
+    tags. Once validated, `names` holds them as `tags.parse_tags` read them."""
+
+    names: list[str] | None = None
+
+    def process_data(self, value):
+        self.data = as_text(value) if isinstance(value, list) else value
+
+    def pre_validate(self, form) -> None:
+        names, problem = parse_tags(self.data)
+        if problem:
+            raise ValidationError(problem)
+        self.names = names
 
 
 class PartnerForm(FlaskForm):
@@ -38,6 +70,7 @@ class PartnerForm(FlaskForm):
     favorite_restaurant = text("Favourite restaurant")
     hobbies = text("Hobbies", 500)
     in_common = text("What we have in common", 500)
+    tags = TagsField("Tags", validators=[Optional(), Length(max=1000)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
     do_not_contact = BooleanField("Do not contact")
     owner_id = SelectField("Agent", coerce=int, validate_choice=True)
@@ -45,7 +78,7 @@ class PartnerForm(FlaskForm):
     def populate_partner(self, partner) -> None:
         """Copy the cleaned fields onto the partner (blank text becomes None)."""
         for name, field in self._fields.items():
-            if name in ("csrf_token", "owner_id", "idempotency_key"):
+            if name in ("csrf_token", "owner_id", "idempotency_key", "tags"):
                 continue
             value = field.data
             if isinstance(value, str):
@@ -55,6 +88,8 @@ class PartnerForm(FlaskForm):
             setattr(partner, name, value)
         partner.client_types = list(self.client_types.data or [])
         partner.email = partner.email.lower() if partner.email else None
+        if self.tags.names is not None:  # validated: the tags as typed
+            set_tags(partner, self.tags.names)
 
 
 class NewPartnerForm(CreateForm, PartnerForm):
@@ -87,7 +122,30 @@ class PartnerFilterForm(FlaskForm):
         default="name",
         validate_choice=False,
     )
+    tag = SelectField("Tag", choices=choices({}, blank="All tags"), validate_choice=False)
     archived = BooleanField("Show archived")
+
+
+class BulkTagForm(FlaskForm):
+    """One tag added to, or removed from, the partners ticked on the list."""
+
+    partner = SelectMultipleField(
+        "Partners",
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired("Tick the partners to tag first.")],
+    )
+    tag = StringField(
+        "Tag",
+        validators=[
+            DataRequired("Enter the tag to add or remove."),
+            field_validator(tag_problem),
+        ],
+        filters=[lambda text: " ".join(text.split()) if isinstance(text, str) else text],
+    )
+    action = SelectField(
+        "Action", choices=choices({"add": "Add tag", "remove": "Remove tag"}), default="add"
+    )
 
 
 class EraseForm(FlaskForm):

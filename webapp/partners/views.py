@@ -1,23 +1,25 @@
 """The partner book: list, search, create, edit, archive, and the partner page."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from ..access import admin_required, get_partner, visible_partners
+from ..access import admin_required, editable_partners, get_partner, visible_partners
 from ..extensions import db
-from ..forms import EmptyForm, choices
+from ..forms import EmptyForm, choices, with_ids
 from ..idempotency import create_once
 from ..logbook.history import last_contacts
-from ..models import Partner, record_audit, utcnow
+from ..models import Partner, Tag, record_audit, tag_key, utcnow
 from ..query_args import paginate
 from ..recommendations.reevaluation import bring_up_to_date
 from ..templating import EVERYONE, nav_item, render
 from . import bp
 from .erasure import erase_partner
-from .forms import EraseForm, NewPartnerForm, PartnerFilterForm, PartnerForm
+from .forms import BulkTagForm, EraseForm, NewPartnerForm, PartnerFilterForm, PartnerForm
 from .page import partner_page
 from .queries import team_agents
+from .tags import find_tags, tag_names, team_tags
 
 nav_item("partners.index", "Partners", order=20, primary=EVERYONE)
 
@@ -46,29 +48,84 @@ def filtered_partners(form: PartnerFilterForm) -> sa.Select:
         query = query.where(Partner.profession == form.profession.data)
     if current_user.is_manager and (form.owner.data or "").isdigit():
         query = query.where(Partner.owner_id == int(form.owner.data))
+    if name := (form.tag.data or "").strip():
+        query = query.where(
+            Partner.tags.any(sa.and_(Tag.team_id == current_user.team_id, Tag.key == tag_key(name)))
+        )
     return query
+
+
+def list_page(bulk: BulkTagForm) -> str:
+    """The list as `request.args` filter, sort and page it, with the bulk tag form."""
+    form = PartnerFilterForm(request.args)
+    agents = team_agents(current_user)
+    form.owner.choices = choices({str(a.id): a.name for a in agents}, blank="All agents")
+    tags = team_tags(current_user.team_id)
+    form.tag.choices = choices({tag.name: tag.name for tag in tags}, blank="All tags")
+    # ?tag=GOLF filters by the team's "golf": the select shows it chosen.
+    spelling = {tag.key: tag.name for tag in tags}
+    form.tag.data = spelling.get(tag_key(form.tag.data or ""), form.tag.data)
+    sort = request.args.get("sort", "name")
+    query = filtered_partners(form).order_by(*SORTS.get(sort, SORTS["name"]))
+    page = paginate(query.options(so.selectinload(Partner.tags)), per_page=PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render(
+        "partners/index.html",
+        "results",
+        form=form,
+        bulk=with_ids(bulk, "bulk-"),  # the filters have a `tag` too
+        team_tags=tags,
+        page=page,
+        sort=sort,
+        args=args,
+        last_contact=last_contacts([p.id for p in page.items]),
+    )
 
 
 @bp.get("/")
 @login_required
 def index():
     """The list: active search as you type, filters, sorting and pages."""
-    form = PartnerFilterForm(request.args)
-    agents = team_agents(current_user)
-    form.owner.choices = choices({str(a.id): a.name for a in agents}, blank="All agents")
-    sort = request.args.get("sort", "name")
-    query = filtered_partners(form).order_by(*SORTS.get(sort, SORTS["name"]))
-    page = paginate(query, per_page=PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render(
-        "partners/index.html",
-        "results",
-        form=form,
-        page=page,
-        sort=sort,
-        args=args,
-        last_contact=last_contacts([p.id for p in page.items]),
-    )
+    return list_page(BulkTagForm(formdata=None))
+
+
+@bp.post("/tags")
+@login_required
+def tag_selected():
+    """Add a tag to the partners ticked on the list, or remove it from them (each
+    change audited), then back to the list as it was (the form's URL carries
+    its filters). Any partner the user may not change: 404, nothing changed."""
+    bulk = BulkTagForm()
+    if not bulk.validate_on_submit():
+        return list_page(bulk), 422
+    partners = editable_partners(bulk.partner.data, current_user)
+    adding = bulk.action.data == "add"
+    [tag] = find_tags(current_user.team_id, [bulk.tag.data]) if adding else [None]
+    changed = 0
+    for partner in partners:
+        before = tag_names(partner)
+        if adding and tag not in partner.tags:
+            partner.tags.append(tag)
+        elif not adding:
+            key = tag_key(bulk.tag.data)
+            partner.tags = [worn for worn in partner.tags if worn.key != key]
+        if tag_names(partner) != before:
+            changed += 1
+            record_audit(
+                partner.team_id,
+                current_user,
+                "tags",
+                # The tag is in before/after only: erasing the partner takes those out.
+                f"{partner.name}: a tag {'added' if adding else 'removed'}",
+                partner=partner,
+                before={"tags": before},
+                after={"tags": tag_names(partner)},
+            )
+    db.session.commit()
+    done = "added to" if adding else "removed from"
+    partners_changed = f"{changed} partner{'' if changed == 1 else 's'}"
+    flash(f"Tag {bulk.tag.data!r} {done} {partners_changed}.", "success")
+    return redirect(url_for("partners.index", **request.args), 303)
 
 
 def owner_choices(form: PartnerForm, partner: Partner | None = None) -> None:
@@ -112,7 +169,8 @@ def new():
         flash(f"{partner.name} {'added' if created else 'was already added'}.", "success")
         return redirect(url_for("partners.detail", partner_id=partner.id), 303)
     status = 422 if form.errors else 200
-    return render("partners/form.html", form=form, partner=None), status
+    tags = team_tags(current_user.team_id)
+    return render("partners/form.html", form=form, partner=None, team_tags=tags), status
 
 
 @bp.get("/<int:partner_id>")
@@ -136,7 +194,8 @@ def edit(partner_id: int):
         flash("Saved.", "success")
         return redirect(url_for("partners.detail", partner_id=partner.id), 303)
     status = 422 if form.errors else 200
-    return render("partners/form.html", form=form, partner=partner), status
+    tags = team_tags(current_user.team_id)
+    return render("partners/form.html", form=form, partner=partner, team_tags=tags), status
 
 
 def save_archived(partner: Partner, archived: bool) -> bool:

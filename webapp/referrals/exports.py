@@ -63,16 +63,18 @@ def partners_csv(user: User) -> str:
     """Every partner the user may see, archived ones too (with the day they were archived)."""
     partners = db.session.scalars(
         visible_partners(user, include_archived=True)
-        .options(so.joinedload(Partner.owner))
+        .options(so.joinedload(Partner.owner), so.selectinload(Partner.tags))
         .order_by(Partner.name, Partner.id)
     )
     rows = (
         [getattr(partner, column) for column in PARTNER_COLUMNS]
-        + [partner.owner.name, partner.archived_at]
+        + [[tag.name for tag in partner.tags], partner.owner.name, partner.archived_at]
         for partner in partners
     )
     zone = user.team.timezone
-    return csv_text([*PARTNER_COLUMNS, "owner", csv_header("archived_at", zone)], rows, zone)
+    # Tags "; "-separated (a tag holds no semicolon), as a CSV import reads them.
+    header = [*PARTNER_COLUMNS, "tags", "owner", csv_header("archived_at", zone)]
+    return csv_text(header, rows, zone)
 
 
 def interactions_csv(user: User) -> str:
