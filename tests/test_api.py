@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from config import TestConfig
 from tests.helpers import bearer, count, fresh_app, make_partner, make_token, make_user
 from tests.routes import fetch, log_in, page_problems
+from webapp import validation
 from webapp.extensions import db as _db
 from webapp.extensions import limiter
-from webapp.models import ApiToken, Interaction, Team
+from webapp.models import ApiToken, Interaction, Tag, Team
+from webapp.partners.tags import set_tags
 
 NOW = "2026-11-20T15:30"
 
@@ -510,6 +512,28 @@ def test_what_a_change_does_not_send_is_kept(app, team, db):
     assert cleared.status_code == 200
     assert (cleared.get_json()["spouse"], cleared.get_json()["client_types"]) == (None, [])
     assert cleared.get_json()["do_not_contact"] is False
+
+
+def test_tags_are_a_list_in_and_out_kept_when_not_sent_and_checked(app, team, db):
+    partner = make_partner(team["agent"], spouse="Alex")
+    set_tags(partner, ["golf"])
+    db.session.commit()
+    secret = make_token(team["agent"], "write")
+    body, etag = read(app, partner, secret)
+    assert body["tags"] == ["golf"]
+    changed = patch(app, partner, secret, {"spouse": "Sam"}, etag)
+    assert changed.get_json()["tags"] == ["golf"]  # not sent: kept
+    tagged = patch(app, partner, secret, {"tags": ["BNI", "golf"]}, changed.headers["ETag"])
+    assert tagged.status_code == 200 and tagged.get_json()["tags"] == ["BNI", "golf"]
+    refused = patch(app, partner, secret, {"tags": ["a,b"]}, tagged.headers["ETag"])
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"]["tags"] == [validation.TAG_SEPARATOR_MESSAGE]
+    refused = patch(app, partner, secret, {"tags": "golf"}, tagged.headers["ETag"])
+    assert refused.status_code == 422
+    listed = call(app, "GET", "/api/v1/partners", secret).get_json()["items"]
+    assert next(item for item in listed if item["id"] == partner.id)["tags"] == ["BNI", "golf"]
+    tags = db.session.scalars(sa.select(Tag.name).where(Tag.team_id == partner.team_id))
+    assert sorted(tags) == ["BNI", "golf"]
 
 
 @pytest.mark.parametrize(

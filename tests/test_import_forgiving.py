@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from tests.helpers import count, make_partner
 from tests.test_partners_csv import guessed_mapping, partner_named, token_of, upload
-from webapp.models import AuditEvent, Partner
+from webapp.models import AuditEvent, Partner, Tag
+from webapp.partners.tags import set_tags
 
 # A small export of another CRM (Follow Up Boss's column names), as a new team brings it:
 # two rows with a bad email, one phone with an extension, and Tom Brennan, who is
@@ -35,6 +36,7 @@ def uploads(app, tmp_path):
 def brennan(db, team):
     tom = make_partner(team["agent"], "Tom Brennan", company="Brennan Insurance Group",
                        email="tom@brennan.example", phone=None, tier="maintain")  # fmt: skip
+    set_tags(tom, ["golf"])
     db.session.commit()
     return tom
 
@@ -55,7 +57,7 @@ def test_the_crm_export_imports_its_good_rows_and_lets_the_bad_ones_be_fixed(
     # The other CRM's column names are recognised.
     assert mapping["map-first_name"] == "0" and mapping["map-last_name"] == "1"
     assert mapping["map-company"] == "2" and mapping["map-email"] == "3"
-    assert mapping["map-phone"] == "4"
+    assert mapping["map-phone"] == "4" and mapping["map-tags"] == "5"
 
     text = preview_page(client, token, mapping).get_data(as_text=True)
     assert "2 rows have problems" in text
@@ -87,6 +89,7 @@ def test_the_crm_export_imports_its_good_rows_and_lets_the_bad_ones_be_fixed(
     assert partner_named(db, "Omar Haddad").phone == "555.010.4050 x204"
     assert partner_named(db, "Jo Park").email == "jo@park.example"
     assert partner_named(db, "Nia Lowe").phone == "+1 555 010 9000 ext. 12"
+    assert [tag.name for tag in partner_named(db, "Nia Lowe").tags] == ["stager"]
     assert count(db, Partner) == 6  # Tom, and five of the six rows
     assert db.session.scalar(sa.select(sa.func.count()).where(Partner.name == "Tom Brennan")) == 1
     done = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -107,6 +110,11 @@ def test_rows_skipped_in_the_preview_are_left_out_and_offered_as_a_csv(
     }  # fmt: skip
     tom = db.session.get(Partner, brennan.id)
     assert tom.phone == "555-010-7000" and tom.company == "Brennan Insurance Group"  # merged
+    assert [tag.name for tag in tom.tags] == ["golf", "insurance"]  # his own, and the row's
+    merged = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.partner_id == tom.id, AuditEvent.kind == "import")
+    )
+    assert merged.after["tags"] == ["golf", "insurance"] and merged.before["tags"] == ["golf"]
     done = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Imported 3 new partners from crm-export.csv; 1 merged, 2 skipped." in done
     download = client.get(f"/referrals/partners-csv/{token}/skipped.csv")
@@ -237,3 +245,22 @@ def test_a_broken_vcard_file_is_refused_at_upload(client, auth, team, uploads, c
         assert "Name is missing." in text
     else:
         assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_tags_from_the_file_use_the_teams_own_and_are_checked(client, auth, team, db, uploads):
+    partner = make_partner(team["agent"], "Old Friend")
+    set_tags(partner, ["Lender"])
+    db.session.commit()
+    auth.login(team["agent"])
+    content = "Name,Tags\nAna Diaz,lender; BNI\nBo Chen,\"golf, BNI\"\nCy Park,a;b\n"
+    content += f"Di Ray,{'x' * 41}\n"
+    token = token_of(upload(client, content))
+    mapping = guessed_mapping(client, token)
+    text = preview_page(client, token, mapping).get_data(as_text=True)
+    assert "1 row has problems" in text and 'id="fix-5-1"' in text
+    data = {**mapping, "skip-5": "1"}
+    assert client.post(f"/referrals/partners-csv/{token}/import", data=data).status_code == 303
+    assert [tag.name for tag in partner_named(db, "Ana Diaz").tags] == ["BNI", "Lender"]
+    assert [tag.name for tag in partner_named(db, "Bo Chen").tags] == ["BNI", "golf"]
+    names = db.session.scalars(sa.select(Tag.name).where(Tag.team_id == team["agent"].team_id))
+    assert sorted(names) == ["BNI", "Lender", "a", "b", "golf"]  # one BNI, the team's Lender

@@ -30,6 +30,8 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..forms import IdempotencyKeyField, KeyRefused
+from ..partners.forms import TagsField
+from ..validation import TAG_MAX, tag_problem
 from .errors import Refused
 from .schemas import WALL_TIME_PATTERN
 
@@ -64,6 +66,16 @@ def form_of_json(form_class: type[Form], *, edited: object | None = None, **kwar
     fields = dict(fields_of(form_class))
     for name, value in body.items():
         if name not in fields or value is None:
+            continue
+        if issubclass(fields[name].field_class, TagsField):  # a list here, text on the page
+            if isinstance(value, list) and all(isinstance(item, str) for item in value):
+                problems = [problem for item in value if (problem := tag_problem(item))]
+                if problems:
+                    wrong[name] = problems[:1]
+                else:
+                    data.setlist(name, [", ".join(value)])
+            else:
+                wrong[name] = [LIST_OF_VALUES]
             continue
         if issubclass(fields[name].field_class, SelectMultipleField):
             if isinstance(value, list) and all(isinstance(item, str) for item in value):
@@ -175,6 +187,9 @@ def property_of(field: UnboundField) -> dict:
     kind, kwargs = field.field_class, field.kwargs
     label = field.args[0] if field.args else kwargs.get("label", "")
     prop: dict = {"title": str(label)}
+    if issubclass(kind, TagsField):
+        prop.update(type="array", items={"type": "string", "maxLength": TAG_MAX})
+        return prop
     if issubclass(kind, SelectMultipleField):
         prop["type"] = "array"
         prop["items"] = {"type": "string", "enum": [c.value for c in kwargs.get("choices", ())]}

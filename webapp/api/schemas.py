@@ -94,6 +94,10 @@ class PartnerQuery(PageQuery):
     )
 
 
+class TagName(ma.Schema):
+    name = fields.String()
+
+
 class Partner(ma.Schema):
     id = fields.Integer()
     name = fields.String()
@@ -118,6 +122,9 @@ class Partner(ma.Schema):
     hobbies = fields.String(allow_none=True)
     in_common = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
+    tags = fields.List(
+        fields.Pluck(TagName, "name"), metadata={"description": "The team's labels it wears."}
+    )
     archived_at = UtcStamp(allow_none=True, metadata={"description": "null: not archived."})
     created_at = UtcStamp()
     updated_at = UtcStamp()

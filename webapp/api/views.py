@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest.exceptions import PreconditionFailed, PreconditionRequired
@@ -195,7 +196,10 @@ class Partners(MethodView):
         if not form.validate():
             raise Refused(SEE_FIELDS, form.errors)
         rows, next_cursor = page_of(
-            filtered_partners(form), BY_NAME, query.get("cursor"), query["limit"]
+            filtered_partners(form).options(so.selectinload(Partner.tags)),
+            BY_NAME,
+            query.get("cursor"),
+            query["limit"],
         )
         return {"items": rows, "next_cursor": next_cursor}
 

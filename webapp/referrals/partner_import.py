@@ -32,7 +32,8 @@ from rules.vocabulary import CLIENT_TYPES, PROFESSIONS, SOURCES
 from .. import clock
 from ..access import visible_partners
 from ..extensions import db
-from ..models import Partner, User, record_audit
+from ..models import Partner, User, record_audit, tag_key
+from ..partners.tags import parse_tags, set_tags, tag_names
 from ..spreadsheet import FORMULA_STARTS
 from ..validation import (
     PHONE_EXTENSION,
@@ -219,6 +220,7 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "hobbies": ("Hobbies", ("hobbies", "interests")),
     "in_common": ("What we have in common", ("in common", "what we have in common", "common")),
     "notes": ("Notes", ("notes", "note", "comments", "comment")),
+    "tags": ("Tags", ("tags", "tag", "labels", "categories", "groups", "group membership")),
 }  # fmt: skip
 TEXT_LIMITS = {
     "name": 200,
@@ -238,7 +240,8 @@ TEXT_LIMITS = {
 ONE_LINE = set(TEXT_LIMITS) - {"notes"}  # every text but the notes
 # The rule each value follows beyond its length, as the partner form and the book follow it.
 TEXT_RULES = {"email": email_problem, "phone": phone_problem}
-MERGE_FIELDS = [name for name in FIELDS if name not in ("first_name", "last_name")]
+# The fields a row gives a partner as they are; tags are added to the partner's own.
+MERGE_FIELDS = [name for name in FIELDS if name not in ("first_name", "last_name", "tags")]
 
 
 def header_key(text: str) -> str:
@@ -415,6 +418,9 @@ def check_row(line: int, cells: list[str], header: list[str], mapping, today: da
             row.refuse(key, f"{label} “{value}”: {problem}")
     check_vocabulary(row, text)
     check_dates(row, text, today)
+    row.values["tags"], problem = parse_tags(text("tags"))
+    if problem:
+        row.refuse("tags", f"Tags: {problem}")
     return row
 
 
@@ -637,6 +643,17 @@ def merge_into(partner: Partner, values: dict) -> dict[str, tuple]:
     return changed
 
 
+def add_tags(partner: Partner, names: list[str]) -> tuple[list[str], list[str]] | None:
+    """Add the row's tags the partner does not wear yet; (before, after) names if any."""
+    before = tag_names(partner)
+    worn = {tag_key(name) for name in before}
+    new = [name for name in names if tag_key(name) not in worn]
+    if not new:
+        return None
+    set_tags(partner, before + new)
+    return before, tag_names(partner)
+
+
 @dataclass
 class Outcome:
     created: list[Partner] = field(default_factory=list)
@@ -685,6 +702,8 @@ def import_rows(
                 outcome.skipped.append((row, f"Merged into line {duplicate.line}, left out."))
                 continue
             changed = merge_into(target, row.values)
+            if added := add_tags(target, row.values["tags"]):
+                changed["tags"] = added
             outcome.merged_rows += 1
             if target.id is not None and target not in outcome.merged:
                 outcome.merged.append(target)
@@ -706,6 +725,7 @@ def import_rows(
             **{key: row.values[key] for key in MERGE_FIELDS},
         )
         db.session.add(partner)
+        set_tags(partner, row.values["tags"])
         outcome.created.append(partner)
         by_line[row.line] = partner
     db.session.flush()
