@@ -479,3 +479,37 @@ def test_a_row_in_error_skipped_leaves_the_rest_to_import(page, user, book, tmp_
     expect(page.get_by_role("link", name="Download the 1 skipped row (CSV)")).to_be_visible()
     assert book.partners().keys() - before.keys() == {"Bea Quinn", "Dee Stone"}
     assert not book.named("Cal Rivers")
+
+
+def test_enter_in_a_corrected_cell_checks_again_and_imports_nothing(page, user, book, tmp_path):
+    """Enter in a field sends the form with its first button: while rows are in error
+    that is "Check again", so that a correction is seen checked before anything is stored."""
+    before = book.partners()
+    csv_file = write_csv(
+        tmp_path, "one-typo.csv", ["Name,Email", "Eli Vance,eli@vance.example", "Fay Wong,fay@wong"]
+    )
+    open_import(page, user)
+    page.get_by_label("CSV file or vCard").set_input_files(csv_file)
+    page.get_by_role("button", name="Upload and continue").click()
+    page.get_by_role("button", name="Preview the import").click()
+
+    expect(page.get_by_role("alert").filter(has_text="1 row has problems")).to_be_visible()
+    check_again = page.get_by_role("button", name="Check again")
+    expect(check_again).to_have_class(re.compile(r"\bprimary\b"))
+    email = page.get_by_label("Email (line 3)")
+    email.fill("fay@wong.example")
+    email.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/referrals/partners-csv/\w+/preview$"))
+    expect(page.locator("#line-3").get_by_text("New partner")).to_be_visible()
+    expect(page.get_by_label("Email (line 3)")).to_have_value("fay@wong.example")
+    assert book.partners().keys() == before.keys()
+    # Nothing in error now: Import is the first button again, and Enter imports.
+    expect(page.get_by_role("button", name="Import 2 rows")).to_have_class(
+        re.compile(r"\bprimary\b")
+    )
+    page.get_by_label("Email (line 3)").press("Enter")
+    expect(page.get_by_role("status")).to_have_text(
+        "Imported 2 new partners from one-typo.csv; 0 merged, 0 skipped."
+    )
+    assert book.partners().keys() - before.keys() == {"Eli Vance", "Fay Wong"}
