@@ -144,14 +144,16 @@ class Site:
         """The column-matching page of a spreadsheet the agent uploaded; its path."""
         if "upload" not in self.made:
             csv = self.folder / f"audit-{self.viewport}.csv"
+            # A row in error, a row repeated, and a partner already in the agent's book.
             csv.write_text(
-                "Name,Email,Profession,Remarks\r\n"
-                "Paula Quist,paula@quist.example,cpa,Met at the mixer\r\n"
-                "Quentin Rowe,quentin-at-rowe.example,astronaut,\r\n"
-                "Paula Quist,paula@quist.example,cpa,Again\r\n"
+                "Name,Company,Email,Profession,Remarks\r\n"
+                "Paula Quist,,paula@quist.example,cpa,Met at the mixer\r\n"
+                "Quentin Rowe,,quentin-at-rowe.example,astronaut,\r\n"
+                "Paula Quist,,paula@quist.example,cpa,Again\r\n"
+                f'{seed.LENDER},"First Home Lending, LLC",,lender,\r\n'
             )
             page.goto("/referrals/partners-csv")
-            page.get_by_label("CSV file").set_input_files(csv)
+            page.get_by_label("CSV file or vCard").set_input_files(csv)
             page.get_by_role("button", name="Upload and continue").click()
             expect(page.get_by_role("heading", level=1)).to_contain_text("match the columns")
             self.made["upload"] = page.url.removeprefix(self.contexts.base_url)
@@ -381,11 +383,40 @@ def import_mapping(page: Page, site: Site) -> None:
 
 
 def import_preview(page: Page, site: Site) -> None:
-    """The preview of a file with a row in error and a repeated row (Skip or Merge)."""
+    """The preview of a file with a row in error (its cells to correct, a box to skip
+    it), a repeated row, and a partner already in the book shown beside it."""
     page.goto(site.upload(page))
     page.get_by_role("button", name="Preview the import").click()
     # Filtered: until the stylesheet applies, the empty #page-alert is an alert too.
-    expect(page.get_by_role("alert").filter(has_text="nothing can be imported")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="1 row has problems")).to_be_visible()
+    expect(page.get_by_label("Email (line 3)")).to_have_attribute("aria-invalid", "true")
+    expect(
+        page.get_by_role("group", name=f"Same name and company as {seed.LENDER}")
+    ).to_be_visible()
+
+
+def import_preview_checked_again(page: Page, site: Site) -> None:
+    """The preview once a bad cell was corrected and another skipped, checked again."""
+    import_preview(page, site)
+    page.get_by_label("Email (line 3)").fill("quentin@rowe.example")
+    page.get_by_label("Skip this row").check()
+    page.get_by_role("button", name="Check again").click()
+    expect(page.get_by_label("Profession (line 3)")).to_have_value("astronaut")
+    expect(page.get_by_label("Skip this row")).to_be_checked()
+
+
+def import_done(page: Page, site: Site) -> None:
+    """The page after an import, with a row left out to download: a file whose only row
+    is skipped, so that nothing is added to a book another page shows."""
+    csv = site.folder / f"audit-skipped-{site.viewport}.csv"
+    csv.write_text("Name,Email\r\nZed Audit,zed-at-audit.example\r\n")
+    page.goto("/referrals/partners-csv")
+    page.get_by_label("CSV file or vCard").set_input_files(csv)
+    page.get_by_role("button", name="Upload and continue").click()
+    page.get_by_role("button", name="Preview the import").click()
+    page.get_by_label("Skip this row").check()
+    page.get_by_role("button", name="Import 0 rows").click()
+    expect(page.get_by_role("status")).to_contain_text("0 merged, 1 skipped")
 
 
 def recovery_codes(page: Page, site: Site) -> None:
@@ -494,6 +525,8 @@ PAGES = [
     Visit("partners-csv", ("agent", "manager"), goto("/referrals/partners-csv")),
     Visit("partners-csv-columns", ("agent",), import_mapping),
     Visit("partners-csv-preview", ("agent",), import_preview),
+    Visit("partners-csv-preview-checked-again", ("agent",), import_preview_checked_again),
+    Visit("partners-csv-done", ("other_agent",), import_done),
     Visit(
         "planning-partner",
         ("agent",),
