@@ -167,10 +167,10 @@ def test_an_agreement_ending_soon_is_recommended_on_the_partner_page(
     add(db, partner, date(2026, 1, 13), date(2027, 1, 12), "co_marketing")
     auth.login(team["agent"])
     page = client.get(f"/partners/{partner.id}").text
-    assert (
-        "Co-marketing agreement with Ryan McMillan ends on 12 January 2027 (in 30 days)" in page
+    assert "Co-marketing agreement with Ryan McMillan ends on 12 January 2027 (in 30 days)" in page
+    rec = db.session.scalar(
+        sa.select(Recommendation).where(Recommendation.rule == "agreement_renewal")
     )
-    rec = db.session.scalar(sa.select(Recommendation).where(Recommendation.rule == "agreement_renewal"))
     assert rec is not None and rec.status == "open"
 
 

@@ -1,4 +1,4 @@
-""""Our partnership this quarter": the PDF and its figures (the ROI's own), the
+""" "Our partnership this quarter": the PDF and its figures (the ROI's own), the
 quarter in the team's zone, the consent, the quarterly job and the unsubscribe link."""
 
 from datetime import date, datetime
@@ -107,15 +107,14 @@ def test_consent_is_given_from_the_preview_and_audited(db, client, auth, team, p
     preview = client.get(f"/partners/{partner.id}/report")
     assert preview.status_code == 200
     assert "srcdoc=" in preview.text and "Stop these reports" in preview.text
-    response = client.post(
-        f"/partners/{partner.id}/report", data={"sends_quarterly_report": "y"}
-    )
+    response = client.post(f"/partners/{partner.id}/report", data={"sends_quarterly_report": "y"})
     assert response.status_code == 303
     db.session.refresh(partner)
     assert partner.sends_quarterly_report
-    assert db.session.scalar(
-        sa.select(sa.func.count()).where(AuditEvent.kind == "report_consent")
-    ) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.kind == "report_consent"))
+        == 1
+    )
 
 
 def test_consent_needs_an_email_address(db, client, auth, team):
@@ -177,9 +176,10 @@ def test_the_unsubscribe_link_works_without_sign_in_once(db, client, team, partn
     db.session.refresh(partner)
     assert not partner.sends_quarterly_report
     again = client.post(f"/report/unsubscribe/{token}")
-    assert again.status_code == 200 and "already stopped" in client.get(
-        f"/report/unsubscribe/{token}"
-    ).text
+    assert (
+        again.status_code == 200
+        and "already stopped" in client.get(f"/report/unsubscribe/{token}").text
+    )
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.kind == "report_consent")
     ).all()

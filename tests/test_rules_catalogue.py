@@ -383,9 +383,7 @@ def renewal(engine, ends_on: date, as_of: date, kind: str = "co_marketing", **fi
                      "connected"), Touch(datetime.combine(as_of, datetime.min.time()), "lunch",
                      "outbound", "connected")]  # fmt: skip
     referrals = [ReferralRecord(as_of - timedelta(days=10), "received", "A. Client")]
-    facts = partner_facts(
-        partner, touches, referrals, [], as_of, [AgreementRecord(ends_on, kind)]
-    )
+    facts = partner_facts(partner, touches, referrals, [], as_of, [AgreementRecord(ends_on, kind)])
     return {rec.rule: rec for rec in recommend(facts, as_of, None, engine)}
 
 

@@ -23,7 +23,9 @@ class AgreementForm(FlaskForm):
     starts_on = DateField(
         "Starts on", validators=[DataRequired("Enter the day it starts."), plausible_date]
     )
-    ends_on = DateField("Ends on", validators=[DataRequired("Enter the day it ends."), plausible_date])
+    ends_on = DateField(
+        "Ends on", validators=[DataRequired("Enter the day it ends."), plausible_date]
+    )
     fair_market_value = TextAreaField(
         "Fair market value", validators=[Optional(), Length(max=5000)], filters=[stripped]
     )

@@ -61,7 +61,9 @@ def form_page(partner: Partner, agreement: Agreement | None):
     if form.validate_on_submit():
         save(partner, agreement, form)
         flash("Agreement saved.", "success")
-        return redirect(url_for("partners.detail", partner_id=partner.id, _anchor="panel-agreements"), 303)
+        return redirect(
+            url_for("partners.detail", partner_id=partner.id, _anchor="panel-agreements"), 303
+        )
     status = 422 if form.errors else 200
     return render("agreements/form.html", form=form, partner=partner, agreement=agreement), status
 

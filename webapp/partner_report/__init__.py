@@ -1,4 +1,4 @@
-""""Our partnership this quarter": a one-page report for the partner.
+""" "Our partnership this quarter": a one-page report for the partner.
 
 Referrals each way, those of theirs that closed, planning sessions held and
 the leads they gave us that we followed up, over one quarter of the team's
