@@ -288,6 +288,23 @@ RULES: tuple[Rule, ...] = (
         fingerprint=("co_marketing_ago",),
     ),
     Rule(
+        id="agreement_renewal",
+        summary=(
+            "A marketing services agreement or co-marketing arrangement with the partner ends "
+            "within 30 days. Decide on its renewal, at fair market value, before it ends."
+        ),
+        title="Agreement ends soon",
+        kind="action",
+        action="meeting",
+        priority=105,
+        when=("agreement_ends_in", "<=", T("agreement_renewal_days")),
+        reason=(
+            (None, "{agreement_ending_what} with {partner_name} ends on {agreement_ends_when}"),
+            (None, "decide on its renewal"),
+        ),
+        fingerprint=("agreement_ends_in",),
+    ),
+    Rule(
         id="promote",
         summary=(
             "A Cultivate partner sending referrals, with a recent live contact. A move to "

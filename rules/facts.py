@@ -36,6 +36,7 @@ class PartnerRecord:
     has_personal_details: bool = False
     commitment_made_on: date | None = None
     first_referral_by: date | None = None
+    name: str = ""  # for the words of a reason only; no rule reads it
 
 
 class Touch(NamedTuple):
@@ -57,6 +58,13 @@ class ReferralRecord(NamedTuple):
 class SessionRecord(NamedTuple):
     starts_at: datetime
     status: str
+
+
+class AgreementRecord(NamedTuple):
+    """An agreement with the partner (marketing services, co-marketing), as the rules see it."""
+
+    ends_on: date
+    kind: str
 
 
 class AnnualDate(NamedTuple):
@@ -177,9 +185,10 @@ def partner_facts(
     referrals: Iterable[ReferralRecord],
     sessions: Iterable[SessionRecord],
     as_of: date,
+    agreements: Iterable[AgreementRecord] = (),
 ) -> dict[str, object]:
     """The fact record of one partner as of a day, from its whole history."""
-    return facts_of(partner, summarise(touches, as_of), referrals, sessions, as_of)
+    return facts_of(partner, summarise(touches, as_of), referrals, sessions, as_of, agreements)
 
 
 def facts_of(
@@ -188,6 +197,7 @@ def facts_of(
     referrals: Iterable[ReferralRecord],
     sessions: Iterable[SessionRecord],
     as_of: date,
+    agreements: Iterable[AgreementRecord] = (),
 ) -> dict[str, object]:
     """The fact record of one partner as of a day, from its summarised interactions."""
 
@@ -217,6 +227,8 @@ def facts_of(
         made_on is None or made_on <= as_of
     )
     since_commitment = [r for r in received if made_on is None or r.on >= made_on]
+    # The agreement that ends first among those not ended yet (ending today counts).
+    ending = min((a for a in agreements if a.ends_on >= as_of), default=None)
 
     facts: dict[str, object] = {
         "tier": partner.tier,
@@ -243,6 +255,9 @@ def facts_of(
         "sessions_booked_ahead": sum(
             1 for s in sessions if s.status == "booked" and s.starts_at.date() >= as_of
         ),
+        "agreement_ends_in": (ending.ends_on - as_of).days if ending else NEVER,
+        "agreement_ending_kind": ending.kind if ending else "",
+        "partner_name": partner.name,
     }
     for direction, rows in (("received", received), ("sent", sent)):
         newest_first = [r.on for r in reversed(rows)]

@@ -61,6 +61,9 @@ def fact_records(draw):
         "first_referral_by_ago": draw(st.one_of(days, st.just(-NEVER))),
         "received_since_commitment": draw(counts),
         "sessions_booked_ahead": draw(counts),
+        "agreement_ends_in": draw(st.one_of(st.integers(0, 400), st.sampled_from(EDGES))),
+        "agreement_ending_kind": draw(st.sampled_from(["", "co_marketing", "marketing_services"])),
+        "partner_name": draw(st.text(max_size=10)),
     }
     for direction, ages in (("received", received), ("sent", sent)):
         for k in range(1, RECENT_REFERRALS + 1):
@@ -144,6 +147,9 @@ def random_facts(rng: random.Random) -> dict:
         "first_referral_by_ago": rng.choice([day(), -NEVER]),
         "unthanked_first_client": "x",
         "unreturned_first_kind": "voicemail",
+        "agreement_ends_in": rng.choice([day(), NEVER]),
+        "agreement_ending_kind": "co_marketing",
+        "partner_name": "x",
     }
     for name in (
         "met_ago",
@@ -239,6 +245,9 @@ def test_every_rule_can_fire_on_both_engines():
                 "first_referral_by_ago": 5,
                 "received_since_commitment": 0,
                 "sessions_booked_ahead": 0,
+                "agreement_ends_in": age,
+                "agreement_ending_kind": "co_marketing",
+                "partner_name": "A",
             }
             for k in range(1, RECENT_REFERRALS + 1):
                 facts[f"received_{k}_ago"] = age + k

@@ -38,6 +38,7 @@ def create_app(config_class: type = Config) -> Flask:
 
     from .account import bp as account_bp
     from .admin import bp as admin_bp
+    from .agreements import bp as agreements_bp
     from .auth import bp as auth_bp
     from .auth.cli import teams_cli, users_cli
     from .book import bp as book_bp
@@ -49,6 +50,7 @@ def create_app(config_class: type = Config) -> Flask:
     from .logbook import bp as logbook_bp
     from .morning import bp as morning_bp
     from .offline import bp as offline_bp
+    from .partner_report import bp as partner_report_bp
     from .partners import bp as partners_bp
     from .planning import bp as planning_bp
     from .push import bp as push_bp
@@ -69,6 +71,8 @@ def create_app(config_class: type = Config) -> Flask:
         desk_bp,
         planning_bp,
         referrals_bp,
+        agreements_bp,
+        partner_report_bp,
         book_bp,
         admin_bp,
         morning_bp,

@@ -7,6 +7,7 @@
 - `nightly.py`: the nightly refresh of every team's recommendations.
 - `morning.py`: the morning email, at each user's hour (its content is
   `webapp/morning`), and the morning notification to those who opted in.
+- `partner_report.py`: the quarterly report to partners who agreed (webapp/partner_report).
 - `pruning.py`: every night, what is kept only for a while is deleted (old
   job runs, ended sessions, sent email, stale sign-in failure counts).
 - `cli.py`: `flask jobs worker` (the Huey consumer) and `flask jobs run-due`.
@@ -20,7 +21,14 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Bind Huey to the app's config; register the jobs and the `jobs` commands."""
-    from . import morning, nightly, periodic, pruning, queue  # noqa: F401  (declare the tasks and periodic jobs)
+    from . import (  # noqa: F401  (declare the tasks and periodic jobs)
+        morning,
+        nightly,
+        partner_report,
+        periodic,
+        pruning,
+        queue,
+    )
     from .cli import jobs_cli
 
     queue.init_app(app)

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from rules.facts import (
     THANKS_KINDS,
+    AgreementRecord,
     PartnerRecord,
     ReferralRecord,
     SessionRecord,
@@ -35,9 +36,10 @@ from rules.facts import (
 from rules.vocabulary import LIVE_CONTACT_KINDS, PERSONAL_DETAILS
 
 from ..extensions import db
-from ..models import Interaction, Partner, PlanningSession, Referral
+from ..models import Agreement, Interaction, Partner, PlanningSession, Referral
 
 partner = Partner.__table__
+agreement = Agreement.__table__
 interaction = Interaction.__table__
 referral = Referral.__table__
 planning_session = PlanningSession.__table__
@@ -76,6 +78,7 @@ def _partners_query(listed: bool) -> sa.Select:
         partner.c.anniversary,
         partner.c.commitment_made_on,
         partner.c.first_referral_by,
+        partner.c.name,
         *(partner.c[name] for name in PERSONAL_DETAILS),
     ).where(*_partner_conditions(listed))
 
@@ -86,7 +89,7 @@ def partner_records(
     records = {}
     for row in _rows(_partners_query(partner_ids is not None), team_id, partner_ids):
         (id_, tier, do_not_contact, met_on, created_at, birthday, anniversary) = row[:7]
-        commitment_made_on, first_referral_by, *details = row[7:]
+        commitment_made_on, first_referral_by, name, *details = row[7:]
         records[id_] = PartnerRecord(
             id=id_,
             tier=tier,
@@ -98,6 +101,7 @@ def partner_records(
             has_personal_details=any(details) or bool(birthday or anniversary),
             commitment_made_on=commitment_made_on,
             first_referral_by=first_referral_by,
+            name=name,
         )
     return records
 
@@ -201,6 +205,16 @@ def _sessions_query(listed: bool) -> sa.Select:
     return _of_partners(query, s.partner_id, listed)
 
 
+@functools.cache
+def _agreements_query(listed: bool) -> sa.Select:
+    """The agreements not ended by the as-of day: only those can end soon."""
+    a = agreement.c
+    query = sa.select(a.partner_id, a.ends_on, a.kind)
+    return _of_partners(
+        query.where(a.ends_on >= sa.bindparam("as_of", type_=sa.Date)), a.partner_id, listed
+    )
+
+
 def team_facts(
     team_id: int, as_of: date, partner_ids: Collection[int] | None = None
 ) -> dict[int, dict[str, object]]:
@@ -223,6 +237,12 @@ def team_facts(
     for partner_id, starts_at, status in _rows(_sessions_query(listed), team_id, partner_ids):
         sessions[partner_id].append(SessionRecord(starts_at, status))
 
+    agreements = defaultdict(list)
+    for partner_id, ends_on, kind in _rows(
+        _agreements_query(listed), team_id, partner_ids, as_of=as_of
+    ):
+        agreements[partner_id].append(AgreementRecord(ends_on, kind))
+
     nothing = TouchSummary()
     return {
         partner_id: facts_of(
@@ -231,6 +251,7 @@ def team_facts(
             referrals[partner_id],
             sessions[partner_id],
             as_of,
+            agreements[partner_id],
         )
         for partner_id, record in partners.items()
     }

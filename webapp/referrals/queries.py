@@ -237,9 +237,19 @@ def window_start(today: date) -> date:
     return today - timedelta(days=WINDOW_DAYS - 1)
 
 
-def roi(user: User, per_side: Decimal, today: date, agent: User | None = None) -> list[PartnerROI]:
-    """Commission closed, time invested and reciprocity over the last 12 months, per partner."""
-    start, end = window_start(today), today
+def roi(
+    user: User,
+    per_side: Decimal,
+    today: date,
+    agent: User | None = None,
+    *,
+    start: date | None = None,
+    partner: Partner | None = None,
+) -> list[PartnerROI]:
+    """Commission closed, time invested and reciprocity over the last 12 months, per
+    partner; or from `start` to `today` (a quarter: the partner's report), for one
+    `partner` when given."""
+    start, end = start or window_start(today), today
     start_at, end_at = (
         datetime.combine(start, datetime.min.time()),
         datetime.combine(end + timedelta(days=1), datetime.min.time()),
@@ -315,6 +325,8 @@ def roi(user: User, per_side: Decimal, today: date, agent: User | None = None) -
         .outerjoin(sessions, sessions.c.partner_id == Partner.id)
         .order_by(Partner.name, Partner.id)
     )
+    if partner is not None:
+        query = query.where(Partner.id == partner.id)
     return [
         PartnerROI(
             id=row[0],
