@@ -21,7 +21,7 @@ has no entry here. Classes:
 URL parameters are named after what they point at: partner_id,
 interaction_id, referral_id, planning_session_id, lead_id,
 recommendation_id, user_id, audit_event_id, invitation_id, version,
-api_token_id, webhook_endpoint_id, webhook_delivery_id.
+api_token_id, webhook_endpoint_id, webhook_delivery_id, agreement_id.
 """
 
 ACCESS: dict[str, str] = {
@@ -152,6 +152,16 @@ ACCESS: dict[str, str] = {
     "morning.preferences": "login",
     "morning.unsubscribe": "token",  # <token>: the user's id, signed
     "morning.unsubscribe_now": "token",
+    # --- agreements and the partner's quarterly report ---------------------------------
+    "agreements.new": "partner",
+    "agreements.edit": "partner",
+    "agreements.partner_export": "partner",
+    "agreements.team_export": "manager",
+    "partner_report.preview": "partner",
+    "partner_report.consent": "partner",
+    "partner_report.pdf": "partner",
+    "partner_report.unsubscribe": "token",  # <token>: the partner's id, signed
+    "partner_report.unsubscribe_now": "token",
     # --- web push -----------------------------------------------------------------------
     "push.subscribe": "login",
     "push.unsubscribe": "login",  # by the endpoint sent: only the user's own row goes
