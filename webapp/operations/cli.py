@@ -21,7 +21,7 @@ backup_cli = AppGroup("backup", help="Back up the database while the app runs, l
 
 @db_group.command("copy")
 @click.option("--to", "to", required=True, metavar="postgresql://…",
-              help="An empty PostgreSQL database (upgraded to the head migration first).")  # fmt: skip
+              help="An empty PostgreSQL database (upgraded to the head first).")  # fmt: skip
 @with_appcontext
 def copy_command(to: str) -> None:
     """Copy every table of this database into an empty PostgreSQL database.
@@ -80,7 +80,7 @@ def list_command(directory: str | None) -> None:
 @backup_cli.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--to", "to", required=True, metavar="PATH|postgresql://…",
-              help="A new SQLite file (.sqlite3 backup) or an empty PostgreSQL database (.dump).")  # fmt: skip
+              help="A new SQLite file (.sqlite3), or an empty PostgreSQL db (.dump).")  # fmt: skip
 def restore_command(file: str, to: str) -> None:
     """Restore FILE into an empty target; the app is then pointed at it (DATABASE_URL)."""
     try:
