@@ -6,7 +6,6 @@ gets a database of its own on it, created empty and dropped after.
 
 import os
 import re
-import uuid
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -32,22 +31,6 @@ pytestmark = [
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 DEMO_NOW = "2026-11-23T09:00"
 AGENT = "agent@demo.partnerplan.test"
-
-
-@pytest.fixture
-def empty_postgres():
-    """The URL of a new, empty PostgreSQL database on the test server; dropped after."""
-    server = sa.make_url(database_url(os.environ["TEST_DATABASE_URL"]))
-    name = f"partnerplan_copy_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def app_on(url: str):

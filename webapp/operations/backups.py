@@ -66,8 +66,12 @@ def listing(directory: str | os.PathLike) -> list[Backup]:
 
 
 def new_path(directory: Path, kind: str) -> Path:
-    stamp = clock.utcnow().strftime(STAMP)
-    number = 1
+    """A name after every backup there: a second one in the same second is
+    numbered past the last (even if that one was pruned already)."""
+    taken = clock.utcnow().replace(microsecond=0)
+    stamp = taken.strftime(STAMP)
+    same = [backup.number for backup in listing(directory) if backup.taken == taken]
+    number = max(same, default=0) + 1
     while True:
         numbered = stamp if number == 1 else f"{stamp}-{number}"
         path = directory / f"partnerplan-{numbered}.{SUFFIX[kind]}"
