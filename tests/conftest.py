@@ -3,6 +3,7 @@
 Set TEST_DATABASE_URL to run the suite against PostgreSQL instead of SQLite.
 """
 
+import logging
 import os
 import uuid
 
@@ -55,6 +56,22 @@ def empty_postgres():
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def error_lines():
+    """The lines logged on `partnerplan.errors` (webapp/operations/requests.py)."""
+    lines = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    logger = logging.getLogger("partnerplan.errors")
+    handler = Keep()
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
 
 
 @pytest.fixture
