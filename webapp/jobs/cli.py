@@ -36,8 +36,8 @@ def worker(workers):
 @click.option("--at", "at", metavar="YYYY-MM-DDTHH:MM",
               help="Each team's local wall time to run at (default: now).")  # fmt: skip
 def run_due(at):
-    """Run every periodic job due today and not yet run, then send the outbox, the pushes
-    and the webhooks.
+    """Run every periodic job due today and not yet run (and the nightly backup when it
+    is due), then send the outbox, the pushes and the webhooks.
 
     Synchronous and to completion, with no worker: one line per job run.
     Exits 1 when a job failed (it is retried later, like any run).
