@@ -31,7 +31,8 @@ def copy_command(to: str) -> None:
     write after the copy has started is not copied.
     """
     try:
-        counted = copy_database(db.engine, to)
+        # Progress on standard error (a large team takes a while); the counts on standard output.
+        counted = copy_database(db.engine, to, say=lambda line: click.echo(line, err=True))
     except CopyRefused as refused:
         raise click.ClickException(str(refused)) from None
     width = max(len(row.table) for row in counted)
