@@ -28,7 +28,7 @@ run() {
 
 run "SQLite + browser" "$python" -m pytest -m "not postgres" "${args[@]}"
 run "PostgreSQL" bash scripts/with-postgres.sh "$python" -m pytest -m "not browser" "${args[@]}"
-run "Redis" bash scripts/with-redis.sh "$python" -m pytest tests/test_jobs.py tests/test_outbox.py tests/test_health.py "${args[@]}"
+run "Redis" bash scripts/with-redis.sh "$python" -m pytest tests/test_jobs.py tests/test_outbox.py tests/test_healthz.py "${args[@]}"
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "=== FAILED: ${failed[*]}"
