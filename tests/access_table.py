@@ -53,6 +53,7 @@ ACCESS: dict[str, str] = {
     "offline.manifest": "public",
     "offline.service_worker": "public",
     "offline.page": "public",
+    "health.healthz": "public",  # load balancers and monitors: no login, no session
     "home.today": "login",
     # --- partners and logbook ----------------------------------------------
     "partners.index": "login",

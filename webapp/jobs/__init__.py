@@ -4,7 +4,8 @@
   the instance directory; immediate mode in tests) and `in_app_context`.
 - `periodic.py`: the registry of periodic jobs, the per-minute tick, and the
   once-per-team-and-slot claim (how to add a job is told there).
-- `nightly.py`: the nightly refresh of every team's recommendations.
+- `nightly.py`: the nightly refresh of every team's recommendations, and
+  the nightly backup of the whole database when BACKUP_DIR is set.
 - `morning.py`: the morning email, at each user's hour (its content is
   `webapp/morning`), and the morning notification to those who opted in.
 - `partner_report.py`: the quarterly report to partners who agreed (webapp/partner_report).
