@@ -21,6 +21,7 @@ EDGES = sorted(
 )
 days = st.one_of(st.sampled_from(EDGES), st.integers(-3, 800))
 counts = st.integers(0, 6)
+cadence_days = st.one_of(st.sampled_from([-NEVER, -1, 0, 1, NEVER]), st.integers(-800, 730))
 
 SETTINGS = [
     dict(DEFAULTS),
@@ -61,6 +62,10 @@ def fact_records(draw):
         "first_referral_by_ago": draw(st.one_of(days, st.just(-NEVER))),
         "received_since_commitment": draw(counts),
         "sessions_booked_ahead": draw(counts),
+        # A keep-in-touch cadence set, or not (rules/cadence.py): days to its ideal and maximum.
+        "cadence_set": draw(st.booleans()),
+        "cadence_due_in": draw(cadence_days),
+        "cadence_overdue_in": draw(cadence_days),
     }
     for direction, ages in (("received", received), ("sent", sent)):
         for k in range(1, RECENT_REFERRALS + 1):
@@ -144,6 +149,9 @@ def random_facts(rng: random.Random) -> dict:
         "first_referral_by_ago": rng.choice([day(), -NEVER]),
         "unthanked_first_client": "x",
         "unreturned_first_kind": "voicemail",
+        "cadence_set": rng.random() < 0.5,
+        "cadence_due_in": rng.choice([-NEVER, -1, 0, 1, rng.randint(-800, 730)]),
+        "cadence_overdue_in": rng.choice([-NEVER, -1, 0, 1, rng.randint(-800, 730)]),
     }
     for name in (
         "met_ago",
