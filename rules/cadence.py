@@ -131,6 +131,7 @@ def cadence_facts(live_contact_ago: int, cadence: Cadence | None) -> dict[str, o
         return {
             "cadence_set": False,
             "cadence_days": 0,
+            "cadence_max_days": 0,
             "cadence_due_in": NEVER,
             "cadence_overdue_in": NEVER,
         }
@@ -142,6 +143,7 @@ def cadence_facts(live_contact_ago: int, cadence: Cadence | None) -> dict[str, o
     return {
         "cadence_set": True,
         "cadence_days": cadence.ideal,
+        "cadence_max_days": cadence.maximum,
         "cadence_due_in": due_in,
         "cadence_overdue_in": overdue_in,
     }
@@ -167,6 +169,17 @@ def cadence_due(threshold: str) -> tuple:
         ("all", ("cadence_set", "==", False), ("live_contact_ago", ">=", T(threshold))),
         ("cadence_due_in", "<=", 0),
     )
+
+
+def in_force(facts: Mapping[str, object], thresholds: Mapping[str, int]) -> Cadence | None:
+    """The cadence in force for a fact record: the one set, else the tier's threshold."""
+    if facts.get("cadence_set"):
+        return Cadence(int(facts["cadence_days"]), int(facts["cadence_max_days"]), "set")
+    threshold = CADENCE_TIERS.get(str(facts.get("tier")))
+    if threshold is None:
+        return None
+    ideal = thresholds[threshold]
+    return Cadence(ideal, default_maximum(ideal), "default")
 
 
 def overdue(facts: Mapping[str, object], thresholds: Mapping[str, int]) -> bool:
