@@ -13,7 +13,7 @@ Four parts, each worth its weight (team settings, adding up to 100):
   marks when they balance, less as one side outweighs the other
   (min ÷ max); none when nothing was exchanged.
 
-Each part is rounded to a whole number of points; the score is their sum.
+Each part is rounded to a whole number of points (halves up); the score is their sum.
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def count_within(facts: Mapping[str, object], direction: str, days: int) -> int:
 
 
 def points(weight: int, fraction: float) -> int:
-    return round(weight * max(0.0, min(1.0, fraction)))
+    """The weight times the fraction (kept within 0 and 1), halves rounded up."""
+    return math.floor(weight * max(0.0, min(1.0, fraction)) + 0.5)
 
 
 def plural(count: int, word: str) -> str:

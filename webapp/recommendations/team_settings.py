@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 
 from rules.cadence import resolve_table
-from rules.health import resolve_weights
+from rules.health import DEFAULT_WEIGHTS, resolve_weights
 
 from ..extensions import db
 from ..models import RuleSettings
@@ -49,4 +49,15 @@ def extras_of(values: Mapping[str, object] | None) -> dict[str, object]:
     return {
         CADENCES: {key: list(pair) for key, pair in resolve_table(values.get(CADENCES)).items()},
         WEIGHTS: resolve_weights(values.get(WEIGHTS)),
+    }
+
+
+def stored_extras(extras: Mapping[str, object]) -> dict[str, object]:
+    """What of the cadences and weights a version stores: only what differs from
+    the defaults (no table, the default weights), so that a team that sets none
+    keeps the thresholds-only versions it always had."""
+    return {
+        name: value
+        for name, value in extras.items()
+        if value != {CADENCES: {}, WEIGHTS: DEFAULT_WEIGHTS}[name]
     }

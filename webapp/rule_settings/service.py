@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import RuleSettings, User, record_audit
 from ..recommendations.facts import team_facts
 from ..recommendations.lifecycle import current_settings, engine_name, refresh_partners
-from ..recommendations.team_settings import extras_of, latest_values
+from ..recommendations.team_settings import extras_of, latest_values, stored_extras
 
 
 @dataclass
@@ -83,7 +83,7 @@ def save(
     row = RuleSettings(
         team_id=team_id,
         version=version + 1,
-        values=after | extras_after,
+        values=after | stored_extras(extras_after),
         created_by_id=user.id,
     )
     db.session.add(row)
