@@ -21,7 +21,7 @@ from rules.vocabulary import LIVE_CONTACT_KINDS
 from ..extensions import db
 from ..models import Interaction, Partner, PartnerHealth
 from .facts import team_facts
-from .team_settings import team_weights
+from .team_settings import team_cadences, team_weights
 
 TREND_WEEKS = 12
 
@@ -122,11 +122,11 @@ def trend(
 ) -> list[tuple[date, int]]:
     """The partner's score as of each of the last `weeks` weeks, oldest first,
     ending on `as_of` (for its page: a few queries a week, one partner)."""
-    weights = team_weights(partner.team_id)
+    weights, cadences = team_weights(partner.team_id), team_cadences(partner.team_id)
     points = []
     for back in range(weeks - 1, -1, -1):
         day = as_of - timedelta(weeks=back)
-        facts = team_facts(partner.team_id, day, [partner.id])
+        facts = team_facts(partner.team_id, day, [partner.id], cadences)
         if partner.id in facts:
             found = team_health(partner.team_id, facts, day, thresholds, weights)[partner.id]
             points.append((day, found.score))
