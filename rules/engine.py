@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from . import interpreter
-from .catalogue import RULES_BY_ID, Due, Rule, T
+from . import cadence, interpreter
+from .catalogue import CADENCE_RULES, RULES_BY_ID, Due, Rule, T
 from .facts import NEVER, RECENT_REFERRALS
 from .settings import resolve
 from .vocabulary import AGREEMENT_KINDS
@@ -29,6 +29,9 @@ class Recommendation:
     reason: str
     fingerprint: str
     action: str | None
+    # Past the partner's keep-in-touch maximum (a cadence rule only). Not in the
+    # JSON, whose shape BOOK_FORMAT.md fixes: Today and the partner page show it.
+    overdue: bool = False
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -109,6 +112,7 @@ def render(
         reason=reason[:1].upper() + reason[1:] + ".",
         fingerprint=fingerprint(rule, facts, as_of),
         action=rule.action,
+        overdue=rule.id in CADENCE_RULES and cadence.overdue(facts, settings),
     )
 
 

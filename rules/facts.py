@@ -10,7 +10,7 @@ case. Anything dated after the as-of day is ignored.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
@@ -37,6 +37,10 @@ class PartnerRecord:
     commitment_made_on: date | None = None
     first_referral_by: date | None = None
     name: str = ""  # for the words of a reason only; no rule reads it
+    profession: str = "other"
+    # The partner's own keep-in-touch cadence, when set (rules/cadence.py).
+    cadence_days: int | None = None
+    cadence_max_days: int | None = None
 
 
 class Touch(NamedTuple):
@@ -186,9 +190,11 @@ def partner_facts(
     sessions: Iterable[SessionRecord],
     as_of: date,
     agreements: Iterable[AgreementRecord] = (),
+    cadences: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict[str, object]:
     """The fact record of one partner as of a day, from its whole history."""
-    return facts_of(partner, summarise(touches, as_of), referrals, sessions, as_of, agreements)
+    touched = summarise(touches, as_of)
+    return facts_of(partner, touched, referrals, sessions, as_of, agreements, cadences)
 
 
 def facts_of(
@@ -198,8 +204,15 @@ def facts_of(
     sessions: Iterable[SessionRecord],
     as_of: date,
     agreements: Iterable[AgreementRecord] = (),
+    cadences: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict[str, object]:
-    """The fact record of one partner as of a day, from its summarised interactions."""
+    """The fact record of one partner as of a day, from its summarised interactions.
+
+    `cadences` (the team's cadence table) and the partner's own cadence give the
+    cadence facts the rules read (rules/cadence.py).
+    """
+    # Imported here: rules.cadence reads NEVER from this module.
+    from .cadence import cadence_facts, set_cadence
 
     def ago(day: date | datetime | None) -> int:
         if isinstance(day, datetime):
@@ -263,4 +276,8 @@ def facts_of(
         newest_first = [r.on for r in reversed(rows)]
         for k in range(1, RECENT_REFERRALS + 1):
             facts[f"{direction}_{k}_ago"] = ago(newest_first[k - 1] if len(rows) >= k else None)
+    cadence = set_cadence(
+        partner.tier, partner.profession, cadences, (partner.cadence_days, partner.cadence_max_days)
+    )
+    facts.update(cadence_facts(facts["live_contact_ago"], cadence))
     return facts

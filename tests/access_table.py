@@ -63,6 +63,7 @@ ACCESS: dict[str, str] = {
     "partners.detail": "partner",
     "partners.edit": "partner",
     "partners.archive": "partner",
+    "partners.set_cadence": "partner",
     "partners.restore": "partner",
     "partners.erase": "admin",  # a partner's URL, but only an admin of the team erases
     "logbook.new_interaction": "partner",
@@ -105,6 +106,9 @@ ACCESS: dict[str, str] = {
     "rule_settings.preview": "manager",
     "rule_settings.save": "manager",
     "rule_settings.revert": "manager",
+    "rule_settings.cadences_index": "manager",
+    "rule_settings.cadences_preview": "manager",
+    "rule_settings.cadences_save": "manager",
     # --- manager's desk ----------------------------------------------------------
     "desk.reviews": "manager",
     "desk.approve": "manager",

@@ -253,7 +253,7 @@ def test_tags_from_the_file_use_the_teams_own_and_are_checked(client, auth, team
     set_tags(partner, ["Lender"])
     db.session.commit()
     auth.login(team["agent"])
-    content = "Name,Tags\nAna Diaz,lender; BNI\nBo Chen,\"golf, BNI\"\nCy Park,a;b\n"
+    content = 'Name,Tags\nAna Diaz,lender; BNI\nBo Chen,"golf, BNI"\nCy Park,a;b\n'
     content += f"Di Ray,{'x' * 41}\n"
     token = token_of(upload(client, content))
     mapping = guessed_mapping(client, token)

@@ -21,6 +21,7 @@ EDGES = sorted(
 )
 days = st.one_of(st.sampled_from(EDGES), st.integers(-3, 800))
 counts = st.integers(0, 6)
+cadence_days = st.one_of(st.sampled_from([-NEVER, -1, 0, 1, NEVER]), st.integers(-800, 730))
 
 SETTINGS = [
     dict(DEFAULTS),
@@ -64,6 +65,10 @@ def fact_records(draw):
         "agreement_ends_in": draw(st.one_of(st.integers(0, 400), st.sampled_from(EDGES))),
         "agreement_ending_kind": draw(st.sampled_from(["", "co_marketing", "marketing_services"])),
         "partner_name": draw(st.text(max_size=10)),
+        # A keep-in-touch cadence set, or not (rules/cadence.py): days to its ideal and maximum.
+        "cadence_set": draw(st.booleans()),
+        "cadence_due_in": draw(cadence_days),
+        "cadence_overdue_in": draw(cadence_days),
     }
     for direction, ages in (("received", received), ("sent", sent)):
         for k in range(1, RECENT_REFERRALS + 1):
@@ -150,6 +155,9 @@ def random_facts(rng: random.Random) -> dict:
         "agreement_ends_in": rng.choice([day(), NEVER]),
         "agreement_ending_kind": "co_marketing",
         "partner_name": "x",
+        "cadence_set": rng.random() < 0.5,
+        "cadence_due_in": rng.choice([-NEVER, -1, 0, 1, rng.randint(-800, 730)]),
+        "cadence_overdue_in": rng.choice([-NEVER, -1, 0, 1, rng.randint(-800, 730)]),
     }
     for name in (
         "met_ago",

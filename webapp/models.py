@@ -240,6 +240,9 @@ class Partner(db.Model):
     # Commitment (seed 003): when it was made, and the first referral promised by.
     commitment_made_on: so.Mapped[date | None]
     first_referral_by: so.Mapped[date | None]
+    # The partner's own keep-in-touch cadence (rules/cadence.py); null: the team's.
+    cadence_days: so.Mapped[int | None]
+    cadence_max_days: so.Mapped[int | None]
     archived_at: so.Mapped[datetime | None]
     # The partner agreed to get "Our partnership this quarter" by email
     # (webapp/partner_report); cleared by the email's unsubscribe link.
@@ -677,6 +680,24 @@ class ApiToken(db.Model):
 
 
 # --- recommendations -------------------------------------------------------
+class PartnerHealth(db.Model):
+    """A partner's relationship health (rules/health.py) as of its last evaluation:
+    the score and its parts, stored by the refresh so that lists read it."""
+
+    __table_args__ = (sa.Index("ix_partner_health_team_score", "team_id", "score"),)
+
+    partner_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey(Partner.id, ondelete="CASCADE"), primary_key=True
+    )
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id))
+    score: so.Mapped[int]
+    # [[part, points, weight, why], ...], in the formula's order.
+    parts: so.Mapped[list[Any]] = so.mapped_column(sa.JSON)
+    # Past the maximum of its keep-in-touch cadence.
+    overdue: so.Mapped[bool] = so.mapped_column(default=False)
+    computed_on: so.Mapped[date]
+
+
 class PartnerEvaluation(db.Model):
     """When a partner's recommendations were last evaluated, and under which thresholds.
 

@@ -16,7 +16,7 @@ logging an interaction — CPU time, measured on
 
 import functools
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -37,6 +37,7 @@ from rules.vocabulary import LIVE_CONTACT_KINDS, PERSONAL_DETAILS
 
 from ..extensions import db
 from ..models import Agreement, Interaction, Partner, PlanningSession, Referral
+from .team_settings import team_cadences
 
 partner = Partner.__table__
 agreement = Agreement.__table__
@@ -79,6 +80,9 @@ def _partners_query(listed: bool) -> sa.Select:
         partner.c.commitment_made_on,
         partner.c.first_referral_by,
         partner.c.name,
+        partner.c.profession,
+        partner.c.cadence_days,
+        partner.c.cadence_max_days,
         *(partner.c[name] for name in PERSONAL_DETAILS),
     ).where(*_partner_conditions(listed))
 
@@ -89,7 +93,8 @@ def partner_records(
     records = {}
     for row in _rows(_partners_query(partner_ids is not None), team_id, partner_ids):
         (id_, tier, do_not_contact, met_on, created_at, birthday, anniversary) = row[:7]
-        commitment_made_on, first_referral_by, name, *details = row[7:]
+        (commitment_made_on, first_referral_by, name, profession, cadence_days, cadence_max,
+         *details) = row[7:]  # fmt: skip
         records[id_] = PartnerRecord(
             id=id_,
             tier=tier,
@@ -102,6 +107,9 @@ def partner_records(
             commitment_made_on=commitment_made_on,
             first_referral_by=first_referral_by,
             name=name,
+            profession=profession or "other",
+            cadence_days=cadence_days,
+            cadence_max_days=cadence_max,
         )
     return records
 
@@ -216,13 +224,21 @@ def _agreements_query(listed: bool) -> sa.Select:
 
 
 def team_facts(
-    team_id: int, as_of: date, partner_ids: Collection[int] | None = None
+    team_id: int,
+    as_of: date,
+    partner_ids: Collection[int] | None = None,
+    cadences: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict[int, dict[str, object]]:
-    """Fact records by partner id: every active partner of the team, or those listed."""
+    """Fact records by partner id: every active partner of the team, or those listed.
+
+    `cadences`: the team's cadence table to apply (the one in force when None).
+    """
     db.session.flush()  # the queries below go straight to the connection: no autoflush
     partners = partner_records(team_id, partner_ids)
     if not partners:
         return {}
+    if cadences is None:
+        cadences = team_cadences(team_id)
     listed = partner_ids is not None
     end = datetime.combine(as_of + timedelta(days=1), time())
     touched = touch_summaries(team_id, end, partner_ids)
@@ -252,6 +268,7 @@ def team_facts(
             sessions[partner_id],
             as_of,
             agreements[partner_id],
+            cadences,
         )
         for partner_id, record in partners.items()
     }
