@@ -74,6 +74,13 @@ def filtered_partners(form: PartnerFilterForm) -> sa.Select:
     return query
 
 
+def list_args() -> dict[str, str]:
+    """The list's query string, to build its links again: without the names
+    `url_for` keeps for itself (`endpoint` would fail it, `_external` and
+    `_scheme` would send the form elsewhere); no filter is called so."""
+    return {k: v for k, v in request.args.items() if k != "endpoint" and not k.startswith("_")}
+
+
 def list_page(bulk: BulkTagForm) -> str:
     """The list as `request.args` filter, sort and page it, with the bulk tag form."""
     form = PartnerFilterForm(request.args)
@@ -87,7 +94,7 @@ def list_page(bulk: BulkTagForm) -> str:
     sort = request.args.get("sort", "name")
     query = filtered_partners(form).order_by(*SORTS.get(sort, SORTS["name"]))
     page = paginate(query.options(so.selectinload(Partner.tags)), per_page=PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = {k: v for k, v in list_args().items() if k != "page" and v}
     return render(
         "partners/index.html",
         "results",
@@ -97,6 +104,7 @@ def list_page(bulk: BulkTagForm) -> str:
         page=page,
         sort=sort,
         args=args,
+        list_args=list_args(),
         last_contact=last_contacts([p.id for p in page.items]),
         scores=health_scores([p.id for p in page.items]),
     )
@@ -155,7 +163,7 @@ def tag_selected():
     done = "added to" if adding else "removed from"
     partners_changed = f"{changed} partner{'' if changed == 1 else 's'}"
     flash(f"Tag {bulk.tag.data!r} {done} {partners_changed}.", "success")
-    return redirect(url_for("partners.index", **request.args), 303)
+    return redirect(url_for("partners.index", **list_args()), 303)
 
 
 def owner_choices(form: PartnerForm, partner: Partner | None = None) -> None:
