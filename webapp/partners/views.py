@@ -11,7 +11,7 @@ from ..forms import EmptyForm, choices, with_ids
 from ..idempotency import create_once
 from ..logbook.history import last_contacts
 from ..models import Partner, PartnerHealth, Tag, record_audit, tag_key, utcnow
-from ..query_args import paginate
+from ..query_args import as_id, paginate
 from ..recommendations.reevaluation import bring_up_to_date
 from ..templating import EVERYONE, nav_item, render
 from . import bp
@@ -61,8 +61,9 @@ def filtered_partners(form: PartnerFilterForm) -> sa.Select:
         query = query.where(Partner.tier == form.tier.data)
     if form.profession.data:
         query = query.where(Partner.profession == form.profession.data)
-    if current_user.is_manager and (form.owner.data or "").isdigit():
-        query = query.where(Partner.owner_id == int(form.owner.data))
+    # as_id: "²" is a digit to isdigit() but not to int(), and SQLite cannot bind 20 digits.
+    if current_user.is_manager and (owner_id := as_id(form.owner.data)) is not None:
+        query = query.where(Partner.owner_id == owner_id)
     # The stored health of each partner (one row each, or none yet): sortable, filterable.
     query = query.outerjoin(PartnerHealth, PartnerHealth.partner_id == Partner.id)
     if form.health.data in HEALTH_FILTERS:
