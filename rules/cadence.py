@@ -21,6 +21,7 @@ the days until the maximum is (0 or less: overdue).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -197,7 +198,8 @@ def parse_every(text: str) -> int | None:
     """Days from what a person types for a cadence: "14", "14 days", "3 weeks",
     "every 3 weeks", "2 months" (30 days each). None when it is none of these."""
     words = text.strip().lower().removeprefix("every").split()
-    if not words or len(words) > 2 or not words[0].isdigit() or len(words[0]) > 4:
+    # ASCII digits only: "²" passes isdigit() but int() refuses it.
+    if not words or len(words) > 2 or not re.fullmatch(r"[0-9]{1,4}", words[0]):
         return None
     number = int(words[0])
     unit = words[1] if len(words) == 2 else "days"

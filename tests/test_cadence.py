@@ -242,6 +242,8 @@ def test_the_owner_sets_the_partners_cadence_in_words(db, team, client, auth, fr
     [
         ({"every": "fortnightly"}, "every", "Say how often"),
         ({"every": "0"}, "every", "Say how often"),
+        ({"every": "² weeks"}, "every", "Say how often"),  # a digit to isdigit(), not to int()
+        ({"every": "3 weeks", "at_most": "²"}, "at_most", "Say how often"),
         ({"every": "3 weeks", "at_most": "2 weeks"}, "at_most", "cannot be sooner than every 21"),
         ({"at_most": "6 weeks"}, "at_most", "Say how often first."),
     ],

@@ -244,3 +244,24 @@ def test_erasing_a_partner_takes_their_tags_off_and_out_of_the_audit_trail(
     ).all()
     assert ana_events and all(e.before == {} and e.after == {} for e in ana_events)
     assert all("divorcing" not in e.summary for e in ana_events)
+
+
+def test_a_ticked_number_too_large_to_be_an_id_changes_nothing(client, auth, team, db, book):
+    auth.login(team["agent"])
+    for number in ("4294967296", "99999999999999999999999"):
+        data = {"partner": [book["bo"], number], "tag": "vip", "action": "add"}
+        assert client.post("/partners/tags", data=data).status_code == 404
+    assert tags_of(db, book["bo"]) == [] and count(db, Tag) == 1
+
+
+def test_query_names_that_links_keep_for_themselves_do_not_break_the_list(
+    client, auth, team, db, book
+):
+    auth.login(team["agent"])
+    query = "tier=cultivate&endpoint=x&_external=1&_scheme=javascript&_anchor=x"
+    page = flat(client.get(f"/partners/?{query}"))
+    assert 'action="/partners/tags?tier=cultivate"' in page
+    data = {"partner": [book["bo"]], "tag": "vip", "action": "add"}
+    response = client.post(f"/partners/tags?{query}", data=data)
+    assert response.headers["Location"] == "/partners/?tier=cultivate"
+    assert tags_of(db, book["bo"]) == ["vip"]

@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 
 from tests.helpers import SIGN_IN_KINDS, count, make_partner
@@ -201,3 +202,15 @@ def test_edit_keeps_the_record_when_invalid(client, auth, team, db):
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Partner, partner.id).company is None
+
+
+@pytest.mark.parametrize("owner", ["99999999999999999999", "²"])
+def test_an_owner_filter_that_is_no_id_lists_everyone_rather_than_failing(
+    client, auth, team, db, owner
+):
+    make_partner(team["agent"], "Ana Lopez")
+    db.session.commit()
+    auth.login(team["manager"])
+    response = client.get("/partners/", query_string={"owner": owner})
+    assert response.status_code == 200
+    assert "Ana Lopez" in response.get_data(as_text=True)

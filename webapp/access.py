@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from .extensions import db
 from .models import Partner, User
+from .security import LARGEST_ID
 
 
 def role_required(allowed: Callable[[object], bool]):
@@ -93,6 +94,10 @@ def editable_partners(partner_ids: list[int], user: User) -> list[Partner]:
     on its page: archived ones too); 404 when any is not, so that a list holding
     another agent's or another team's id changes nothing and says nothing of it."""
     wanted = set(partner_ids)
+    # A number no id can be (a form's value is any integer) names nothing: and
+    # SQLite cannot even bind one past 64 bits.
+    if any(not 0 < partner_id <= LARGEST_ID for partner_id in wanted):
+        abort(404)
     partners = list(
         db.session.scalars(
             visible_partners(user, include_archived=True)

@@ -11,7 +11,7 @@ from ..forms import EmptyForm, choices, with_ids
 from ..idempotency import create_once
 from ..logbook.history import last_contacts
 from ..models import Partner, PartnerHealth, Tag, record_audit, tag_key, utcnow
-from ..query_args import paginate
+from ..query_args import as_id, paginate
 from ..recommendations.reevaluation import bring_up_to_date
 from ..templating import EVERYONE, nav_item, render
 from . import bp
@@ -61,8 +61,9 @@ def filtered_partners(form: PartnerFilterForm) -> sa.Select:
         query = query.where(Partner.tier == form.tier.data)
     if form.profession.data:
         query = query.where(Partner.profession == form.profession.data)
-    if current_user.is_manager and (form.owner.data or "").isdigit():
-        query = query.where(Partner.owner_id == int(form.owner.data))
+    # as_id: "²" is a digit to isdigit() but not to int(), and SQLite cannot bind 20 digits.
+    if current_user.is_manager and (owner_id := as_id(form.owner.data)) is not None:
+        query = query.where(Partner.owner_id == owner_id)
     # The stored health of each partner (one row each, or none yet): sortable, filterable.
     query = query.outerjoin(PartnerHealth, PartnerHealth.partner_id == Partner.id)
     if form.health.data in HEALTH_FILTERS:
@@ -72,6 +73,13 @@ def filtered_partners(form: PartnerFilterForm) -> sa.Select:
             Partner.tags.any(sa.and_(Tag.team_id == current_user.team_id, Tag.key == tag_key(name)))
         )
     return query
+
+
+def list_args() -> dict[str, str]:
+    """The list's query string, to build its links again: without the names
+    `url_for` keeps for itself (`endpoint` would fail it, `_external` and
+    `_scheme` would send the form elsewhere); no filter is called so."""
+    return {k: v for k, v in request.args.items() if k != "endpoint" and not k.startswith("_")}
 
 
 def list_page(bulk: BulkTagForm) -> str:
@@ -87,7 +95,7 @@ def list_page(bulk: BulkTagForm) -> str:
     sort = request.args.get("sort", "name")
     query = filtered_partners(form).order_by(*SORTS.get(sort, SORTS["name"]))
     page = paginate(query.options(so.selectinload(Partner.tags)), per_page=PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = {k: v for k, v in list_args().items() if k != "page" and v}
     return render(
         "partners/index.html",
         "results",
@@ -97,6 +105,7 @@ def list_page(bulk: BulkTagForm) -> str:
         page=page,
         sort=sort,
         args=args,
+        list_args=list_args(),
         last_contact=last_contacts([p.id for p in page.items]),
         scores=health_scores([p.id for p in page.items]),
     )
@@ -155,7 +164,7 @@ def tag_selected():
     done = "added to" if adding else "removed from"
     partners_changed = f"{changed} partner{'' if changed == 1 else 's'}"
     flash(f"Tag {bulk.tag.data!r} {done} {partners_changed}.", "success")
-    return redirect(url_for("partners.index", **request.args), 303)
+    return redirect(url_for("partners.index", **list_args()), 303)
 
 
 def owner_choices(form: PartnerForm, partner: Partner | None = None) -> None:

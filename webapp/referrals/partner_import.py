@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import secrets
 import time
@@ -100,6 +101,47 @@ def load_upload(token: str, user: User) -> tuple[bytes, str]:
     if "done" in meta:
         abort(404)
     return (upload_folder() / f"{token}.csv").read_bytes(), meta["filename"]
+
+
+# How long a second import of the same upload waits for the first (a double
+# click sends two), and the age past which a hold is one a crash left behind.
+HOLD_WAIT_SECONDS = 60
+HOLD_STALE_SECONDS = 600
+
+
+def hold_upload(token: str, user: User) -> bool:
+    """Hold `token`'s upload for this request's import, one request at a time, so
+    that the Import button pressed twice cannot add every partner twice: a second
+    request waits until the first is over. False when the upload was imported
+    while this request waited (the first succeeded: nothing is held); True when
+    this request holds it, and must `release_upload` when it is done. An upload imported before this
+    request came is a 404, as every step of it is then."""
+    if "done" in load_meta(token, user):
+        abort(404)
+    hold = upload_folder() / f"{token}.hold"
+    deadline = time.monotonic() + HOLD_WAIT_SECONDS
+    while True:
+        try:
+            os.close(os.open(hold, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            break
+        except FileExistsError:
+            try:
+                if hold.stat().st_mtime < time.time() - HOLD_STALE_SECONDS:
+                    hold.unlink(missing_ok=True)
+                    continue
+            except FileNotFoundError:
+                continue
+            if time.monotonic() > deadline:
+                abort(409)
+            time.sleep(0.05)
+    if "done" in load_meta(token, user):
+        release_upload(token)
+        return False
+    return True
+
+
+def release_upload(token: str) -> None:
+    (upload_folder() / f"{token}.hold").unlink(missing_ok=True)
 
 
 def forget_upload(token: str) -> None:
@@ -762,7 +804,11 @@ def keep_outcome(token: str, header: list[str], outcome: Outcome) -> None:
         "header": header,
         "skipped": [[row.line, row.cells, why] for row, why in outcome.skipped],
     }
-    meta_path.write_text(json.dumps(meta))
+    # Replaced whole, not rewritten in place: a request reading it meanwhile (the
+    # second of a double click) must never see it empty.
+    writing = meta_path.with_suffix(".writing")
+    writing.write_text(json.dumps(meta))
+    writing.replace(meta_path)
     (folder / f"{token}.csv").unlink(missing_ok=True)
 
 

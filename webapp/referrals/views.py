@@ -209,7 +209,18 @@ def import_preview(token: str):
 @login_required
 def import_commit(token: str):
     """Import every row not skipped, or none: the file, the mapping and the corrections
-    are checked again first, and a row still in error and not skipped stops it all."""
+    are checked again first, and a row still in error and not skipped stops it all.
+    Sent twice (a double click), the second waits for the first and shows what it did."""
+    if not imports.hold_upload(token, current_user):
+        return redirect(url_for("referrals.import_done", token=token), code=303)
+    try:
+        return import_held(token)
+    finally:
+        imports.release_upload(token)
+
+
+def import_held(token: str):
+    """The import itself, while this request holds the upload."""
     table, filename, mapping, problems, rows = check_upload(token, request.form)
     form = owner_form(request.form)
     choices = {
