@@ -1,6 +1,7 @@
 """An admin erases a partner's personal data on request; the team's numbers stay."""
 
 import re
+from datetime import date
 from email.message import EmailMessage
 
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from tests.helpers import flat
 from tests.routes import fetch, log_in
 from webapp import outbox
 from webapp.models import (
+    Agreement,
     AuditEvent,
     Interaction,
     Lead,
@@ -57,6 +59,12 @@ def fill_in(db, ana):
     db.session.add(
         Lead(partner_id=ana.id, owner_id=ana.owner_id, name="Pat Doe", notes="Ana's neighbour")
     )
+    db.session.add(
+        Agreement(team_id=ana.team_id, partner_id=ana.id, kind="co_marketing",
+                  starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31), our_share=60,
+                  their_share=40, document="Drive: Ana Lender MSA.pdf",
+                  fair_market_value="Ana's mailers at $2/piece", notes="Ana signs in blue")
+    )  # fmt: skip
     db.session.commit()
 
 
@@ -87,6 +95,11 @@ def test_an_admin_erases_a_partner_and_roi_is_unchanged(app, db, book):
     answers = db.session.scalars(sa.select(PlanningSession.answers).filter_by(partner_id=ana.id))
     assert all(a == {} for a in answers)
     assert db.session.scalar(sa.select(Lead.notes).filter_by(partner_id=ana.id)) is None
+    agreement = db.session.scalar(sa.select(Agreement).filter_by(partner_id=ana.id))
+    db.session.refresh(agreement)
+    assert (agreement.kind, agreement.our_share, agreement.their_share) == ("co_marketing", 60, 40)
+    assert agreement.notes is None and agreement.fair_market_value is None
+    assert "Ana" not in agreement.document
 
     after = [numbers(flat(fetch(app, client, url)), name) for url in pages]
     ledger, roi = before

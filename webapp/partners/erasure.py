@@ -2,12 +2,13 @@
 
 What identifies or describes the person goes: name, company, contact data,
 birthday and anniversary, personal details, tags, notes, the notes of every
-interaction, referral and lead, the referral clients' names and the planning
-answers. What the team's numbers are made of stays: the interactions
-(kind, day, outcome), the referrals (status, amounts, days), tier and
-profession, so counts and ROI do not move. The partner is archived and
-marked do-not-contact, and the erasure is audited without any of what was
-erased.
+interaction, referral and lead, the referral clients' names, the planning
+answers, and the notes, fair-market-value note and document reference of its
+agreements (the agreements themselves stay, as compliance records). What
+the team's numbers are made of stays: the interactions (kind, day, outcome),
+the referrals (status, amounts, days), tier and profession, so counts and
+ROI do not move. The partner is archived and marked do-not-contact, and the
+erasure is audited without any of what was erased.
 
 What was written about the partner elsewhere goes too:
 - the partner's audit events (those whose partner_id is the partner): every
@@ -36,6 +37,7 @@ from rules.vocabulary import PERSONAL_DETAILS
 
 from ..extensions import db
 from ..models import (
+    Agreement,
     AuditEvent,
     Interaction,
     Lead,
@@ -94,6 +96,13 @@ def erase_partner(partner: Partner, by: User) -> None:
         .values(answers={})
     )
     db.session.execute(sa.update(Lead).where(Lead.partner_id == partner.id).values(notes=None))
+    # An agreement stays (kind, days and cost shares are the compliance record); what
+    # was written about the person in it goes, and where its signed copy is filed.
+    db.session.execute(
+        sa.update(Agreement)
+        .where(Agreement.partner_id == partner.id)
+        .values(notes=None, fair_market_value=None, document=ERASED_REASON)
+    )
     record_audit(
         partner.team_id,
         by,
