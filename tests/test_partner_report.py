@@ -186,6 +186,47 @@ def test_the_unsubscribe_link_works_without_sign_in_once(db, client, team, partn
     assert len(events) == 1 and events[0].user_id is None
 
 
+def test_the_partners_own_stop_is_not_undone_by_a_tick(db, client, auth, team, partner, frozen):
+    frozen("2027-04-02T10:00-04:00")
+    partner.sends_quarterly_report = True
+    db.session.commit()
+    assert client.post(f"/report/unsubscribe/{unsubscribe_token(partner)}").status_code == 200
+    auth.login(team["agent"])
+    preview = client.get(f"/partners/{partner.id}/report").text
+    assert "stopped these emails themselves on 2 Apr 2027" in preview
+    refused = client.post(f"/partners/{partner.id}/report", data={"sends_quarterly_report": "y"})
+    assert refused.status_code == 422
+    assert 'id="asked_again-error">The partner stopped these emails themselves on 2 Apr 2027' in (
+        refused.text
+    )
+    db.session.refresh(partner)
+    assert not partner.sends_quarterly_report
+    again = {"sends_quarterly_report": "y", "asked_again": "y"}
+    assert client.post(f"/partners/{partner.id}/report", data=again).status_code == 303
+    db.session.refresh(partner)
+    assert partner.sends_quarterly_report and partner.report_unsubscribed_at is None
+    event = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.kind == "report_consent")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.summary.endswith("asked for again after unsubscribing")
+    assert event.user_id == team["agent"].id
+
+
+def test_an_old_address_link_cannot_stop_the_new_address_report(db, client, team, partner):
+    partner.sends_quarterly_report = True
+    db.session.commit()
+    old = unsubscribe_token(partner)
+    partner.email = "new.person@lender.example"
+    db.session.commit()
+    assert client.get(f"/report/unsubscribe/{old}").status_code == 404
+    assert client.post(f"/report/unsubscribe/{old}").status_code == 404
+    db.session.refresh(partner)
+    assert partner.sends_quarterly_report
+    assert client.post(f"/report/unsubscribe/{unsubscribe_token(partner)}").status_code == 200
+
+
 def test_a_forged_token_is_a_404(db, client, team, partner):
     token = unsubscribe_token(partner)
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")

@@ -249,6 +249,9 @@ class Partner(db.Model):
     sends_quarterly_report: so.Mapped[bool] = so.mapped_column(
         default=False, server_default=sa.false()
     )
+    # When the partner stopped it themselves, by that link (UTC): a tick on the
+    # preview does not undo it unless they asked for the report again.
+    report_unsubscribed_at: so.Mapped[datetime | None]
     idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     # Lower-cased name, company, email and phone (also as bare digits): the
     # active search reads one column. Kept up to date on every save.

@@ -6,3 +6,5 @@ from wtforms import BooleanField
 
 class ConsentForm(FlaskForm):
     sends_quarterly_report = BooleanField("Email this report to the partner each quarter")
+    # Shown only once the partner has stopped the email by its link.
+    asked_again = BooleanField("They have asked for it again since")

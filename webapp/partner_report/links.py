@@ -17,8 +17,14 @@ def _serializer() -> URLSafeSerializer:
 
 
 def unsubscribe_token(partner: Partner) -> str:
-    """Never expires: a report of last year still unsubscribes."""
-    return _serializer().dumps({"partner": partner.id})
+    """Never expires: a report of last year still unsubscribes. It names the address
+    it was sent to, so that once the partner's email is another person's, the old
+    address's link cannot stop the new one's report."""
+    return _serializer().dumps({"partner": partner.id, "to": address_key(partner.email)})
+
+
+def address_key(email: str | None) -> str:
+    return (email or "").strip().lower()
 
 
 def unsubscribe_url(partner: Partner) -> str:
@@ -34,4 +40,7 @@ def partner_of_token(token: str) -> Partner | None:
     partner_id = value.get("partner") if isinstance(value, dict) else None
     if not isinstance(partner_id, int) or isinstance(partner_id, bool):
         return None
-    return db.session.get(Partner, partner_id)
+    partner = db.session.get(Partner, partner_id)
+    if partner is None or value.get("to") != address_key(partner.email):
+        return None
+    return partner

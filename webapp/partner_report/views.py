@@ -11,6 +11,7 @@ from ..extensions import csrf, db
 from ..models import Partner, record_audit
 from ..panels import partner_panel
 from ..templating import render
+from ..timefmt import format_date
 from . import bp
 from .document import pdf_filename, report_for, report_pdf
 from .forms import ConsentForm
@@ -19,6 +20,10 @@ from .message import email_html
 from .quarters import Quarter
 
 NO_EMAIL = "Add the partner's email address first: the report goes there."
+STOPPED_BY_PARTNER = (
+    "The partner stopped these emails themselves on {day}. Tick this only if they have "
+    "asked for them again."
+)
 
 
 def chosen_quarter(partner: Partner) -> Quarter:
@@ -84,13 +89,21 @@ def consent(partner_id: int):
     if wanted and not partner.email:
         form.sends_quarterly_report.errors = [NO_EMAIL]
         return preview_page(partner, form), 422
+    stopped = partner.report_unsubscribed_at
+    if wanted and stopped and not form.asked_again.data:
+        day = format_date(stopped, partner.team.timezone)
+        form.asked_again.errors = [STOPPED_BY_PARTNER.format(day=day)]
+        return preview_page(partner, form), 422
     if wanted != partner.sends_quarterly_report:
         partner.sends_quarterly_report = wanted
+        if wanted:
+            partner.report_unsubscribed_at = None
         record_audit(
             partner.team_id,
             current_user,
             "report_consent",
-            f"{partner.name}: quarterly report {'on' if wanted else 'off'}",
+            f"{partner.name}: quarterly report {'on' if wanted else 'off'}"
+            + (", asked for again after unsubscribing" if wanted and stopped else ""),
             partner=partner,
             before={"sends_quarterly_report": not wanted},
             after={"sends_quarterly_report": wanted},
@@ -129,6 +142,7 @@ def unsubscribe_now(token: str):
     partner = partner_of_token_or_404(token)
     if partner.sends_quarterly_report:
         partner.sends_quarterly_report = False
+        partner.report_unsubscribed_at = clock.utcnow()
         record_audit(
             partner.team_id,
             None,
