@@ -10,12 +10,12 @@ case. Anything dated after the as-of day is ignored.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from .vocabulary import LIVE_CONTACT_KINDS
+from .vocabulary import CLIENT_TYPES, LIVE_CONTACT_KINDS
 
 NEVER = 1_000_000
 # How many of the most recent referrals (each direction) the facts carry:
@@ -36,6 +36,11 @@ class PartnerRecord:
     has_personal_details: bool = False
     commitment_made_on: date | None = None
     first_referral_by: date | None = None
+    # What the team's own rules may also read (rules/team.py).
+    name: str = ""
+    profession: str = "other"
+    source: str = ""  # none recorded
+    client_types: tuple[str, ...] = ()
 
 
 class Touch(NamedTuple):
@@ -177,9 +182,10 @@ def partner_facts(
     referrals: Iterable[ReferralRecord],
     sessions: Iterable[SessionRecord],
     as_of: date,
+    windows: Collection[int] = (),
 ) -> dict[str, object]:
     """The fact record of one partner as of a day, from its whole history."""
-    return facts_of(partner, summarise(touches, as_of), referrals, sessions, as_of)
+    return facts_of(partner, summarise(touches, as_of), referrals, sessions, as_of, windows)
 
 
 def facts_of(
@@ -188,8 +194,13 @@ def facts_of(
     referrals: Iterable[ReferralRecord],
     sessions: Iterable[SessionRecord],
     as_of: date,
+    windows: Collection[int] = (),
 ) -> dict[str, object]:
-    """The fact record of one partner as of a day, from its summarised interactions."""
+    """The fact record of one partner as of a day, from its summarised interactions.
+
+    `windows`: the N of each "referrals received in the last N days" that the
+    team's own rules count (`received_last_N_days`).
+    """
 
     def ago(day: date | datetime | None) -> int:
         if isinstance(day, datetime):
@@ -248,4 +259,11 @@ def facts_of(
         newest_first = [r.on for r in reversed(rows)]
         for k in range(1, RECENT_REFERRALS + 1):
             facts[f"{direction}_{k}_ago"] = ago(newest_first[k - 1] if len(rows) >= k else None)
+    for days in windows:
+        facts[f"received_last_{days}_days"] = sum(1 for r in received if (as_of - r.on).days < days)
+    facts["name"] = partner.name
+    facts["profession"] = partner.profession or "other"
+    facts["source"] = partner.source or ""
+    for client_type in CLIENT_TYPES:
+        facts[f"client_{client_type}"] = client_type in partner.client_types
     return facts
