@@ -106,9 +106,9 @@ def test_the_cached_answers_agree_with_the_interpreter():
     asked, answered = [], []
     real = durable_engine.evaluate
 
-    def counted(facts, thresholds):
+    def counted(facts, thresholds, extra=()):
         asked.append(facts)
-        return real(facts, thresholds)
+        return real(facts, thresholds, extra)
 
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(records=neighbours(), which=st.integers(0, len(SETTINGS) - 1))
@@ -191,9 +191,9 @@ def test_the_engine_is_asked_once_per_pattern_of_comparisons():
     calls = []
     real = durable_engine.evaluate
 
-    def counted(facts, thresholds):
+    def counted(facts, thresholds, extra=()):
         calls.append(facts)
-        return real(facts, thresholds)
+        return real(facts, thresholds, extra)
 
     durable_engine.evaluate = counted
     try:

@@ -76,6 +76,10 @@ def _partners_query(listed: bool) -> sa.Select:
         partner.c.anniversary,
         partner.c.commitment_made_on,
         partner.c.first_referral_by,
+        partner.c.name,
+        partner.c.profession,
+        partner.c.source,
+        partner.c.client_types,
         *(partner.c[name] for name in PERSONAL_DETAILS),
     ).where(*_partner_conditions(listed))
 
@@ -86,7 +90,8 @@ def partner_records(
     records = {}
     for row in _rows(_partners_query(partner_ids is not None), team_id, partner_ids):
         (id_, tier, do_not_contact, met_on, created_at, birthday, anniversary) = row[:7]
-        commitment_made_on, first_referral_by, *details = row[7:]
+        commitment_made_on, first_referral_by, name, profession, source, client_types = row[7:13]
+        details = row[13:]
         records[id_] = PartnerRecord(
             id=id_,
             tier=tier,
@@ -98,6 +103,10 @@ def partner_records(
             has_personal_details=any(details) or bool(birthday or anniversary),
             commitment_made_on=commitment_made_on,
             first_referral_by=first_referral_by,
+            name=name,
+            profession=profession or "other",
+            source=source or "",
+            client_types=tuple(client_types or ()),
         )
     return records
 
@@ -202,9 +211,14 @@ def _sessions_query(listed: bool) -> sa.Select:
 
 
 def team_facts(
-    team_id: int, as_of: date, partner_ids: Collection[int] | None = None
+    team_id: int,
+    as_of: date,
+    partner_ids: Collection[int] | None = None,
+    windows: Collection[int] = (),
 ) -> dict[int, dict[str, object]]:
-    """Fact records by partner id: every active partner of the team, or those listed."""
+    """Fact records by partner id: every active partner of the team, or those listed;
+    `windows`: the N of the "referrals received in the last N days" the team's
+    own rules count."""
     db.session.flush()  # the queries below go straight to the connection: no autoflush
     partners = partner_records(team_id, partner_ids)
     if not partners:
@@ -231,6 +245,7 @@ def team_facts(
             referrals[partner_id],
             sessions[partner_id],
             as_of,
+            windows,
         )
         for partner_id, record in partners.items()
     }

@@ -14,7 +14,12 @@ from rules.settings import DEFAULTS, THRESHOLDS, resolve
 from ..extensions import db
 from ..models import RuleSettings, User, record_audit
 from ..recommendations.facts import team_facts
-from ..recommendations.lifecycle import current_settings, engine_name, refresh_partners
+from ..recommendations.lifecycle import (
+    current_settings,
+    engine_name,
+    in_force,
+    refresh_partners,
+)
 
 
 @dataclass
@@ -64,11 +69,30 @@ def changes(before: Mapping[str, int], after: Mapping[str, int]) -> list[tuple[s
     return [(name, before[name], after[name]) for name in THRESHOLDS if before[name] != after[name]]
 
 
-def save(team_id: int, user: User, values: Mapping[str, int], note: str = "") -> RuleSettings:
-    """A new version in force; recorded in the audit trail; the team re-evaluated."""
-    version, before = current_settings(team_id)
+def save(
+    team_id: int,
+    user: User,
+    values: Mapping[str, int],
+    note: str = "",
+    team_rules: list[dict] | None = None,
+) -> RuleSettings:
+    """A new version in force; recorded in the audit trail; the team re-evaluated.
+
+    The team's own rules go with it unchanged, or as `team_rules` says (a revert
+    to a version that carried them)."""
+    version, before, rules_before = in_force(team_id)
+    if team_rules is not None:
+        from .team_rules import restore
+
+        restore(team_id, team_rules)
     after = resolve(values)
-    row = RuleSettings(team_id=team_id, version=version + 1, values=after, created_by_id=user.id)
+    row = RuleSettings(
+        team_id=team_id,
+        version=version + 1,
+        values=after,
+        team_rules=rules_before if team_rules is None else team_rules,
+        created_by_id=user.id,
+    )
     db.session.add(row)
     diff = changes(before, after)
     summary = ", ".join(f"{name} {old} → {new}" for name, old, new in diff) or "no change"

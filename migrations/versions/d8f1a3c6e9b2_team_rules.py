@@ -1,0 +1,49 @@
+"""team rules
+
+`team_rule` holds the rules a team writes for itself; `rule_settings.team_rules`
+snapshots them with each version of the thresholds (what the refresh reads).
+
+Revision ID: d8f1a3c6e9b2
+Revises: c5e8b2f7a9d1
+Create Date: 2026-12-05 00:20:00.000000
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "d8f1a3c6e9b2"
+down_revision = "c5e8b2f7a9d1"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "team_rule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=35), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("match", sa.String(length=3), nullable=False),
+        sa.Column("conditions", sa.JSON(), nullable=False),
+        sa.Column("action", sa.String(length=20), nullable=True),
+        sa.Column("due_days", sa.Integer(), nullable=False),
+        sa.Column("tier_to", sa.String(length=20), nullable=True),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["team.id"], name=op.f("fk_team_rule_team_id_team"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_team_rule")),
+        sa.UniqueConstraint("team_id", "slug", name="uq_team_rule_slug"),
+    )
+    op.add_column("rule_settings", sa.Column("team_rules", sa.JSON(), nullable=True))
+
+
+def downgrade():
+    op.drop_column("rule_settings", "team_rules")
+    op.drop_table("team_rule")
