@@ -17,7 +17,8 @@ from tests.helpers import count
 from webapp.book.exporter import dumps, export_book
 from webapp.book.validation import ADDED_FIELDS, FORMAT, validate_book
 from webapp.demo import load_demo
-from webapp.models import Lead, Partner, Tag, Team, User
+from webapp.models import Lead, Partner, Tag, Team, TeamRule, User
+from webapp.recommendations.lifecycle import in_force
 
 FIXTURES = Path(__file__).parent / "fixtures" / "book"
 DOCS = Path(__file__).parent.parent / "docs" / "BOOK_FORMAT.md"
@@ -28,6 +29,8 @@ DOCS = Path(__file__).parent.parent / "docs" / "BOOK_FORMAT.md"
 V1_ORIGINAL = FIXTURES / "v1-original.json"
 V1_EXPORTED = FIXTURES / "v1-exported.json"
 V2_EVERY_FIELD = FIXTURES / "v2-every-field.json"
+# /3 adds the team's own rules; this one holds every optional field of all versions.
+V3_EVERY_FIELD = FIXTURES / "v3-every-field.json"
 TODAY = date(2026, 12, 2)  # the `frozen` day, for validate_book
 
 
@@ -79,7 +82,8 @@ def today(frozen):
 def test_the_fixtures_are_of_the_versions_they_stand_for():
     assert read(V1_ORIGINAL)["format"] == "partnerplan-book/1"
     assert read(V1_EXPORTED)["format"] == "partnerplan-book/1"
-    assert read(V2_EVERY_FIELD)["format"] == FORMAT == "partnerplan-book/2"
+    assert read(V2_EVERY_FIELD)["format"] == "partnerplan-book/2"
+    assert read(V3_EVERY_FIELD)["format"] == FORMAT == "partnerplan-book/3"
     # The original carries none of the fields added since.
     text = V1_ORIGINAL.read_text()
     for field in ("timezone", "planning_hours", "active", "archived_at", "leads", "holidays",
@@ -111,7 +115,7 @@ def test_a_first_version_file_as_the_exports_wrote_it_imports_whole(runner, db):
     expected = read(V1_EXPORTED)
     for partner in expected["partners"]:
         partner["tags"] = []  # a /1 file has none: the export says so
-    assert exported == {**expected, "format": FORMAT}
+    assert exported == {**expected, "format": FORMAT, "team_rules": []}  # nor team rules
 
 
 def test_a_second_version_file_imports_with_its_tags(runner, db):
@@ -126,7 +130,7 @@ def test_a_second_version_file_imports_with_its_tags(runner, db):
 
 
 def test_a_book_of_every_optional_field_comes_back_byte_for_byte(runner, db):
-    written = V2_EVERY_FIELD.read_text(encoding="utf-8")
+    written = V3_EVERY_FIELD.read_text(encoding="utf-8")
     assert import_text(runner, written).exit_code == 0
     first = export_text(runner)
     assert first == written  # nothing lost, nothing reordered
@@ -167,13 +171,13 @@ def test_a_book_filled_into_an_empty_team_in_the_browser_comes_back_the_same(
 
 @pytest.mark.parametrize("path", sorted(ADDED_FIELDS))
 def test_each_field_added_since_the_first_version_may_be_left_out(path):
-    document = without(read(V2_EVERY_FIELD), path)
-    assert json.dumps(document) != V2_EVERY_FIELD.read_text()  # it was there to take out
+    document = without(read(V3_EVERY_FIELD), path)
+    assert json.dumps(document) != V3_EVERY_FIELD.read_text()  # it was there to take out
     assert validate_book(document, TODAY) == []
 
 
 def test_a_book_without_any_added_field_imports_with_their_defaults(runner, db):
-    document = read(V2_EVERY_FIELD)
+    document = read(V3_EVERY_FIELD)
     for path in ADDED_FIELDS:
         document = without(document, path)
     result = import_text(runner, json.dumps(document))
@@ -183,6 +187,36 @@ def test_a_book_without_any_added_field_imports_with_their_defaults(runner, db):
     assert all(db.session.scalars(sa.select(User.active)))
     assert count(db, Tag) == 0 and count(db, Lead) == 0
     assert db.session.scalar(sa.select(Partner).where(Partner.key == "p-002")).archived_at is None
+    assert count(db, TeamRule) == 0
+
+
+def test_a_third_version_file_brings_the_team_rules_in_force(runner, db):
+    result = import_text(runner, V3_EVERY_FIELD.read_text(encoding="utf-8"))
+    assert result.exit_code == 0, result.output
+    team = db.session.scalar(sa.select(Team))
+    version, _, definitions = in_force(team.id)
+    assert version == 1
+    assert definitions == read(V3_EVERY_FIELD)["team_rules"]
+
+
+def test_a_team_rule_in_a_book_is_checked_like_the_editor_checks_it(runner, db):
+    document = read(V3_EVERY_FIELD)
+    rule = document["team_rules"][0]
+    rule["conditions"][0] = {"fact": "shoe_size", "op": "==", "value": 9}
+    rule["conditions"][2]["value"] = "14"
+    rule["reason"] = "{name} {nonsense}"
+    document["team_rules"].append(dict(document["team_rules"][1]))
+    result = import_text(runner, json.dumps(document))
+    assert result.exit_code == 1
+    assert "team_rules[0].conditions[0].fact: choose a fact from the list" in result.output
+    assert "team_rules[0].conditions[2].value: give a value of the fact's own type" in (
+        result.output
+    )
+    assert "team_rules[0].reason: there is no placeholder {nonsense}" in result.output
+    assert "team_rules[2].slug: 'quiet-referrers' is already the id of team_rules[1]" in (
+        result.output
+    )
+    assert count(db, Team) == 0 and count(db, TeamRule) == 0
 
 
 def test_a_field_is_taken_only_from_a_file_of_its_version(runner, db):
@@ -198,16 +232,16 @@ def test_a_field_is_taken_only_from_a_file_of_its_version(runner, db):
 
 
 def test_a_file_of_a_newer_version_is_refused_in_plain_words(runner, db):
-    document = read(V2_EVERY_FIELD)
-    document["format"] = "partnerplan-book/3"
+    document = read(V3_EVERY_FIELD)
+    document["format"] = "partnerplan-book/4"
     document["partners"][0]["stickers"] = ["a field this PartnerPlan does not know"]
     result = import_text(runner, json.dumps(document))
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines == [
-        "format: this file is partnerplan-book/3, a newer version of the format than this "
-        "PartnerPlan reads (partnerplan-book/1 to partnerplan-book/2): update PartnerPlan to "
-        "import it, or export the book as partnerplan-book/2 from where it was written",
+        "format: this file is partnerplan-book/4, a newer version of the format than this "
+        "PartnerPlan reads (partnerplan-book/1 to partnerplan-book/3): update PartnerPlan to "
+        "import it, or export the book as partnerplan-book/3 from where it was written",
         "Nothing was imported: 1 problem(s).",
     ]  # its fields are not this version's to judge: no "unknown field" besides
     assert count(db, Team) == 0
@@ -227,7 +261,7 @@ def test_a_newer_version_is_refused_in_the_browser_too(client, auth, db, team):
     ("value", "message"),
     [
         (None, "format: is required: the version of the format (partnerplan-book/1 to "
-               "partnerplan-book/2)"),
+               "partnerplan-book/3)"),
         ("partnerplan-book/1.1", "format: 'partnerplan-book/1.1' is not a version of the format"),
         ("partnerplan-book/0", "format: 'partnerplan-book/0' is not a version of the format"),
         ("other-crm/2", "format: 'other-crm/2' is not a version of the format"),

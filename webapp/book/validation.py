@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from rules import team
 from rules.vocabulary import (
     CLIENT_TYPES,
     DIRECTIONS,
@@ -48,7 +49,7 @@ from ..validation import (
 
 # The version of the format this PartnerPlan writes, and the newest it reads.
 # It goes up with every field added (docs/BOOK_FORMAT.md says what each added).
-VERSION = 2
+VERSION = 3
 FORMAT_NAME = "partnerplan-book"
 FORMAT = f"{FORMAT_NAME}/{VERSION}"
 FORMAT_PATTERN = re.compile(rf"{FORMAT_NAME}/([1-9][0-9]{{0,5}})")
@@ -72,6 +73,7 @@ ADDED_FIELDS: dict[str, int] = {
     "partners[].leads": 1,
     "holidays": 1,
     "partners[].tags": 2,
+    "team_rules": 3,
 }
 
 # Longest text each field may hold: the lengths of the columns it lands in
@@ -113,6 +115,10 @@ PARTNER_FIELDS = {
     "met_on", "do_not_contact", "client_types", "birthday", "anniversary", "details",
     "notes", "commitment", "archived_at", "interactions", "referrals", "planning_sessions",
     "leads", "tags",
+}  # fmt: skip
+TEAM_RULE_FIELDS = {
+    "slug", "name", "enabled", "match", "conditions", "action", "due_days", "tier_to",
+    "priority", "reason",
 }  # fmt: skip
 COMMITMENT_FIELDS = {"made_on", "first_referral_by"}
 INTERACTION_FIELDS = {
@@ -374,7 +380,7 @@ class Checker:
             return
         if not self.version_of(document):
             return
-        self.object(document, "", {"format", "team", "users", "partners", "holidays"})
+        self.object(document, "", {"format", "team", "users", "partners", "holidays", "team_rules"})
         if self.present(document, "team", "team", True):
             self.team(document["team"])
         for path, user in self.items(document, "users", "users"):
@@ -385,6 +391,25 @@ class Checker:
         days: dict[str, str] = {}
         for path, holiday in self.items(document, "holidays", "holidays"):
             self.holiday(holiday, path, days)
+        slugs: dict[str, str] = {}
+        for path, rule in self.items(document, "team_rules", "team_rules"):
+            self.team_rule(rule, path, slugs)
+
+    def team_rule(self, rule: Any, path: str, slugs: dict[str, str]) -> None:
+        """A rule of the team's own: rules/team.py's checks, each at its field's path."""
+        if not self.object(rule, path, TEAM_RULE_FIELDS, "team_rules[]"):
+            return
+        for key, message in team.check(rule).items():
+            where = key.replace("conditions-", "conditions[").replace("-", "].", 1)
+            self.add(f"{path}.{where}", message[:1].lower() + message[1:])
+        for index, condition in enumerate(rule.get("conditions") or []):
+            if isinstance(condition, dict) and set(condition) - {"fact", "op", "value"}:
+                self.add(f"{path}.conditions[{index}]", "has fields other than fact, op, value")
+        slug = rule.get("slug")
+        if isinstance(slug, str):
+            if slug in slugs:
+                self.add(f"{path}.slug", f"{shown(slug)} is already the id of {slugs[slug]}")
+            slugs.setdefault(slug, path)
 
     def holiday(self, holiday: Any, path: str, days: dict[str, str]) -> None:
         """A team day off: a date, once in the file, and its name."""
