@@ -23,14 +23,18 @@ from wtforms.validators import Optional
 from rules import team
 from rules.vocabulary import INTERACTION_KINDS, TIERS
 
+from ..forms import choices
+
 CONDITION_ROWS = 5
 WINDOW_CHOICE = "received_last_N_days"
-FACT_CHOICES = [
-    ("", "(no condition)"),
-    *((name, fact.label) for name, fact in team.FACTS.items()),
-    (WINDOW_CHOICE, team.WINDOW_FACT.label),
-]
-OPERATOR_CHOICES = list(team.OPERATOR_WORDS.items())
+FACT_CHOICES = choices(
+    {
+        **{name: fact.label for name, fact in team.FACTS.items()},
+        WINDOW_CHOICE: team.WINDOW_FACT.label,
+    },
+    blank="(no condition)",
+)
+OPERATOR_CHOICES = choices(team.OPERATOR_WORDS)
 
 
 class ConditionForm(Form):
@@ -49,19 +53,21 @@ class TeamRuleForm(FlaskForm):
     )
     enabled = BooleanField("On", default=True)
     match = RadioField(
-        "When", choices=[("all", "all of these hold"), ("any", "any of these holds")], default="all"
+        "When",
+        choices=choices({"all": "all of these hold", "any": "any of these holds"}),
+        default="all",
     )
     conditions = FieldList(
         FormField(ConditionForm), min_entries=CONDITION_ROWS, max_entries=CONDITION_ROWS
     )
     recommends = RadioField(
         "Recommends",
-        choices=[("action", "an action"), ("tier", "a tier move (for review)")],
+        choices=choices({"action": "an action", "tier": "a tier move (for review)"}),
         default="action",
     )
-    action = SelectField("Action", choices=list(INTERACTION_KINDS.items()), default="coffee")
+    action = SelectField("Action", choices=choices(INTERACTION_KINDS), default="coffee")
     due_days = IntegerField("Due after (days)", default=0, validators=[Optional()])
-    tier_to = SelectField("Move to", choices=list(TIERS.items()), default="cultivate")
+    tier_to = SelectField("Move to", choices=choices(TIERS), default="cultivate")
     priority = IntegerField("Priority (lower comes first)", default=85, validators=[Optional()])
     reason = TextAreaField(
         "Reason",
@@ -135,7 +141,8 @@ def show_errors(form: TeamRuleForm, errors: dict[str, str]) -> None:
             field = form.recommends
         else:
             field = getattr(form, key, form.name)
-        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        # Ours, in the domain's words, replaces the form's own ("Not a valid integer").
+        field.errors = [message]
 
 
 def form_data(definition: dict) -> dict:

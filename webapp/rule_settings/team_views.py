@@ -21,6 +21,7 @@ def _editor(form: TeamRuleForm, row: TeamRule | None, status: int = 200, **resul
         form=form,
         row=row,
         facts=team.FACTS,
+        has_errors=status == 422,
         **results,
     ), status
 
