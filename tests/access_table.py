@@ -104,6 +104,12 @@ ACCESS: dict[str, str] = {
     "rule_settings.preview": "manager",
     "rule_settings.save": "manager",
     "rule_settings.revert": "manager",
+    "rule_settings.new_team_rule": "manager",
+    "rule_settings.create_team_rule": "manager",
+    "rule_settings.edit_team_rule": "manager",
+    "rule_settings.update_team_rule": "manager",
+    "rule_settings.switch_team_rule": "manager",
+    "rule_settings.delete_team_rule": "manager",
     # --- manager's desk ----------------------------------------------------------
     "desk.reviews": "manager",
     "desk.approve": "manager",

@@ -75,7 +75,27 @@ PARAMS: dict[str, Callable[[Owned], object]] = {
     "webhook_endpoint_id": lambda o: _webhook_endpoint(o).id,
     "webhook_delivery_id": lambda o: _webhook_delivery_id(o),
     "filename": lambda o: "app.css",
+    "rule_id": lambda o: _team_rule_id(o),
 }
+
+
+def _team_rule_id(owned: Owned) -> int:
+    """One of the owner's team's own rules (rules/team.py), of an id of its own."""
+    from webapp.models import TeamRule
+
+    rule = TeamRule(
+        team_id=owned.owner.team_id,
+        slug=f"lender-coffee-{secrets.token_hex(4)}",
+        name="Lenders: coffee",
+        match="all",
+        conditions=[{"fact": "profession", "op": "==", "value": "lender"}],
+        action="coffee",
+        priority=85,
+        reason="{name} is a lender",
+    )
+    db.session.add(rule)
+    db.session.commit()
+    return rule.id
 
 
 def _webhook_endpoint(owned: Owned):
