@@ -120,6 +120,19 @@ def write_report(path: Path, command: str, r: dict) -> None:
         )
     else:
         lines.append(f"| durable vs python engine | {engines.get('status')} | | | |")
+    own = r.get("team_rules", {})
+    if "ratio_to_catalogue" in own:
+        lines.append(
+            f"| full refresh with {own['rules']} team rules of its own "
+            f"({own['partners']:,} partners, {own['workers']} worker processes) | "
+            f"{own['with_team_rules_seconds']:.2f} s against {own['catalogue_seconds']:.2f} s "
+            f"for the catalogue alone; {own['created_with_team_rules']:,} against "
+            f"{own['created_alone']:,} created | {own['ratio_to_catalogue']:.2f}× the catalogue "
+            f"alone | ≤ {own['target_ratio']}× | "
+            f"{_verdict(own['ratio_to_catalogue'], own['target_ratio'])} |"
+        )
+    elif own:
+        lines.append(f"| full refresh with team rules | {own.get('status')} | | | |")
     load = r.get("load")
     if load:
         lines += ["", "## Load test", ""]

@@ -200,7 +200,9 @@ class Words(dict):
 
     def __init__(self, facts: Mapping[str, object], as_of: date, settings: Mapping[str, int]):
         super().__init__(settings)
-        self.update((key, value) for key, value in facts.items() if key not in LABELS)
+        self.update(facts)
+        for key in LABELS:  # worked out when named, as labels
+            self.pop(key, None)
         self.facts, self.as_of, self.settings = facts, as_of, settings
 
     def __missing__(self, key: str) -> object:

@@ -296,10 +296,24 @@ def _value_words(condition: Mapping) -> str:
     return str(value)
 
 
+class Compiled(tuple):
+    """A team's compiled rules: a tuple that works out its hash once. The engines
+    key their caches on it for every partner evaluated, and hashing twenty
+    rules' nested tuples each time was a third of a refresh's rules time
+    (measured with `python -m bench`'s 20 team rules on 5,000 partners)."""
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
+
+
 @functools.lru_cache(maxsize=256)
 def _compiled(text: str) -> tuple[Rule, ...]:
     definitions = json.loads(text)
-    return tuple(to_rule(d) for d in definitions if d.get("enabled", True))
+    return Compiled(to_rule(d) for d in definitions if d.get("enabled", True))
 
 
 def compiled(definitions: Iterable[Mapping] | None) -> tuple[Rule, ...]:
