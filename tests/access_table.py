@@ -110,6 +110,7 @@ ACCESS: dict[str, str] = {
     "rule_settings.update_team_rule": "manager",
     "rule_settings.switch_team_rule": "manager",
     "rule_settings.delete_team_rule": "manager",
+    "rule_settings.backtest_run": "manager",
     # --- manager's desk ----------------------------------------------------------
     "desk.reviews": "manager",
     "desk.approve": "manager",

@@ -76,7 +76,28 @@ PARAMS: dict[str, Callable[[Owned], object]] = {
     "webhook_delivery_id": lambda o: _webhook_delivery_id(o),
     "filename": lambda o: "app.css",
     "rule_id": lambda o: _team_rule_id(o),
+    "run_id": lambda o: _backtest_run_id(o),
 }
+
+
+def _backtest_run_id(owned: Owned) -> int:
+    """A finished backtest of the owner's team."""
+    from datetime import date
+
+    from webapp.models import BacktestRun
+
+    run = BacktestRun(
+        team_id=owned.owner.team_id,
+        definition={"name": "Lenders: coffee"},
+        as_of=date(2026, 12, 2),
+        status="done",
+        partners=1,
+        partner_weeks=2,
+        referred=0,
+    )
+    db.session.add(run)
+    db.session.commit()
+    return run.id
 
 
 def _team_rule_id(owned: Owned) -> int:

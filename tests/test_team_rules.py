@@ -306,3 +306,48 @@ def test_saving_thresholds_keeps_the_team_rules(db, client, auth, team, history)
     version, settings, definitions = in_force(team["manager"].team_id)
     assert version == 2 and settings["coffee_days"] == 14
     assert [d["slug"] for d in definitions] == ["lender-coffee"]
+
+
+def test_a_big_backtest_runs_as_a_job_and_its_result_appears(
+    db, client, auth, team, history, monkeypatch
+):
+    from webapp.models import BacktestRun
+    from webapp.rule_settings import team_rules
+
+    monkeypatch.setattr(team_rules, "INLINE_PARTNERS", 1)  # more partners than that: a job
+    auth.login(team["manager"])
+    page = client.post("/rules/team/new", data=rule_form(do="preview")).get_data(as_text=True)
+    run = db.session.scalar(sa.select(BacktestRun))
+    assert run.status == "done"  # the tests run jobs at once
+    expected = (
+        "Over the last 90 days it would have been raised for 2 partners (24 partner-weeks); "
+        "1 of those partners sent a referral within 30 days."
+    )
+    assert expected in page
+    result = client.get(f"/rules/team/backtests/{run.id}", headers={"HX-Request": "true"})
+    assert expected in result.get_data(as_text=True)
+    assert "<html" not in result.get_data(as_text=True)
+    assert count(db, TeamRule) == 0  # a backtest saves no rule
+    auth.logout()
+    auth.login(team["agent"])
+    assert client.get(f"/rules/team/backtests/{run.id}").status_code == 404
+    auth.logout()
+    auth.login(team["rival_manager"])
+    assert client.get(f"/rules/team/backtests/{run.id}").status_code == 404
+
+
+def test_a_backtest_still_running_links_to_its_result(db, client, auth, team, history):
+    from webapp.models import BacktestRun
+
+    run = BacktestRun(
+        team_id=team["manager"].team_id,
+        definition={"name": "Lenders in Maintain: coffee"},
+        as_of=TODAY,
+        status="running",
+    )
+    db.session.add(run)
+    db.session.commit()
+    auth.login(team["manager"])
+    page = client.get(f"/rules/team/backtests/{run.id}").get_data(as_text=True)
+    assert "runs in the background" in page
+    assert f'href="/rules/team/backtests/{run.id}"' in page

@@ -578,6 +578,22 @@ class TeamRule(db.Model):
         }
 
 
+class BacktestRun(db.Model):
+    """A team rule's backtest too big to answer within the request: a job runs
+    it and stores its numbers here; the editor shows them when ready."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id, ondelete="CASCADE"))
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    definition: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    as_of: so.Mapped[date]
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="running")  # done | failed
+    partners: so.Mapped[int | None]
+    partner_weeks: so.Mapped[int | None]
+    referred: so.Mapped[int | None]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
 class AuditEvent(db.Model):
     """Append-only record of who changed what: before -> after."""
 

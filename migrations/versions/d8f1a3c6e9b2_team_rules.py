@@ -1,7 +1,8 @@
 """team rules
 
 `team_rule` holds the rules a team writes for itself; `rule_settings.team_rules`
-snapshots them with each version of the thresholds (what the refresh reads).
+snapshots them with each version of the thresholds (what the refresh reads);
+`backtest_run` keeps the numbers of a backtest run by a job.
 
 Revision ID: d8f1a3c6e9b2
 Revises: c5e8b2f7a9d1
@@ -42,8 +43,29 @@ def upgrade():
         sa.UniqueConstraint("team_id", "slug", name="uq_team_rule_slug"),
     )
     op.add_column("rule_settings", sa.Column("team_rules", sa.JSON(), nullable=True))
+    op.create_table(
+        "backtest_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("definition", sa.JSON(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("partners", sa.Integer(), nullable=True),
+        sa.Column("partner_weeks", sa.Integer(), nullable=True),
+        sa.Column("referred", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["team.id"], name=op.f("fk_backtest_run_team_id_team"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user.id"], name=op.f("fk_backtest_run_created_by_id_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_backtest_run")),
+    )
 
 
 def downgrade():
+    op.drop_table("backtest_run")
     op.drop_column("rule_settings", "team_rules")
     op.drop_table("team_rule")

@@ -1,5 +1,6 @@
 """The team's own rules on the Rules page: write, preview, backtest, save, switch, delete."""
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -8,7 +9,7 @@ from rules import team
 from .. import clock
 from ..access import manager_required
 from ..extensions import db
-from ..models import TeamRule
+from ..models import BacktestRun, TeamRule
 from ..templating import render
 from . import bp, team_rules
 from .team_forms import TeamRuleForm, definition_of, form_data, show_errors
@@ -22,6 +23,8 @@ def _editor(form: TeamRuleForm, row: TeamRule | None, status: int = 200, **resul
         row=row,
         facts=team.FACTS,
         has_errors=status == 422,
+        backtest_days=team_rules.BACKTEST_DAYS,
+        backtest_within=team_rules.REFERRAL_WITHIN,
         **results,
     ), status
 
@@ -50,7 +53,9 @@ def _submitted(row: TeamRule | None):
             form,
             row,
             preview=team_rules.preview(current_user.team_id, definition, today),
-            backtest=team_rules.backtest(current_user.team_id, definition, today),
+            backtest=team_rules.start_backtest(
+                current_user.team_id, current_user, definition, today
+            ),
         )
     created = row is None
     row = row or TeamRule(team_id=current_user.team_id)
@@ -63,6 +68,26 @@ def _submitted(row: TeamRule | None):
     )
     flash(f"Rule “{row.name}” saved; rule settings version {saved.version}.", "success")
     return redirect(url_for("rule_settings.index", _anchor="team-rules"), code=303)
+
+
+@bp.get("/team/backtests/<int:run_id>")
+@manager_required
+def backtest_run(run_id: int):
+    """A backtest run by a job: its numbers, or that it is still running."""
+    run = db.session.scalar(
+        sa.select(BacktestRun).where(
+            BacktestRun.id == run_id, BacktestRun.team_id == current_user.team_id
+        )
+    )
+    if run is None:
+        abort(404)
+    return render(
+        "rule_settings/backtest.html",
+        block="result",
+        backtest=run,
+        backtest_days=team_rules.BACKTEST_DAYS,
+        backtest_within=team_rules.REFERRAL_WITHIN,
+    )
 
 
 @bp.get("/team/new")
