@@ -351,3 +351,18 @@ def test_a_backtest_still_running_links_to_its_result(db, client, auth, team, hi
     page = client.get(f"/rules/team/backtests/{run.id}").get_data(as_text=True)
     assert "runs in the background" in page
     assert f'href="/rules/team/backtests/{run.id}"' in page
+
+
+def test_through_htmx_the_editor_answers_in_place_and_a_save_moves_to_the_rules_page(
+    db, client, auth, team, history
+):
+    auth.login(team["manager"])
+    htmx = {"HX-Request": "true"}
+    preview = client.post("/rules/team/new", data=rule_form(do="preview"), headers=htmx)
+    assert preview.status_code == 200
+    assert "<html" not in preview.get_data(as_text=True)
+    assert 'id="team-rule-editor"' in preview.get_data(as_text=True)
+    saved = client.post("/rules/team/new", data=rule_form(), headers=htmx)
+    assert saved.status_code == 204
+    assert saved.headers["HX-Redirect"] == "/rules/#team-rules"
+    assert count(db, TeamRule) == 1

@@ -29,6 +29,15 @@ def _editor(form: TeamRuleForm, row: TeamRule | None, status: int = 200, **resul
     ), status
 
 
+def _back_to_rules():
+    """To the Rules page's list of team rules: a redirect, or for htmx (the
+    editor swaps itself) HX-Redirect, so that the whole page and its address change."""
+    url = url_for("rule_settings.index", _anchor="team-rules")
+    if request.headers.get("HX-Request"):
+        return "", 204, {"HX-Redirect": url}
+    return redirect(url, code=303)
+
+
 def _own(rule_id: int) -> TeamRule:
     row = team_rules.get(current_user.team_id, rule_id)
     if row is None:
@@ -67,7 +76,7 @@ def _submitted(row: TeamRule | None):
         current_user.team_id, current_user, f"team rule {row.slug} {verb}"
     )
     flash(f"Rule “{row.name}” saved; rule settings version {saved.version}.", "success")
-    return redirect(url_for("rule_settings.index", _anchor="team-rules"), code=303)
+    return _back_to_rules()
 
 
 @bp.get("/team/backtests/<int:run_id>")
