@@ -1,6 +1,6 @@
 """On the demo team, as in the browser: the manager writes "lenders in Maintain with
 no live contact in 14 days → coffee", previews and backtests it, saves it; the demo
-agent sees it with its reason on Today (Omar Haddad, whom no catalogue rule flags);
+agent sees it with its reason on Today (Bertrand Okoye, whom no catalogue rule flags);
 switched off, it is gone."""
 
 from datetime import date
@@ -50,7 +50,7 @@ def test_the_demo_manager_writes_a_rule_and_the_demo_agent_sees_it(demo, db, cli
     auth.login(MANAGER, DEMO_PASSWORD)
     assert "Add a rule" in client.get("/rules/").get_data(as_text=True)
     page = client.post("/rules/team/new", data=lender_rule("preview")).get_data(as_text=True)
-    assert "Fires for 1 partner today." in page  # Omar Haddad, lunch 16 days ago
+    assert "Fires for 1 partner today." in page  # Bertrand Okoye, lunch 16 days ago
     assert "Over the last 90 days it would have been raised for" in page
     assert client.post("/rules/team/new", data=lender_rule("save")).status_code == 303
     assert db.session.scalar(sa.select(TeamRule.slug)) == "lenders-in-maintain-coffee"
@@ -59,7 +59,7 @@ def test_the_demo_manager_writes_a_rule_and_the_demo_agent_sees_it(demo, db, cli
     auth.login(AGENT, DEMO_PASSWORD)
     today = client.get("/today").get_data(as_text=True)
     assert "Lenders in Maintain: coffee" in today
-    assert "Omar Haddad is a lender in Maintain; last live contact 6 Nov (16 days ago)." in today
+    assert "Bertrand Okoye is a lender in Maintain; last live contact 6 Nov (16 days ago)." in today
     auth.logout()
 
     auth.login(MANAGER, DEMO_PASSWORD)
@@ -67,7 +67,7 @@ def test_the_demo_manager_writes_a_rule_and_the_demo_agent_sees_it(demo, db, cli
     assert client.post(f"/rules/team/{rule_id}/switch").status_code == 303
     auth.logout()
     auth.login(AGENT, DEMO_PASSWORD)
-    assert "Omar Haddad is a lender" not in client.get("/today").get_data(as_text=True)
+    assert "Bertrand Okoye is a lender" not in client.get("/today").get_data(as_text=True)
     db.session.expire_all()
     rule = "team:lenders-in-maintain-coffee"
     statuses = db.session.scalars(

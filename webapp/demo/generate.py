@@ -509,7 +509,7 @@ def crafted_partners() -> list[dict]:
     # No catalogue rule (lunch 16 days ago is within keep_warm's 30), but a team rule
     # such as "lenders in Maintain with no live contact in 14 days" holds for him.
     add(None, partner(
-        "p-020", AGENT, "Omar Haddad", "Haddad Lending", "lender",
+        "p-020", AGENT, "Bertrand Okoye", "Okoye Lending", "lender",
         tier="maintain", source="introduction", met_on=day(300), client_types=["investors"],
         details={"hobbies": "sailing"},
         interactions=[
