@@ -107,7 +107,6 @@ ACCESS: dict[str, str] = {
     "rule_settings.new_team_rule": "manager",
     "rule_settings.create_team_rule": "manager",
     "rule_settings.edit_team_rule": "manager",
-    "rule_settings.update_team_rule": "manager",
     "rule_settings.switch_team_rule": "manager",
     "rule_settings.delete_team_rule": "manager",
     "rule_settings.backtest_run": "manager",

@@ -113,19 +113,17 @@ def create_team_rule():
     return _submitted(None)
 
 
-@bp.get("/team/<int:rule_id>")
+# One rule for both methods: with two, a number too large to be an id would
+# match the GET's path for a POST and answer 405 rather than 404.
+@bp.route("/team/<int:rule_id>", methods=["GET", "POST"])
 @manager_required
 def edit_team_rule(rule_id: int):
-    """The editor, filled with one of the team's rules."""
+    """The editor, filled with one of the team's rules; sent, the changed rule is
+    previewed and backtested, or saved."""
     row = _own(rule_id)
+    if request.method == "POST":
+        return _submitted(row)
     return _editor(TeamRuleForm(formdata=None, data=form_data(row.definition())), row)
-
-
-@bp.post("/team/<int:rule_id>")
-@manager_required
-def update_team_rule(rule_id: int):
-    """Preview and backtest the changed rule, or save it."""
-    return _submitted(_own(rule_id))
 
 
 @bp.post("/team/<int:rule_id>/switch")
