@@ -366,3 +366,10 @@ def test_through_htmx_the_editor_answers_in_place_and_a_save_moves_to_the_rules_
     assert saved.status_code == 204
     assert saved.headers["HX-Redirect"] == "/rules/#team-rules"
     assert count(db, TeamRule) == 1
+
+
+def test_the_versions_say_when_the_team_rules_changed(db, client, auth, team):
+    auth.login(team["manager"])
+    client.post("/rules/team/new", data=rule_form())
+    page = client.get("/rules/").get_data(as_text=True)
+    assert "The team's own rules changed: lender-coffee." in page

@@ -57,11 +57,18 @@ def versions(team_id: int) -> list[dict]:
             .order_by(RuleSettings.version)
         )
     )
-    history, before = [], dict(DEFAULTS)
+    history, before, rules_before = [], dict(DEFAULTS), []
     for row in rows:
         after = resolve(row.values)
-        history.append({"row": row, "changes": changes(before, after)})
-        before = after
+        rules_after = row.team_rules if row.team_rules is not None else rules_before
+        history.append(
+            {
+                "row": row,
+                "changes": changes(before, after),
+                "team_rules_changed": rules_after != rules_before,
+            }
+        )
+        before, rules_before = after, rules_after
     return history[::-1]
 
 
