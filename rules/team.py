@@ -40,6 +40,7 @@ PRIORITY = (1, 999)
 DUE_DAYS = (0, 365)
 REASON_LENGTH = 300
 NAME_LENGTH = 80
+MAX_CONDITIONS = 5  # the editor's rows
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ def check(definition: Mapping) -> dict[str, str]:
     conditions = definition.get("conditions") or []
     if not conditions:
         errors["conditions"] = "Add at least one condition."
+    elif len(conditions) > MAX_CONDITIONS:
+        errors["conditions"] = f"Keep to {MAX_CONDITIONS} conditions at most."
     for index, condition in enumerate(conditions):
         where = f"conditions-{index}"
         fact = fact_of(str(condition.get("fact", "")))

@@ -25,7 +25,7 @@ from rules.vocabulary import INTERACTION_KINDS, TIERS
 
 from ..forms import choices
 
-CONDITION_ROWS = 5
+CONDITION_ROWS = team.MAX_CONDITIONS
 WINDOW_CHOICE = "received_last_N_days"
 FACT_CHOICES = choices(
     {
