@@ -97,6 +97,13 @@ def main(argv=None) -> int:
                 ),
             )
         )
+    # Last: it empties the recommendations twice (each refresh measured from nothing).
+    steps.append(
+        (
+            "team_rules",
+            lambda: measure.team_rules(args.db, tomorrow, results["floor"]["seconds"]),
+        )
+    )
     for name, step in steps:
         print(f"measuring {name} ...", flush=True)
         started = time.perf_counter()

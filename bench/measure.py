@@ -207,3 +207,123 @@ def http_timings(db_path: Path, today: date, requests: int = 500) -> dict:
         result[label]["ratio_to_trivial_p95"] = result[label]["p95_ms"] / trivial
         result[label]["target_p95_ms"] = target
     return result
+
+
+def bench_team_rules(count: int = 20) -> list[dict]:
+    """`count` rules of a team's own (rules/team.py), varied as a team would write
+    them: professions and tiers, days since contact or referrals, windows of
+    referrals counted (each a fact more to compute), client types, sources."""
+    professions = ["lender", "attorney", "cpa", "financial_planner", "insurance", "inspector"]
+    client_types = ["first_time_buyers", "move_up", "luxury", "retirees_estate", "investors"]
+    rules = []
+    for n in range(count):
+        conditions = [
+            {"fact": "profession", "op": "==", "value": professions[n % len(professions)]},
+            {"fact": "tier", "op": "==", "value": ("maintain", "cultivate")[n % 2]},
+        ]
+        if n % 4 == 0:
+            conditions.append({"fact": "live_contact_ago", "op": ">=", "value": 10 + n})
+        elif n % 4 == 1:
+            window = (30, 90, 180)[n % 3]
+            conditions.append({"fact": f"received_last_{window}_days", "op": ">=", "value": 1})
+        elif n % 4 == 2:
+            kind = client_types[n % len(client_types)]
+            conditions.append({"fact": f"client_{kind}", "op": "==", "value": True})
+        else:
+            conditions.append({"fact": "source", "op": "!=", "value": "bni"})
+            conditions.append({"fact": "received_1_ago", "op": ">", "value": 60 + n})
+        tier_move = n % 5 == 4
+        rules.append(
+            {
+                "slug": f"bench-{n}",
+                "name": f"Bench rule {n}",
+                "enabled": True,
+                # "all": a rule for a kind of partner, as a team writes them ("any"
+                # over a profession and a tier would hold for half the book).
+                "match": "all",
+                "conditions": conditions,
+                "action": None if tier_move else ("coffee", "call", "lunch")[n % 3],
+                "due_days": n % 7,
+                "tier_to": "cultivate" if tier_move else None,
+                "priority": 15 + 5 * n,
+                "reason": "{name} ({profession}, {tier}): last live contact {live_contact_on}",
+            }
+        )
+    return rules
+
+
+def team_rules(db_path: Path, day: date, floor_seconds: float, count: int = 20) -> dict:
+    """A full refresh with the catalogue alone, then with `count` team rules of
+    every team's own, each into an empty recommendation table; the ratio of the
+    two. The team rules' versions are removed afterwards, and the
+    recommendations emptied (this step runs last)."""
+    if features.refresh_batches() is None:
+        return {"status": "not available"}
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+    from webapp.models import Recommendation, RuleSettings, Team
+
+    def empty(app) -> None:
+        with app.app_context():
+            db.session.execute(sa.delete(Recommendation))
+            db.session.execute(sa.text("DELETE FROM partner_evaluation"))
+            db.session.commit()
+
+    app = app_for(db_path, day)
+    definitions = bench_team_rules(count)
+
+    def refresh() -> dict:
+        empty(app)
+        return full_refresh(app, day, floor_seconds)
+
+    def add_rules() -> list[int]:
+        with app.app_context():
+            added = []
+            for team_id in db.session.scalars(sa.select(Team.id)):
+                last = db.session.scalar(
+                    sa.select(RuleSettings)
+                    .where(RuleSettings.team_id == team_id)
+                    .order_by(RuleSettings.version.desc())
+                    .limit(1)
+                )
+                row = RuleSettings(
+                    team_id=team_id,
+                    version=(last.version if last else 0) + 1,
+                    values=last.values if last else {},
+                    team_rules=definitions,
+                )
+                db.session.add(row)
+                added.append(row)
+            db.session.commit()
+            return [row.id for row in added]
+
+    def remove_rules(added_ids: list[int]) -> None:
+        with app.app_context():
+            db.session.execute(sa.delete(RuleSettings).where(RuleSettings.id.in_(added_ids)))
+            db.session.commit()
+
+    # Each twice, in turns, the faster kept: the first run of a process warms
+    # caches that the second finds, and other work on the machine comes and goes.
+    alones, withs = [], []
+    for _ in range(2):
+        alones.append(refresh())
+        added_ids = add_rules()
+        try:
+            withs.append(refresh())
+        finally:
+            remove_rules(added_ids)
+    empty(app)
+    alone = min(alones, key=lambda run: run["seconds"])
+    with_rules = min(withs, key=lambda run: run["seconds"])
+    return {
+        "rules": count,
+        "catalogue_seconds": alone["seconds"],
+        "with_team_rules_seconds": with_rules["seconds"],
+        "partners": with_rules["partners"],
+        "workers": with_rules["workers"],
+        "created_alone": alone["created"],
+        "created_with_team_rules": with_rules["created"],
+        "ratio_to_catalogue": with_rules["seconds"] / alone["seconds"],
+        "target_ratio": 1.5,
+    }

@@ -44,7 +44,7 @@ from durable.engine import Host, MessageNotHandledException
 
 from .cadence import completed
 from .catalogue import ELIGIBLE, RULES, Rule, T
-from .interpreter import OPERATORS, fact_name
+from .interpreter import OPERATORS, fact_name, ordered
 from .settings import THRESHOLDS
 
 COMPARISONS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
@@ -203,13 +203,15 @@ class Patterns:
         return tuple(signs)
 
 
-def ruleset_name(settings: Mapping[str, int]) -> str:
-    return _ruleset_name(tuple(sorted(settings.items())))
+def ruleset_name(settings: Mapping[str, int], extra: tuple[Rule, ...] = ()) -> str:
+    return _ruleset_name(tuple(sorted(settings.items())), extra)
 
 
 @functools.lru_cache(maxsize=64)
-def _ruleset_name(items: tuple) -> str:
-    digest = hashlib.sha256(json.dumps(dict(items), sort_keys=True).encode()).hexdigest()
+def _ruleset_name(items: tuple, extra: tuple[Rule, ...] = ()) -> str:
+    # The team's own rules are part of the ruleset: a changed rule is a new name.
+    text = json.dumps(dict(items), sort_keys=True) + repr(extra)
+    digest = hashlib.sha256(text.encode()).hexdigest()
     return f"partnerplan_{digest[:16]}"
 
 
@@ -235,44 +237,50 @@ class _Host(Host):
 _lock = threading.Lock()
 _host: _Host | None = None
 _host_pid: int | None = None
-_registered: dict[str, tuple[frozenset[str], Patterns]] = {}
+_registered: dict[str, tuple[frozenset[str], Patterns, dict[str, int]]] = {}
 # Answers by ruleset, then by pattern (bounded: a changed setting is a new ruleset).
 _answers: dict[str, dict[tuple, list[str]]] = {}
 MAX_PATTERNS = 100_000
 _sids = itertools.count(1)
-_ORDER = {rule.id: index for index, rule in enumerate(RULES)}
 
 
-def _ruleset_for(settings: Mapping[str, int]) -> tuple[_Host, str, frozenset[str], Patterns]:
-    """The host of this process and the ruleset of these thresholds (lock held)."""
+def _ruleset_for(
+    settings: Mapping[str, int], extra: tuple[Rule, ...] = ()
+) -> tuple[_Host, str, frozenset[str], Patterns, dict[str, int]]:
+    """The host of this process and the ruleset of these thresholds and team
+    rules (lock held)."""
     global _host, _host_pid
     if _host is None or _host_pid != os.getpid():
         _host, _host_pid = _Host(), os.getpid()
         _registered.clear()
         _answers.clear()
-    name = ruleset_name(settings)
+    name = ruleset_name(settings, extra)
     if name not in _registered:
-        _host.set_rulesets({name: compile_ruleset(settings)})
-        conditions = [ELIGIBLE, *(rule.when for rule in RULES)]
+        rules = ordered(extra)
+        _host.set_rulesets({name: compile_ruleset(settings, rules)})
+        conditions = [ELIGIBLE, *(rule.when for rule in rules)]
         tests = set().union(*(comparisons(c, settings) for c in conditions))
         # The engine gets only the facts the rules read: smaller, faster.
         wanted = frozenset(name for name, _, _ in tests)
-        _registered[name] = wanted, Patterns(tests)
+        order = {rule.id: index for index, rule in enumerate(rules)}
+        _registered[name] = wanted, Patterns(tests), order
     return _host, name, *_registered[name]
 
 
-def fired(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]:
+def fired(
+    facts: Mapping[str, object], settings: Mapping[str, int], extra: tuple[Rule, ...] = ()
+) -> list[str]:
     """Ids of the rules whose conditions hold, in priority order, by durable_rules:
     asked once per pattern of comparisons (see the module's docstring)."""
     facts = completed(facts)
     with _lock:
-        _, name, _, pattern = _ruleset_for(settings)
+        _, name, _, pattern, _ = _ruleset_for(settings, extra)
         key = pattern(facts)
         answers = _answers.setdefault(name, {})
         known = answers.get(key)
     if known is not None:
         return list(known)
-    ids = evaluate(facts, settings)
+    ids = evaluate(facts, settings, extra)
     with _lock:
         if len(answers) >= MAX_PATTERNS:
             answers.clear()
@@ -280,11 +288,13 @@ def fired(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]
     return ids
 
 
-def evaluate(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]:
+def evaluate(
+    facts: Mapping[str, object], settings: Mapping[str, int], extra: tuple[Rule, ...] = ()
+) -> list[str]:
     """Ids of the rules whose conditions hold, in priority order: one durable_rules call."""
     facts = completed(facts)
     with _lock:
-        host, name, wanted, _ = _ruleset_for(settings)
+        host, name, wanted, _, order = _ruleset_for(settings, extra)
         fact = {key: value for key, value in facts.items() if key in wanted}
         sid = f"e{next(_sids)}"
         fact["sid"], fact[ALWAYS] = sid, 1
@@ -298,4 +308,4 @@ def evaluate(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[s
             pass
     if state.get("exception"):
         raise RulesEngineError(str(state["exception"]))
-    return sorted(set(state.get("fired") or []), key=_ORDER.__getitem__)
+    return sorted(set(state.get("fired") or []), key=order.__getitem__)

@@ -7,6 +7,7 @@ fingerprint of the triggering facts) is rendered here from the same facts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,7 +16,10 @@ from . import cadence, interpreter
 from .catalogue import CADENCE_RULES, RULES_BY_ID, Due, Rule, T
 from .facts import NEVER, RECENT_REFERRALS
 from .settings import resolve
-from .vocabulary import AGREEMENT_KINDS
+from .vocabulary import AGREEMENT_KINDS, PROFESSIONS, SOURCES, TIERS
+
+# A team rule's {tier}, {profession} or {source} reads as its label ("Maintain").
+LABELS = {"tier": TIERS, "profession": PROFESSIONS, "source": {"": "no source", **SOURCES}}
 
 ENGINES = ("durable", "python")
 
@@ -43,14 +47,20 @@ class Recommendation:
         }
 
 
-def fired(facts: Mapping[str, object], settings: Mapping[str, int], engine: str = "python"):
-    """Rule ids that hold for these facts, after precedence, in priority order."""
+def fired(
+    facts: Mapping[str, object],
+    settings: Mapping[str, int],
+    engine: str = "python",
+    extra: tuple[Rule, ...] = (),
+):
+    """Rule ids that hold for these facts, after precedence, in priority order;
+    `extra`: the team's own rules (rules/team.py)."""
     if engine == "durable":
         from . import durable_engine
 
-        ids = durable_engine.fired(facts, settings)
+        ids = durable_engine.fired(facts, settings, extra)
     elif engine == "python":
-        ids = interpreter.fired(facts, settings)
+        ids = interpreter.fired(facts, settings, extra)
     else:
         raise ValueError(f"unknown rules engine {engine!r}; use one of {ENGINES}")
     return precedence(ids)
@@ -59,7 +69,11 @@ def fired(facts: Mapping[str, object], settings: Mapping[str, int], engine: str 
 def precedence(ids: list[str]) -> list[str]:
     """When `disengage` holds, nothing else is recommended for the partner: no
     action, and no competing tier move (Cease and Cultivate at once)."""
-    overriding = [rule_id for rule_id in ids if RULES_BY_ID[rule_id].overrides_others]
+    overriding = [
+        rule_id
+        for rule_id in ids
+        if rule_id in RULES_BY_ID and RULES_BY_ID[rule_id].overrides_others
+    ]
     return overriding or ids
 
 
@@ -68,9 +82,10 @@ def recommend(
     as_of: date,
     settings: Mapping[str, object] | None = None,
     engine: str = "python",
+    extra: tuple[Rule, ...] = (),
 ) -> list[Recommendation]:
     """The recommendations for one partner's facts as of a day."""
-    return _recommend(facts, as_of, resolve(settings), engine)
+    return _recommend(facts, as_of, resolve(settings), engine, extra)
 
 
 def recommend_each(
@@ -78,16 +93,29 @@ def recommend_each(
     as_of: date,
     settings: Mapping[str, object] | None = None,
     engine: str = "python",
+    extra: tuple[Rule, ...] = (),
 ) -> dict[int, list[Recommendation]]:
     """`recommend` for many partners' facts (by id), the settings resolved once."""
     settings = resolve(settings)
-    return {key: _recommend(facts, as_of, settings, engine) for key, facts in records.items()}
+    return {
+        key: _recommend(facts, as_of, settings, engine, extra) for key, facts in records.items()
+    }
 
 
-def _recommend(facts, as_of: date, settings: Mapping[str, int], engine: str):
-    ids = fired(facts, settings, engine)
+def rules_by_id(extra: tuple[Rule, ...] = ()) -> Mapping[str, Rule]:
+    return RULES_BY_ID if not extra else _with_extra(extra)
+
+
+@functools.lru_cache(maxsize=64)
+def _with_extra(extra: tuple[Rule, ...]) -> dict[str, Rule]:
+    return RULES_BY_ID | {rule.id: rule for rule in extra}
+
+
+def _recommend(facts, as_of: date, settings: Mapping[str, int], engine: str, extra=()):
+    ids = fired(facts, settings, engine, extra)
     words = wording(facts, as_of, settings) if ids else None
-    return [render(RULES_BY_ID[rule_id], facts, as_of, settings, words) for rule_id in ids]
+    by_id = rules_by_id(extra)
+    return [render(by_id[rule_id], facts, as_of, settings, words) for rule_id in ids]
 
 
 def render(
@@ -126,7 +154,8 @@ def due_day(due: Due | None, facts, as_of: date, settings) -> date | None:
         day = day_of(facts.get(due.ago), as_of)
         plus = settings[due.plus.name] if isinstance(due.plus, T) else due.plus
         return day + timedelta(days=plus) if day else as_of
-    return as_of
+    # A team rule's offset from the day it is raised (the catalogue's plus is 0).
+    return as_of + timedelta(days=due.plus) if isinstance(due.plus, int) else as_of
 
 
 def day_of(days_ago: object, as_of: date) -> date | None:
@@ -189,12 +218,20 @@ class Words(dict):
     def __init__(self, facts: Mapping[str, object], as_of: date, settings: Mapping[str, int]):
         super().__init__(settings)
         self.update(facts)
+        for key in LABELS:  # worked out when named, as labels
+            self.pop(key, None)
         self.facts, self.as_of, self.settings = facts, as_of, settings
 
     def __missing__(self, key: str) -> object:
         facts, as_of = self.facts, self.as_of
         if key.endswith("_on") and key.removesuffix("_on") + "_ago" in facts:
             value = say_day(day_of(facts[key.removesuffix("_on") + "_ago"], as_of), as_of)
+        elif key.endswith("_days") and key.removesuffix("_days") + "_ago" in facts:
+            # A team rule's "{live_contact_days} days ago": the number, or never.
+            ago = facts[key.removesuffix("_days") + "_ago"]
+            value = ago if day_of(ago, as_of) else "never"
+        elif key in LABELS and isinstance(facts.get(key), str):
+            value = LABELS[key].get(facts[key], facts[key])
         elif key.endswith("_next") and key.removesuffix("_next") + "_in" in facts:
             ahead = facts[key.removesuffix("_next") + "_in"]
             value = say_day(day_of(-ahead, as_of) if isinstance(ahead, int) else None, as_of)

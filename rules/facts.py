@@ -10,12 +10,12 @@ case. Anything dated after the as-of day is ignored.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from .vocabulary import LIVE_CONTACT_KINDS
+from .vocabulary import CLIENT_TYPES, LIVE_CONTACT_KINDS
 
 NEVER = 1_000_000
 # How many of the most recent referrals (each direction) the facts carry:
@@ -36,8 +36,12 @@ class PartnerRecord:
     has_personal_details: bool = False
     commitment_made_on: date | None = None
     first_referral_by: date | None = None
-    name: str = ""  # for the words of a reason only; no rule reads it
+    # What the team's own rules may also read (rules/team.py); the name is also
+    # in the words of the catalogue's reasons.
+    name: str = ""
     profession: str = "other"
+    source: str = ""  # none recorded
+    client_types: tuple[str, ...] = ()
     # The partner's own keep-in-touch cadence, when set (rules/cadence.py).
     cadence_days: int | None = None
     cadence_max_days: int | None = None
@@ -191,10 +195,13 @@ def partner_facts(
     as_of: date,
     agreements: Iterable[AgreementRecord] = (),
     cadences: Mapping[str, tuple[int, int]] | None = None,
+    windows: Collection[int] = (),
 ) -> dict[str, object]:
     """The fact record of one partner as of a day, from its whole history."""
     touched = summarise(touches, as_of)
-    return facts_of(partner, touched, referrals, sessions, as_of, agreements, cadences)
+    return facts_of(
+        partner, touched, referrals, sessions, as_of, agreements, cadences, windows=windows
+    )
 
 
 def facts_of(
@@ -205,11 +212,14 @@ def facts_of(
     as_of: date,
     agreements: Iterable[AgreementRecord] = (),
     cadences: Mapping[str, tuple[int, int]] | None = None,
+    windows: Collection[int] = (),
 ) -> dict[str, object]:
     """The fact record of one partner as of a day, from its summarised interactions.
 
     `cadences` (the team's cadence table) and the partner's own cadence give the
-    cadence facts the rules read (rules/cadence.py).
+    cadence facts the rules read (rules/cadence.py). `windows`: the N of each
+    "referrals received in the last N days" that the team's own rules count
+    (`received_last_N_days`).
     """
     # Imported here: rules.cadence reads NEVER from this module.
     from .cadence import cadence_facts, set_cadence
@@ -280,4 +290,11 @@ def facts_of(
         partner.tier, partner.profession, cadences, (partner.cadence_days, partner.cadence_max_days)
     )
     facts.update(cadence_facts(facts["live_contact_ago"], cadence))
+    for days in windows:
+        facts[f"received_last_{days}_days"] = sum(1 for r in received if (as_of - r.on).days < days)
+    facts["name"] = partner.name
+    facts["profession"] = partner.profession or "other"
+    facts["source"] = partner.source or ""
+    for client_type in CLIENT_TYPES:
+        facts[f"client_{client_type}"] = client_type in partner.client_types
     return facts

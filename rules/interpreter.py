@@ -11,7 +11,7 @@ import operator
 from collections.abc import Callable, Mapping
 
 from .cadence import completed
-from .catalogue import ELIGIBLE, RULES, T
+from .catalogue import ELIGIBLE, RULES, Rule, T
 
 OPERATORS = {
     "==": operator.eq,
@@ -71,17 +71,28 @@ def compile_condition(condition: tuple, settings: Mapping[str, int]) -> Callable
     return predicate
 
 
+def ordered(extra: tuple[Rule, ...] = ()) -> tuple[Rule, ...]:
+    """The catalogue and the team's own rules, in priority order (the catalogue
+    first where priorities tie): the order of both engines' answers."""
+    if not extra:
+        return RULES
+    return tuple(sorted((*RULES, *extra), key=lambda rule: rule.priority))
+
+
 @functools.lru_cache(maxsize=64)
-def _compiled(settings_items: tuple) -> tuple:
+def _compiled(settings_items: tuple, extra: tuple[Rule, ...] = ()) -> tuple:
     settings = dict(settings_items)
     return compile_condition(ELIGIBLE, settings), [
-        (rule.id, compile_condition(rule.when, settings)) for rule in RULES
+        (rule.id, compile_condition(rule.when, settings)) for rule in ordered(extra)
     ]
 
 
-def fired(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]:
-    """Ids of the rules whose conditions hold, in priority order."""
-    eligible, rules = _compiled(tuple(sorted(settings.items())))
+def fired(
+    facts: Mapping[str, object], settings: Mapping[str, int], extra: tuple[Rule, ...] = ()
+) -> list[str]:
+    """Ids of the rules whose conditions hold, in priority order; `extra`: the
+    team's own rules (rules/team.py), evaluated with the catalogue."""
+    eligible, rules = _compiled(tuple(sorted(settings.items())), extra)
     facts = completed(facts)
     if not eligible(facts):
         return []

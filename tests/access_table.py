@@ -109,6 +109,12 @@ ACCESS: dict[str, str] = {
     "rule_settings.cadences_index": "manager",
     "rule_settings.cadences_preview": "manager",
     "rule_settings.cadences_save": "manager",
+    "rule_settings.new_team_rule": "manager",
+    "rule_settings.create_team_rule": "manager",
+    "rule_settings.edit_team_rule": "manager",
+    "rule_settings.switch_team_rule": "manager",
+    "rule_settings.delete_team_rule": "manager",
+    "rule_settings.backtest_run": "manager",
     # --- manager's desk ----------------------------------------------------------
     "desk.reviews": "manager",
     "desk.approve": "manager",

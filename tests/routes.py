@@ -76,6 +76,8 @@ PARAMS: dict[str, Callable[[Owned], object]] = {
     "webhook_delivery_id": lambda o: _webhook_delivery_id(o),
     "filename": lambda o: "app.css",
     "agreement_id": lambda o: _agreement_id(o),
+    "rule_id": lambda o: _team_rule_id(o),
+    "run_id": lambda o: _backtest_run_id(o),
 }
 
 
@@ -103,6 +105,45 @@ def _report_unsubscribe_token(owned: Owned) -> str:
     from webapp.partner_report.links import unsubscribe_token
 
     return unsubscribe_token(db.session.get(Partner, owned.partner.id))
+
+
+def _backtest_run_id(owned: Owned) -> int:
+    """A finished backtest of the owner's team."""
+    from datetime import date
+
+    from webapp.models import BacktestRun
+
+    run = BacktestRun(
+        team_id=owned.owner.team_id,
+        definition={"name": "Lenders: coffee"},
+        as_of=date(2026, 12, 2),
+        status="done",
+        partners=1,
+        partner_weeks=2,
+        referred=0,
+    )
+    db.session.add(run)
+    db.session.commit()
+    return run.id
+
+
+def _team_rule_id(owned: Owned) -> int:
+    """One of the owner's team's own rules (rules/team.py), of an id of its own."""
+    from webapp.models import TeamRule
+
+    rule = TeamRule(
+        team_id=owned.owner.team_id,
+        slug=f"lender-coffee-{secrets.token_hex(4)}",
+        name="Lenders: coffee",
+        match="all",
+        conditions=[{"fact": "profession", "op": "==", "value": "lender"}],
+        action="coffee",
+        priority=85,
+        reason="{name} is a lender",
+    )
+    db.session.add(rule)
+    db.session.commit()
+    return rule.id
 
 
 def _webhook_endpoint(owned: Owned):

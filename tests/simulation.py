@@ -1,7 +1,7 @@
 """A team's days, simulated through the HTTP boundary, with the invariants they keep.
 
 `Simulation` takes a database with nothing in it, loads the demo team dated
-to the first day (America/New_York, three agents, a manager, an admin, 61
+to the first day (America/New_York, three agents, a manager, an admin, 62
 partners with half a year of history) and a small second team in
 Europe/London, then lives one day at a time:
 

@@ -18,7 +18,8 @@ from tests.helpers import count
 from webapp.book.exporter import dumps, export_book
 from webapp.book.validation import ADDED_FIELDS, FORMAT, validate_book
 from webapp.demo import load_demo
-from webapp.models import Lead, Partner, Tag, Team, User
+from webapp.models import Lead, Partner, Tag, Team, TeamRule, User
+from webapp.recommendations.lifecycle import in_force
 
 FIXTURES = Path(__file__).parent / "fixtures" / "book"
 DOCS = Path(__file__).parent.parent / "docs" / "BOOK_FORMAT.md"
@@ -29,6 +30,8 @@ DOCS = Path(__file__).parent.parent / "docs" / "BOOK_FORMAT.md"
 V1_ORIGINAL = FIXTURES / "v1-original.json"
 V1_EXPORTED = FIXTURES / "v1-exported.json"
 V2_EVERY_FIELD = FIXTURES / "v2-every-field.json"
+# /3 adds cadences, health weights and the team's own rules; this one holds every
+# optional field of all versions.
 V3_EVERY_FIELD = FIXTURES / "v3-every-field.json"
 TODAY = date(2026, 12, 2)  # the `frozen` day, for validate_book
 
@@ -116,7 +119,7 @@ def test_a_first_version_file_as_the_exports_wrote_it_imports_whole(runner, db):
         partner["tags"] = []  # a /1 file has none: the export says so
         partner["cadence"] = None
     expected["team"] |= {"cadences": {}, "health_weights": DEFAULT_WEIGHTS}
-    assert exported == {**expected, "format": FORMAT}
+    assert exported == {**expected, "format": FORMAT, "team_rules": []}  # nor team rules
     assert list(exported["partners"][0]) == list(read(V3_EVERY_FIELD)["partners"][0])
 
 
@@ -189,6 +192,36 @@ def test_a_book_without_any_added_field_imports_with_their_defaults(runner, db):
     assert all(db.session.scalars(sa.select(User.active)))
     assert count(db, Tag) == 0 and count(db, Lead) == 0
     assert db.session.scalar(sa.select(Partner).where(Partner.key == "p-002")).archived_at is None
+    assert count(db, TeamRule) == 0
+
+
+def test_a_third_version_file_brings_the_team_rules_in_force(runner, db):
+    result = import_text(runner, V3_EVERY_FIELD.read_text(encoding="utf-8"))
+    assert result.exit_code == 0, result.output
+    team = db.session.scalar(sa.select(Team))
+    version, _, definitions = in_force(team.id)
+    assert version == 1
+    assert definitions == read(V3_EVERY_FIELD)["team_rules"]
+
+
+def test_a_team_rule_in_a_book_is_checked_like_the_editor_checks_it(runner, db):
+    document = read(V3_EVERY_FIELD)
+    rule = document["team_rules"][0]
+    rule["conditions"][0] = {"fact": "shoe_size", "op": "==", "value": 9}
+    rule["conditions"][2]["value"] = "14"
+    rule["reason"] = "{name} {nonsense}"
+    document["team_rules"].append(dict(document["team_rules"][1]))
+    result = import_text(runner, json.dumps(document))
+    assert result.exit_code == 1
+    assert "team_rules[0].conditions[0].fact: choose a fact from the list" in result.output
+    assert "team_rules[0].conditions[2].value: give a value of the fact's own type" in (
+        result.output
+    )
+    assert "team_rules[0].reason: there is no placeholder {nonsense}" in result.output
+    assert "team_rules[2].slug: 'quiet-referrers' is already the id of team_rules[1]" in (
+        result.output
+    )
+    assert count(db, Team) == 0 and count(db, TeamRule) == 0
 
 
 def test_a_field_is_taken_only_from_a_file_of_its_version(runner, db):

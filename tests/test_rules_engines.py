@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rules import durable_engine, interpreter
+from rules import durable_engine, interpreter, team
 from rules.catalogue import RULES, Rule, T
 from rules.engine import fired, recommend
 from rules.facts import NEVER, RECENT_REFERRALS
@@ -114,9 +114,9 @@ def test_the_cached_answers_agree_with_the_interpreter():
     asked, answered = [], []
     real = durable_engine.evaluate
 
-    def counted(facts, thresholds):
+    def counted(facts, thresholds, extra=()):
         asked.append(facts)
-        return real(facts, thresholds)
+        return real(facts, thresholds, extra)
 
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(records=neighbours(), which=st.integers(0, len(SETTINGS) - 1))
@@ -205,9 +205,9 @@ def test_the_engine_is_asked_once_per_pattern_of_comparisons():
     calls = []
     real = durable_engine.evaluate
 
-    def counted(facts, thresholds):
+    def counted(facts, thresholds, extra=()):
         calls.append(facts)
-        return real(facts, thresholds)
+        return real(facts, thresholds, extra)
 
     durable_engine.evaluate = counted
     try:
@@ -388,3 +388,136 @@ def test_an_exception_inside_the_engine_is_raised_not_swallowed(monkeypatch):
         raise AssertionError("the handler's exception was swallowed")
     finally:
         durable_engine._host = None  # the next evaluation builds a sound host again
+
+
+# --- the team's own rules ------------------------------------------------------------------
+
+TEAM_WINDOWS = (30, 90)
+
+
+# The constants a team rule may hold: whole numbers from 0 (the edges above included).
+constants = st.one_of(
+    st.sampled_from([edge for edge in EDGES if edge < NEVER]), st.integers(0, 800)
+)
+
+
+def team_fact_value(draw, name: str, constant: bool = False):
+    fact = team.fact_of(name)
+    if fact.kind == "yes_no":
+        return draw(st.booleans())
+    if fact.kind == "text":
+        return draw(st.sampled_from(sorted(fact.choices)))
+    if constant:
+        return draw(constants if fact.kind == "days" else counts)
+    return draw(days if fact.kind == "days" else counts)
+
+
+@st.composite
+def team_rule_definitions(draw, slug: str):
+    """A valid team rule: comparisons of documented facts with constants of their type."""
+    names = [*team.FACTS, *(f"received_last_{n}_days" for n in TEAM_WINDOWS)]
+    conditions = []
+    for _ in range(draw(st.integers(1, 4))):
+        name = draw(st.sampled_from(names))
+        op = draw(st.sampled_from(team.OPERATORS_BY_KIND[team.fact_of(name).kind]))
+        conditions.append(
+            {"fact": name, "op": op, "value": team_fact_value(draw, name, constant=True)}
+        )
+    tier_move = draw(st.booleans())
+    return {
+        "slug": slug,
+        "name": slug,
+        "enabled": True,
+        "match": draw(st.sampled_from(["all", "any"])),
+        "conditions": conditions,
+        "action": None if tier_move else draw(st.sampled_from(["coffee", "call", "lunch"])),
+        "due_days": 0 if tier_move else draw(st.integers(0, 30)),
+        "tier_to": draw(st.sampled_from(["cultivate", "maintain", "cease"])) if tier_move else None,
+        "priority": draw(st.sampled_from([1, 20, 80, 85, 120, 999])),
+        "reason": "{name}: {tier}, {live_contact_on} ({live_contact_days} days), {profession}",
+    }
+
+
+@st.composite
+def team_fact_records(draw):
+    facts = draw(fact_records())
+    facts["name"] = draw(st.text(max_size=8))
+    for name in (*team.FACTS, *(f"received_last_{n}_days" for n in TEAM_WINDOWS)):
+        if name not in facts:
+            facts[name] = team_fact_value(draw, name)
+    return facts
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    facts=team_fact_records(),
+    definitions=st.lists(
+        st.integers(0, 9).flatmap(lambda n: team_rule_definitions(f"rule-{n}")),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda d: d["slug"],
+    ),
+    which=st.integers(0, len(SETTINGS) - 1),
+)
+def test_both_engines_agree_with_team_rules(facts, definitions, which):
+    """The team's own rules, compiled into the durable_rules ruleset with the
+    catalogue, fire exactly where the interpreter says, in the same order, with
+    the same words."""
+    assert all(team.check(d) == {} for d in definitions)
+    extra = team.compiled(definitions)
+    thresholds = SETTINGS[which]
+    expected = interpreter.fired(facts, thresholds, extra)
+    assert durable_engine.evaluate(facts, thresholds, extra) == expected
+    assert durable_engine.fired(facts, thresholds, extra) == expected
+    as_of = date(2026, 12, 31)  # a year end: the days in words cross it
+    assert recommend(facts, as_of, thresholds, "durable", extra) == recommend(
+        facts, as_of, thresholds, "python", extra
+    )
+
+
+def test_a_team_rule_fires_on_both_engines_with_its_reason_and_due_day():
+    definition = {
+        "slug": "lender-coffee",
+        "name": "Lenders: coffee",
+        "enabled": True,
+        "match": "all",
+        "conditions": [
+            {"fact": "profession", "op": "==", "value": "lender"},
+            {"fact": "tier", "op": "==", "value": "maintain"},
+            {"fact": "live_contact_ago", "op": ">=", "value": 14},
+        ],
+        "action": "coffee",
+        "due_days": 3,
+        "tier_to": None,
+        "priority": 85,
+        "reason": "{name} is a lender in {tier}; last live contact {live_contact_on} "
+        "({live_contact_days} days ago)",
+    }
+    extra = team.compiled([definition])
+    base = random_facts(random.Random(7)) | {
+        "do_not_contact": False,
+        "tier": "maintain",
+        "profession": "lender",
+        "name": "Ann Lee",
+        "disrespectful_ago": NEVER,
+        "unanswered_count": 0,
+        "sent_3_ago": NEVER,
+    }
+    as_of = date(2027, 1, 2)
+    for engine in ("durable", "python"):
+        for days_ago, fires in ((13, False), (14, True), (15, True)):
+            found = {
+                r.rule: r
+                for r in recommend(
+                    {**base, "live_contact_ago": days_ago}, as_of, DEFAULTS, engine, extra
+                )
+            }
+            assert ("team:lender-coffee" in found) is fires, (engine, days_ago)
+        rec = found["team:lender-coffee"]
+        assert rec.reason == (
+            "Ann Lee is a lender in Maintain; last live contact 18 Dec 2026 (15 days ago) "
+            "(15 days ago)."
+        )
+        assert rec.due == date(2027, 1, 5) and rec.action == "coffee" and rec.kind == "action"
+    # Switched off, it is no rule at all.
+    assert team.compiled([{**definition, "enabled": False}]) == ()

@@ -566,10 +566,68 @@ class RuleSettings(db.Model):
     team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id), index=True)
     version: so.Mapped[int]
     values: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    # The team's own rules in force with these thresholds (rules/team.py
+    # definitions, those switched off included); None before there were any.
+    team_rules: so.Mapped[list[dict[str, Any]] | None] = so.mapped_column(sa.JSON)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     created_by: so.Mapped[User | None] = so.relationship()
+
+
+class TeamRule(db.Model):
+    """A rule the team wrote for itself (rules/team.py), as the editor keeps it.
+
+    Each change is also saved as a new RuleSettings version carrying all of
+    the team's rules: that snapshot is what the refresh evaluates.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "slug", name="uq_team_rule_slug"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id, ondelete="CASCADE"))
+    slug: so.Mapped[str] = so.mapped_column(sa.String(35))
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    enabled: so.Mapped[bool] = so.mapped_column(default=True)
+    match: so.Mapped[str] = so.mapped_column(sa.String(3))  # all | any
+    conditions: so.Mapped[list[dict[str, Any]]] = so.mapped_column(sa.JSON)
+    action: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    due_days: so.Mapped[int] = so.mapped_column(default=0)
+    tier_to: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    priority: so.Mapped[int]
+    reason: so.Mapped[str] = so.mapped_column(sa.String(300))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    def definition(self) -> dict[str, Any]:
+        """The rule as rules/team.py reads it (and the book file carries it)."""
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "enabled": self.enabled,
+            "match": self.match,
+            "conditions": [dict(c) for c in self.conditions],
+            "action": self.action,
+            "due_days": self.due_days if self.action else 0,
+            "tier_to": self.tier_to,
+            "priority": self.priority,
+            "reason": self.reason,
+        }
+
+
+class BacktestRun(db.Model):
+    """A team rule's backtest too big to answer within the request: a job runs
+    it and stores its numbers here; the editor shows them when ready."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id, ondelete="CASCADE"))
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    definition: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    as_of: so.Mapped[date]
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="running")  # done | failed
+    partners: so.Mapped[int | None]
+    partner_weeks: so.Mapped[int | None]
+    referred: so.Mapped[int | None]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
 class AuditEvent(db.Model):

@@ -7,6 +7,7 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from rules import team
 from rules.catalogue import RULES_BY_ID
 from rules.vocabulary import (
     CLIENT_TYPES,
@@ -35,6 +36,12 @@ def one_of(vocabulary, *, or_null: bool = False) -> dict:
     """A value from a vocabulary, documented (what is stored is checked on the way
     in); `or_null` for a field that may be null, which the enum must then list."""
     return {"enum": [*vocabulary, *([None] if or_null else [])]}
+
+
+def rule_pattern(proposed: bool = False) -> str:
+    """A rule id: the catalogue's, a team's own (`team:<slug>`), or `proposed`."""
+    names = [*RULES_BY_ID, *(["proposed"] if proposed else [])]
+    return f"^(?:{'|'.join(names)}|{team.PREFIX}[a-z0-9-]+)$"
 
 
 class UtcStamp(fields.DateTime):
@@ -183,8 +190,9 @@ class Recommendation(ma.Schema):
     partner = fields.Nested(PartnerName)
     rule = fields.String(
         metadata={
-            "enum": [*RULES_BY_ID, "proposed"],
-            "description": "The catalogue's rule; proposed: a tier change an agent asked for.",
+            "pattern": rule_pattern(proposed=True),
+            "description": "The catalogue's rule, or a team's own (`team:<slug>`); proposed: "
+            "a tier change an agent asked for.",
         }
     )
     kind = fields.String(metadata={"enum": ["action", "tier_change"]})
@@ -204,7 +212,12 @@ class OpenedRecommendation(ma.Schema):
 
     id = fields.Integer()
     partner = fields.Nested(PartnerName)
-    rule = fields.String(metadata={"enum": [*RULES_BY_ID]})
+    rule = fields.String(
+        metadata={
+            "pattern": rule_pattern(),
+            "description": "The catalogue's rule, or a team's own (`team:<slug>`).",
+        }
+    )
     kind = fields.String(metadata={"enum": ["action", "tier_change"]})
     reason = fields.String()
     due = fields.Date(allow_none=True)
@@ -220,8 +233,9 @@ class TierProposal(ma.Schema):
     partner = fields.Nested(PartnerName)
     rule = fields.String(
         metadata={
-            "enum": [*RULES_BY_ID, "proposed"],
-            "description": "proposed: an agent asked for it; otherwise the rule that raised it.",
+            "pattern": rule_pattern(proposed=True),
+            "description": "proposed: an agent asked for it; otherwise the rule that raised it "
+            "(a team's own: `team:<slug>`).",
         }
     )
     tier_from = fields.String(allow_none=True, metadata=one_of(TIERS, or_null=True))
@@ -262,7 +276,7 @@ class ActedOn(ma.Schema):
 
     id = fields.Integer()
     partner = fields.Nested(PartnerName)
-    rule = fields.String(metadata={"enum": [*RULES_BY_ID, "proposed"]})
+    rule = fields.String(metadata={"pattern": rule_pattern(proposed=True)})
     status = fields.String(metadata={"enum": ["open", "snoozed", "done", "dismissed", "closed"]})
     snoozed_until = fields.Date(allow_none=True)
     decision_reason = fields.String(allow_none=True)

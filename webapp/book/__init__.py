@@ -1,4 +1,4 @@
-"""The partner book file (partnerplan-book/2): import, export, and its page.
+"""The partner book file (partnerplan-book/3): import, export, and its page.
 
 docs/BOOK_FORMAT.md describes the format. The export writes the current
 version with every field, so that nothing stored is lost on the way out and

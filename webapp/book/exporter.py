@@ -27,6 +27,7 @@ from ..models import (
     Referral,
     Tag,
     Team,
+    TeamRule,
     User,
     partner_tag,
 )
@@ -95,6 +96,14 @@ def export_book(team: Team) -> dict[str, Any]:
             {"day": day(holiday.day), "name": holiday.name}
             for holiday in db.session.scalars(
                 sa.select(Holiday).where(Holiday.team_id == team.id).order_by(Holiday.day)
+            )
+        ],
+        "team_rules": [
+            row.definition()
+            for row in db.session.scalars(
+                sa.select(TeamRule)
+                .where(TeamRule.team_id == team.id)
+                .order_by(TeamRule.priority, TeamRule.slug)
             )
         ],
     }

@@ -38,6 +38,7 @@ from ..models import (
     RuleSettings,
     Tag,
     Team,
+    TeamRule,
     User,
     partner_search_text,
     partner_tag,
@@ -45,7 +46,14 @@ from ..models import (
     tag_key,
     utcnow,
 )
-from ..recommendations.team_settings import CADENCES, WEIGHTS, extras_of, stored_extras
+from ..recommendations.team_settings import (
+    CADENCES,
+    WEIGHTS,
+    extras_of,
+    latest_values,
+    stored_extras,
+)
+from ..recommendations.lifecycle import in_force
 from ..validation import timezone_problem
 from .validation import Problem, normal_planning_hours, validate_book
 
@@ -282,8 +290,49 @@ def store(document: dict, password: str | None, into: Team | None = None) -> Imp
     summary.holidays = store_holidays(team, document.get("holidays") or [])
     if into is None:  # like its other settings, a new team's only
         store_cadences(team, document["team"], users)
+    store_team_rules(team, document.get("team_rules") or [])
     summary.filled = into is not None
     return summary
+
+
+def store_team_rules(team: Team, records: list[dict]) -> None:
+    """The file's own rules the team has no rule of that id for (a team filled in
+    the browser keeps its own), then a new rule settings version carrying them
+    with the thresholds in force, as the editor saves one."""
+    kept = set(db.session.scalars(sa.select(TeamRule.slug).where(TeamRule.team_id == team.id)))
+    added = [record for record in records if record["slug"] not in kept]
+    if not added:
+        return
+    for record in added:
+        db.session.add(
+            TeamRule(
+                team_id=team.id,
+                **{name: record.get(name) for name in ("slug", "name", "match", "action")},
+                enabled=record.get("enabled", True),
+                conditions=record["conditions"],
+                due_days=record.get("due_days") or 0,
+                tier_to=record.get("tier_to"),
+                priority=record["priority"],
+                reason=record["reason"],
+            )
+        )
+    db.session.flush()
+    rows = db.session.scalars(
+        sa.select(TeamRule)
+        .where(TeamRule.team_id == team.id)
+        .order_by(TeamRule.priority, TeamRule.slug)
+    )
+    version, values, _ = in_force(team.id)
+    # The version in force's cadences and health weights go on with its thresholds.
+    extras = stored_extras(extras_of(latest_values(team.id)))
+    db.session.add(
+        RuleSettings(
+            team_id=team.id,
+            version=version + 1,
+            values=values | extras,
+            team_rules=[row.definition() for row in rows],
+        )
+    )
 
 
 def store_tags(team: Team, history: list[tuple[int, dict]]) -> None:
@@ -386,6 +435,7 @@ def store_cadences(team: Team, record: dict, users: dict[str, User]) -> None:
     extras = stored_extras(extras_of({CADENCES: table, WEIGHTS: record.get("health_weights")}))
     if extras:
         db.session.add(RuleSettings(team_id=team.id, version=1, values=DEFAULTS | extras))
+        db.session.flush()  # in force for what follows (the file's own rules)
 
 
 def new_team(record: dict) -> Team:

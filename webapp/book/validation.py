@@ -16,6 +16,7 @@ from typing import Any
 
 from rules.cadence import ANY_PROFESSION, CADENCE_TIERS, MAX_DAYS, MIN_DAYS
 from rules.health import WEIGHTS
+from rules import team
 from rules.vocabulary import (
     CLIENT_TYPES,
     DIRECTIONS,
@@ -78,6 +79,7 @@ ADDED_FIELDS: dict[str, int] = {
     "team.cadences": 3,
     "team.health_weights": 3,
     "partners[].cadence": 3,
+    "team_rules": 3,
 }
 
 # Longest text each field may hold: the lengths of the columns it lands in
@@ -122,6 +124,10 @@ PARTNER_FIELDS = {
     "met_on", "do_not_contact", "client_types", "birthday", "anniversary", "details",
     "notes", "commitment", "archived_at", "interactions", "referrals", "planning_sessions",
     "leads", "tags", "cadence",
+}  # fmt: skip
+TEAM_RULE_FIELDS = {
+    "slug", "name", "enabled", "match", "conditions", "action", "due_days", "tier_to",
+    "priority", "reason",
 }  # fmt: skip
 COMMITMENT_FIELDS = {"made_on", "first_referral_by"}
 INTERACTION_FIELDS = {
@@ -383,7 +389,7 @@ class Checker:
             return
         if not self.version_of(document):
             return
-        self.object(document, "", {"format", "team", "users", "partners", "holidays"})
+        self.object(document, "", {"format", "team", "users", "partners", "holidays", "team_rules"})
         if self.present(document, "team", "team", True):
             self.team(document["team"])
         for path, user in self.items(document, "users", "users"):
@@ -394,6 +400,25 @@ class Checker:
         days: dict[str, str] = {}
         for path, holiday in self.items(document, "holidays", "holidays"):
             self.holiday(holiday, path, days)
+        slugs: dict[str, str] = {}
+        for path, rule in self.items(document, "team_rules", "team_rules"):
+            self.team_rule(rule, path, slugs)
+
+    def team_rule(self, rule: Any, path: str, slugs: dict[str, str]) -> None:
+        """A rule of the team's own: rules/team.py's checks, each at its field's path."""
+        if not self.object(rule, path, TEAM_RULE_FIELDS, "team_rules[]"):
+            return
+        for key, message in team.check(rule).items():
+            where = key.replace("conditions-", "conditions[").replace("-", "].", 1)
+            self.add(f"{path}.{where}", message[:1].lower() + message[1:])
+        for index, condition in enumerate(rule.get("conditions") or []):
+            if isinstance(condition, dict) and set(condition) - {"fact", "op", "value"}:
+                self.add(f"{path}.conditions[{index}]", "has fields other than fact, op, value")
+        slug = rule.get("slug")
+        if isinstance(slug, str):
+            if slug in slugs:
+                self.add(f"{path}.slug", f"{shown(slug)} is already the id of {slugs[slug]}")
+            slugs.setdefault(slug, path)
 
     def holiday(self, holiday: Any, path: str, days: dict[str, str]) -> None:
         """A team day off: a date, once in the file, and its name."""

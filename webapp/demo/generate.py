@@ -505,6 +505,20 @@ def crafted_partners() -> list[dict]:
                                   disrespectful=True, notes="Abusive about a commission split.")],
         referrals=[referral(170, "sent", "Nora Quinn", status="lost")],
     ))  # fmt: skip
+
+    # No catalogue rule (lunch 16 days ago is within keep_warm's 30), but a team rule
+    # such as "lenders in Maintain with no live contact in 14 days" holds for him.
+    add(None, partner(
+        "p-020", AGENT, "Bertrand Okoye", "Okoye Lending", "lender",
+        tier="maintain", source="introduction", met_on=day(300), client_types=["investors"],
+        details={"hobbies": "sailing"},
+        interactions=[
+            interaction(16, "lunch", "12:30", notes="Lunch; his investors want duplexes."),
+            interaction(20, "co_marketing", "10:00", outcome=None, notes="A joint open house."),
+        ],
+        referrals=[referral(35, "received", "Grace and Tom Okafor", status="active")],
+    ))  # fmt: skip
+    partners[-1]["interactions"].insert(0, thanks(33))
     return partners
 
 

@@ -143,7 +143,7 @@ def item(rec: Recommendation, day: date) -> Item:
     partner = rec.partner
     return Item(
         partner=partner.name,
-        what=rule_title(rec.rule),
+        what=rule_title(rec.rule, rec.team_id),
         reason=rec.reason,
         due=rec.due,
         overdue=rec.due is not None and rec.due < day,

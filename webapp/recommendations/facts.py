@@ -83,6 +83,8 @@ def _partners_query(listed: bool) -> sa.Select:
         partner.c.profession,
         partner.c.cadence_days,
         partner.c.cadence_max_days,
+        partner.c.source,
+        partner.c.client_types,
         *(partner.c[name] for name in PERSONAL_DETAILS),
     ).where(*_partner_conditions(listed))
 
@@ -93,8 +95,9 @@ def partner_records(
     records = {}
     for row in _rows(_partners_query(partner_ids is not None), team_id, partner_ids):
         (id_, tier, do_not_contact, met_on, created_at, birthday, anniversary) = row[:7]
-        (commitment_made_on, first_referral_by, name, profession, cadence_days, cadence_max,
-         *details) = row[7:]  # fmt: skip
+        commitment_made_on, first_referral_by, name, profession = row[7:11]
+        cadence_days, cadence_max, source, client_types = row[11:15]
+        details = row[15:]
         records[id_] = PartnerRecord(
             id=id_,
             tier=tier,
@@ -110,6 +113,8 @@ def partner_records(
             profession=profession or "other",
             cadence_days=cadence_days,
             cadence_max_days=cadence_max,
+            source=source or "",
+            client_types=tuple(client_types or ()),
         )
     return records
 
@@ -227,11 +232,15 @@ def team_facts(
     team_id: int,
     as_of: date,
     partner_ids: Collection[int] | None = None,
+    *,
     cadences: Mapping[str, tuple[int, int]] | None = None,
+    windows: Collection[int] = (),
 ) -> dict[int, dict[str, object]]:
     """Fact records by partner id: every active partner of the team, or those listed.
 
     `cadences`: the team's cadence table to apply (the one in force when None).
+    `windows`: the N of the "referrals received in the last N days" the team's
+    own rules count.
     """
     db.session.flush()  # the queries below go straight to the connection: no autoflush
     partners = partner_records(team_id, partner_ids)
@@ -269,6 +278,7 @@ def team_facts(
             as_of,
             agreements[partner_id],
             cadences,
+            windows=windows,
         )
         for partner_id, record in partners.items()
     }

@@ -126,7 +126,7 @@ def trend(
     points = []
     for back in range(weeks - 1, -1, -1):
         day = as_of - timedelta(weeks=back)
-        facts = team_facts(partner.team_id, day, [partner.id], cadences)
+        facts = team_facts(partner.team_id, day, [partner.id], cadences=cadences)
         if partner.id in facts:
             found = team_health(partner.team_id, facts, day, thresholds, weights)[partner.id]
             points.append((day, found.score))

@@ -24,8 +24,9 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from rules import team
 from rules.catalogue import RULES_BY_ID
-from rules.engine import recommend_each
+from rules.engine import recommend_each, rules_by_id
 from rules.settings import DEFAULTS, resolve
 
 from .. import clock
@@ -72,7 +73,7 @@ class Summary:
 # call, and logging 9% more CPU time (measured in-process on `python -m bench
 # --partners 5000 --interactions 250000 --referrals 15000`).
 _SETTINGS = (
-    sa.select(RuleSettings.version, RuleSettings.values)
+    sa.select(RuleSettings.version, RuleSettings.values, RuleSettings.team_rules)
     .where(RuleSettings.team_id == sa.bindparam("team_id"))
     .order_by(RuleSettings.version.desc())
     .limit(1)
@@ -81,8 +82,17 @@ _SETTINGS = (
 
 def current_settings(team_id: int) -> tuple[int, dict[str, int]]:
     """The team's rule thresholds in force: (version, values); version 0 is the defaults."""
+    version, settings, _ = in_force(team_id)
+    return version, settings
+
+
+def in_force(team_id: int) -> tuple[int, dict[str, int], list[dict]]:
+    """The team's thresholds and own rules in force: (version, values, team rule
+    definitions, those switched off included); version 0 is the defaults."""
     row = db.session.connection().execute(_SETTINGS, {"team_id": team_id}).first()
-    return (row.version, resolve(row.values)) if row else (0, dict(DEFAULTS))
+    if row is None:
+        return 0, dict(DEFAULTS), []
+    return row.version, resolve(row.values), list(row.team_rules or [])
 
 
 def engine_name() -> str:
@@ -95,13 +105,19 @@ def evaluate(
     partner_ids: Collection[int] | None = None,
     settings: Mapping[str, int] | None = None,
     facts: Mapping[int, dict] | None = None,
+    definitions: list[dict] | None = None,
 ):
-    """{partner id: [rules.engine.Recommendation]} as of a day; nothing is stored."""
-    if settings is None:
-        settings = current_settings(team_id)[1]
+    """{partner id: [rules.engine.Recommendation]} as of a day; nothing is stored.
+
+    `definitions`: the team's own rules to evaluate with the catalogue (those
+    in force unless given, with the settings in force)."""
+    if settings is None or definitions is None:
+        _, in_force_settings, in_force_rules = in_force(team_id)
+        settings = in_force_settings if settings is None else settings
+        definitions = in_force_rules if definitions is None else definitions
     if facts is None:
-        facts = team_facts(team_id, as_of, partner_ids)
-    return recommend_each(facts, as_of, settings, engine_name())
+        facts = team_facts(team_id, as_of, partner_ids, windows=team.windows(definitions))
+    return recommend_each(facts, as_of, settings, engine_name(), team.compiled(definitions))
 
 
 def refresh_partners(
@@ -127,9 +143,10 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
     """Evaluate, then write only what changed, set-based (no object per stored row)."""
     timezone = db.session.get(Team, team_id).timezone
     as_of = as_of or clock.today(timezone)
-    version, settings = current_settings(team_id)
-    facts = team_facts(team_id, as_of, partner_ids)
-    results = evaluate(team_id, as_of, partner_ids, settings, facts)
+    version, settings, definitions = in_force(team_id)
+    facts = team_facts(team_id, as_of, partner_ids, windows=team.windows(definitions))
+    results = evaluate(team_id, as_of, partner_ids, settings, facts, definitions)
+    by_id = rules_by_id(team.compiled(definitions))
     stored = _stored(team_id, partner_ids)
 
     summary = Summary(partners=len(facts))
@@ -141,7 +158,7 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
             live = next((row for row in rows if row.status in LIVE), None)
             if live is not None:
                 summary.kept += 1
-                change = _kept_update(live, rec, as_of)
+                change = _kept_update(live, rec, as_of, by_id)
                 if change is not None:
                     changed.append(change)
             elif not any(_quiets(r, rec, as_of, timezone) for r in rows):
@@ -229,7 +246,11 @@ def _stored_query(listed: bool) -> sa.Select:
         Recommendation.due,
         Recommendation.snoozed_until,
         Recommendation.decided_at,
-    ).where(Recommendation.rule.in_(RULE_IDS), Recommendation.status.in_(LIVE + DECIDED))
+    ).where(
+        # The catalogue's rules and the team's own (closed when switched off or deleted).
+        sa.or_(Recommendation.rule.in_(RULE_IDS), Recommendation.rule.startswith(team.PREFIX)),
+        Recommendation.status.in_(LIVE + DECIDED),
+    )
     if not listed:
         query = query.where(Recommendation.team_id == sa.bindparam("team_id"))
     else:
@@ -265,11 +286,11 @@ def _quiets(row, rec, as_of: date, timezone: str) -> bool:
     return as_of < done_on + timedelta(days=DONE_QUIET_DAYS)
 
 
-def _kept_update(row, rec, as_of: date) -> dict | None:
+def _kept_update(row, rec, as_of: date, by_id=RULES_BY_ID) -> dict | None:
     """The parameters of `_KEEP` for a recommendation that still holds: its new
     words, awake if its snooze is over; None when nothing changes."""
     due = row.due
-    rule_due = RULES_BY_ID[rec.rule].due
+    rule_due = by_id[rec.rule].due
     if rule_due is not None and (rule_due.ago or rule_due.ahead):  # a day named by the facts
         due = rec.due
     status, snoozed_until = row.status, row.snoozed_until

@@ -121,7 +121,7 @@ def dismiss(recommendation_id: int):
 
 
 def _what(row) -> str:
-    return f"{rule_title(row.rule)} · {row.partner.name}"
+    return f"{rule_title(row.rule, row.team_id)} · {row.partner.name}"
 
 
 @bp.post("/<int:recommendation_id>/outcome")

@@ -14,7 +14,12 @@ from rules.settings import DEFAULTS, THRESHOLDS, resolve
 from ..extensions import db
 from ..models import RuleSettings, User, record_audit
 from ..recommendations.facts import team_facts
-from ..recommendations.lifecycle import current_settings, engine_name, refresh_partners
+from ..recommendations.lifecycle import (
+    current_settings,
+    engine_name,
+    in_force,
+    refresh_partners,
+)
 from ..recommendations.team_settings import extras_of, latest_values, stored_extras
 
 
@@ -53,11 +58,18 @@ def versions(team_id: int) -> list[dict]:
             .order_by(RuleSettings.version)
         )
     )
-    history, before = [], dict(DEFAULTS)
+    history, before, rules_before = [], dict(DEFAULTS), []
     for row in rows:
         after = resolve(row.values)
-        history.append({"row": row, "changes": changes(before, after)})
-        before = after
+        rules_after = row.team_rules if row.team_rules is not None else rules_before
+        history.append(
+            {
+                "row": row,
+                "changes": changes(before, after),
+                "team_rules_changed": rules_after != rules_before,
+            }
+        )
+        before, rules_before = after, rules_after
     return history[::-1]
 
 
@@ -71,12 +83,19 @@ def save(
     values: Mapping[str, int],
     note: str = "",
     extras: Mapping[str, object] | None = None,
+    team_rules: list[dict] | None = None,
 ) -> RuleSettings:
     """A new version in force; recorded in the audit trail; the team re-evaluated.
 
     `extras`: its cadence table and health weights; those in force when None.
+    The team's own rules go with it unchanged, or as `team_rules` says (a revert
+    to a version that carried them).
     """
-    version, before = current_settings(team_id)
+    version, before, rules_before = in_force(team_id)
+    if team_rules is not None:
+        from .team_rules import restore
+
+        restore(team_id, team_rules)
     after = resolve(values)
     extras_before = extras_of(latest_values(team_id))
     extras_after = extras_of(extras if extras is not None else extras_before)
@@ -84,6 +103,7 @@ def save(
         team_id=team_id,
         version=version + 1,
         values=after | stored_extras(extras_after),
+        team_rules=rules_before if team_rules is None else team_rules,
         created_by_id=user.id,
     )
     db.session.add(row)

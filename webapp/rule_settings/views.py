@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from rules.catalogue import RULES
 from rules.settings import THRESHOLDS, resolve
+from rules.team import describe
 
 from .. import clock
 from ..access import manager_required
@@ -12,7 +13,7 @@ from ..models import RuleSettings
 from ..recommendations.lifecycle import current_settings
 from ..recommendations.team_settings import extras_of
 from ..templating import MANAGERS, nav_item, render
-from . import bp, service
+from . import bp, service, team_rules
 from .forms import RevertForm, RuleSettingsForm, form_values
 
 nav_item("rule_settings.index", "Rules", MANAGERS, order=70)
@@ -40,6 +41,8 @@ def _page(form: RuleSettingsForm, preview=None, revert_form=None, status: int = 
         preview=preview,
         revert_form=revert_form,
         versions=service.versions(current_user.team_id),
+        team_rules=team_rules.listed(current_user.team_id),
+        describe_team_rule=describe,
     ), status
 
 
@@ -94,12 +97,14 @@ def revert():
         return _page(RuleSettingsForm(formdata=None, data=current), revert_form=form, status=422)
     version = form.version.data
     values = resolve(row.values if row else None)
+    # A version that carried team rules brings them back; an older one leaves them be.
     saved = service.save(
         current_user.team_id,
         current_user,
         values,
         note=f" (back to version {version})",
         extras=extras_of(row.values if row else None),  # its cadences and weights too
+        team_rules=row.team_rules if row is not None else None,
     )
     flash(f"Version {version} is back in force as version {saved.version}.", "success")
     return redirect(url_for("rule_settings.index"), code=303)
