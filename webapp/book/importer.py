@@ -46,6 +46,7 @@ from ..models import (
     tag_key,
     utcnow,
 )
+from ..recommendations.lifecycle import in_force
 from ..recommendations.team_settings import (
     CADENCES,
     WEIGHTS,
@@ -53,7 +54,6 @@ from ..recommendations.team_settings import (
     latest_values,
     stored_extras,
 )
-from ..recommendations.lifecycle import in_force
 from ..validation import timezone_problem
 from .validation import Problem, normal_planning_hours, validate_book
 
@@ -288,14 +288,15 @@ def store(document: dict, password: str | None, into: Team | None = None) -> Imp
     summary = ImportSummary(team, created_users, len(records), len(interactions), len(referrals))
     summary.planning_sessions, summary.leads = len(sessions), len(leads)
     summary.holidays = store_holidays(team, document.get("holidays") or [])
-    if into is None:  # like its other settings, a new team's only
-        store_cadences(team, document["team"], users)
-    store_team_rules(team, document.get("team_rules") or [])
+    # Cadences and weights, like a team's other settings, only for a new team: in
+    # the first version of its rule settings, with the file's own rules.
+    first = store_cadences(team, document["team"], users) if into is None else None
+    store_team_rules(team, document.get("team_rules") or [], first)
     summary.filled = into is not None
     return summary
 
 
-def store_team_rules(team: Team, records: list[dict]) -> None:
+def store_team_rules(team: Team, records: list[dict], first: RuleSettings | None = None) -> None:
     """The file's own rules the team has no rule of that id for (a team filled in
     the browser keeps its own), then a new rule settings version carrying them
     with the thresholds in force, as the editor saves one."""
@@ -322,6 +323,9 @@ def store_team_rules(team: Team, records: list[dict]) -> None:
         .where(TeamRule.team_id == team.id)
         .order_by(TeamRule.priority, TeamRule.slug)
     )
+    if first is not None:  # the new team's first version, with the file's cadences
+        first.team_rules = [row.definition() for row in rows]
+        return
     version, values, _ = in_force(team.id)
     # The version in force's cadences and health weights go on with its thresholds.
     extras = stored_extras(extras_of(latest_values(team.id)))
@@ -425,7 +429,7 @@ def own_maximum(cadence: dict | None) -> int | None:
     return cadence.get("at_most") or default_maximum(cadence["every"])
 
 
-def store_cadences(team: Team, record: dict, users: dict[str, User]) -> None:
+def store_cadences(team: Team, record: dict, users: dict[str, User]) -> RuleSettings | None:
     """The file's cadence table and health weights, as the team's first version of
     its rule settings (the default thresholds); nothing when the file sets none."""
     table = {
@@ -433,9 +437,11 @@ def store_cadences(team: Team, record: dict, users: dict[str, User]) -> None:
         for key, cadence in (record.get("cadences") or {}).items()
     }
     extras = stored_extras(extras_of({CADENCES: table, WEIGHTS: record.get("health_weights")}))
-    if extras:
-        db.session.add(RuleSettings(team_id=team.id, version=1, values=DEFAULTS | extras))
-        db.session.flush()  # in force for what follows (the file's own rules)
+    if not extras:
+        return None
+    first = RuleSettings(team_id=team.id, version=1, values=DEFAULTS | extras)
+    db.session.add(first)
+    return first
 
 
 def new_team(record: dict) -> Team:
