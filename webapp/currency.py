@@ -47,10 +47,14 @@ def symbol(code: str | None) -> str:
 
 def choices() -> list[tuple[str, str]]:
     """The settings select: 'USD — US dollar ($)', in the list's order."""
-    return [(code, f"{code} — {name} ({sign.strip()})") for code, (sign, name) in CURRENCIES.items()]
+    return [
+        (code, f"{code} — {name} ({sign.strip()})") for code, (sign, name) in CURRENCIES.items()
+    ]
 
 
-def format_amount(value: Decimal | int | float | None, code: str | None, cents: bool = False) -> str:
+def format_amount(
+    value: Decimal | int | float | None, code: str | None, cents: bool = False
+) -> str:
     """'$1,234' (or '$1,234.50' with `cents`); a negative amount as '−$60'."""
     if value is None:
         return ""

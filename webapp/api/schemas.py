@@ -169,9 +169,7 @@ class Referral(ma.Schema):
     commission = fields.Decimal(as_string=True, allow_none=True)
     expected_close_on = fields.Date(allow_none=True)
     expected_commission = fields.Decimal(as_string=True, allow_none=True)
-    fee_direction = fields.String(
-        allow_none=True, metadata=one_of(FEE_DIRECTIONS, or_null=True)
-    )
+    fee_direction = fields.String(allow_none=True, metadata=one_of(FEE_DIRECTIONS, or_null=True))
     fee_percent = fields.Decimal(
         as_string=True, allow_none=True, metadata={"description": "% of the commission."}
     )

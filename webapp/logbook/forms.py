@@ -142,9 +142,7 @@ class ReferralForm(FlaskForm):
         places=2,
         validators=[Optional(), NumberRange(0, 100, "Enter a percentage from 0 to 100.")],
     )
-    fee_amount = FiniteDecimalField(
-        "Fee, amount", places=2, validators=[Optional(), money_amount]
-    )
+    fee_amount = FiniteDecimalField("Fee, amount", places=2, validators=[Optional(), money_amount])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], id="referral-notes")
 
     def __init__(self, *args, today=None, **kwargs):
