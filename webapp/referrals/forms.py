@@ -6,7 +6,9 @@ from datetime import date, timedelta
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+
+from rules.vocabulary import REFERRAL_DIRECTIONS, REFERRAL_STATUSES
 
 from ..forms import FiniteDecimalField, SelectField, choices
 from ..validation import plausible_date
@@ -64,6 +66,29 @@ class PeriodForm(FlaskForm):
         if self.period.data != "custom":
             return {"period": self.period.data}
         return {"period": "custom", "start": self.start.data, "end": self.end.data}
+
+
+class PipelineFilterForm(FlaskForm):
+    """Which referrals the pipeline shows: whose (a manager's choice), which
+    partner, which way, which status (a phone shows one at a time), referred
+    between which days. A GET form; the choices of agent and partner are the
+    user's own, set by the view."""
+
+    class Meta:
+        csrf = False
+
+    agent = SelectField("Agent", choices=[], validate_choice=True, default="")
+    partner = SelectField("Partner", choices=[], validate_choice=True, default="")
+    direction = SelectField(
+        "Direction", choices=choices(REFERRAL_DIRECTIONS, blank="Both"), default=""
+    )
+    status = SelectField("Status", choices=choices(REFERRAL_STATUSES, blank="All"), default="")
+    start = DateField("Referred from", validators=[Optional(), plausible_date])
+    end = DateField("Referred to", validators=[Optional(), plausible_date])
+
+    def validate_end(self, field):
+        if self.start.data and field.data < self.start.data:
+            raise ValidationError("The last day can't be before the first.")
 
 
 class ProjectionForm(FlaskForm):
