@@ -147,6 +147,7 @@ class Interaction(ma.Schema):
     disrespectful = fields.Boolean()
     minutes = fields.Integer(allow_none=True)
     amount_spent = fields.Decimal(
+        places=2,
         as_string=True,
         allow_none=True,
         metadata={"description": "What it cost, in the team's currency (ISO 4217 `currency`)."},
@@ -168,12 +169,12 @@ class Referral(ma.Schema):
     closed_on = fields.Date(allow_none=True)
     commission = fields.Decimal(as_string=True, allow_none=True)
     expected_close_on = fields.Date(allow_none=True)
-    expected_commission = fields.Decimal(as_string=True, allow_none=True)
+    expected_commission = fields.Decimal(places=2, as_string=True, allow_none=True)
     fee_direction = fields.String(allow_none=True, metadata=one_of(FEE_DIRECTIONS, or_null=True))
     fee_percent = fields.Decimal(
         as_string=True, allow_none=True, metadata={"description": "% of the commission."}
     )
-    fee_amount = fields.Decimal(as_string=True, allow_none=True)
+    fee_amount = fields.Decimal(places=2, as_string=True, allow_none=True)
     notes = fields.String(allow_none=True)
     created_at = UtcStamp()
 
