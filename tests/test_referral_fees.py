@@ -22,7 +22,8 @@ def partner(app, team, db):
 def referral(**changes):
     data = {"direction": "sent", "client": "The Parks", "referred_on": "2026-11-02",
             "status": "active", "expected_close_on": "2027-01-15",
-            "expected_commission": "9000", "fee_direction": "received", "fee_percent": "25"}  # fmt: skip
+            "expected_commission": "9000", "fee_direction": "received",
+            "fee_percent": "25"}  # fmt: skip
     return {**data, **changes}
 
 

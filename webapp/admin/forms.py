@@ -67,7 +67,9 @@ class TeamSettingsForm(FlaskForm):
         "Currency",
         choices=[SelectChoice(code, text) for code, text in currency.choices()],
         validate_choice=False,  # currency_code says what is wrong, beside the field
-        validators=[InputRequired("Choose the team's currency."), currency_code],
+        # DataRequired, not InputRequired: a form sent without the field (from
+        # before the team had a currency) keeps the team's.
+        validators=[DataRequired("Choose the team's currency."), currency_code],
         description="Amounts spent, commissions and fees are entered and shown in it.",
     )
     timezone = TimeZoneField(

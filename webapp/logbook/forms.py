@@ -135,7 +135,9 @@ class ReferralForm(FlaskForm):
         "Referral fee",
         choices=choices(FEE_DIRECTIONS, blank="No fee"),
         default="",
-        validate_choice=True,
+        # Checked in validate_fee_direction: a form sent without the field (an
+        # edit from before fees) is one without a fee, not a wrong choice.
+        validate_choice=False,
     )
     fee_percent = FiniteDecimalField(
         "Fee, % of the commission",
@@ -160,6 +162,8 @@ class ReferralForm(FlaskForm):
             raise ValidationError("Only a closed referral has a closing day.")
 
     def validate_fee_direction(self, field):
+        if field.data and field.data not in FEE_DIRECTIONS:
+            raise ValidationError("Not a valid choice.")
         given = self.fee_percent.data is not None or self.fee_amount.data is not None
         if field.data and not given:
             raise ValidationError("Enter the fee as a percentage of the commission or an amount.")
