@@ -35,6 +35,10 @@ def test_a_lunch_is_logged_with_what_it_cost(client, auth, team, partner, db):
     response = client.post(f"/logbook/partners/{partner.id}/interactions", data=lunch())
     assert response.status_code == 303
     assert db.session.scalar(sa.select(Interaction.amount_spent)) == Decimal("62.50")
+    assert "$62.50 spent" in client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    export = client.get("/referrals/export/interactions.csv").get_data(as_text=True)
+    assert export.splitlines()[0].endswith(",amount_spent (USD)")
+    assert export.splitlines()[1].endswith(",62.50")
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,7 @@ def interactions_csv(user: User) -> str:
             Interaction.id, Partner.id, Partner.name, Interaction.at, Interaction.kind,
             Interaction.direction, Interaction.outcome, Interaction.sentiment,
             Interaction.disrespectful, Interaction.minutes, User.name, Interaction.notes,
+            Interaction.amount_spent,
         )
         .join(Partner, Partner.id == Interaction.partner_id)
         .outerjoin(User, User.id == Interaction.user_id)
@@ -103,6 +104,7 @@ def interactions_csv(user: User) -> str:
         "minutes",
         "logged_by",
         "notes",
+        f"amount_spent ({user.team.currency})",  # last: the columns before it keep their places
     ]
     return csv_text(header, rows, user.team.timezone)
 
