@@ -87,6 +87,7 @@ def test_an_agent_cannot_filter_by_another_agent_or_partner(client, auth, team, 
     auth.login(team["agent"])
     assert client.get(f"/referrals/pipeline?partner={book['bo'].id}").status_code == 422
     assert client.get(f"/referrals/pipeline?agent={team['other_agent'].id}").status_code == 422
+    assert client.get("/referrals/pipeline?start=2026-11-01&end=31/12").status_code == 422
     response = client.get("/referrals/pipeline?start=2026-11-01&end=2026-10-01")
     assert response.status_code == 422
     assert "The last day can&#39;t be before the first." in response.get_data(as_text=True)

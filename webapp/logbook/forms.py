@@ -171,7 +171,10 @@ class ReferralForm(FlaskForm):
             raise ValidationError("Choose who pays the fee, or leave the fee out.")
 
     def validate_fee_percent(self, field):
-        # Only run when a percentage was entered (Optional stops the chain otherwise).
+        # Run when something was entered (Optional stops the chain otherwise); not
+        # a number, it has its message already.
+        if field.data is None:
+            return
         if field.data != field.data.quantize(Decimal("0.01")):
             raise ValidationError("Enter the percentage with at most two decimals.")
         if self.fee_amount.data is not None:

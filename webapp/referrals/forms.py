@@ -87,7 +87,7 @@ class PipelineFilterForm(FlaskForm):
     end = DateField("Referred to", validators=[Optional(), plausible_date])
 
     def validate_end(self, field):
-        if self.start.data and field.data < self.start.data:
+        if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError("The last day can't be before the first.")
 
 
