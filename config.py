@@ -123,6 +123,14 @@ class Config:
         "push.services.mozilla.com notify.windows.com push.apple.com",
     ).split()
 
+    # Backups (webapp/operations/backups.py): `flask backup create` writes into
+    # BACKUP_DIR (else instance/backups) and keeps the newest BACKUP_KEEP.
+    # With BACKUP_DIR set the worker takes one every night at BACKUP_AT, UTC
+    # (one backup holds every team: it keeps no team's hours).
+    BACKUP_DIR = os.environ.get("BACKUP_DIR")
+    BACKUP_DEFAULT_DIR = str(INSTANCE_DIR / "backups")
+    BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+    BACKUP_AT = os.environ.get("BACKUP_AT", "01:00")
 
     # Outgoing webhooks (webapp/webhooks): how long a receiver has to answer.
     WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
@@ -144,3 +152,4 @@ class TestConfig(Config):
     RULES_ENGINE = os.environ.get("RULES_ENGINE", "durable")
     # Tasks run inline, so a test sees what a job did as soon as it returns.
     JOBS_IMMEDIATE = True
+    BACKUP_DIR = None  # no nightly backup unless a test asks for one

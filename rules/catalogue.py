@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .cadence import cadence_due
 from .facts import NEVER
 
 
@@ -237,7 +238,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         id="coffee",
         summary=(
-            "A Cultivate partner met a while ago with no live contact lately. A coffee meeting."
+            "A Cultivate partner met a while ago with no live contact for its keep-in-touch "
+            "cadence. A coffee meeting."
         ),
         title="Coffee meeting",
         kind="action",
@@ -247,7 +249,8 @@ RULES: tuple[Rule, ...] = (
             "all",
             ("tier", "==", "cultivate"),
             ("met_ago", ">=", T("coffee_days")),
-            ("live_contact_ago", ">=", T("coffee_days")),
+            # The partner's cadence: `coffee_days` unless the team or partner sets one.
+            cadence_due("coffee_days"),
         ),
         reason=(
             (None, "Cultivate partner met {met_on}"),
@@ -259,12 +262,16 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="keep_warm",
-        summary="A Maintain partner with no live contact lately. A lunch or event invitation.",
+        summary=(
+            "A Maintain partner with no live contact for its keep-in-touch cadence. A lunch "
+            "or event invitation."
+        ),
         title="Keep warm",
         kind="action",
         action="lunch",
         priority=90,
-        when=("all", ("tier", "==", "maintain"), ("live_contact_ago", ">=", T("keep_warm_days"))),
+        # The partner's cadence: `keep_warm_days` unless the team or partner sets one.
+        when=("all", ("tier", "==", "maintain"), cadence_due("keep_warm_days")),
         reason=(
             (("live_contact_ago", "<", NEVER), "Last live contact {live_contact_on}"),
             (("live_contact_ago", ">=", NEVER), "No live contact yet"),
@@ -286,6 +293,23 @@ RULES: tuple[Rule, ...] = (
             (None, "suggest a co-branded project"),
         ),
         fingerprint=("co_marketing_ago",),
+    ),
+    Rule(
+        id="agreement_renewal",
+        summary=(
+            "A marketing services agreement or co-marketing arrangement with the partner ends "
+            "within 30 days. Decide on its renewal, at fair market value, before it ends."
+        ),
+        title="Agreement ends soon",
+        kind="action",
+        action="meeting",
+        priority=105,
+        when=("agreement_ends_in", "<=", T("agreement_renewal_days")),
+        reason=(
+            (None, "{agreement_ending_what} with {partner_name} ends on {agreement_ends_when}"),
+            (None, "decide on its renewal"),
+        ),
+        fingerprint=("agreement_ends_in",),
     ),
     Rule(
         id="promote",
@@ -336,3 +360,5 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+# The rules raised when a partner's keep-in-touch cadence is due (rules/cadence.py).
+CADENCE_RULES = frozenset({"coffee", "keep_warm"})

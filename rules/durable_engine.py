@@ -42,6 +42,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 from durable.engine import Host, MessageNotHandledException
 
+from .cadence import completed
 from .catalogue import ELIGIBLE, RULES, Rule, T
 from .interpreter import OPERATORS, fact_name
 from .settings import THRESHOLDS
@@ -263,6 +264,7 @@ def _ruleset_for(settings: Mapping[str, int]) -> tuple[_Host, str, frozenset[str
 def fired(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]:
     """Ids of the rules whose conditions hold, in priority order, by durable_rules:
     asked once per pattern of comparisons (see the module's docstring)."""
+    facts = completed(facts)
     with _lock:
         _, name, _, pattern = _ruleset_for(settings)
         key = pattern(facts)
@@ -280,6 +282,7 @@ def fired(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]
 
 def evaluate(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]:
     """Ids of the rules whose conditions hold, in priority order: one durable_rules call."""
+    facts = completed(facts)
     with _lock:
         host, name, wanted, _ = _ruleset_for(settings)
         fact = {key: value for key, value in facts.items() if key in wanted}

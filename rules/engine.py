@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from . import interpreter
-from .catalogue import RULES_BY_ID, Due, Rule, T
+from . import cadence, interpreter
+from .catalogue import CADENCE_RULES, RULES_BY_ID, Due, Rule, T
 from .facts import NEVER, RECENT_REFERRALS
 from .settings import resolve
+from .vocabulary import AGREEMENT_KINDS
 
 ENGINES = ("durable", "python")
 
@@ -28,6 +29,9 @@ class Recommendation:
     reason: str
     fingerprint: str
     action: str | None
+    # Past the partner's keep-in-touch maximum (a cadence rule only). Not in the
+    # JSON, whose shape BOOK_FORMAT.md fixes: Today and the partner page show it.
+    overdue: bool = False
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -108,6 +112,7 @@ def render(
         reason=reason[:1].upper() + reason[1:] + ".",
         fingerprint=fingerprint(rule, facts, as_of),
         action=rule.action,
+        overdue=rule.id in CADENCE_RULES and cadence.overdue(facts, settings),
     )
 
 
@@ -161,6 +166,19 @@ def say_day(day: date | None, as_of: date) -> str:
     return f"{text} (in {-days} days)" if days < -1 else f"tomorrow ({text})"
 
 
+def long_day(day: date | None, as_of: date) -> str:
+    """'12 January (in 9 days)', '3 January 2028 (in 40 days)', 'today (4 December)'."""
+    if day is None:
+        return "never"
+    text = f"{day.day} {day:%B}" if day.year == as_of.year else f"{day.day} {day:%B %Y}"
+    days = (day - as_of).days
+    if days == 0:
+        return f"{text} (today)"
+    if days == 1:
+        return f"{text} (tomorrow)"
+    return f"{text} (in {days} days)" if days > 1 else f"{text} ({-days} days ago)"
+
+
 def short_day(day: date, as_of: date) -> str:
     return f"{day.day} {day:%b}" if day.year == as_of.year else f"{day.day} {day:%b %Y}"
 
@@ -195,6 +213,13 @@ class Words(dict):
                 value = ", ".join(short_day(day, as_of) for day in reversed(days))
             else:
                 value = f"{len(days)}{'+' if len(days) == RECENT_REFERRALS else ''}"
+        elif key == "partner_name":  # a record made before names were in the facts
+            value = "the partner"
+        elif key == "agreement_ends_when":
+            value = long_day(day_of(-int(facts.get("agreement_ends_in", NEVER)), as_of), as_of)
+        elif key == "agreement_ending_what":
+            kind = str(facts.get("agreement_ending_kind") or "")
+            value = AGREEMENT_KINDS.get(kind, "An agreement")
         elif key == "unreturned_first_what":
             kind = facts.get("unreturned_first_kind")
             value = "voicemail" if kind == "voicemail" else "missed call"

@@ -10,7 +10,7 @@ case. Anything dated after the as-of day is ignored.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
@@ -36,6 +36,11 @@ class PartnerRecord:
     has_personal_details: bool = False
     commitment_made_on: date | None = None
     first_referral_by: date | None = None
+    name: str = ""  # for the words of a reason only; no rule reads it
+    profession: str = "other"
+    # The partner's own keep-in-touch cadence, when set (rules/cadence.py).
+    cadence_days: int | None = None
+    cadence_max_days: int | None = None
 
 
 class Touch(NamedTuple):
@@ -57,6 +62,13 @@ class ReferralRecord(NamedTuple):
 class SessionRecord(NamedTuple):
     starts_at: datetime
     status: str
+
+
+class AgreementRecord(NamedTuple):
+    """An agreement with the partner (marketing services, co-marketing), as the rules see it."""
+
+    ends_on: date
+    kind: str
 
 
 class AnnualDate(NamedTuple):
@@ -177,9 +189,12 @@ def partner_facts(
     referrals: Iterable[ReferralRecord],
     sessions: Iterable[SessionRecord],
     as_of: date,
+    agreements: Iterable[AgreementRecord] = (),
+    cadences: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict[str, object]:
     """The fact record of one partner as of a day, from its whole history."""
-    return facts_of(partner, summarise(touches, as_of), referrals, sessions, as_of)
+    touched = summarise(touches, as_of)
+    return facts_of(partner, touched, referrals, sessions, as_of, agreements, cadences)
 
 
 def facts_of(
@@ -188,8 +203,16 @@ def facts_of(
     referrals: Iterable[ReferralRecord],
     sessions: Iterable[SessionRecord],
     as_of: date,
+    agreements: Iterable[AgreementRecord] = (),
+    cadences: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict[str, object]:
-    """The fact record of one partner as of a day, from its summarised interactions."""
+    """The fact record of one partner as of a day, from its summarised interactions.
+
+    `cadences` (the team's cadence table) and the partner's own cadence give the
+    cadence facts the rules read (rules/cadence.py).
+    """
+    # Imported here: rules.cadence reads NEVER from this module.
+    from .cadence import cadence_facts, set_cadence
 
     def ago(day: date | datetime | None) -> int:
         if isinstance(day, datetime):
@@ -217,6 +240,8 @@ def facts_of(
         made_on is None or made_on <= as_of
     )
     since_commitment = [r for r in received if made_on is None or r.on >= made_on]
+    # The agreement that ends first among those not ended yet (ending today counts).
+    ending = min((a for a in agreements if a.ends_on >= as_of), default=None)
 
     facts: dict[str, object] = {
         "tier": partner.tier,
@@ -243,9 +268,16 @@ def facts_of(
         "sessions_booked_ahead": sum(
             1 for s in sessions if s.status == "booked" and s.starts_at.date() >= as_of
         ),
+        "agreement_ends_in": (ending.ends_on - as_of).days if ending else NEVER,
+        "agreement_ending_kind": ending.kind if ending else "",
+        "partner_name": partner.name,
     }
     for direction, rows in (("received", received), ("sent", sent)):
         newest_first = [r.on for r in reversed(rows)]
         for k in range(1, RECENT_REFERRALS + 1):
             facts[f"{direction}_{k}_ago"] = ago(newest_first[k - 1] if len(rows) >= k else None)
+    cadence = set_cadence(
+        partner.tier, partner.profession, cadences, (partner.cadence_days, partner.cadence_max_days)
+    )
+    facts.update(cadence_facts(facts["live_contact_ago"], cadence))
     return facts

@@ -10,6 +10,7 @@ import functools
 import operator
 from collections.abc import Callable, Mapping
 
+from .cadence import completed
 from .catalogue import ELIGIBLE, RULES, T
 
 OPERATORS = {
@@ -81,6 +82,7 @@ def _compiled(settings_items: tuple) -> tuple:
 def fired(facts: Mapping[str, object], settings: Mapping[str, int]) -> list[str]:
     """Ids of the rules whose conditions hold, in priority order."""
     eligible, rules = _compiled(tuple(sorted(settings.items())))
+    facts = completed(facts)
     if not eligible(facts):
         return []
     return [rule_id for rule_id, holds_for in rules if holds_for(facts)]

@@ -70,6 +70,9 @@ THRESHOLDS: dict[str, Threshold] = {
             1095,
         ),
         Threshold("co_market_days", "co_market", "No co-marketing in the last", 90, 1, 730),
+        Threshold(
+            "agreement_renewal_days", "agreement_renewal", "An agreement ends within", 30, 1, 180
+        ),
     )
 }
 

@@ -76,6 +76,12 @@ REFERRAL_STATUSES = {
     "lost": "Lost",
 }
 
+# Agreements with a partner (RESPA records, webapp/agreements).
+AGREEMENT_KINDS = {
+    "marketing_services": "Marketing services agreement",
+    "co_marketing": "Co-marketing agreement",
+}
+
 ROLES = {"agent": "Agent", "manager": "Manager", "admin": "Admin"}
 
 PLANNING_STATUSES = {

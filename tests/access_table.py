@@ -21,7 +21,7 @@ has no entry here. Classes:
 URL parameters are named after what they point at: partner_id,
 interaction_id, referral_id, planning_session_id, lead_id,
 recommendation_id, user_id, audit_event_id, invitation_id, version,
-api_token_id, webhook_endpoint_id, webhook_delivery_id.
+api_token_id, webhook_endpoint_id, webhook_delivery_id, agreement_id.
 """
 
 ACCESS: dict[str, str] = {
@@ -53,6 +53,7 @@ ACCESS: dict[str, str] = {
     "offline.manifest": "public",
     "offline.service_worker": "public",
     "offline.page": "public",
+    "health.healthz": "public",  # load balancers and monitors: no login, no session
     "home.today": "login",
     # --- partners and logbook ----------------------------------------------
     "partners.index": "login",
@@ -62,6 +63,7 @@ ACCESS: dict[str, str] = {
     "partners.detail": "partner",
     "partners.edit": "partner",
     "partners.archive": "partner",
+    "partners.set_cadence": "partner",
     "partners.restore": "partner",
     "partners.erase": "admin",  # a partner's URL, but only an admin of the team erases
     "logbook.new_interaction": "partner",
@@ -104,6 +106,9 @@ ACCESS: dict[str, str] = {
     "rule_settings.preview": "manager",
     "rule_settings.save": "manager",
     "rule_settings.revert": "manager",
+    "rule_settings.cadences_index": "manager",
+    "rule_settings.cadences_preview": "manager",
+    "rule_settings.cadences_save": "manager",
     # --- manager's desk ----------------------------------------------------------
     "desk.reviews": "manager",
     "desk.approve": "manager",
@@ -155,6 +160,16 @@ ACCESS: dict[str, str] = {
     "morning.preferences": "login",
     "morning.unsubscribe": "token",  # <token>: the user's id, signed
     "morning.unsubscribe_now": "token",
+    # --- agreements and the partner's quarterly report ---------------------------------
+    "agreements.new": "partner",
+    "agreements.edit": "partner",
+    "agreements.partner_export": "partner",
+    "agreements.team_export": "manager",
+    "partner_report.preview": "partner",
+    "partner_report.consent": "partner",
+    "partner_report.pdf": "partner",
+    "partner_report.unsubscribe": "token",  # <token>: the partner's id, signed
+    "partner_report.unsubscribe_now": "token",
     # --- web push -----------------------------------------------------------------------
     "push.subscribe": "login",
     "push.unsubscribe": "login",  # by the endpoint sent: only the user's own row goes

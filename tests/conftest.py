@@ -3,9 +3,12 @@
 Set TEST_DATABASE_URL to run the suite against PostgreSQL instead of SQLite.
 """
 
+import logging
 import os
+import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from config import TestConfig, database_url
 from tests.helpers import TEN_AM, AuthActions, fresh_app, make_user
@@ -34,6 +37,41 @@ def shared_app(tmp_path):
 
     with fresh_app(SharedConfig) as app:
         yield app
+
+
+@pytest.fixture
+def empty_postgres():
+    """The URL of a new, empty database on the test PostgreSQL server (dropped
+    after), for what moves a whole database: a copy, a restore."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("needs TEST_DATABASE_URL (PostgreSQL)")
+    server = sa.make_url(database_url(os.environ["TEST_DATABASE_URL"]))
+    name = f"partnerplan_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def error_lines():
+    """The lines logged on `partnerplan.errors` (webapp/operations/requests.py)."""
+    lines = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    logger = logging.getLogger("partnerplan.errors")
+    handler = Keep()
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
 
 
 @pytest.fixture

@@ -75,7 +75,34 @@ PARAMS: dict[str, Callable[[Owned], object]] = {
     "webhook_endpoint_id": lambda o: _webhook_endpoint(o).id,
     "webhook_delivery_id": lambda o: _webhook_delivery_id(o),
     "filename": lambda o: "app.css",
+    "agreement_id": lambda o: _agreement_id(o),
 }
+
+
+def _agreement_id(owned: Owned) -> int:
+    """A co-marketing agreement with the owner's partner."""
+    from webapp.models import Agreement
+
+    agreement = Agreement(
+        team_id=owned.owner.team_id,
+        partner_id=owned.partner.id,
+        kind="co_marketing",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2027, 12, 31),
+        our_share=50,
+        their_share=50,
+        document="Drive: co-marketing.pdf",
+    )
+    db.session.add(agreement)
+    db.session.commit()
+    return agreement.id
+
+
+def _report_unsubscribe_token(owned: Owned) -> str:
+    """The signed token of the quarterly report's unsubscribe link, for the owner's partner."""
+    from webapp.partner_report.links import unsubscribe_token
+
+    return unsubscribe_token(db.session.get(Partner, owned.partner.id))
 
 
 def _webhook_endpoint(owned: Owned):
@@ -212,6 +239,8 @@ ENDPOINT_PARAMS: dict[str, dict[str, Callable[[Owned], object]]] = {
     "referrals.import_skipped": {"token": _imported_token},
     "morning.unsubscribe": {"token": _unsubscribe_token},
     "morning.unsubscribe_now": {"token": _unsubscribe_token},
+    "partner_report.unsubscribe": {"token": _report_unsubscribe_token},
+    "partner_report.unsubscribe_now": {"token": _report_unsubscribe_token},
     "auth.invitation": {"token": _invitation_token},
     "auth.reset": {"token": _reset_token},
     "push.remove_device": {"device_id": _device_id},

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from rules.health import DEFAULT_WEIGHTS
 from tests.helpers import count
 from webapp.book.exporter import dumps, export_book
 from webapp.book.validation import ADDED_FIELDS, FORMAT, validate_book
@@ -28,6 +29,7 @@ DOCS = Path(__file__).parent.parent / "docs" / "BOOK_FORMAT.md"
 V1_ORIGINAL = FIXTURES / "v1-original.json"
 V1_EXPORTED = FIXTURES / "v1-exported.json"
 V2_EVERY_FIELD = FIXTURES / "v2-every-field.json"
+V3_EVERY_FIELD = FIXTURES / "v3-every-field.json"
 TODAY = date(2026, 12, 2)  # the `frozen` day, for validate_book
 
 
@@ -79,7 +81,8 @@ def today(frozen):
 def test_the_fixtures_are_of_the_versions_they_stand_for():
     assert read(V1_ORIGINAL)["format"] == "partnerplan-book/1"
     assert read(V1_EXPORTED)["format"] == "partnerplan-book/1"
-    assert read(V2_EVERY_FIELD)["format"] == FORMAT == "partnerplan-book/2"
+    assert read(V2_EVERY_FIELD)["format"] == "partnerplan-book/2"
+    assert read(V3_EVERY_FIELD)["format"] == FORMAT == "partnerplan-book/3"
     # The original carries none of the fields added since.
     text = V1_ORIGINAL.read_text()
     for field in ("timezone", "planning_hours", "active", "archived_at", "leads", "holidays",
@@ -111,7 +114,10 @@ def test_a_first_version_file_as_the_exports_wrote_it_imports_whole(runner, db):
     expected = read(V1_EXPORTED)
     for partner in expected["partners"]:
         partner["tags"] = []  # a /1 file has none: the export says so
+        partner["cadence"] = None
+    expected["team"] |= {"cadences": {}, "health_weights": DEFAULT_WEIGHTS}
     assert exported == {**expected, "format": FORMAT}
+    assert list(exported["partners"][0]) == list(read(V3_EVERY_FIELD)["partners"][0])
 
 
 def test_a_second_version_file_imports_with_its_tags(runner, db):
@@ -126,7 +132,7 @@ def test_a_second_version_file_imports_with_its_tags(runner, db):
 
 
 def test_a_book_of_every_optional_field_comes_back_byte_for_byte(runner, db):
-    written = V2_EVERY_FIELD.read_text(encoding="utf-8")
+    written = V3_EVERY_FIELD.read_text(encoding="utf-8")
     assert import_text(runner, written).exit_code == 0
     first = export_text(runner)
     assert first == written  # nothing lost, nothing reordered
@@ -151,8 +157,8 @@ def test_a_book_filled_into_an_empty_team_in_the_browser_comes_back_the_same(
     """The browser fills the importer's own team: its name and users are the team's,
     the partners, their history and tags and the days off are the file's."""
     auth.login(team["admin"])
-    written = read(V2_EVERY_FIELD)
-    data = {"file": (io.BytesIO(V2_EVERY_FIELD.read_bytes()), "book.json")}
+    written = read(V3_EVERY_FIELD)
+    data = {"file": (io.BytesIO(V3_EVERY_FIELD.read_bytes()), "book.json")}
     assert client.post("/book/import", data=data).status_code == 303
     harbor = db.session.get(Team, team["admin"].team_id)
     exported = json.loads(dumps(export_book(harbor)))
@@ -167,13 +173,13 @@ def test_a_book_filled_into_an_empty_team_in_the_browser_comes_back_the_same(
 
 @pytest.mark.parametrize("path", sorted(ADDED_FIELDS))
 def test_each_field_added_since_the_first_version_may_be_left_out(path):
-    document = without(read(V2_EVERY_FIELD), path)
-    assert json.dumps(document) != V2_EVERY_FIELD.read_text()  # it was there to take out
+    document = without(read(V3_EVERY_FIELD), path)
+    assert json.dumps(document) != V3_EVERY_FIELD.read_text()  # it was there to take out
     assert validate_book(document, TODAY) == []
 
 
 def test_a_book_without_any_added_field_imports_with_their_defaults(runner, db):
-    document = read(V2_EVERY_FIELD)
+    document = read(V3_EVERY_FIELD)
     for path in ADDED_FIELDS:
         document = without(document, path)
     result = import_text(runner, json.dumps(document))
@@ -198,16 +204,16 @@ def test_a_field_is_taken_only_from_a_file_of_its_version(runner, db):
 
 
 def test_a_file_of_a_newer_version_is_refused_in_plain_words(runner, db):
-    document = read(V2_EVERY_FIELD)
-    document["format"] = "partnerplan-book/3"
+    document = read(V3_EVERY_FIELD)
+    document["format"] = "partnerplan-book/4"
     document["partners"][0]["stickers"] = ["a field this PartnerPlan does not know"]
     result = import_text(runner, json.dumps(document))
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines == [
-        "format: this file is partnerplan-book/3, a newer version of the format than this "
-        "PartnerPlan reads (partnerplan-book/1 to partnerplan-book/2): update PartnerPlan to "
-        "import it, or export the book as partnerplan-book/2 from where it was written",
+        "format: this file is partnerplan-book/4, a newer version of the format than this "
+        "PartnerPlan reads (partnerplan-book/1 to partnerplan-book/3): update PartnerPlan to "
+        "import it, or export the book as partnerplan-book/3 from where it was written",
         "Nothing was imported: 1 problem(s).",
     ]  # its fields are not this version's to judge: no "unknown field" besides
     assert count(db, Team) == 0
@@ -227,7 +233,7 @@ def test_a_newer_version_is_refused_in_the_browser_too(client, auth, db, team):
     ("value", "message"),
     [
         (None, "format: is required: the version of the format (partnerplan-book/1 to "
-               "partnerplan-book/2)"),
+               "partnerplan-book/3)"),
         ("partnerplan-book/1.1", "format: 'partnerplan-book/1.1' is not a version of the format"),
         ("partnerplan-book/0", "format: 'partnerplan-book/0' is not a version of the format"),
         ("other-crm/2", "format: 'other-crm/2' is not a version of the format"),
@@ -270,3 +276,53 @@ def test_the_format_description_lists_each_added_field_with_its_version():
         row = re.search(rf"^\| `{re.escape(path)}` \| ([^|]+) \|", text, re.MULTILINE)
         assert row, f"{path} is not in the table of added fields"
         assert row.group(1).strip().startswith(str(version)), (path, row.group(1))
+
+
+# --- the third version: cadences and health weights ---------------------------------------
+
+
+def test_a_third_version_file_brings_its_cadences_and_weights(runner, db):
+    from webapp.models import RuleSettings
+
+    result = runner.invoke(args=["book", "import", str(V3_EVERY_FIELD)])
+    assert result.exit_code == 0, result.output
+    ryan = db.session.scalar(sa.select(Partner).where(Partner.key == "p-001"))
+    assert (ryan.cadence_days, ryan.cadence_max_days) == (21, 42)
+    settings = db.session.scalar(sa.select(RuleSettings))
+    assert settings.values["cadences"] == {"cultivate/*": [30, 60], "maintain/lender": [14, 28]}
+    assert settings.values["keep_warm_days"] == 30  # the thresholds at their defaults
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"team": {"cadences": {"maintain/plumber": {"every": 14}}}},
+         "team.cadences.maintain/plumber: names no tier and profession"),
+        ({"team": {"cadences": {"cease/*": {"every": 14}}}},
+         "team.cadences.cease/*: names no tier and profession"),
+        ({"team": {"cadences": {"maintain/*": {"every": 0}}}},
+         "team.cadences.maintain/*.every: must be from 1 to 730 days"),
+        ({"team": {"cadences": {"maintain/*": {"every": 14, "at_most": 7}}}},
+         "team.cadences.maintain/*.at_most: 7 is sooner than every 14 days"),
+        ({"team": {"health_weights": {**DEFAULT_WEIGHTS, "recency": 50}}},
+         "team.health_weights: add up to 110, not 100"),
+        ({"partner": {"every": "3 weeks"}},
+         "partners[0].cadence.every: expected a whole number of days, got '3 weeks'"),
+    ],
+)  # fmt: skip
+def test_cadences_in_a_book_are_held_to_the_settings_rules(change, expected):
+    document = read(V3_EVERY_FIELD)
+    if "team" in change:
+        document["team"] |= change["team"]
+    else:
+        document["partners"][0]["cadence"] = change["partner"]
+    problems = [str(problem) for problem in validate_book(document, TODAY)]
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_a_cadence_in_a_second_version_file_is_refused(runner, db):
+    document = read(V2_EVERY_FIELD)
+    document["partners"][0]["cadence"] = {"every": 21, "at_most": None}
+    result = import_text(runner, json.dumps(document))
+    assert result.exit_code == 1
+    assert "partners[0].cadence: not part of partnerplan-book/2: it came with" in result.output

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rules.facts import ReferralRecord, SessionRecord, Touch, partner_facts, summarise
+from rules.facts import NEVER, ReferralRecord, SessionRecord, Touch, partner_facts, summarise
 from rules.vocabulary import INTERACTION_KINDS
 from tests.helpers import make_partner
 from webapp.models import Interaction, Partner, PlanningSession, Referral
@@ -138,3 +138,40 @@ def test_an_attempt_at_the_instant_of_the_answer_belongs_to_the_ended_run(db, te
     assert facts["unanswered_count"] == 1
     assert facts["unanswered_first_ago"] == 2
     assert summarise(rows, AS_OF).unanswered == (moment + timedelta(hours=1),)
+
+
+def test_agreements_come_into_the_facts_in_one_query_for_the_team(db, team):
+    """The refresh reads every partner's agreements together: the one that ends
+    first of those not ended yet names the facts, as the reference says."""
+    from rules.facts import AgreementRecord
+    from webapp.models import Agreement
+
+    agent = team["agent"]
+    ending, quiet = make_partner(agent, "Ann Ending"), make_partner(agent, "Quinn Quiet")
+    rows = [
+        (ending, AS_OF - timedelta(days=3), "co_marketing"),  # ended
+        (ending, AS_OF + timedelta(days=12), "marketing_services"),
+        (ending, AS_OF + timedelta(days=40), "co_marketing"),
+    ]
+    for partner, ends_on, kind in rows:
+        db.session.add(
+            Agreement(
+                team_id=agent.team_id,
+                partner_id=partner.id,
+                kind=kind,
+                starts_on=AS_OF - timedelta(days=300),
+                ends_on=ends_on,
+                our_share=50,
+                their_share=50,
+                document="https://docs.example/msa.pdf",
+            )
+        )
+    db.session.commit()
+    facts = team_facts(agent.team_id, AS_OF)
+    record = partner_records(agent.team_id, [ending.id])[ending.id]
+    agreements = [AgreementRecord(ends_on, kind) for _, ends_on, kind in rows]
+    assert facts[ending.id] == partner_facts(record, [], [], [], AS_OF, agreements)
+    assert facts[ending.id]["agreement_ends_in"] == 12
+    assert facts[ending.id]["agreement_ending_kind"] == "marketing_services"
+    assert facts[ending.id]["partner_name"] == "Ann Ending"
+    assert facts[quiet.id]["agreement_ends_in"] == NEVER

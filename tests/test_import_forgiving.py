@@ -65,6 +65,7 @@ def test_the_crm_export_imports_its_good_rows_and_lets_the_bad_ones_be_fixed(
     assert 'id="fix-3-3" name="fix-3-3" value="omar@haddad"' in text
     assert 'id="fix-6-3" name="fix-6-3" value="jo at park.example"' in text
     assert 'id="fix-3-3-error">Email “omar@haddad”: Enter an email address' in text
+    assert f'formaction="/referrals/partners-csv/{token}/preview#line-3"' in text  # back there
     # Phones with extensions are phones.
     assert "Phone “555.010.4050 x204”" not in text and "ext. 12”" not in text
     # Tom Brennan is found by name and company, shown beside the partner in the book.
@@ -252,7 +253,7 @@ def test_tags_from_the_file_use_the_teams_own_and_are_checked(client, auth, team
     set_tags(partner, ["Lender"])
     db.session.commit()
     auth.login(team["agent"])
-    content = "Name,Tags\nAna Diaz,lender; BNI\nBo Chen,\"golf, BNI\"\nCy Park,a;b\n"
+    content = 'Name,Tags\nAna Diaz,lender; BNI\nBo Chen,"golf, BNI"\nCy Park,a;b\n'
     content += f"Di Ray,{'x' * 41}\n"
     token = token_of(upload(client, content))
     mapping = guessed_mapping(client, token)

@@ -73,7 +73,7 @@ def book(app, db, team):
 
 
 def rows_of(user, start, end):
-    rows = queries.roi(user, D(12000), start, end)
+    rows = queries.roi(user, D(12000), end, start=start)
     return {row.name: row for row in rows}
 
 
@@ -89,7 +89,7 @@ def test_net_and_cost_per_closed_referral_of_last_year(book, team):
 
 
 def test_per_agent_adds_up_the_partners(book, team):
-    rows = queries.roi(team["manager"], D(12000), date(2026, 1, 1), date(2026, 12, 31))
+    rows = queries.roi(team["manager"], D(12000), date(2026, 12, 31), start=date(2026, 1, 1))
     agents = {row.name: row for row in queries.per_agent(rows)}
     sam, kim = agents["Sam Ortiz"], agents["Kim Lee"]
     assert (sam.partners, sam.commission, sam.spent) == (3, D(23000), D("902.50"))

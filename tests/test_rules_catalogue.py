@@ -9,7 +9,14 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from rules.engine import recommend
-from rules.facts import PartnerRecord, ReferralRecord, SessionRecord, Touch, partner_facts
+from rules.facts import (
+    AgreementRecord,
+    PartnerRecord,
+    ReferralRecord,
+    SessionRecord,
+    Touch,
+    partner_facts,
+)
 
 AS_OF = date(2026, 11, 20)
 
@@ -366,3 +373,70 @@ def test_thresholds_come_from_the_settings(engine):
     facts = partner_facts(partner, [live(15)], [], [], AS_OF)
     assert [r.rule for r in recommend(facts, AS_OF, {"coffee_days": 14}, engine)] == ["coffee"]
     assert recommend(facts, AS_OF, {"coffee_days": 21}, engine) == []
+
+
+def renewal(engine, ends_on: date, as_of: date, kind: str = "co_marketing", **fields):
+    """What the rules say of a Maintain partner (recently in touch, so nothing else
+    is due) whose one agreement ends on `ends_on`, as of `as_of`."""
+    partner = PartnerRecord(id=1, tier="maintain", met_on=as_of - timedelta(days=400), **fields)
+    touches = [Touch(datetime.combine(as_of, datetime.min.time()), "co_marketing", "outbound",
+                     "connected"), Touch(datetime.combine(as_of, datetime.min.time()), "lunch",
+                     "outbound", "connected")]  # fmt: skip
+    referrals = [ReferralRecord(as_of - timedelta(days=10), "received", "A. Client")]
+    facts = partner_facts(partner, touches, referrals, [], as_of, [AgreementRecord(ends_on, kind)])
+    return {rec.rule: rec for rec in recommend(facts, as_of, None, engine)}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "fires"),
+    [
+        (date(2026, 12, 12), False),  # 31 days before the end
+        (date(2026, 12, 13), True),  # 30 days before: across the year end
+        (date(2027, 1, 11), True),  # the day before
+        (date(2027, 1, 12), True),  # the last day
+        (date(2027, 1, 13), False),  # ended
+    ],
+)
+def test_agreement_renewal_from_30_days_before_the_end_across_a_year_end(engine, as_of, fires):
+    found = renewal(engine, date(2027, 1, 12), as_of)
+    assert ("agreement_renewal" in found) is fires
+    assert set(found) <= {"agreement_renewal", "thank_you"}
+
+
+def test_agreement_renewal_says_which_agreement_with_whom_and_when(engine):
+    found = renewal(engine, date(2027, 1, 12), date(2027, 1, 3), name="Ryan McMillan")
+    rec = found["agreement_renewal"]
+    assert rec.reason == (
+        "Co-marketing agreement with Ryan McMillan ends on 12 January (in 9 days); "
+        "decide on its renewal."
+    )
+    assert rec.fingerprint == "agreement_renewal:agreement_ends=2027-01-12"
+    assert rec.due == date(2027, 1, 3)
+    spanning = renewal(
+        engine, date(2027, 1, 12), date(2026, 12, 20), "marketing_services", name="Ann Lee"
+    )
+    assert spanning["agreement_renewal"].reason.startswith(
+        "Marketing services agreement with Ann Lee ends on 12 January 2027 (in 23 days)"
+    )
+
+
+def test_agreement_renewal_names_the_agreement_that_ends_first(engine):
+    partner = PartnerRecord(id=1, tier="cultivate", met_on=AS_OF, name="Ann")
+    agreements = [
+        AgreementRecord(AS_OF + timedelta(days=20), "co_marketing"),
+        AgreementRecord(AS_OF - timedelta(days=2), "co_marketing"),  # ended: not counted
+        AgreementRecord(AS_OF + timedelta(days=5), "marketing_services"),
+    ]
+    facts = partner_facts(partner, [], [], [], AS_OF, agreements)
+    assert facts["agreement_ends_in"] == 5
+    found = {rec.rule: rec for rec in recommend(facts, AS_OF, None, engine)}
+    assert found["agreement_renewal"].reason.startswith("Marketing services agreement with Ann")
+
+
+def test_agreement_renewal_threshold_is_a_team_setting(engine):
+    partner = PartnerRecord(id=1, tier="cultivate", met_on=AS_OF, name="Ann")
+    agreement = [AgreementRecord(AS_OF + timedelta(days=45), "co_marketing")]
+    facts = partner_facts(partner, [], [], [], AS_OF, agreement)
+    assert "agreement_renewal" not in {r.rule for r in recommend(facts, AS_OF, None, engine)}
+    tuned = recommend(facts, AS_OF, {"agreement_renewal_days": 60}, engine)
+    assert "agreement_renewal" in {r.rule for r in tuned}

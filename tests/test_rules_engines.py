@@ -21,6 +21,7 @@ EDGES = sorted(
 )
 days = st.one_of(st.sampled_from(EDGES), st.integers(-3, 800))
 counts = st.integers(0, 6)
+cadence_days = st.one_of(st.sampled_from([-NEVER, -1, 0, 1, NEVER]), st.integers(-800, 730))
 
 SETTINGS = [
     dict(DEFAULTS),
@@ -61,6 +62,13 @@ def fact_records(draw):
         "first_referral_by_ago": draw(st.one_of(days, st.just(-NEVER))),
         "received_since_commitment": draw(counts),
         "sessions_booked_ahead": draw(counts),
+        "agreement_ends_in": draw(st.one_of(st.integers(0, 400), st.sampled_from(EDGES))),
+        "agreement_ending_kind": draw(st.sampled_from(["", "co_marketing", "marketing_services"])),
+        "partner_name": draw(st.text(max_size=10)),
+        # A keep-in-touch cadence set, or not (rules/cadence.py): days to its ideal and maximum.
+        "cadence_set": draw(st.booleans()),
+        "cadence_due_in": draw(cadence_days),
+        "cadence_overdue_in": draw(cadence_days),
     }
     for direction, ages in (("received", received), ("sent", sent)):
         for k in range(1, RECENT_REFERRALS + 1):
@@ -144,6 +152,12 @@ def random_facts(rng: random.Random) -> dict:
         "first_referral_by_ago": rng.choice([day(), -NEVER]),
         "unthanked_first_client": "x",
         "unreturned_first_kind": "voicemail",
+        "agreement_ends_in": rng.choice([day(), NEVER]),
+        "agreement_ending_kind": "co_marketing",
+        "partner_name": "x",
+        "cadence_set": rng.random() < 0.5,
+        "cadence_due_in": rng.choice([-NEVER, -1, 0, 1, rng.randint(-800, 730)]),
+        "cadence_overdue_in": rng.choice([-NEVER, -1, 0, 1, rng.randint(-800, 730)]),
     }
     for name in (
         "met_ago",
@@ -239,6 +253,9 @@ def test_every_rule_can_fire_on_both_engines():
                 "first_referral_by_ago": 5,
                 "received_since_commitment": 0,
                 "sessions_booked_ahead": 0,
+                "agreement_ends_in": age,
+                "agreement_ending_kind": "co_marketing",
+                "partner_name": "A",
             }
             for k in range(1, RECENT_REFERRALS + 1):
                 facts[f"received_{k}_ago"] = age + k

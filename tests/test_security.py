@@ -57,10 +57,11 @@ def csrf_app(app):
     return app
 
 
-# The one view without CSRF protection: the morning email's one-click
-# unsubscribe (RFC 8058), which mail clients POST with no session and no
-# token; the signed token in its URL is the proof (tests/test_morning_email.py).
-CSRF_EXEMPT = {"morning.unsubscribe_now"}
+# The views without CSRF protection: the one-click unsubscribes (RFC 8058) of
+# the morning email and of the partner's quarterly report, which mail clients
+# POST with no session and no token; the signed token in the URL is the proof
+# (tests/test_morning_email.py, tests/test_partner_report.py).
+CSRF_EXEMPT = {"morning.unsubscribe_now", "partner_report.unsubscribe_now"}
 # And the JSON API, which reads no cookie: a request is its bearer token's
 # (a session cookie alone gets 401, tests/test_access_matrix.py), which a
 # page elsewhere cannot make a browser send.
@@ -75,7 +76,7 @@ STATE_CHANGING_RULES = {
 }
 
 
-def test_only_the_one_click_unsubscribe_and_the_bearer_api_are_exempt_from_csrf(app):
+def test_only_the_one_click_unsubscribes_and_the_bearer_api_are_exempt_from_csrf(app):
     exempt = {
         endpoint
         for endpoint, view in app.view_functions.items()

@@ -31,13 +31,16 @@ def create_app(config_class: type = Config) -> Flask:
     limiter.init_app(app)
 
     from . import jobs, security, templating
+    from .operations import requests
 
+    requests.init_app(app)  # first: every other hook's errors carry the request id
     security.init_app(app)
     templating.init_app(app)
     jobs.init_app(app)
 
     from .account import bp as account_bp
     from .admin import bp as admin_bp
+    from .agreements import bp as agreements_bp
     from .auth import bp as auth_bp
     from .auth.cli import teams_cli, users_cli
     from .book import bp as book_bp
@@ -49,6 +52,9 @@ def create_app(config_class: type = Config) -> Flask:
     from .logbook import bp as logbook_bp
     from .morning import bp as morning_bp
     from .offline import bp as offline_bp
+    from .operations.cli import backup_cli
+    from .operations.health import bp as health_bp
+    from .partner_report import bp as partner_report_bp
     from .partners import bp as partners_bp
     from .planning import bp as planning_bp
     from .push import bp as push_bp
@@ -60,6 +66,7 @@ def create_app(config_class: type = Config) -> Flask:
 
     for blueprint in (
         errors_bp,
+        health_bp,
         auth_bp,
         home_bp,
         partners_bp,
@@ -69,6 +76,8 @@ def create_app(config_class: type = Config) -> Flask:
         desk_bp,
         planning_bp,
         referrals_bp,
+        agreements_bp,
+        partner_report_bp,
         book_bp,
         admin_bp,
         morning_bp,
@@ -77,7 +86,15 @@ def create_app(config_class: type = Config) -> Flask:
         offline_bp,
     ):
         app.register_blueprint(blueprint)
-    for command in (book_cli, demo_cli, push_cli, recommendations_cli, teams_cli, users_cli):
+    for command in (
+        backup_cli,
+        book_cli,
+        demo_cli,
+        push_cli,
+        recommendations_cli,
+        teams_cli,
+        users_cli,
+    ):
         app.cli.add_command(command)
 
     from . import api

@@ -235,3 +235,40 @@ def column_chart(
 def frange(top: float, step: float) -> list[float]:
     count = round(top / step)
     return [step * index for index in range(count + 1)]
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A small line of scores (0–100) over time, with its words for a screen reader."""
+
+    width: int
+    height: int
+    points: str  # the polyline's "x,y x,y ..."
+    last: tuple[float, float] | None  # where the latest value's dot sits
+    description: str
+
+
+def sparkline(values: list[tuple[date, int]], width: int = 120, height: int = 28) -> Sparkline:
+    """Scores from 0 to 100 drawn left (oldest) to right, 0 at the bottom."""
+    step = width / (len(values) - 1) if len(values) > 1 else 0
+
+    def at(index: int, value: int) -> tuple[float, float]:
+        return round(index * step, 1), round(height - 2 - value / 100 * (height - 4), 1)
+
+    coordinates = [at(index, value) for index, (_, value) in enumerate(values)]
+    if values:
+        first, latest = values[0], values[-1]
+        low, high = min(v for _, v in values), max(v for _, v in values)
+        description = (
+            f"Health over {len(values)} weeks: {first[1]} on {first[0].day} {first[0]:%b}, "
+            f"{latest[1]} on {latest[0].day} {latest[0]:%b}; lowest {low}, highest {high}."
+        )
+    else:
+        description = "No health score yet."
+    return Sparkline(
+        width,
+        height,
+        " ".join(f"{x},{y}" for x, y in coordinates),
+        coordinates[-1] if coordinates else None,
+        description,
+    )

@@ -245,7 +245,15 @@ class Partner(db.Model):
     # Commitment (seed 003): when it was made, and the first referral promised by.
     commitment_made_on: so.Mapped[date | None]
     first_referral_by: so.Mapped[date | None]
+    # The partner's own keep-in-touch cadence (rules/cadence.py); null: the team's.
+    cadence_days: so.Mapped[int | None]
+    cadence_max_days: so.Mapped[int | None]
     archived_at: so.Mapped[datetime | None]
+    # The partner agreed to get "Our partnership this quarter" by email
+    # (webapp/partner_report); cleared by the email's unsubscribe link.
+    sends_quarterly_report: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
     idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     # Lower-cased name, company, email and phone (also as bare digits): the
     # active search reads one column. Kept up to date on every save.
@@ -492,6 +500,31 @@ class Lead(db.Model):
     planning_session: so.Mapped[PlanningSession | None] = so.relationship()
 
 
+class Agreement(db.Model):
+    """A marketing services agreement or co-marketing arrangement with a partner
+    (webapp/agreements): a record kept for compliance, not legal advice. Each
+    side's share of the cost is a whole percentage; the two make 100."""
+
+    __table_args__ = (sa.Index("ix_agreement_partner_ends", "partner_id", "ends_on"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id), index=True)
+    partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(30))  # vocabulary.AGREEMENT_KINDS
+    starts_on: so.Mapped[date]
+    ends_on: so.Mapped[date]
+    fair_market_value: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    our_share: so.Mapped[int]  # percent of the cost we bear
+    their_share: so.Mapped[int]  # percent the partner bears
+    # Where the signed document is: a URL, or a note such as "Drive: MSA 2027.pdf".
+    document: so.Mapped[str] = so.mapped_column(sa.String(1000))
+    notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    partner: so.Mapped[Partner] = so.relationship()
+
+
 class Recommendation(db.Model):
     """A rule's recommendation for a partner, or a tier change proposed by an agent.
 
@@ -664,6 +697,24 @@ class ApiToken(db.Model):
 
 
 # --- recommendations -------------------------------------------------------
+class PartnerHealth(db.Model):
+    """A partner's relationship health (rules/health.py) as of its last evaluation:
+    the score and its parts, stored by the refresh so that lists read it."""
+
+    __table_args__ = (sa.Index("ix_partner_health_team_score", "team_id", "score"),)
+
+    partner_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey(Partner.id, ondelete="CASCADE"), primary_key=True
+    )
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id))
+    score: so.Mapped[int]
+    # [[part, points, weight, why], ...], in the formula's order.
+    parts: so.Mapped[list[Any]] = so.mapped_column(sa.JSON)
+    # Past the maximum of its keep-in-touch cadence.
+    overdue: so.Mapped[bool] = so.mapped_column(default=False)
+    computed_on: so.Mapped[date]
+
+
 class PartnerEvaluation(db.Model):
     """When a partner's recommendations were last evaluated, and under which thresholds.
 

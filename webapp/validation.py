@@ -42,7 +42,12 @@ The forms, the CSV import (referrals/partner_import.py) and the book import
   is a typo (a misplaced decimal point), not a lunch;
 - a tag on a partner is one line of at most 40 characters, without a comma or
   a semicolon: those separate tags where they are typed as text (the partner
-  form, a CSV import's column) and written out (a CSV export's cell).
+  form, a CSV import's column) and written out (a CSV export's cell);
+- an agreement's cost shares are whole percentages from 0 to 100, ours and the
+  partner's, that make 100 together; it ends on or after the day it starts;
+- the reference to a signed document is one line of at most 1000
+  characters: an http(s) URL with a host when it looks like a link, or a
+  plain note of where the paper is ("Drive: MSA 2027.pdf").
 
 Each `*_problem` returns the message, or None when the value is fine or
 missing; the WTForms validators below put the same message beside the field.
@@ -99,6 +104,15 @@ HOLIDAY_NAME_MAX = 80
 TAG_MAX = 40
 TAG_LENGTH_MESSAGE = f"Keep each tag to {TAG_MAX} characters or fewer."
 TAG_SEPARATOR_MESSAGE = "A tag cannot hold a comma or a semicolon: they separate tags."
+SHARE_MESSAGE = "Enter a whole percentage from 0 to 100."
+SHARES_SUM_MESSAGE = "The two shares must add up to 100%."
+AGREEMENT_END_MESSAGE = "Enter an end on or after the start."
+DOCUMENT_MAX = 1000
+DOCUMENT_URL_MESSAGE = (
+    "Enter a link that starts with https:// or http:// and names a site, "
+    "or a plain note of where the signed document is."
+)
+DOCUMENT_LENGTH_MESSAGE = f"Keep the reference to {DOCUMENT_MAX} characters or fewer."
 
 # C0 controls (tab included), DEL, C1 controls, and the Unicode line and paragraph separators.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -178,6 +192,50 @@ def tag_problem(name: str | None) -> str | None:
         return TAG_SEPARATOR_MESSAGE
     if len(name) > TAG_MAX:
         return TAG_LENGTH_MESSAGE
+    return None
+
+
+def share_problem(value: int | None) -> str | None:
+    """SHARE_MESSAGE when a cost share is not a whole percentage from 0 to 100."""
+    if value is not None and not (isinstance(value, int) and 0 <= value <= 100):
+        return SHARE_MESSAGE
+    return None
+
+
+def shares_problem(ours: int | None, theirs: int | None) -> str | None:
+    """Both shares valid, and together 100 (each side's part of the whole cost)."""
+    if ours is None or theirs is None:
+        return None
+    if share_problem(ours) or share_problem(theirs):
+        return SHARE_MESSAGE
+    if ours + theirs != 100:
+        return SHARES_SUM_MESSAGE
+    return None
+
+
+def agreement_dates_problem(starts_on: date | None, ends_on: date | None) -> str | None:
+    """AGREEMENT_END_MESSAGE when the agreement would end before it starts."""
+    if starts_on is not None and ends_on is not None and ends_on < starts_on:
+        return AGREEMENT_END_MESSAGE
+    return None
+
+
+def document_problem(text: str | None) -> str | None:
+    """A reference to a signed document: one line, not too long, and a real link
+    when it looks like one (a scheme, or a "www." start)."""
+    if not text:
+        return None
+    if problem := line_problem(text):
+        return problem
+    if len(text) > DOCUMENT_MAX:
+        return DOCUMENT_LENGTH_MESSAGE
+    lowered = text.lower()
+    if "://" in lowered or lowered.startswith(("www.", "http:", "https:")):
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+            return DOCUMENT_URL_MESSAGE
+        if "." not in parts.hostname and parts.hostname != "localhost":
+            return DOCUMENT_URL_MESSAGE
     return None
 
 
@@ -339,6 +397,8 @@ phone_number = field_validator(phone_problem)
 time_zone = field_validator(timezone_problem)
 currency_code = field_validator(currency_problem)
 money_amount = field_validator(amount_problem)
+cost_share = field_validator(share_problem)
+document_reference = field_validator(document_problem)
 
 
 def past_date(form, field) -> None:

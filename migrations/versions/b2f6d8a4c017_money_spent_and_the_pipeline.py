@@ -6,7 +6,7 @@ expected commission (the pipeline), and the referral fee it carries between
 agents: paid or received, a percentage of the commission or an amount.
 
 Revision ID: b2f6d8a4c017
-Revises: c5e8b2f7a9d1
+Revises: b3f6d8a2c7e5
 Create Date: 2026-12-05 00:10:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b2f6d8a4c017"
-down_revision = "c5e8b2f7a9d1"
+down_revision = "b3f6d8a2c7e5"
 branch_labels = None
 depends_on = None
 

@@ -30,6 +30,7 @@ from ..models import (
     User,
     partner_tag,
 )
+from ..recommendations.team_settings import CADENCES, WEIGHTS, extras_of, latest_values
 from ..timefmt import wall
 from .validation import FORMAT
 
@@ -83,6 +84,7 @@ def export_book(team: Team) -> dict[str, Any]:
             "commission_per_side": money(team.commission_per_side),
             "timezone": team.timezone,
             "planning_hours": team.planning_hours,
+            **team_cadences(team.id),
         },
         "users": [
             {"email": user.email, "name": user.name, "role": user.role, "active": user.active}
@@ -170,6 +172,18 @@ def team_history(team: Team, emails: dict[int, str]) -> dict[str, dict[int, list
     return history
 
 
+def team_cadences(team_id: int) -> dict[str, Any]:
+    """The team's cadence table and health weights in force, as the book writes them."""
+    extras = extras_of(latest_values(team_id))
+    return {
+        "cadences": {
+            key: {"every": every, "at_most": at_most}
+            for key, (every, at_most) in sorted(extras[CADENCES].items())
+        },
+        "health_weights": extras[WEIGHTS],
+    }
+
+
 def export_partner(
     partner: Partner, emails: dict[int, str], history: dict[str, dict[int, list[dict]]], zone: str
 ) -> dict[str, Any]:
@@ -193,6 +207,11 @@ def export_partner(
         "do_not_contact": partner.do_not_contact,
         "client_types": list(partner.client_types or []),
         "tags": history["tags"][partner.id],  # by name, in any case
+        "cadence": (
+            {"every": partner.cadence_days, "at_most": partner.cadence_max_days}
+            if partner.cadence_days
+            else None
+        ),
         "birthday": partner.birthday,
         "anniversary": partner.anniversary,
         "details": {name: getattr(partner, name) for name in PERSONAL_DETAILS},

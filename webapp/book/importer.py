@@ -21,6 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from rules.cadence import default_maximum
+from rules.settings import DEFAULTS
 from rules.vocabulary import PERSONAL_DETAILS
 
 from .. import clock
@@ -33,6 +35,7 @@ from ..models import (
     Partner,
     PlanningSession,
     Referral,
+    RuleSettings,
     Tag,
     Team,
     User,
@@ -42,6 +45,7 @@ from ..models import (
     tag_key,
     utcnow,
 )
+from ..recommendations.team_settings import CADENCES, WEIGHTS, extras_of, stored_extras
 from ..validation import timezone_problem
 from .validation import Problem, normal_planning_hours, validate_book
 
@@ -276,6 +280,8 @@ def store(document: dict, password: str | None, into: Team | None = None) -> Imp
     summary = ImportSummary(team, created_users, len(records), len(interactions), len(referrals))
     summary.planning_sessions, summary.leads = len(sessions), len(leads)
     summary.holidays = store_holidays(team, document.get("holidays") or [])
+    if into is None:  # like its other settings, a new team's only
+        store_cadences(team, document["team"], users)
     summary.filled = into is not None
     return summary
 
@@ -363,6 +369,25 @@ def as_money(value: int | float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def own_maximum(cadence: dict | None) -> int | None:
+    """A partner's own maximum: the file's, else twice its ideal."""
+    if not cadence or not cadence.get("every"):
+        return None
+    return cadence.get("at_most") or default_maximum(cadence["every"])
+
+
+def store_cadences(team: Team, record: dict, users: dict[str, User]) -> None:
+    """The file's cadence table and health weights, as the team's first version of
+    its rule settings (the default thresholds); nothing when the file sets none."""
+    table = {
+        key: [cadence["every"], cadence.get("at_most") or default_maximum(cadence["every"])]
+        for key, cadence in (record.get("cadences") or {}).items()
+    }
+    extras = stored_extras(extras_of({CADENCES: table, WEIGHTS: record.get("health_weights")}))
+    if extras:
+        db.session.add(RuleSettings(team_id=team.id, version=1, values=DEFAULTS | extras))
+
+
 def new_team(record: dict) -> Team:
     team = Team(name=record["name"])
     if record.get("commission_per_side") is not None:
@@ -397,6 +422,8 @@ def partner_row(team: Team, record: dict, owner_id: int | None) -> dict:
         "notes": record.get("notes"),
         "commitment_made_on": as_date(commitment.get("made_on")),
         "first_referral_by": as_date(commitment.get("first_referral_by")),
+        "cadence_days": (record.get("cadence") or {}).get("every"),
+        "cadence_max_days": own_maximum(record.get("cadence")),
         "archived_at": as_stamp(record.get("archived_at"), team.timezone),
         # Bulk inserts skip the ORM's before_insert hook: fill the search column here.
         "search_text": partner_search_text(

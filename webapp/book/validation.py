@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from rules.cadence import ANY_PROFESSION, CADENCE_TIERS, MAX_DAYS, MIN_DAYS
+from rules.health import WEIGHTS
 from rules.vocabulary import (
     CLIENT_TYPES,
     DIRECTIONS,
@@ -48,7 +50,7 @@ from ..validation import (
 
 # The version of the format this PartnerPlan writes, and the newest it reads.
 # It goes up with every field added (docs/BOOK_FORMAT.md says what each added).
-VERSION = 2
+VERSION = 3
 FORMAT_NAME = "partnerplan-book"
 FORMAT = f"{FORMAT_NAME}/{VERSION}"
 FORMAT_PATTERN = re.compile(rf"{FORMAT_NAME}/([1-9][0-9]{{0,5}})")
@@ -72,6 +74,10 @@ ADDED_FIELDS: dict[str, int] = {
     "partners[].leads": 1,
     "holidays": 1,
     "partners[].tags": 2,
+    # Keep-in-touch cadences and health weights (rules/cadence.py, rules/health.py).
+    "team.cadences": 3,
+    "team.health_weights": 3,
+    "partners[].cadence": 3,
 }
 
 # Longest text each field may hold: the lengths of the columns it lands in
@@ -106,13 +112,16 @@ PLANNING_HOURS_PATTERN = re.compile(
     r"(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)"
 )
 
-TEAM_FIELDS = {"name", "commission_per_side", "timezone", "planning_hours"}
+TEAM_FIELDS = {
+    "name", "commission_per_side", "timezone", "planning_hours", "cadences", "health_weights",
+}  # fmt: skip
+CADENCE_FIELDS = {"every", "at_most"}
 USER_FIELDS = {"email", "name", "role", "active"}
 PARTNER_FIELDS = {
     "key", "owner", "name", "company", "profession", "email", "phone", "tier", "source",
     "met_on", "do_not_contact", "client_types", "birthday", "anniversary", "details",
     "notes", "commitment", "archived_at", "interactions", "referrals", "planning_sessions",
-    "leads", "tags",
+    "leads", "tags", "cadence",
 }  # fmt: skip
 COMMITMENT_FIELDS = {"made_on", "first_referral_by"}
 INTERACTION_FIELDS = {
@@ -413,6 +422,43 @@ class Checker:
         problem = isinstance(hours, str) and planning_hours_problem(normal_planning_hours(hours))
         if problem:
             self.add("team.planning_hours", problem)
+        cadences = team.get("cadences")
+        if cadences is not None and self.object(cadences, "team.cadences", set(cadences)):
+            for key, cadence in cadences.items():
+                tier, _, profession = key.partition("/")
+                if tier not in CADENCE_TIERS or profession not in (ANY_PROFESSION, *PROFESSIONS):
+                    self.add(
+                        f"team.cadences.{key}",
+                        f"names no tier and profession (e.g. {shown('maintain/lender')} or "
+                        f"{shown('cultivate/*')}; tiers {one_of(CADENCE_TIERS)})",
+                    )
+                self.cadence(cadence, f"team.cadences.{key}")
+        weights = team.get("health_weights")
+        if weights is not None and self.object(weights, "team.health_weights", set(WEIGHTS)):
+            for name in WEIGHTS:
+                value = weights.get(name)
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+                    self.add(f"team.health_weights.{name}", "expected a whole number from 0 to 100")
+                    return
+            if sum(weights.values()) != 100:
+                self.add("team.health_weights", f"add up to {sum(weights.values())}, not 100")
+
+    def cadence(self, cadence: Any, path: str) -> None:
+        """A keep-in-touch cadence: `every` so many days, overdue `at_most` after."""
+        if not self.object(cadence, path, CADENCE_FIELDS):
+            return
+        every, at_most = cadence.get("every"), cadence.get("at_most")
+        for name, value in (("every", every), ("at_most", at_most)):
+            if value is None and name == "at_most":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.add(f"{path}.{name}", f"expected a whole number of days, got {shown(value)}")
+                return
+            if not MIN_DAYS <= value <= MAX_DAYS:
+                self.add(f"{path}.{name}", f"must be from {MIN_DAYS} to {MAX_DAYS} days")
+                return
+        if at_most is not None and at_most < every:
+            self.add(f"{path}.at_most", f"{at_most} is sooner than every {every} days")
 
     def user_record(self, user: Any, path: str) -> None:
         if not self.object(user, path, USER_FIELDS, "users[]"):
@@ -454,6 +500,8 @@ class Checker:
                 self.add(item_path, f"{shown(value)} is listed twice")
             seen.add(value)
         self.tags(partner, f"{path}.tags")
+        if partner.get("cadence") is not None:
+            self.cadence(partner["cadence"], f"{path}.cadence")
         self.annual_date(partner, "birthday", f"{path}.birthday")
         self.annual_date(partner, "anniversary", f"{path}.anniversary")
         details = partner.get("details")

@@ -7,10 +7,10 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
-from .. import outbox
+from .. import clock, outbox
 from ..push import sender as push_sender
 from ..webhooks import sender as webhook_sender
-from . import periodic
+from . import nightly, periodic
 from .queue import huey
 
 jobs_cli = AppGroup("jobs", help="Background jobs: the worker, or what is due run here and now.")
@@ -36,8 +36,8 @@ def worker(workers):
 @click.option("--at", "at", metavar="YYYY-MM-DDTHH:MM",
               help="Each team's local wall time to run at (default: now).")  # fmt: skip
 def run_due(at):
-    """Run every periodic job due today and not yet run, then send the outbox, the pushes
-    and the webhooks.
+    """Run every periodic job due today and not yet run (and the nightly backup when it
+    is due), then send the outbox, the pushes and the webhooks.
 
     Synchronous and to completion, with no worker: one line per job run.
     Exits 1 when a job failed (it is retried later, like any run).
@@ -52,6 +52,8 @@ def run_due(at):
     for row in runs:
         outcome = row.summary if row.status == "done" else f"failed: {row.error}"
         click.echo(f"{row.job} {row.team.name}: {outcome}")
+    if nightly.backup_due(clock.utcnow()) and (path := nightly.nightly_backup.call_local()):
+        click.echo(f"backup: {path}")
     if sent := outbox.send_queued():
         click.echo(f"outbox: {sent} email{'s' if sent != 1 else ''} sent")
     if pushed := push_sender.send_queued():

@@ -238,11 +238,15 @@ def run_job(name: str, team_id: int, when: datetime) -> None:
 @huey.periodic_task(crontab(), name="tick")  # every minute
 @in_app_context
 def tick() -> None:
-    """Enqueue every slot that is due, for every team; then send the outbox, the pushes
-    and the webhooks."""
+    """Enqueue every slot that is due, for every team, and the nightly backup when it
+    is due; then send the outbox, the pushes and the webhooks."""
+    from .nightly import backup_due, nightly_backup
+
     for team in teams():
         for job, when in due(team, clock.now(team.timezone)):
             run_job(job.name, team.id, when)
+    if backup_due(clock.utcnow()):
+        nightly_backup()
     outbox.deliver()
     push_sender.deliver()
     webhook_sender.deliver()

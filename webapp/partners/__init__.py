@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 
-from . import views  # noqa: E402,F401
+from . import health, views  # noqa: E402,F401

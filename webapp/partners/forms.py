@@ -96,6 +96,15 @@ class NewPartnerForm(CreateForm, PartnerForm):
     """Adding a partner: the partner is added once, however often the form is sent."""
 
 
+# The list's health filter: bands of the stored score, or overdue for contact.
+HEALTH_BANDS = {
+    "low": "Under 40",
+    "fair": "40 to 69",
+    "good": "70 and over",
+    "overdue": "Overdue for contact",
+}
+
+
 class PartnerFilterForm(FlaskForm):
     """The list's search and filters (GET, no CSRF)."""
 
@@ -117,12 +126,17 @@ class PartnerFilterForm(FlaskForm):
                 "tier": "Tier",
                 "met": "Met (newest)",
                 "recent": "Recently added",
+                "health": "Health (lowest first)",
+                "health_desc": "Health (highest first)",
             }
         ),
         default="name",
         validate_choice=False,
     )
     tag = SelectField("Tag", choices=choices({}, blank="All tags"), validate_choice=False)
+    health = SelectField(
+        "Health", choices=choices(HEALTH_BANDS, blank="Any health"), validate_choice=False
+    )
     archived = BooleanField("Show archived")
 
 

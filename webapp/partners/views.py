@@ -10,13 +10,14 @@ from ..extensions import db
 from ..forms import EmptyForm, choices, with_ids
 from ..idempotency import create_once
 from ..logbook.history import last_contacts
-from ..models import Partner, Tag, record_audit, tag_key, utcnow
+from ..models import Partner, PartnerHealth, Tag, record_audit, tag_key, utcnow
 from ..query_args import paginate
 from ..recommendations.reevaluation import bring_up_to_date
 from ..templating import EVERYONE, nav_item, render
 from . import bp
 from .erasure import erase_partner
 from .forms import BulkTagForm, EraseForm, NewPartnerForm, PartnerFilterForm, PartnerForm
+from .health import health_block
 from .page import partner_page
 from .queries import team_agents
 from .tags import find_tags, tag_names, team_tags
@@ -31,6 +32,20 @@ SORTS = {
     "tier": (Partner.tier, Partner.name, Partner.id),
     "met": (Partner.met_on.desc(), Partner.name, Partner.id),
     "recent": (Partner.created_at.desc(), Partner.id.desc()),
+    # Partners not yet scored come last either way.
+    "health": (PartnerHealth.score.is_(None), PartnerHealth.score, Partner.name, Partner.id),
+    "health_desc": (
+        PartnerHealth.score.is_(None),
+        PartnerHealth.score.desc(),
+        Partner.name,
+        Partner.id,
+    ),
+}
+HEALTH_FILTERS = {
+    "low": PartnerHealth.score < 40,
+    "fair": PartnerHealth.score.between(40, 69),
+    "good": PartnerHealth.score >= 70,
+    "overdue": PartnerHealth.overdue.is_(True),
 }
 
 
@@ -48,6 +63,10 @@ def filtered_partners(form: PartnerFilterForm) -> sa.Select:
         query = query.where(Partner.profession == form.profession.data)
     if current_user.is_manager and (form.owner.data or "").isdigit():
         query = query.where(Partner.owner_id == int(form.owner.data))
+    # The stored health of each partner (one row each, or none yet): sortable, filterable.
+    query = query.outerjoin(PartnerHealth, PartnerHealth.partner_id == Partner.id)
+    if form.health.data in HEALTH_FILTERS:
+        query = query.where(HEALTH_FILTERS[form.health.data])
     if name := (form.tag.data or "").strip():
         query = query.where(
             Partner.tags.any(sa.and_(Tag.team_id == current_user.team_id, Tag.key == tag_key(name)))
@@ -79,7 +98,18 @@ def list_page(bulk: BulkTagForm) -> str:
         sort=sort,
         args=args,
         last_contact=last_contacts([p.id for p in page.items]),
+        scores=health_scores([p.id for p in page.items]),
     )
+
+
+def health_scores(partner_ids: list[int]) -> dict[int, PartnerHealth]:
+    """The stored health of a page of partners, in one query."""
+    if not partner_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(PartnerHealth).where(PartnerHealth.partner_id.in_(partner_ids))
+    )
+    return {row.partner_id: row for row in rows}
 
 
 @bp.get("/")
@@ -179,7 +209,7 @@ def detail(partner_id: int):
     """The partner page: the record, its panels, and the history, newest first."""
     partner = get_partner(partner_id, current_user)
     bring_up_to_date(partner)
-    return render("partners/detail.html", **partner_page(partner))
+    return render("partners/detail.html", **partner_page(partner), **health_block(partner))
 
 
 @bp.route("/<int:partner_id>/edit", methods=["GET", "POST"])

@@ -16,13 +16,14 @@ logging an interaction — CPU time, measured on
 
 import functools
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from rules.facts import (
     THANKS_KINDS,
+    AgreementRecord,
     PartnerRecord,
     ReferralRecord,
     SessionRecord,
@@ -35,9 +36,11 @@ from rules.facts import (
 from rules.vocabulary import LIVE_CONTACT_KINDS, PERSONAL_DETAILS
 
 from ..extensions import db
-from ..models import Interaction, Partner, PlanningSession, Referral
+from ..models import Agreement, Interaction, Partner, PlanningSession, Referral
+from .team_settings import team_cadences
 
 partner = Partner.__table__
+agreement = Agreement.__table__
 interaction = Interaction.__table__
 referral = Referral.__table__
 planning_session = PlanningSession.__table__
@@ -76,6 +79,10 @@ def _partners_query(listed: bool) -> sa.Select:
         partner.c.anniversary,
         partner.c.commitment_made_on,
         partner.c.first_referral_by,
+        partner.c.name,
+        partner.c.profession,
+        partner.c.cadence_days,
+        partner.c.cadence_max_days,
         *(partner.c[name] for name in PERSONAL_DETAILS),
     ).where(*_partner_conditions(listed))
 
@@ -86,7 +93,8 @@ def partner_records(
     records = {}
     for row in _rows(_partners_query(partner_ids is not None), team_id, partner_ids):
         (id_, tier, do_not_contact, met_on, created_at, birthday, anniversary) = row[:7]
-        commitment_made_on, first_referral_by, *details = row[7:]
+        (commitment_made_on, first_referral_by, name, profession, cadence_days, cadence_max,
+         *details) = row[7:]  # fmt: skip
         records[id_] = PartnerRecord(
             id=id_,
             tier=tier,
@@ -98,6 +106,10 @@ def partner_records(
             has_personal_details=any(details) or bool(birthday or anniversary),
             commitment_made_on=commitment_made_on,
             first_referral_by=first_referral_by,
+            name=name,
+            profession=profession or "other",
+            cadence_days=cadence_days,
+            cadence_max_days=cadence_max,
         )
     return records
 
@@ -201,14 +213,32 @@ def _sessions_query(listed: bool) -> sa.Select:
     return _of_partners(query, s.partner_id, listed)
 
 
+@functools.cache
+def _agreements_query(listed: bool) -> sa.Select:
+    """The agreements not ended by the as-of day: only those can end soon."""
+    a = agreement.c
+    query = sa.select(a.partner_id, a.ends_on, a.kind)
+    return _of_partners(
+        query.where(a.ends_on >= sa.bindparam("as_of", type_=sa.Date)), a.partner_id, listed
+    )
+
+
 def team_facts(
-    team_id: int, as_of: date, partner_ids: Collection[int] | None = None
+    team_id: int,
+    as_of: date,
+    partner_ids: Collection[int] | None = None,
+    cadences: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict[int, dict[str, object]]:
-    """Fact records by partner id: every active partner of the team, or those listed."""
+    """Fact records by partner id: every active partner of the team, or those listed.
+
+    `cadences`: the team's cadence table to apply (the one in force when None).
+    """
     db.session.flush()  # the queries below go straight to the connection: no autoflush
     partners = partner_records(team_id, partner_ids)
     if not partners:
         return {}
+    if cadences is None:
+        cadences = team_cadences(team_id)
     listed = partner_ids is not None
     end = datetime.combine(as_of + timedelta(days=1), time())
     touched = touch_summaries(team_id, end, partner_ids)
@@ -223,6 +253,12 @@ def team_facts(
     for partner_id, starts_at, status in _rows(_sessions_query(listed), team_id, partner_ids):
         sessions[partner_id].append(SessionRecord(starts_at, status))
 
+    agreements = defaultdict(list)
+    for partner_id, ends_on, kind in _rows(
+        _agreements_query(listed), team_id, partner_ids, as_of=as_of
+    ):
+        agreements[partner_id].append(AgreementRecord(ends_on, kind))
+
     nothing = TouchSummary()
     return {
         partner_id: facts_of(
@@ -231,6 +267,8 @@ def team_facts(
             referrals[partner_id],
             sessions[partner_id],
             as_of,
+            agreements[partner_id],
+            cadences,
         )
         for partner_id, record in partners.items()
     }

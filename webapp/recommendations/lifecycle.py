@@ -31,8 +31,18 @@ from rules.settings import DEFAULTS, resolve
 from .. import clock
 from ..access import audience, visible_partners, visible_to
 from ..extensions import commit_keeping_loaded, db
-from ..models import Partner, PartnerEvaluation, Recommendation, RuleSettings, Team, User, utcnow
+from ..models import (
+    Partner,
+    PartnerEvaluation,
+    PartnerHealth,
+    Recommendation,
+    RuleSettings,
+    Team,
+    User,
+    utcnow,
+)
 from ..push import notices
+from . import health
 from .facts import team_facts
 
 LIVE = ("open", "snoozed")
@@ -154,13 +164,14 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
     if closing:
         connection.execute(_CLOSE, {"ids": closing, "closed_at": utcnow()})
     _mark_evaluated(team_id, facts.keys(), as_of, version)
+    health.store(team_id, facts, as_of, settings)
     # Only loaded recommendations and evaluations can be out of date: the rest
     # the request loaded (its user, team, partner) stays loaded. A plain commit
     # would load it again: logging an interaction (which re-evaluates the
     # partner, then renders its panels) ran 4 more statements and took 20% more
     # CPU time (measured in-process on
     # `python -m bench --partners 5000 --interactions 250000 --referrals 15000`).
-    commit_keeping_loaded(Recommendation, PartnerEvaluation)
+    commit_keeping_loaded(Recommendation, PartnerEvaluation, PartnerHealth)
     # A call to return is the one recommendation that is news the moment it opens.
     if calls := [row for row in created if row["rule"] == "return_call"]:
         notices.return_calls(calls, as_of)

@@ -128,6 +128,7 @@ def render_preview(token, filename, mapping, rows, form, values, status=200):
         },
         fields=imports.FIELDS,
         errors=len(unresolved),
+        first_error=unresolved[0].line if unresolved else None,
         duplicates=sum(row.duplicate is not None for row in rows),
         importing=sum(
             row.line not in skipped

@@ -282,10 +282,19 @@ def fee_of(per_side: Decimal):
 
 
 def roi(
-    user: User, per_side: Decimal, start: date, end: date, agent: User | None = None
+    user: User,
+    per_side: Decimal,
+    today: date,
+    agent: User | None = None,
+    *,
+    start: date | None = None,
+    partner: Partner | None = None,
 ) -> list[PartnerROI]:
-    """Commission closed, money spent, fees, time invested and reciprocity from
-    `start` to `end` (both days included, the team's), per partner."""
+    """Commission closed, money spent, fees, time invested and reciprocity over the
+    last 12 months, per partner; or from `start` to `today` (both days included,
+    the team's: the ROI page's chosen period, a quarter for the partner's report),
+    for one `partner` when given."""
+    start, end = start or window_start(today), today
     start_at, end_at = (
         datetime.combine(start, datetime.min.time()),
         datetime.combine(end + timedelta(days=1), datetime.min.time()),
@@ -385,6 +394,8 @@ def roi(
         .outerjoin(fees, fees.c.partner_id == Partner.id)
         .order_by(Partner.name, Partner.id)
     )
+    if partner is not None:
+        query = query.where(Partner.id == partner.id)
     return [
         PartnerROI(
             id=row[0],
@@ -463,7 +474,7 @@ def yearly_cost_of_committed(
             .with_only_columns(Partner.id)
         )
     )
-    rows = roi(user, per_side, window_start(today), today, agent)
+    rows = roi(user, per_side, today, agent)
     cost = sum(
         (row.cost - row.fees_received for row in rows if row.id in committed), Decimal("0.00")
     )
@@ -515,8 +526,7 @@ def top_partners(
     user: User, per_side: Decimal, today: date, agent: User | None = None, limit: int = 10
 ) -> list[PartnerROI]:
     """The partners whose received referrals closed the most commission in 12 months."""
-    start = window_start(today)
-    rows = [row for row in roi(user, per_side, start, today, agent) if row.commission > 0]
+    rows = [row for row in roi(user, per_side, today, agent) if row.commission > 0]
     return sort_roi(rows, "commission", descending=True)[:limit]
 
 

@@ -92,7 +92,7 @@ def roi():
     rows, agents, start, end = [], [], None, None
     if valid:
         start, end = period.days(today)
-        rows = queries.roi(current_user, per_side(), start, end, agent)
+        rows = queries.roi(current_user, per_side(), end, agent, start=start)
         agents = queries.sort_roi(queries.per_agent(rows), sort, descending)
         rows = queries.sort_roi(rows, sort, descending)
     html = render(

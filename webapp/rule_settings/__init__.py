@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("rule_settings", __name__, url_prefix="/rules")
 
-from . import views  # noqa: E402,F401
+from . import cadence_views, views  # noqa: E402,F401

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import RuleSettings, User, record_audit
 from ..recommendations.facts import team_facts
 from ..recommendations.lifecycle import current_settings, engine_name, refresh_partners
+from ..recommendations.team_settings import extras_of, latest_values, stored_extras
 
 
 @dataclass
@@ -64,21 +65,42 @@ def changes(before: Mapping[str, int], after: Mapping[str, int]) -> list[tuple[s
     return [(name, before[name], after[name]) for name in THRESHOLDS if before[name] != after[name]]
 
 
-def save(team_id: int, user: User, values: Mapping[str, int], note: str = "") -> RuleSettings:
-    """A new version in force; recorded in the audit trail; the team re-evaluated."""
+def save(
+    team_id: int,
+    user: User,
+    values: Mapping[str, int],
+    note: str = "",
+    extras: Mapping[str, object] | None = None,
+) -> RuleSettings:
+    """A new version in force; recorded in the audit trail; the team re-evaluated.
+
+    `extras`: its cadence table and health weights; those in force when None.
+    """
     version, before = current_settings(team_id)
     after = resolve(values)
-    row = RuleSettings(team_id=team_id, version=version + 1, values=after, created_by_id=user.id)
+    extras_before = extras_of(latest_values(team_id))
+    extras_after = extras_of(extras if extras is not None else extras_before)
+    row = RuleSettings(
+        team_id=team_id,
+        version=version + 1,
+        values=after | stored_extras(extras_after),
+        created_by_id=user.id,
+    )
     db.session.add(row)
     diff = changes(before, after)
+    diff += [
+        (name, extras_before[name], extras_after[name])
+        for name in extras_after
+        if extras_before[name] != extras_after[name]
+    ]
     summary = ", ".join(f"{name} {old} → {new}" for name, old, new in diff) or "no change"
     record_audit(
         team_id,
         user,
         "rule_settings",
         f"Rule settings version {version + 1}{note}: {summary}",
-        before=before,
-        after=after,
+        before=before | extras_before,
+        after=after | extras_after,
     )
     db.session.commit()
     refresh_partners(team_id)

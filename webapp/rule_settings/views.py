@@ -10,6 +10,7 @@ from ..access import manager_required
 from ..extensions import db
 from ..models import RuleSettings
 from ..recommendations.lifecycle import current_settings
+from ..recommendations.team_settings import extras_of
 from ..templating import MANAGERS, nav_item, render
 from . import bp, service
 from .forms import RevertForm, RuleSettingsForm, form_values
@@ -94,7 +95,11 @@ def revert():
     version = form.version.data
     values = resolve(row.values if row else None)
     saved = service.save(
-        current_user.team_id, current_user, values, note=f" (back to version {version})"
+        current_user.team_id,
+        current_user,
+        values,
+        note=f" (back to version {version})",
+        extras=extras_of(row.values if row else None),  # its cadences and weights too
     )
     flash(f"Version {version} is back in force as version {saved.version}.", "success")
     return redirect(url_for("rule_settings.index"), code=303)
