@@ -65,6 +65,9 @@ SENTIMENTS = {"positive": "Positive", "neutral": "Neutral", "negative": "Negativ
 
 REFERRAL_DIRECTIONS = {"received": "Received", "sent": "Sent"}
 
+# A referral fee between agents, seen from our side.
+FEE_DIRECTIONS = {"paid": "We pay the partner", "received": "The partner pays us"}
+
 REFERRAL_STATUSES = {
     "new": "New",
     "active": "Active",
@@ -90,6 +93,9 @@ PLANNING_STATUSES = {
 
 # Interaction kinds that can be a live contact when connected (DOMAIN.md).
 LIVE_CONTACT_KINDS = frozenset({"call", "coffee", "lunch", "meeting", "event", "planning_session"})
+
+# Interaction kinds that can cost money (an amount spent goes with these only).
+SPENDING_KINDS = frozenset({"coffee", "lunch", "event", "gift", "thank_you", "co_marketing"})
 
 # Personal details an agent writes down (seed 001), in display order.
 PERSONAL_DETAILS = {

@@ -149,6 +149,9 @@ ACCESS: dict[str, str] = {
     # --- referrals and ROI -------------------------------------------------------------
     "referrals.index": "login",
     "referrals.roi": "login",
+    "referrals.pipeline": "login",
+    "referrals.pipeline_csv": "login",
+    "referrals.pipeline_status": "partner",
     "referrals.projection": "login",
     "referrals.charts_page": "login",
     "referrals.partners_csv": "login",

@@ -33,6 +33,7 @@ Money = sa.Numeric(12, 2)
 WallTime = sa.DateTime()
 WORKDAYS = (0, 1, 2, 3, 4)  # Monday to Friday: the morning email's days unless chosen
 DEFAULT_TIMEZONE = "America/New_York"  # a team's, until it chooses its own
+DEFAULT_CURRENCY = "USD"  # a team's, until it chooses its own
 
 
 class Team(db.Model):
@@ -40,6 +41,10 @@ class Team(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
     commission_per_side: so.Mapped[Decimal] = so.mapped_column(Money, default=Decimal(12000))
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default=DEFAULT_TIMEZONE)
+    # ISO 4217 code of every amount the team enters (webapp/currency.py).
+    currency: so.Mapped[str] = so.mapped_column(
+        sa.String(3), default=DEFAULT_CURRENCY, server_default=DEFAULT_CURRENCY
+    )
     # Default planning-session hours for new agents, e.g. "fri 13:00-16:00".
     planning_hours: so.Mapped[str] = so.mapped_column(sa.String(200), default="fri 13:00-16:00")
     # Managers and admins must sign in with a second factor (TOTP).
@@ -358,6 +363,9 @@ class Interaction(db.Model):
     sentiment: so.Mapped[str | None] = so.mapped_column(sa.String(10))
     disrespectful: so.Mapped[bool] = so.mapped_column(default=False)
     minutes: so.Mapped[int | None]
+    # What it cost (a lunch, a gift, tickets), in the team's currency; none: nothing
+    # was spent or nobody said. ROI subtracts it; a gift ledger reads it.
+    amount_spent: so.Mapped[Decimal | None] = so.mapped_column(Money)
     notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
     idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -386,6 +394,15 @@ class Referral(db.Model):
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="new")
     closed_on: so.Mapped[date | None]
     commission: so.Mapped[Decimal | None] = so.mapped_column(Money)
+    # The pipeline's forecast while it is open.
+    expected_close_on: so.Mapped[date | None]
+    expected_commission: so.Mapped[Decimal | None] = so.mapped_column(Money)
+    # A referral fee between agents: "paid" to the partner or "received" from
+    # them (none: no fee), as a percentage of the commission or an amount, one
+    # or the other (ReferralForm checks it). Counted once the referral closes.
+    fee_direction: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    fee_percent: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(5, 2))
+    fee_amount: so.Mapped[Decimal | None] = so.mapped_column(Money)
     notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
     idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

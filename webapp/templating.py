@@ -14,7 +14,7 @@ from jinja2_fragments.flask import render_block
 
 from rules import vocabulary
 
-from . import contact, timefmt
+from . import contact, currency, timefmt
 
 
 def wants_fragment() -> bool:
@@ -79,10 +79,15 @@ def zone_note_filter(context: Context, zone: str | None) -> str:
     return timefmt.zone_note(zone, page_zone(context))
 
 
-def format_money(value: Decimal | int | float | None) -> str:
-    if value is None:
-        return ""
-    return f"${value:,.0f}"
+def format_money(value: Decimal | int | float | None, cents: bool = False) -> str:
+    """An amount in the signed-in user's team's currency ('$1,234', '€62.50' with
+    `cents`); dollars where there is no user (an email's own context)."""
+    from flask_login import current_user
+
+    code = None
+    if has_request_context() and current_user.is_authenticated:
+        code = current_user.team.currency
+    return currency.format_amount(value, code, cents)
 
 
 def label(value: str | None, vocabulary_name: str) -> str:

@@ -35,6 +35,11 @@ The forms, the CSV import (referrals/partner_import.py) and the book import
   agent's windows there;
 - a team's day off is a date (1900-2100) with a one-line name of at most 80
   characters, one name a day;
+- a team's currency is an ISO 4217 code of the list PartnerPlan shows
+  symbols for (webapp/currency.py), in capitals (`USD`);
+- an amount of money entered (spent on an interaction, a referral fee) is not
+  negative, has at most two decimals (cents) and is at most 1,000,000: more
+  is a typo (a misplaced decimal point), not a lunch;
 - a tag on a partner is one line of at most 40 characters, without a comma or
   a semicolon: those separate tags where they are typed as text (the partner
   form, a CSV import's column) and written out (a CSV export's cell);
@@ -57,6 +62,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
@@ -68,6 +74,7 @@ from wtforms.validators import ValidationError
 from rules.facts import parse_annual_date
 
 from . import clock
+from .currency import CURRENCIES
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 DATE_MESSAGE = f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}."
@@ -87,6 +94,11 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 WEBHOOK_URL_MESSAGE = (
     "Enter an https:// URL of a server on the internet (not a private or local address)."
 )
+CURRENCY_MESSAGE = "Choose a currency from the list (an ISO 4217 code like USD or EUR)."
+AMOUNT_MAX = Decimal(1_000_000)
+AMOUNT_NEGATIVE_MESSAGE = "Enter an amount of 0 or more."
+AMOUNT_CENTS_MESSAGE = "Enter the amount with at most two decimals (cents), e.g. 62.50."
+AMOUNT_MAX_MESSAGE = f"Enter an amount of at most {AMOUNT_MAX:,}."
 SLOT_MESSAGE = "Pick one of the slots."
 HOLIDAY_NAME_MAX = 80
 TAG_MAX = 40
@@ -234,6 +246,26 @@ def timezone_problem(name: str | None) -> str | None:
     return None
 
 
+def currency_problem(code: str | None) -> str | None:
+    """CURRENCY_MESSAGE unless the code is one of the ISO 4217 codes of `CURRENCIES`."""
+    if code and code not in CURRENCIES:
+        return CURRENCY_MESSAGE
+    return None
+
+
+def amount_problem(value: Decimal | None) -> str | None:
+    """An amount of money: not negative, whole cents, at most AMOUNT_MAX."""
+    if value is None:
+        return None
+    if not value.is_finite() or value < 0:
+        return AMOUNT_NEGATIVE_MESSAGE
+    if value > AMOUNT_MAX:  # first: quantizing 1E+30 would overflow the context
+        return AMOUNT_MAX_MESSAGE
+    if value != value.quantize(Decimal("0.01")):
+        return AMOUNT_CENTS_MESSAGE
+    return None
+
+
 def push_endpoint_problem(
     url: object, services: Iterable[str], *, loopback: bool = False
 ) -> str | None:
@@ -363,6 +395,8 @@ one_line = field_validator(line_problem)
 email_address = field_validator(email_problem)
 phone_number = field_validator(phone_problem)
 time_zone = field_validator(timezone_problem)
+currency_code = field_validator(currency_problem)
+money_amount = field_validator(amount_problem)
 cost_share = field_validator(share_problem)
 document_reference = field_validator(document_problem)
 

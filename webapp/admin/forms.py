@@ -16,6 +16,7 @@ from wtforms.validators import (
 
 from rules.vocabulary import ROLES
 
+from .. import currency
 from ..book.validation import normal_planning_hours, planning_hours_problem
 from ..forms import (
     FiniteDecimalField,
@@ -25,7 +26,7 @@ from ..forms import (
     choices,
     stripped,
 )
-from ..validation import email_address, one_line, time_zone
+from ..validation import currency_code, email_address, one_line, time_zone
 from ..webhooks import EVENTS
 from ..webhooks import sender as webhook_sender
 
@@ -61,6 +62,15 @@ class TeamSettingsForm(FlaskForm):
         places=2,
         validators=[InputRequired(), NumberRange(min=0, max=9_999_999_999)],
         description="What the team usually earns on one side of a sale, e.g. 12000.",
+    )
+    currency = SelectField(
+        "Currency",
+        choices=[SelectChoice(code, text) for code, text in currency.choices()],
+        validate_choice=False,  # currency_code says what is wrong, beside the field
+        # DataRequired, not InputRequired: a form sent without the field (from
+        # before the team had a currency) keeps the team's.
+        validators=[DataRequired("Choose the team's currency."), currency_code],
+        description="Amounts spent, commissions and fees are entered and shown in it.",
     )
     timezone = TimeZoneField(
         "Time zone",

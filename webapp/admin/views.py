@@ -285,6 +285,7 @@ def settings():
         before = team_settings(team)
         team.commission_per_side = form.commission_per_side.data
         team.timezone = form.timezone.data
+        team.currency = form.currency.data
         team.planning_hours = normal_planning_hours(form.planning_hours.data)
         after = team_settings(team)
         if before != after:
@@ -309,6 +310,7 @@ def team_settings(team) -> dict:
     return {
         "commission_per_side": str(commission),
         "timezone": team.timezone,
+        "currency": team.currency,
         "planning_hours": team.planning_hours,
     }
 

@@ -12,6 +12,7 @@ from rules.catalogue import RULES_BY_ID
 from rules.vocabulary import (
     CLIENT_TYPES,
     DIRECTIONS,
+    FEE_DIRECTIONS,
     INTERACTION_KINDS,
     LEAD_STATUSES,
     OUTCOMES,
@@ -152,6 +153,12 @@ class Interaction(ma.Schema):
     sentiment = fields.String(allow_none=True, metadata=one_of(SENTIMENTS, or_null=True))
     disrespectful = fields.Boolean()
     minutes = fields.Integer(allow_none=True)
+    amount_spent = fields.Decimal(
+        places=2,
+        as_string=True,
+        allow_none=True,
+        metadata={"description": "What it cost, in the team's currency (ISO 4217 `currency`)."},
+    )
     notes = fields.String(allow_none=True)
     created_at = UtcStamp()
 
@@ -168,6 +175,13 @@ class Referral(ma.Schema):
     status = fields.String(metadata=one_of(REFERRAL_STATUSES))
     closed_on = fields.Date(allow_none=True)
     commission = fields.Decimal(as_string=True, allow_none=True)
+    expected_close_on = fields.Date(allow_none=True)
+    expected_commission = fields.Decimal(places=2, as_string=True, allow_none=True)
+    fee_direction = fields.String(allow_none=True, metadata=one_of(FEE_DIRECTIONS, or_null=True))
+    fee_percent = fields.Decimal(
+        as_string=True, allow_none=True, metadata={"description": "% of the commission."}
+    )
+    fee_amount = fields.Decimal(places=2, as_string=True, allow_none=True)
     notes = fields.String(allow_none=True)
     created_at = UtcStamp()
 

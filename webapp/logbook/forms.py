@@ -1,6 +1,7 @@
 """Logging forms: an interaction or a referral, in seconds."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,15 +23,21 @@ from wtforms.validators import (
 
 from rules.vocabulary import (
     DIRECTIONS,
+    FEE_DIRECTIONS,
     INTERACTION_KINDS,
     OUTCOMES,
     REFERRAL_DIRECTIONS,
     REFERRAL_STATUSES,
     SENTIMENTS,
+    SPENDING_KINDS,
 )
 
 from ..forms import CreateForm, FiniteDecimalField, SelectField, choices
-from ..validation import one_line, plausible_date
+from ..validation import money_amount, one_line, plausible_date
+
+SPENDING_LABELS = ", ".join(
+    INTERACTION_KINDS[kind].lower() for kind in INTERACTION_KINDS if kind in SPENDING_KINDS
+)
 
 
 class InteractionForm(FlaskForm):
@@ -49,11 +56,21 @@ class InteractionForm(FlaskForm):
     minutes = IntegerField(
         "Minutes", validators=[Optional(), NumberRange(0, 24 * 60, "Between 0 and 1440 minutes.")]
     )
+    amount_spent = FiniteDecimalField(
+        "Amount spent",
+        places=2,
+        validators=[Optional(), money_amount],
+        description=f"Optional: what it cost ({SPENDING_LABELS}).",
+    )
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
 
     def __init__(self, *args, now=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._now = now
+
+    def validate_amount_spent(self, field):
+        if field.data is not None and self.kind.data not in SPENDING_KINDS:
+            raise ValidationError(f"Only a {SPENDING_LABELS} has an amount spent.")
 
     def validate_at(self, field):
         if self._now and field.data and field.data > self._now + timedelta(hours=1):
@@ -71,6 +88,7 @@ class InteractionForm(FlaskForm):
         interaction.disrespectful = bool(self.disrespectful.data)
         interaction.at = self.at.data.replace(second=0, microsecond=0)
         interaction.minutes = self.minutes.data
+        interaction.amount_spent = self.amount_spent.data
         interaction.notes = (self.notes.data or "").strip() or None
 
 
@@ -104,6 +122,29 @@ class ReferralForm(FlaskForm):
             NumberRange(0, 10_000_000, "Enter an amount between $0 and $10,000,000."),
         ],
     )
+    expected_close_on = DateField("Expected to close", validators=[Optional(), plausible_date])
+    expected_commission = FiniteDecimalField(
+        "Expected commission",
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(0, 10_000_000, "Enter an amount between 0 and 10,000,000."),
+        ],
+    )
+    fee_direction = SelectField(
+        "Referral fee",
+        choices=choices(FEE_DIRECTIONS, blank="No fee"),
+        default="",
+        # Checked in validate_fee_direction: a form sent without the field (an
+        # edit from before fees) is one without a fee, not a wrong choice.
+        validate_choice=False,
+    )
+    fee_percent = FiniteDecimalField(
+        "Fee, % of the commission",
+        places=2,
+        validators=[Optional(), NumberRange(0, 100, "Enter a percentage from 0 to 100.")],
+    )
+    fee_amount = FiniteDecimalField("Fee, amount", places=2, validators=[Optional(), money_amount])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)], id="referral-notes")
 
     def __init__(self, *args, today=None, **kwargs):
@@ -120,6 +161,25 @@ class ReferralForm(FlaskForm):
         if field.data and self.status.data != "closed":
             raise ValidationError("Only a closed referral has a closing day.")
 
+    def validate_fee_direction(self, field):
+        if field.data and field.data not in FEE_DIRECTIONS:
+            raise ValidationError("Not a valid choice.")
+        given = self.fee_percent.data is not None or self.fee_amount.data is not None
+        if field.data and not given:
+            raise ValidationError("Enter the fee as a percentage of the commission or an amount.")
+        if not field.data and given:
+            raise ValidationError("Choose who pays the fee, or leave the fee out.")
+
+    def validate_fee_percent(self, field):
+        # Run when something was entered (Optional stops the chain otherwise); not
+        # a number, it has its message already.
+        if field.data is None:
+            return
+        if field.data != field.data.quantize(Decimal("0.01")):
+            raise ValidationError("Enter the percentage with at most two decimals.")
+        if self.fee_amount.data is not None:
+            raise ValidationError("Give the fee as a percentage or as an amount, not both.")
+
     def populate(self, referral) -> None:
         referral.direction = self.direction.data
         referral.client = self.client.data.strip()
@@ -127,6 +187,12 @@ class ReferralForm(FlaskForm):
         referral.status = self.status.data
         referral.closed_on = self.closed_on.data
         referral.commission = self.commission.data
+        referral.expected_close_on = self.expected_close_on.data
+        referral.expected_commission = self.expected_commission.data
+        referral.fee_direction = self.fee_direction.data or None
+        has_fee = referral.fee_direction is not None
+        referral.fee_percent = self.fee_percent.data if has_fee else None
+        referral.fee_amount = self.fee_amount.data if has_fee else None
         referral.notes = (self.notes.data or "").strip() or None
 
 

@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
-from . import panel, views  # noqa: E402,F401
+from . import panel, pipeline, views  # noqa: E402,F401

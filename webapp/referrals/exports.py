@@ -84,6 +84,7 @@ def interactions_csv(user: User) -> str:
             Interaction.id, Partner.id, Partner.name, Interaction.at, Interaction.kind,
             Interaction.direction, Interaction.outcome, Interaction.sentiment,
             Interaction.disrespectful, Interaction.minutes, User.name, Interaction.notes,
+            Interaction.amount_spent,
         )
         .join(Partner, Partner.id == Interaction.partner_id)
         .outerjoin(User, User.id == Interaction.user_id)
@@ -103,6 +104,7 @@ def interactions_csv(user: User) -> str:
         "minutes",
         "logged_by",
         "notes",
+        f"amount_spent ({user.team.currency})",  # last: the columns before it keep their places
     ]
     return csv_text(header, rows, user.team.timezone)
 
@@ -137,3 +139,44 @@ def referrals_csv(user: User) -> str:
 
 
 EXPORTS = {"partners": partners_csv, "interactions": interactions_csv, "referrals": referrals_csv}
+
+
+PIPELINE_COLUMNS = [
+    "id", "partner_id", "partner", "agent", "direction", "client", "status", "referred_on",
+    "expected_close_on", "expected_commission", "closed_on", "commission", "fee_direction",
+    "fee_percent", "fee_amount", "notes",
+]  # fmt: skip
+
+
+def pipeline_csv(user: User, referrals: Iterable[Referral]) -> str:
+    """The pipeline's referrals as the page filtered them (loaded with their partner
+    and its owner), amounts in the team's currency (named in the header)."""
+    rows = (
+        [
+            referral.id,
+            referral.partner_id,
+            referral.partner.name,
+            referral.partner.owner.name,
+            referral.direction,
+            referral.client,
+            referral.status,
+            referral.referred_on,
+            referral.expected_close_on,
+            referral.expected_commission,
+            referral.closed_on,
+            referral.commission,
+            referral.fee_direction,
+            referral.fee_percent,
+            referral.fee_amount,
+            referral.notes,
+        ]
+        for referral in referrals
+    )
+    currency = user.team.currency
+    header = [
+        f"{name} ({currency})" if name in MONEY_COLUMNS else name for name in PIPELINE_COLUMNS
+    ]
+    return csv_text(header, rows, user.team.timezone)
+
+
+MONEY_COLUMNS = frozenset({"expected_commission", "commission", "fee_amount"})

@@ -12,7 +12,15 @@ Definitions (shown on the pages and pinned by the tests):
   yet); none when nothing is decided;
 - days to close: closed_on - referred_on, averaged over closed referrals
   that have a closed date;
-- "the last 12 months": the 365 days ending today (today and 364 before).
+- "the last 12 months": the 365 days ending today (today and 364 before);
+- money spent: the amounts spent on the partner's interactions dated in the
+  period (the team's wall time, so 31 Dec 23:30 is last year's);
+- a referral fee: its amount, or its percentage of the referral's
+  commission (the team's per side standing in); it counts when the referral
+  closes in the period, paid or received, whichever way the referral went;
+- net: commission − money spent − fees paid + fees received;
+- cost per closed referral: (money spent + fees paid) ÷ referrals received
+  that closed; none when none closed ("no closed referral", never ÷ 0).
 """
 
 from __future__ import annotations
@@ -202,7 +210,7 @@ def ledger(scope: sa.Select, per_side: Decimal) -> Ledger:
     return result
 
 
-# --- ROI per partner -----------------------------------------------------------------
+# --- ROI per partner and per agent ---------------------------------------------------
 
 
 @dataclass
@@ -216,6 +224,10 @@ class PartnerROI:
     minutes: int
     sent: int
     received: int
+    spent: Decimal = Decimal("0.00")
+    fees_paid: Decimal = Decimal("0.00")
+    fees_received: Decimal = Decimal("0.00")
+    owner_id: int | None = None
 
     @property
     def hours(self) -> float:
@@ -232,9 +244,41 @@ class PartnerROI:
     def one_sided(self) -> bool:
         return self.sent >= ONE_SIDED_SENT and self.received == 0
 
+    @property
+    def net(self) -> Decimal:
+        """Commission − money spent − fees paid + fees received."""
+        return self.commission - self.spent - self.fees_paid + self.fees_received
+
+    @property
+    def cost(self) -> Decimal:
+        """What the partnership cost: money spent and fees paid."""
+        return self.spent + self.fees_paid
+
+    @property
+    def cost_per_closed(self) -> Decimal | None:
+        """Cost ÷ referrals received that closed; None when none closed."""
+        if not self.closed:
+            return None
+        return (self.cost / self.closed).quantize(Decimal("0.01"))
+
+
+@dataclass
+class AgentROI(PartnerROI):
+    """An agent's partners added up (`id` and `name` are the agent's)."""
+
+    partners: int = 0
+
 
 def window_start(today: date) -> date:
     return today - timedelta(days=WINDOW_DAYS - 1)
+
+
+def fee_of(per_side: Decimal):
+    """A closed referral's fee: its amount, or its percentage of the commission."""
+    return sa.func.coalesce(
+        Referral.fee_amount,
+        Referral.fee_percent * sa.func.coalesce(Referral.commission, per_side) / 100,
+    )
 
 
 def roi(
@@ -246,9 +290,10 @@ def roi(
     start: date | None = None,
     partner: Partner | None = None,
 ) -> list[PartnerROI]:
-    """Commission closed, time invested and reciprocity over the last 12 months, per
-    partner; or from `start` to `today` (a quarter: the partner's report), for one
-    `partner` when given."""
+    """Commission closed, money spent, fees, time invested and reciprocity over the
+    last 12 months, per partner; or from `start` to `today` (both days included,
+    the team's: the ROI page's chosen period, a quarter for the partner's report),
+    for one `partner` when given."""
     start, end = start or window_start(today), today
     start_at, end_at = (
         datetime.combine(start, datetime.min.time()),
@@ -266,6 +311,20 @@ def roi(
         .group_by(Referral.partner_id)
         .subquery()
     )
+    fee = fee_of(per_side)
+    fees = (
+        sa.select(
+            Referral.partner_id,
+            sa.func.sum(sa.case((Referral.fee_direction == "paid", fee), else_=0)).label("paid"),
+            sa.func.sum(sa.case((Referral.fee_direction == "received", fee), else_=0)).label(
+                "received"
+            ),
+        )
+        .where(Referral.status == "closed", Referral.fee_direction.is_not(None))
+        .where(closed_day.between(start, end))
+        .group_by(Referral.partner_id)
+        .subquery()
+    )
     reciprocity = (
         sa.select(
             Referral.partner_id,
@@ -279,10 +338,15 @@ def roi(
     logged_minutes = sa.func.coalesce(
         Interaction.minutes, sa.case(DEFAULT_MINUTES, value=Interaction.kind, else_=0)
     )
+    timed = sa.case((Interaction.kind.in_(DEFAULT_MINUTES), logged_minutes), else_=0)
     interactions = (
-        sa.select(Interaction.partner_id, sa.func.sum(logged_minutes).label("minutes"))
-        .where(Interaction.kind.in_(DEFAULT_MINUTES), Interaction.at >= start_at)
-        .where(Interaction.at < end_at)
+        sa.select(
+            Interaction.partner_id,
+            sa.func.sum(timed).label("minutes"),
+            sa.func.sum(Interaction.amount_spent).label("spent"),
+        )
+        .where(Interaction.at >= start_at, Interaction.at < end_at)
+        .where(sa.or_(Interaction.kind.in_(DEFAULT_MINUTES), Interaction.amount_spent.is_not(None)))
         .group_by(Interaction.partner_id)
         .subquery()
     )
@@ -317,12 +381,17 @@ def roi(
             sessions.c.minutes,
             reciprocity.c.sent,
             reciprocity.c.received,
+            interactions.c.spent,
+            fees.c.paid,
+            fees.c.received,
+            Partner.owner_id,
         )
         .join(User, User.id == Partner.owner_id)
         .outerjoin(commission, commission.c.partner_id == Partner.id)
         .outerjoin(reciprocity, reciprocity.c.partner_id == Partner.id)
         .outerjoin(interactions, interactions.c.partner_id == Partner.id)
         .outerjoin(sessions, sessions.c.partner_id == Partner.id)
+        .outerjoin(fees, fees.c.partner_id == Partner.id)
         .order_by(Partner.name, Partner.id)
     )
     if partner is not None:
@@ -338,25 +407,78 @@ def roi(
             minutes=int(row[6] or 0) + int(row[7] or 0),
             sent=int(row[8] or 0),
             received=int(row[9] or 0),
+            spent=money(row[10]),
+            fees_paid=money(row[11]),
+            fees_received=money(row[12]),
+            owner_id=row[13],
         )
         for row in db.session.execute(query)
     ]
 
 
+def per_agent(rows: list[PartnerROI]) -> list[AgentROI]:
+    """The partners' rows added up by their owner (no query: the rows hold it all)."""
+    agents: dict[int, AgentROI] = {}
+    for row in rows:
+        total = agents.setdefault(
+            row.owner_id,
+            AgentROI(row.owner_id, row.owner, "", row.owner, Decimal("0.00"), 0, 0, 0, 0),
+        )
+        total.partners += 1
+        total.commission += row.commission
+        total.closed += row.closed
+        total.minutes += row.minutes
+        total.sent += row.sent
+        total.received += row.received
+        total.spent += row.spent
+        total.fees_paid += row.fees_paid
+        total.fees_received += row.fees_received
+    return list(agents.values())
+
+
+def _or_lowest(value: Decimal | None) -> Decimal:
+    """A figure that cannot be worked out sorts below every one that can."""
+    return value if value is not None else Decimal("-Infinity")
+
+
 ROI_SORTS = {
     "name": lambda row: row.name.lower(),
     "commission": lambda row: row.commission,
+    "spent": lambda row: row.spent,
     "hours": lambda row: row.minutes,
-    "per_hour": lambda row: row.per_hour if row.per_hour is not None else Decimal(-1),
+    "net": lambda row: row.net,
+    "cost_per_closed": lambda row: _or_lowest(row.cost_per_closed),
+    "per_hour": lambda row: _or_lowest(row.per_hour),
     "sent": lambda row: row.sent,
     "received": lambda row: row.received,
 }
 
 
 def sort_roi(rows: list[PartnerROI], sort: str, descending: bool) -> list[PartnerROI]:
-    """Sort by a column; ties (and partners with no time logged, for $/hour) by name."""
+    """Sort by a column; ties by name. A figure that cannot be worked out ($/hour
+    with no time logged, cost per closed referral with none closed) counts as
+    the lowest: last from high to low, first from low to high."""
     rows = sorted(rows, key=ROI_SORTS["name"])
     return sorted(rows, key=ROI_SORTS[sort], reverse=descending)
+
+
+def yearly_cost_of_committed(
+    user: User, per_side: Decimal, today: date, agent: User | None = None
+) -> tuple[Decimal, int]:
+    """What the committed partners (the projection's N) cost over the last 12
+    months, net of fees received, and how many of them there are."""
+    committed = set(
+        db.session.scalars(
+            partners_seen(user, agent)
+            .where(Partner.commitment_made_on.is_not(None), Partner.tier != "cease")
+            .with_only_columns(Partner.id)
+        )
+    )
+    rows = roi(user, per_side, today, agent)
+    cost = sum(
+        (row.cost - row.fees_received for row in rows if row.id in committed), Decimal("0.00")
+    )
+    return cost, len(committed)
 
 
 def committed_partners(user: User, agent: User | None = None) -> int:

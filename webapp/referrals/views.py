@@ -18,7 +18,7 @@ from ..query_args import id_arg
 from ..templating import nav_item, render
 from . import bp, exports, queries
 from . import partner_import as imports
-from .forms import ProjectionForm, UploadForm
+from .forms import PeriodForm, ProjectionForm, UploadForm
 from .partners_csv import (
     check_upload,
     mapping_form,
@@ -32,9 +32,12 @@ from .partners_csv import (
 nav_item("referrals.index", "Referrals", order=40, primary=frozenset({"agent"}))
 
 SORT_OPTIONS = {
-    "per_hour": "$ per hour",
+    "net": "Net",
     "commission": "Commission",
+    "spent": "Money spent",
+    "cost_per_closed": "Cost per closed referral",
     "hours": "Time invested",
+    "per_hour": "Commission per hour",
     "sent": "Referrals sent",
     "received": "Referrals received",
     "name": "Name",
@@ -78,46 +81,67 @@ def index():
 @bp.get("/roi")
 @login_required
 def roi():
-    """Commission against time invested over 12 months, per partner; sortable."""
-    sort = request.args.get("sort", "per_hour")
-    sort = sort if sort in queries.ROI_SORTS else "per_hour"
+    """Commission, money spent, fees, time invested and net over a chosen period,
+    per partner and per agent; sortable by any of them."""
+    sort = request.args.get("sort", "net")
+    sort = sort if sort in queries.ROI_SORTS else "net"
     descending = request.args.get("dir", "asc" if sort == "name" else "desc") != "asc"
     today, agent = clock.today(current_user.team.timezone), chosen_agent()
-    rows = queries.roi(current_user, per_side(), today, agent)
-    rows = queries.sort_roi(rows, sort, descending)
-    return render(
+    period = PeriodForm(request.args if "period" in request.args else None)
+    valid = period.validate()
+    rows, agents, start, end = [], [], None, None
+    if valid:
+        start, end = period.days(today)
+        rows = queries.roi(current_user, per_side(), end, agent, start=start)
+        agents = queries.sort_roi(queries.per_agent(rows), sort, descending)
+        rows = queries.sort_roi(rows, sort, descending)
+    html = render(
         "referrals/roi.html",
         "roi_table",
         rows=rows,
+        agent_rows=agents,
         sort=sort,
         descending=descending,
-        since=queries.window_start(today),
-        today=today,
+        period=period,
+        period_args=period.args() if valid else {},
+        since=start,
+        today=end,
         default_minutes=queries.DEFAULT_MINUTES,
         one_sided_sent=queries.ONE_SIDED_SENT,
         one_sided=sum(row.one_sided for row in rows),
         sort_options=SORT_OPTIONS,
         **whose(agent),
     )
+    return html, 200 if valid else 422, {"Vary": "HX-Request"}
 
 
-def projection_numbers(partners: int, rate: Decimal) -> dict:
-    """Seed 003: N partners × rate closed deals a month × 12 × commission per side."""
+def projection_numbers(partners: int, rate: Decimal, cost_each: Decimal) -> dict:
+    """Seed 003: N partners × rate closed deals a month × 12 × commission per side,
+    less what a committed partner cost over the last 12 months (`cost_each`)."""
     per_partner = (rate * 12 * per_side()).quantize(Decimal("1"))
-    return {"per_partner": per_partner, "total": per_partner * partners}
+    net_per_partner = per_partner - cost_each
+    return {
+        "per_partner": per_partner,
+        "total": per_partner * partners,
+        "cost_each": cost_each,
+        "net_per_partner": net_per_partner,
+        "net_total": net_per_partner * partners,
+    }
 
 
 @bp.get("/projection")
 @login_required
 def projection():
     """'If each of your N committed partners brought one more closed deal a month.'"""
-    agent = chosen_agent()
-    committed = queries.committed_partners(current_user, agent)
+    agent, today = chosen_agent(), clock.today(current_user.team.timezone)
+    cost, committed = queries.yearly_cost_of_committed(current_user, per_side(), today, agent)
+    # What one committed partner cost a year, on average: the projection's net.
+    cost_each = (cost / committed).quantize(Decimal("1")) if committed else Decimal(0)
     # Until the form is sent (a link, or only ?agent=), the defaults stand.
     sent = "partners" in request.args or "rate" in request.args
     form = ProjectionForm(request.args if sent else None, partners=committed, rate=Decimal(1))
     valid = form.validate() if sent else True
-    numbers = projection_numbers(form.partners.data, form.rate.data) if valid else None
+    numbers = projection_numbers(form.partners.data, form.rate.data, cost_each) if valid else None
     html = render(
         "referrals/projection.html",
         "projection",
