@@ -6,7 +6,7 @@ expected commission (the pipeline), and the referral fee it carries between
 agents: paid or received, a percentage of the commission or an amount.
 
 Revision ID: b2f6d8a4c017
-Revises: b3f6d8a2c7e5
+Revises: d8f1a3c6e9b2
 Create Date: 2026-12-05 00:10:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b2f6d8a4c017"
-down_revision = "b3f6d8a2c7e5"
+down_revision = "d8f1a3c6e9b2"
 branch_labels = None
 depends_on = None
 
