@@ -106,7 +106,12 @@ def test_consent_is_given_from_the_preview_and_audited(db, client, auth, team, p
     auth.login(team["agent"])
     preview = client.get(f"/partners/{partner.id}/report")
     assert preview.status_code == 200
-    assert "srcdoc=" in preview.text and "Stop these reports" in preview.text
+    assert f'src="/partners/{partner.id}/report/email?quarter=' in preview.text
+    # The email's own page, its inline styles allowed, framed by the app only.
+    email = client.get(f"/partners/{partner.id}/report/email")
+    assert "Stop these reports" in email.text
+    assert "style-src 'unsafe-inline'" in email.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in email.headers["Content-Security-Policy"]
     response = client.post(f"/partners/{partner.id}/report", data={"sends_quarterly_report": "y"})
     assert response.status_code == 303
     db.session.refresh(partner)

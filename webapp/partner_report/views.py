@@ -56,16 +56,34 @@ def pdf(partner_id: int):
     )
 
 
+# The email's own page, framed by the preview: an email's styles are inline (mail
+# clients keep no stylesheet), which the app's policy forbids, and a srcdoc frame
+# would inherit that policy. Nothing runs in it and only the app may frame it.
+EMAIL_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+)
+
+
 def preview_page(partner: Partner, form: ConsentForm) -> str:
-    quarter = chosen_quarter(partner)
-    report = report_for(partner, quarter, current_user)
     return render(
         "partner_report/preview.html",
         partner=partner,
-        quarter=quarter,
-        email=email_html(report),
+        quarter=chosen_quarter(partner),
         form=form,
     )
+
+
+@bp.get("/partners/<int:partner_id>/report/email")
+@login_required
+def email(partner_id: int):
+    """The quarter's email as the partner would read it, for the preview's frame."""
+    partner = get_partner(partner_id, current_user)
+    report = report_for(partner, chosen_quarter(partner), current_user)
+    return email_html(report), {
+        "Content-Security-Policy": EMAIL_POLICY,
+        "X-Frame-Options": "SAMEORIGIN",
+    }
 
 
 @bp.get("/partners/<int:partner_id>/report")
