@@ -9,10 +9,7 @@ team's day the thing was given (the interaction's), so a year's total is the
 sum of its lines. The team may set a yearly limit per partner: the log form
 warns before saving what would pass it, and the partner page marks a partner
 at or over it.
+
+The blueprint is in views.py, not here: the logbook writes the ledger
+(`record`), and the pages import what imports the logbook.
 """
-
-from flask import Blueprint
-
-bp = Blueprint("ledger", __name__)
-
-from . import panel, views  # noqa: E402,F401

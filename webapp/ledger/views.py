@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import Blueprint, abort, request
 from flask_login import current_user, login_required
 
 from .. import clock
@@ -10,9 +10,11 @@ from ..access import get_partner, manager_required
 from ..agreements.views import csv_response
 from ..templating import render
 from ..validation import FIRST_YEAR, LAST_YEAR
-from . import bp
+from . import panel  # noqa: F401 (the partner page's panel registers itself)
 from .exports import ledger_csv
 from .queries import partner_year, standing
+
+bp = Blueprint("ledger", __name__)
 
 
 def chosen_year() -> int:

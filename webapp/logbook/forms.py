@@ -33,7 +33,6 @@ from rules.vocabulary import (
 )
 
 from ..forms import CreateForm, FiniteDecimalField, SelectField, choices
-from ..ledger.record import limit_warning
 from ..validation import money_amount, one_line, plausible_date
 
 SPENDING_LABELS = ", ".join(
@@ -84,6 +83,9 @@ class InteractionForm(FlaskForm):
             raise ValidationError(f"Only a {SPENDING_LABELS} has an amount spent.")
         if self._partner is None or self.at.errors or not self.at.data:
             return
+        # Here, not at the top: the ledger's package (its pages) imports the logbook's.
+        from ..ledger.record import limit_warning
+
         warning = limit_warning(self._partner, field.data, self.at.data.date(), self._editing)
         if warning is None:
             return
