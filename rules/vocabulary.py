@@ -97,6 +97,13 @@ LIVE_CONTACT_KINDS = frozenset({"call", "coffee", "lunch", "meeting", "event", "
 # Interaction kinds that can cost money (an amount spent goes with these only).
 SPENDING_KINDS = frozenset({"coffee", "lunch", "event", "gift", "thank_you", "co_marketing"})
 
+# The lines of the things-of-value ledger (webapp/ledger).
+LEDGER_ENTRY_KINDS = {
+    "given": "Given",
+    "corrected": "Correction",
+    "deleted": "Deletion",
+}
+
 # Personal details an agent writes down (seed 001), in display order.
 PERSONAL_DETAILS = {
     "spouse": "Spouse or partner",

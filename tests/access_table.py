@@ -171,6 +171,9 @@ ACCESS: dict[str, str] = {
     "agreements.edit": "partner",
     "agreements.partner_export": "partner",
     "agreements.team_export": "manager",
+    "ledger.partner_ledger": "partner",
+    "ledger.partner_export": "partner",
+    "ledger.team_export": "manager",
     "partner_report.preview": "partner",
     "partner_report.email": "partner",  # the preview frame's email, under its own CSP
     "partner_report.consent": "partner",

@@ -222,7 +222,7 @@ def test_team_settings_are_saved_and_audited(client, auth, team, db):
     event = audit(db, "settings")
     assert event.before["commission_per_side"] == "12000.00"
     assert event.after == {"commission_per_side": "9500.50", "timezone": "America/Chicago",
-                           "currency": "USD",
+                           "currency": "USD", "value_limit": None,
                            "planning_hours": "fri 13:00-16:00, tue 09:00-10:30"}  # fmt: skip
 
 

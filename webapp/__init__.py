@@ -49,6 +49,7 @@ def create_app(config_class: type = Config) -> Flask:
     from .desk import bp as desk_bp
     from .errors import bp as errors_bp
     from .home import bp as home_bp
+    from .ledger.views import bp as ledger_bp
     from .logbook import bp as logbook_bp
     from .morning import bp as morning_bp
     from .offline import bp as offline_bp
@@ -77,6 +78,7 @@ def create_app(config_class: type = Config) -> Flask:
         planning_bp,
         referrals_bp,
         agreements_bp,
+        ledger_bp,
         partner_report_bp,
         book_bp,
         admin_bp,

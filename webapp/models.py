@@ -49,6 +49,9 @@ class Team(db.Model):
     planning_hours: so.Mapped[str] = so.mapped_column(sa.String(200), default="fri 13:00-16:00")
     # Managers and admins must sign in with a second factor (TOTP).
     require_two_factor: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # What the team lets one partner be given in a calendar year (webapp/ledger);
+    # none: no limit, the ledger only records.
+    value_limit: so.Mapped[Decimal | None] = so.mapped_column(Money)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     users: so.WriteOnlyMapped[User] = so.relationship(back_populates="team")
@@ -526,6 +529,35 @@ class Agreement(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
     partner: so.Mapped[Partner] = so.relationship()
+
+
+class LedgerEntry(db.Model):
+    """One line of the things-of-value ledger (webapp/ledger): what was given to a
+    partner, a correction of it, or its deletion (the amount reversed). Append-only:
+    the app adds lines and never changes one, but for an erasure clearing `note`."""
+
+    __table_args__ = (sa.Index("ix_ledger_entry_partner_day", "partner_id", "day"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    team_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Team.id), index=True)
+    partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Partner.id, ondelete="CASCADE"))
+    # The interaction it records; its deletion leaves the lines (and its own line).
+    interaction_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey(Interaction.id, ondelete="SET NULL"), index=True
+    )
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    day: so.Mapped[date]  # the team's day the thing was given: its year is the ledger's
+    amount: so.Mapped[Decimal] = so.mapped_column(Money)  # signed: a reversal is negative
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20))  # vocabulary.LEDGER_ENTRY_KINDS
+    given: so.Mapped[str] = so.mapped_column(sa.String(30))  # the interaction's kind: lunch...
+    # Given although it took the partner over the team's yearly limit, once warned.
+    over_limit: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    user: so.Mapped[User | None] = so.relationship()
+    # One way only: deleting an interaction leaves its lines to the database (SET NULL).
+    interaction: so.Mapped[Interaction | None] = so.relationship()
 
 
 class Recommendation(db.Model):

@@ -11,6 +11,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     ValidationError,
 )
 
@@ -26,7 +27,7 @@ from ..forms import (
     choices,
     stripped,
 )
-from ..validation import currency_code, email_address, one_line, time_zone
+from ..validation import currency_code, email_address, money_amount, one_line, time_zone
 from ..webhooks import EVENTS
 from ..webhooks import sender as webhook_sender
 
@@ -71,6 +72,13 @@ class TeamSettingsForm(FlaskForm):
         # before the team had a currency) keeps the team's.
         validators=[DataRequired("Choose the team's currency."), currency_code],
         description="Amounts spent, commissions and fees are entered and shown in it.",
+    )
+    value_limit = FiniteDecimalField(
+        "Yearly limit per partner for things of value",
+        places=2,
+        validators=[Optional(), money_amount],
+        description="Optional: what one partner may be given in a calendar year (lunches, "
+        "gifts, tickets…). Logging more warns before saving; blank: no limit.",
     )
     timezone = TimeZoneField(
         "Time zone",

@@ -286,6 +286,7 @@ def settings():
         team.commission_per_side = form.commission_per_side.data
         team.timezone = form.timezone.data
         team.currency = form.currency.data
+        team.value_limit = form.value_limit.data
         team.planning_hours = normal_planning_hours(form.planning_hours.data)
         after = team_settings(team)
         if before != after:
@@ -311,6 +312,9 @@ def team_settings(team) -> dict:
         "commission_per_side": str(commission),
         "timezone": team.timezone,
         "currency": team.currency,
+        "value_limit": None
+        if team.value_limit is None
+        else str(Decimal(team.value_limit).quantize(Decimal("0.01"))),
         "planning_hours": team.planning_hours,
     }
 

@@ -63,7 +63,9 @@ def recommendation_done(recommendation_id: int):
     """
     row = action(recommendation_id)
     partner = get_partner(row.partner_id, current_user, include_archived=False)
-    form = validated(form_of_json(NewInteractionForm, now=clock.now(partner.team.timezone)))
+    form = validated(
+        form_of_json(NewInteractionForm, now=clock.now(partner.team.timezone), partner=partner)
+    )
     logged = log_interaction(partner, current_user, form, row.id)
     db.session.refresh(row)
     return made({"interaction": logged.entry, "recommendation": row}, logged.created)

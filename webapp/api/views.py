@@ -328,7 +328,9 @@ class Interactions(MethodView):
         archived partner takes no new entries (404).
         """
         partner = get_partner(partner_id, current_user, include_archived=False)
-        form = validated(form_of_json(NewInteractionForm, now=clock.now(partner.team.timezone)))
+        form = validated(
+            form_of_json(NewInteractionForm, now=clock.now(partner.team.timezone), partner=partner)
+        )
         logged = log_interaction(partner, current_user, form)
         return made(logged.entry, logged.created)
 

@@ -11,10 +11,11 @@ from typing import NamedTuple
 from .. import clock
 from ..extensions import db
 from ..idempotency import create_once
+from ..ledger import record as ledger
 from ..models import Interaction, Partner, Referral, User
 from ..recommendations.reevaluation import reevaluate
 from ..webhooks import events
-from .forms import NewInteractionForm, NewReferralForm, ReferralForm
+from .forms import InteractionForm, NewInteractionForm, NewReferralForm, ReferralForm
 
 
 class Logged(NamedTuple):
@@ -36,11 +37,32 @@ def log_interaction(
     were told of it already."""
     interaction = Interaction(partner_id=partner.id, user_id=user.id)
     form.populate(interaction)
+    # Its line of the things-of-value ledger is stored with it, or dropped with it.
+    ledger.given(partner, interaction, user, over_limit=form.passes_limit)
     interaction, created = create_once(interaction, form.idempotency_key.data)
     reevaluated = created and reevaluate(partner, user, done_recommendation_id)
     if created:
         events.interaction_logged(interaction, partner.team_id)
     return Logged(interaction, created, reevaluated)
+
+
+def save_interaction(interaction: Interaction, user: User, form: InteractionForm) -> None:
+    """Store a valid correction of the interaction (`form`, made with the
+    interaction as `editing`): its ledger gets the correcting line, in the
+    same commit; then the partner is re-evaluated."""
+    form.populate(interaction)
+    ledger.corrected(interaction, user, over_limit=form.passes_limit)
+    db.session.commit()
+    reevaluate(interaction.partner, user)
+
+
+def unlog_interaction(interaction: Interaction, user: User) -> None:
+    """Delete the interaction: its ledger lines stay, with one reversing them."""
+    partner = interaction.partner
+    ledger.deleted(interaction, user)
+    db.session.delete(interaction)
+    db.session.commit()
+    reevaluate(partner, user)
 
 
 class LoggedReferral(NamedTuple):

@@ -63,14 +63,36 @@ class InteractionForm(FlaskForm):
         description=f"Optional: what it cost ({SPENDING_LABELS}).",
     )
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
+    # Shown once the amount was warned of: it takes the partner over the team's
+    # yearly limit of things of value (webapp/ledger), and is saved only so.
+    over_limit_confirmed = BooleanField(
+        "Save it anyway: I know it passes the limit",
+        description="Over the team's yearly limit of things of value: saved only when confirmed.",
+    )
 
-    def __init__(self, *args, now=None, **kwargs):
+    def __init__(self, *args, now=None, partner=None, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._now = now
+        self._partner = partner  # the yearly limit is the partner's team's
+        self._editing = editing  # the interaction corrected, whose amount is replaced
+        self.limit_warning: str | None = None  # said beside the amount, nothing saved
+        self.passes_limit = False  # valid, and over the limit knowingly
 
     def validate_amount_spent(self, field):
         if field.data is not None and self.kind.data not in SPENDING_KINDS:
             raise ValidationError(f"Only a {SPENDING_LABELS} has an amount spent.")
+        if self._partner is None or self.at.errors or not self.at.data:
+            return
+        # Here, not at the top: the ledger's package (its pages) imports the logbook's.
+        from ..ledger.record import limit_warning
+
+        warning = limit_warning(self._partner, field.data, self.at.data.date(), self._editing)
+        if warning is None:
+            return
+        if not self.over_limit_confirmed.data:
+            self.limit_warning = warning
+            raise ValidationError(f"{warning} Confirm below to save it anyway.")
+        self.passes_limit = True
 
     def validate_at(self, field):
         if self._now and field.data and field.data > self._now + timedelta(hours=1):

@@ -34,7 +34,13 @@ from .block import (
     key_of,
     log_forms,
 )
-from .entries import log_interaction, log_referral, save_referral
+from .entries import (
+    log_interaction,
+    log_referral,
+    save_interaction,
+    save_referral,
+    unlog_interaction,
+)
 from .forms import (
     InteractionForm,
     NewInteractionForm,
@@ -158,7 +164,7 @@ def create_interaction(partner_id: int):
     """Log an interaction, then re-evaluate the partner's recommendations at once
     (the one the log answered, `recommendation_id`, is done)."""
     partner = get_partner(partner_id, current_user, include_archived=False)
-    form = NewInteractionForm(now=clock.now(partner.team.timezone))
+    form = NewInteractionForm(now=clock.now(partner.team.timezone), partner=partner)
     quick = request.args.get("quick") == "1" and wants_fragment()
     if quick:  # from the list or Today: the quick form comes back in place
         quick_form(form, partner)
@@ -191,13 +197,16 @@ def edit_interaction(interaction_id: int):
     interaction = get_owned(Interaction, interaction_id)
     partner = interaction.partner
     form = with_ids(
-        InteractionForm(obj=interaction, now=clock.now(partner.team.timezone)),
+        InteractionForm(
+            obj=interaction,
+            now=clock.now(partner.team.timezone),
+            partner=partner,
+            editing=interaction,
+        ),
         f"edit-interaction-{interaction.id}-",
     )
     if form.validate_on_submit():
-        form.populate(interaction)
-        db.session.commit()
-        reevaluate(partner, current_user)
+        save_interaction(interaction, current_user, form)
         return history_response(partner, "interaction", saved=interaction)
     action = url_for(
         "logbook.edit_interaction", interaction_id=interaction.id, history=history_arg()
@@ -214,9 +223,12 @@ def delete_entry(item: Interaction | Referral, kind: str):
         return render(
             "logbook/confirm_delete.html", partner=partner, item=item, form=form, what=kind
         )
-    db.session.delete(item)
-    db.session.commit()
-    reevaluate(partner, current_user)
+    if isinstance(item, Interaction):
+        unlog_interaction(item, current_user)
+    else:
+        db.session.delete(item)
+        db.session.commit()
+        reevaluate(partner, current_user)
     if not wants_fragment():
         flash(f"{kind.capitalize()} deleted.", "success")
     return history_response(partner, kind)

@@ -4,7 +4,8 @@ What identifies or describes the person goes: name, company, contact data,
 birthday and anniversary, personal details, tags, notes, the notes of every
 interaction, referral and lead, the referral clients' names, the planning
 answers, and the notes, fair-market-value note and document reference of its
-agreements (the agreements themselves stay, as compliance records). What
+agreements (the agreements themselves stay, as compliance records), and
+the notes of its things-of-value ledger (its amounts and days stay). What
 the team's numbers are made of stays: the interactions (kind, day, outcome),
 the referrals (status, amounts, days), tier and profession, so counts and
 ROI do not move. The partner is archived and marked do-not-contact, and the
@@ -41,6 +42,7 @@ from ..models import (
     AuditEvent,
     Interaction,
     Lead,
+    LedgerEntry,
     OutboxEmail,
     Partner,
     PlanningSession,
@@ -102,6 +104,11 @@ def erase_partner(partner: Partner, by: User) -> None:
         sa.update(Agreement)
         .where(Agreement.partner_id == partner.id)
         .values(notes=None, fair_market_value=None, document=ERASED_REASON)
+    )
+    # The ledger of things of value keeps its amounts and days (the compliance
+    # record); its notes, free text, go. The one change ever made to its lines.
+    db.session.execute(
+        sa.update(LedgerEntry).where(LedgerEntry.partner_id == partner.id).values(note=None)
     )
     record_audit(
         partner.team_id,

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from .. import clock, contact
 from ..forms import EmptyForm
+from ..ledger.queries import standing
 from ..logbook.block import history, log_forms
 from ..models import Partner
 from ..panels import panels_for
@@ -20,6 +21,7 @@ def partner_page(partner: Partner) -> dict:
             "empty_form": EmptyForm(),  # the header's archive button
             "panels": panels_for(partner, current_user),
             "first_meeting": first_meeting(partner),
+            "value_standing": standing(partner),  # the header's mark at the yearly limit
         }
     )
 
