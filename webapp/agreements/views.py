@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from rules.vocabulary import AGREEMENT_KINDS
@@ -12,6 +12,7 @@ from ..access import get_partner, manager_required
 from ..extensions import db
 from ..models import Agreement, Partner, record_audit
 from ..recommendations.reevaluation import reevaluate
+from ..spreadsheet import csv_response
 from ..templating import render
 from ..validation import FIRST_YEAR, LAST_YEAR
 from . import bp
@@ -89,14 +90,6 @@ def chosen_year() -> int:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
     return year
-
-
-def csv_response(text: str, filename: str) -> Response:
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 @bp.get("/partners/<int:partner_id>/agreements.csv")

@@ -14,9 +14,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from rules import team
 from rules.cadence import ANY_PROFESSION, CADENCE_TIERS, MAX_DAYS, MIN_DAYS
 from rules.health import WEIGHTS
-from rules import team
 from rules.vocabulary import (
     CLIENT_TYPES,
     DIRECTIONS,

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..access import get_partner, manager_required
-from ..agreements.views import csv_response
+from ..spreadsheet import csv_response
 from ..templating import render
 from ..validation import FIRST_YEAR, LAST_YEAR
 from . import panel  # noqa: F401 (the partner page's panel registers itself)

@@ -280,15 +280,20 @@ def referral_status(referral_id: int):
     referral = get_owned(Referral, referral_id)
     form = ReferralStatusForm()
     if not form.validate_on_submit():
-        # The select offers only the vocabulary: anything else did not come from the page.
-        statuses = ", ".join(label.lower() for label in REFERRAL_STATUSES.values())
-        return error_page(
-            400,
-            "Not a referral status",
-            f"A referral's status is one of: {statuses}. Nothing was changed.",
-        )
+        return status_refused()
     save_referral(referral, current_user, status=form.status.data)
     return history_response(referral.partner, "referral")
+
+
+def status_refused():
+    """The status select offers only the vocabulary: anything else did not come from
+    a page of ours (the partner page's history, the pipeline's cards)."""
+    statuses = ", ".join(label.lower() for label in REFERRAL_STATUSES.values())
+    return error_page(
+        400,
+        "Not a referral status",
+        f"A referral's status is one of: {statuses}. Nothing was changed.",
+    )
 
 
 @bp.route("/referrals/<int:referral_id>/delete", methods=["GET", "POST"])

@@ -15,20 +15,20 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from rules.vocabulary import REFERRAL_STATUSES
 
-from ..errors import error_page
 from ..extensions import db
 from ..forms import SelectChoice
 from ..logbook.entries import save_referral
 from ..logbook.forms import ReferralStatusForm
-from ..logbook.views import get_owned
+from ..logbook.views import get_owned, status_refused
 from ..models import Partner, Referral, User
 from ..partners.queries import team_agents
+from ..spreadsheet import csv_response
 from ..templating import render, wants_fragment
 from . import bp, exports, queries
 from .forms import PipelineFilterForm
@@ -154,12 +154,7 @@ def pipeline_status(referral_id: int):
     referral = get_owned(Referral, referral_id)
     form = ReferralStatusForm()
     if not form.validate_on_submit():
-        statuses = ", ".join(label.lower() for label in REFERRAL_STATUSES.values())
-        return error_page(
-            400,
-            "Not a referral status",
-            f"A referral's status is one of: {statuses}. Nothing was changed.",
-        )
+        return status_refused()
     save_referral(referral, current_user, status=form.status.data)
     # The card's form carries the board's filters as filter-<name>: its own
     # `status` is the new status, not the status filter.
@@ -183,8 +178,4 @@ def pipeline_csv():
         return pipeline()
     _, query = chosen(form, current_user)
     text = exports.pipeline_csv(current_user, db.session.scalars(query).unique())
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="partnerplan-pipeline.csv"'},
-    )
+    return csv_response(text, "partnerplan-pipeline.csv")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, abort, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import charts, clock, contact
@@ -15,6 +15,7 @@ from ..links import file_slug
 from ..models import User
 from ..partners.queries import team_agents
 from ..query_args import id_arg
+from ..spreadsheet import csv_response
 from ..templating import nav_item, render
 from . import bp, exports, queries
 from . import partner_import as imports
@@ -278,11 +279,7 @@ def import_skipped(token: str):
     done, filename = imports.load_outcome(token, current_user)
     text = imports.skipped_csv(done, current_user.team.timezone)
     name = file_slug(filename.rsplit(".", 1)[0], "partners") + "-skipped.csv"
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_response(text, name)
 
 
 @bp.get("/export/<any(partners, interactions, referrals):what>.csv")
@@ -290,11 +287,7 @@ def import_skipped(token: str):
 def export_csv(what: str):
     """Partners, interactions or referrals the user may see, as CSV for Excel."""
     text = exports.EXPORTS[what](current_user)
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="partnerplan-{what}.csv"'},
-    )
+    return csv_response(text, f"partnerplan-{what}.csv")
 
 
 @bp.get("/partners/<int:partner_id>/vcard")
