@@ -176,7 +176,6 @@ ACCESS: dict[str, str] = {
     "ledger.team_export": "manager",
     "partner_report.preview": "partner",
     "partner_report.email": "partner",  # the preview frame's email, under its own CSP
-    "partner_report.consent": "partner",
     "partner_report.pdf": "partner",
     "partner_report.unsubscribe": "token",  # <token>: the partner's id, signed
     "partner_report.unsubscribe_now": "token",

@@ -86,20 +86,21 @@ def email(partner_id: int):
     }
 
 
-@bp.get("/partners/<int:partner_id>/report")
+# One rule for both methods: two rules on one path would answer 405, not 404, for
+# an id no partner can have (werkzeug matches the other rule's path first).
+@bp.route("/partners/<int:partner_id>/report", methods=["GET", "POST"])
 @login_required
 def preview(partner_id: int):
     """What the partner would get: the email as it reads and the PDF, then the
     consent box. The email is turned on from here only, so it is seen first."""
     partner = get_partner(partner_id, current_user)
+    if request.method == "POST":
+        return consent(partner)
     return preview_page(partner, ConsentForm(obj=partner))
 
 
-@bp.post("/partners/<int:partner_id>/report")
-@login_required
-def consent(partner_id: int):
+def consent(partner: Partner):
     """Record that the partner agreed to (or no longer wants) the quarterly email, audited."""
-    partner = get_partner(partner_id, current_user)
     form = ConsentForm()
     if not form.validate_on_submit():
         return preview_page(partner, form), 422
