@@ -1,4 +1,4 @@
-"""Numbers read from the query string: a page, an id.
+"""Numbers read from the query string: a page, an id, a year.
 
 `request.args.get("page", type=int)` takes any number, and a page or an id
 of twenty digits cannot be bound by SQLite (nor an id past 32 bits by
@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from flask import request
+from flask import abort, request
+from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 
+from . import clock
 from .extensions import db
 from .security import LARGEST_ID
+from .validation import FIRST_YEAR, LAST_YEAR
 
 DIGITS = re.compile(r"[0-9]{1,10}")
 
@@ -49,3 +52,11 @@ def paginate(query: sa.Select, per_page: int) -> Pagination:
         page = db.paginate(query, page=page.pages, per_page=per_page,
                            max_per_page=per_page, error_out=False)  # fmt: skip
     return page
+
+
+def chosen_year() -> int:
+    """`?year=` (this year of the team by default); a year out of range is a 404."""
+    year = request.args.get("year", type=int) or clock.today(current_user.team.timezone).year
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(404)
+    return year

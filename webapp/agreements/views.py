@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from rules.vocabulary import AGREEMENT_KINDS
 
-from .. import clock
 from ..access import get_partner, manager_required
 from ..extensions import db
 from ..models import Agreement, Partner, record_audit
+from ..query_args import chosen_year
 from ..recommendations.reevaluation import reevaluate
 from ..spreadsheet import csv_response
 from ..templating import render
-from ..validation import FIRST_YEAR, LAST_YEAR
 from . import bp
 from .exports import agreements_csv
 from .forms import AgreementForm
@@ -82,14 +81,6 @@ def edit(partner_id: int, agreement_id: int):
     """Correct or extend an agreement; the audit trail keeps what it said before."""
     partner = get_partner(partner_id, current_user)
     return form_page(partner, get_agreement(partner, agreement_id))
-
-
-def chosen_year() -> int:
-    """`?year=` (this year of the team by default); a year out of range is a 404."""
-    year = request.args.get("year", type=int) or clock.today(current_user.team.timezone).year
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        abort(404)
-    return year
 
 
 @bp.get("/partners/<int:partner_id>/agreements.csv")

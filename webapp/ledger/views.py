@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint
 from flask_login import current_user, login_required
 
-from .. import clock
 from ..access import get_partner, manager_required
+from ..query_args import chosen_year
 from ..spreadsheet import csv_response
 from ..templating import render
-from ..validation import FIRST_YEAR, LAST_YEAR
 from . import panel  # noqa: F401 (the partner page's panel registers itself)
 from .exports import ledger_csv
 from .queries import partner_year, standing
 
 bp = Blueprint("ledger", __name__)
-
-
-def chosen_year() -> int:
-    """`?year=` (this year of the team by default); a year out of range is a 404."""
-    year = request.args.get("year", type=int) or clock.today(current_user.team.timezone).year
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        abort(404)
-    return year
 
 
 @bp.get("/partners/<int:partner_id>/things-of-value")
