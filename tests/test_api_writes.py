@@ -492,6 +492,10 @@ def test_the_sessions_listed_are_yours_between_the_days_asked(app, team, book, d
     assert list(fields_of(call(app, "GET", "/planning-sessions?since=someday", secret))) == [
         "since"
     ]
+    backwards = "/planning-sessions?since=2026-11-28&until=2026-11-27"
+    assert fields_of(call(app, "GET", backwards, secret)) == {
+        "until": ["Choose a day on or after `since`."]
+    }
 
 
 def test_a_session_is_marked_held_and_answered_with_its_etag(app, team, book, db):

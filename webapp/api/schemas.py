@@ -325,6 +325,12 @@ class PlanningSessionQuery(PageQuery):
     since = fields.Date(metadata={"description": "Sessions starting on this day or later."})
     until = fields.Date(metadata={"description": "Sessions starting on this day or earlier."})
 
+    @ma.validates_schema
+    def until_not_before_since(self, data, **kwargs):
+        """A window that ends before it begins is a mistake, not an empty list."""
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise ma.ValidationError("Choose a day on or after `since`.", "until")
+
 
 class BookedSeries(ma.Schema):
     """A series as the webhooks tell of it when it is booked (`planning_session.booked`)."""
