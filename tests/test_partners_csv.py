@@ -203,13 +203,14 @@ def preview(client, content: str) -> str:
 
 def test_the_accepted_row_is_read_in_the_shape_the_form_keeps(client, auth, team, db, uploads):
     auth.login(team["agent"])
-    token = token_of(upload(client, one_row()))
+    token = token_of(upload(client, one_row(email="Debbie@Stone.EXAMPLE")))
     mapping = guessed_mapping(client, token)
     assert client.post(f"/referrals/partners-csv/{token}/import", data=mapping).status_code == 303
     debbie = partner_named(db, "Debbie Stone")
     assert (debbie.met_on.isoformat(), debbie.birthday, debbie.anniversary) == (
         "2026-03-14", "03-14", "2001-06-09",
     )  # fmt: skip
+    assert debbie.email == "debbie@stone.example"  # as the partner form keeps it
 
 
 @pytest.mark.parametrize(("field", "value", "message"), REFUSED, ids=REFUSED_IDS)

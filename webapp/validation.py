@@ -156,6 +156,12 @@ def annual_date_problem(text: str | None, today: date) -> str | None:
     return None
 
 
+def stored_email(text: str | None) -> str | None:
+    """A partner's email as kept: lower case (addresses are compared and
+    deduplicated without their capitals), None when empty."""
+    return text.strip().lower() or None if text else None
+
+
 def email_problem(text: str | None) -> str | None:
     """EMAIL_MESSAGE when the text is not shaped like one address."""
     if text and not EMAIL.fullmatch(text):

@@ -21,6 +21,7 @@ from ..validation import (
     one_line,
     past_date,
     phone_number,
+    stored_email,
     tag_problem,
 )
 from .tags import as_text, parse_tags, set_tags
@@ -87,7 +88,7 @@ class PartnerForm(FlaskForm):
                 value = None
             setattr(partner, name, value)
         partner.client_types = list(self.client_types.data or [])
-        partner.email = partner.email.lower() if partner.email else None
+        partner.email = stored_email(partner.email)
         if self.tags.names is not None:  # validated: the tags as typed
             set_tags(partner, self.tags.names)
 

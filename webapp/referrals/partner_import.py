@@ -43,6 +43,7 @@ from ..validation import (
     line_problem,
     past_date_problem,
     phone_problem,
+    stored_email,
 )
 from . import exports
 
@@ -458,6 +459,7 @@ def check_row(line: int, cells: list[str], header: list[str], mapping, today: da
             row.refuse(key, f"{label}: {problem}")
         elif key in TEXT_RULES and (problem := TEXT_RULES[key](value)):
             row.refuse(key, f"{label} “{value}”: {problem}")
+    row.values["email"] = stored_email(row.values.get("email"))
     check_vocabulary(row, text)
     check_dates(row, text, today)
     row.values["tags"], problem = parse_tags(text("tags"))
