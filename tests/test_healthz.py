@@ -3,6 +3,7 @@
 import json
 import os
 import socket
+import threading
 
 import pytest
 from huey.storage import RedisStorage, SqliteStorage
@@ -84,6 +85,32 @@ def test_a_job_queue_that_does_not_answer_is_503_naming_it(client, monkeypatch):
     assert response.get_json() == {"database": "ok", "jobs": "failed"}
 
 
+def test_a_redis_that_accepts_but_never_answers_is_503_not_a_hung_check(client, monkeypatch):
+    """A load balancer's check must come back even when Redis is wedged (a
+    connection accepted, no reply): the pool's answer timeout ends the wait."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    held = []
+    threading.Thread(target=lambda: held.append(silent.accept()), daemon=True).start()
+    url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+    monkeypatch.setattr(queue.huey, "_immediate", False)
+    pool = queue.redis_pool(url)
+    monkeypatch.setattr(queue.huey, "storage", RedisStorage(connection_pool=pool))
+    answers = []
+    check = threading.Thread(target=lambda: answers.append(client.get("/healthz")))
+    check.start()
+    check.join(timeout=queue.REDIS_ANSWER_TIMEOUT * 4)
+    pool.disconnect()
+    for connection, _ in held:
+        connection.close()
+    silent.close()
+    assert answers, "/healthz did not come back while Redis said nothing"
+    assert answers[0].status_code == 503
+    assert answers[0].get_json() == {"database": "ok", "jobs": "failed"}
+    assert held  # it did reach the silent server: the wait was the answer timeout
+
+
 def test_the_sqlite_job_queue_answers(client, monkeypatch, tmp_path):
     monkeypatch.setattr(queue.huey, "_immediate", False)
     monkeypatch.setattr(queue.huey, "storage", SqliteStorage(filename=str(tmp_path / "jobs.db")))
@@ -95,7 +122,11 @@ def test_the_sqlite_job_queue_answers(client, monkeypatch, tmp_path):
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set")
 def test_a_redis_job_queue_that_answers_is_ok(client, monkeypatch):
     monkeypatch.setattr(queue.huey, "_immediate", False)
-    monkeypatch.setattr(queue.huey, "storage", RedisStorage(url=os.environ["REDIS_URL"]))
+    monkeypatch.setattr(
+        queue.huey,
+        "storage",
+        RedisStorage(connection_pool=queue.redis_pool(os.environ["REDIS_URL"])),
+    )
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"database": "ok", "jobs": "ok"}

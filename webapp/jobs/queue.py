@@ -16,6 +16,13 @@ from typing import ParamSpec, TypeVar
 from flask import Flask, current_app, has_app_context
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
+from redis import ConnectionPool
+
+# How long a Redis that does not answer may hold a caller (a page enqueueing a
+# job, /healthz): seconds to connect, and to wait for any answer. The second
+# must outlast the worker's blocking read (Huey's read_timeout, 1 s).
+REDIS_CONNECT_TIMEOUT = 2
+REDIS_ANSWER_TIMEOUT = 5
 
 # Results are never read back: a task reports through the database.
 huey = Huey("partnerplan", results=False, immediate=True)
@@ -34,11 +41,19 @@ def init_app(app: Flask) -> None:
         huey.immediate = True
         return
     if config.get("REDIS_URL"):
-        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": config["REDIS_URL"]}
+        huey.storage_class = RedisStorage
+        huey.storage_kwargs = {"connection_pool": redis_pool(config["REDIS_URL"])}
     else:
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": config["JOBS_DB"]}
     huey.immediate = False
     huey.storage = huey.create_storage()
+
+
+def redis_pool(url: str) -> ConnectionPool:
+    """Connections to the Redis at `url` that give up instead of hanging."""
+    return ConnectionPool.from_url(
+        url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_ANSWER_TIMEOUT
+    )
 
 
 def in_app_context(function: Callable[P, R]) -> Callable[P, R]:
