@@ -133,7 +133,9 @@ def database_error(error: DBAPIError):
     except DBAPIError:  # the connection is gone: the pool replaces it
         pass
     busy = database_busy(error)
-    log_error(503, (type(error), error, error.__traceback__))
+    # The driver's words only: the statement and its parameters (what a user
+    # typed) stay out of the log, and a fault is not a bug to trace.
+    log_error(503, (type(error.orig), error.orig, None))
     # The page must not ask the database again (the menu counts, the user):
     # it is drawn for nobody signed in.
     g._login_user = login_manager.anonymous_user()
