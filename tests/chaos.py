@@ -177,16 +177,20 @@ def run_agents(
     today: date,
     tally: Tally,
     seconds: float,
+    grace: float = 35,
 ) -> float:
-    """Every agent logs `logs_each` interactions on its own partners, in its own
-    thread; returns how long they took. Bounded: each stops at `seconds`."""
+    """Every agent logs up to `logs_each` interactions on its own partners, in
+    its own thread, starting no new one after `seconds`; a log started is sent
+    again until acknowledged, for `grace` seconds more at most. Returns how
+    long they took."""
     at = f"{today.isoformat()}T08:00"
-    give_up_at = time.monotonic() + seconds
+    stop_at = time.monotonic() + seconds
+    give_up_at = stop_at + grace
 
     def agent(number: int):
         rng = random.Random(number)
         for _ in range(logs_each):
-            if time.monotonic() > give_up_at:
+            if time.monotonic() > stop_at:
                 return
             form = log_form(rng, at, str(uuid.uuid4()))
             log_until_acknowledged(
