@@ -37,9 +37,7 @@ def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
 
 
 @contextmanager
-def serve(
-    database_url: str, workers: int = 2, today: str | None = None, env: dict | None = None
-):
+def serve(database_url: str, workers: int = 2, today: str | None = None, env: dict | None = None):
     """Serve the app; yields the base URL and gunicorn's master process (whose
     children are the workers); stops the server on exit. `env`: more settings."""
     instance = tempfile.mkdtemp(prefix="partnerplan-bench-")
