@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: install run test test-fast test-postgres test-browser simulate load bench lint format system-deps
+.PHONY: install run test test-fast test-postgres test-browser simulate load bench chaos lint format system-deps
 
 $(BIN)/activate: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "PartnerPlan needs Python 3.11 or 3.12"; exit 1; }
@@ -59,6 +59,13 @@ bench: install
 # Load test: gunicorn (2 workers) on loopback, simulated agents for a bounded time.
 load: install
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+# Faults survived, at full size (docs/RELIABILITY.md): every test marked `chaos`
+# (tests/test_chaos_*.py), on SQLite, then the PostgreSQL ones on a throwaway
+# server. Loopback only, bounded, stops by itself. `make test` runs them small.
+chaos: install
+	CHAOS_SIZE=full $(BIN)/python -m pytest -m "chaos and not postgres" -s -p no:cacheprovider $(PYTEST_ARGS)
+	CHAOS_SIZE=full bash scripts/with-postgres.sh $(BIN)/python -m pytest -m "chaos and postgres" -s -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check webapp rules tests

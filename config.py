@@ -44,7 +44,12 @@ def ratelimit_storage(environ) -> str:
 class Config:
     SECRET_KEY = secret_key()
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    # A connection the database dropped (a PostgreSQL restart) is noticed and
+    # replaced when it is next taken from the pool, not met by a request.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite: how many seconds a write waits for another's lock before the
+    # request is answered 503 "busy, try again" (webapp/errors.py).
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "10"))
     # Which engine evaluates the rules: the durable_rules ruleset, or the
     # pure-Python reference interpreter of the same rule data.
     RULES_ENGINE = os.environ.get("RULES_ENGINE", "durable")

@@ -32,9 +32,17 @@ def free_port() -> int:
 @contextmanager
 def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
     """Serve the app; yields the base URL; stops the server on exit."""
+    with serve(database_url, workers, today) as (base, _):
+        yield base
+
+
+@contextmanager
+def serve(database_url: str, workers: int = 2, today: str | None = None, env: dict | None = None):
+    """Serve the app; yields the base URL and gunicorn's master process (whose
+    children are the workers); stops the server on exit. `env`: more settings."""
     instance = tempfile.mkdtemp(prefix="partnerplan-bench-")
-    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
-    env.update(
+    environment = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
+    environment.update(
         DATABASE_URL=database_url,
         PARTNERPLAN_INSTANCE=instance,
         SECRET_KEY="bench-secret",
@@ -42,7 +50,8 @@ def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
         PYTHONPATH=str(ROOT),
     )
     if today:
-        env["PARTNERPLAN_NOW"] = today
+        environment["PARTNERPLAN_NOW"] = today
+    environment.update(env or {})
     port = free_port()
     log = open(Path(instance) / "gunicorn.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
@@ -59,7 +68,7 @@ def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
             "wsgi:app",
         ],
         cwd=ROOT,
-        env=env,
+        env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -77,7 +86,7 @@ def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not answer within 90 s")
             time.sleep(0.2)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:

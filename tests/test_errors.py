@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 import pytest
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import default_exceptions
 
 from tests.helpers import make_partner
@@ -118,3 +119,49 @@ def test_a_history_restore_gets_the_whole_error_page(client, auth, team):
     response = client.get("/partners/999999", headers=restore)
     assert response.status_code == 404
     assert "<html" in response.get_data(as_text=True)
+
+
+def raising(app, error: Exception):
+    """A page of `app` that fails with `error` (the database, as a request meets it)."""
+
+    @app.route("/test-database")
+    def database():
+        """Fails as the database made it fail."""
+        raise error
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the error page, as in production
+    return app.test_client()
+
+
+def operational(message: str) -> OperationalError:
+    return OperationalError("INSERT INTO interaction ...", {"notes": "private"}, Exception(message))
+
+
+def test_sqlite_locked_is_a_503_busy_try_again_with_retry_after(app, error_lines):
+    client = raising(app, operational("database is locked"))
+    response = client.get("/test-database", headers=HTMX)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert "<strong>Busy, try again.</strong>" in text and "nothing was saved" in text
+    assert "<html" not in text and "Traceback" not in text
+    line = json.loads(error_lines[0])
+    assert (line["status"], line["request_id"]) == (503, response.headers["X-Request-Id"])
+    assert line["error"] == "Exception: database is locked"  # not the statement's values
+    assert "private" not in error_lines[0]
+
+
+def test_a_database_away_is_a_503_page_and_api_json(app):
+    client = raising(app, operational("connection refused"))
+    page = client.get("/test-database")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "The database is not answering; try again in a moment." in page.get_data(as_text=True)
+    assert "<html" in page.get_data(as_text=True)
+
+
+def test_a_database_error_that_is_a_bug_is_still_a_500(app, error_lines):
+    client = raising(
+        app, IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed: x"))
+    )
+    response = client.get("/test-database")
+    assert response.status_code == 500 and "Retry-After" not in response.headers
+    assert "IntegrityError" in json.loads(error_lines[0])["error"]

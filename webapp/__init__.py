@@ -21,8 +21,9 @@ def create_app(config_class: type = Config) -> Flask:
         app.jinja_env.undefined = StrictUndefined
 
     from . import models  # noqa: F401  (register the tables)
-    from .extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from .extensions import csrf, db, htmx, limiter, login_manager, migrate, sqlite_busy_timeout
 
+    sqlite_busy_timeout(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)

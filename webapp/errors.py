@@ -8,10 +8,17 @@ back with its errors beside the fields, swapped where the form asked.
 
 Under /api/ every refusal is JSON instead, with the same message
 (webapp/api/errors.py).
+
+A database that cannot answer for a moment (SQLite locked by another writer
+longer than SQLITE_BUSY_TIMEOUT, a PostgreSQL server restarting) is a 503
+with Retry-After, never a 500: nothing was saved, and the same form sent
+again (its idempotency key too) is taken once the database answers.
+docs/RELIABILITY.md has the faults this was tried against.
 """
 
-from flask import Blueprint, make_response, render_template
+from flask import Blueprint, g, make_response, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -89,6 +96,54 @@ def too_many(error):
 def internal_error(error):
     db.session.rollback()
     return error_page(500, "Something went wrong", "Nothing was changed. Please try again.")
+
+
+BUSY = "The database is busy with another change. Wait a moment and try again; nothing was saved."
+GONE = "The database is not answering; try again in a moment. Nothing was saved."
+
+
+def database_busy(error: DBAPIError) -> bool:
+    """SQLite's "database is locked": another write held the lock too long."""
+    return getattr(error.orig, "sqlite_errorname", "") in (
+        "SQLITE_BUSY",
+        "SQLITE_LOCKED",
+    ) or "database is locked" in str(error.orig)
+
+
+def database_unavailable(error: DBAPIError) -> bool:
+    """The database could not be reached or dropped the connection (not a bug
+    in a statement): an OperationalError, or any error SQLAlchemy saw as a
+    disconnect (the pool is then refreshed)."""
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(error, OperationalError) or error.connection_invalidated
+
+
+@bp.app_errorhandler(DBAPIError)
+def database_error(error: DBAPIError):
+    """503 with Retry-After when the database is busy or away; any other
+    database error is a bug, raised on to be answered as one (500)."""
+    from .extensions import login_manager
+    from .operations.requests import log_error
+
+    if not database_unavailable(error):
+        raise error
+    try:
+        db.session.rollback()
+    except DBAPIError:  # the connection is gone: the pool replaces it
+        pass
+    busy = database_busy(error)
+    # The driver's words only: the statement and its parameters (what a user
+    # typed) stay out of the log, and a fault is not a bug to trace.
+    log_error(503, (type(error.orig), error.orig, None))
+    # The page must not ask the database again (the menu counts, the user):
+    # it is drawn for nobody signed in.
+    g._login_user = login_manager.anonymous_user()
+    title = "Busy, try again" if busy else "Database unavailable"
+    response = make_response(error_page(503, title, BUSY if busy else GONE))
+    response.headers["Retry-After"] = "2" if busy else "5"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.app_errorhandler(HTTPException)

@@ -62,18 +62,32 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: foreign keys on, WAL for concurrent readers, wait on locks, and
-    read through memory mapping with a larger page cache (a team's history
-    is read often and whole by the rules)."""
+    """SQLite: foreign keys on, WAL for concurrent readers, and read through
+    memory mapping with a larger page cache (a team's history is read often
+    and whole by the rules). How long a write waits on another's lock is the
+    driver's `timeout` (`sqlite_busy_timeout`)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA mmap_size=268435456")  # 256 MiB
         cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB
         cursor.close()
+
+
+def sqlite_busy_timeout(app) -> None:
+    """On SQLite, a write waits SQLITE_BUSY_TIMEOUT seconds for another's write
+    lock (the driver's `timeout`, SQLite's busy timeout) before it gives up with
+    "database is locked", which the user meets as a 503 "busy, try again"
+    (webapp/errors.py). Before the engine is made: its options are read then."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("timeout", float(app.config.get("SQLITE_BUSY_TIMEOUT", 10)))
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def analyze(*tables: str) -> None:
