@@ -18,7 +18,7 @@ docs/RELIABILITY.md has the faults this was tried against.
 
 from flask import Blueprint, g, make_response, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -114,8 +114,6 @@ def database_unavailable(error: DBAPIError) -> bool:
     """The database could not be reached or dropped the connection (not a bug
     in a statement): an OperationalError, or any error SQLAlchemy saw as a
     disconnect (the pool is then refreshed)."""
-    from sqlalchemy.exc import OperationalError
-
     return isinstance(error, OperationalError) or error.connection_invalidated
 
 
