@@ -409,9 +409,11 @@ class Checker:
         if not self.object(rule, path, TEAM_RULE_FIELDS, "team_rules[]"):
             return
         for key, message in team.check(rule).items():
-            where = key.replace("conditions-", "conditions[").replace("-", "].", 1)
+            # "conditions-0-value" -> "conditions[0].value"; "conditions-0" -> "conditions[0]"
+            where = re.sub(r"^conditions-([0-9]+)", r"conditions[\1]", key).replace("]-", "].")
             self.add(f"{path}.{where}", message[:1].lower() + message[1:])
-        for index, condition in enumerate(rule.get("conditions") or []):
+        conditions = rule.get("conditions")
+        for index, condition in enumerate(conditions if isinstance(conditions, list) else []):
             if isinstance(condition, dict) and set(condition) - {"fact", "op", "value"}:
                 self.add(f"{path}.conditions[{index}]", "has fields other than fact, op, value")
         slug = rule.get("slug")
