@@ -392,3 +392,34 @@ def test_a_team_rule_of_the_wrong_shape_is_refused_by_path_in_the_browser(
     page = response.get_data(as_text=True).replace("&#39;", "'")
     assert f"<code>{expected.split(': ')[0]}</code>: {expected.split(': ', 1)[1]}" in page
     assert count(db, Partner) == 0 and count(db, TeamRule) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: d["team"].update(cadences=5),
+            "<code>team.cadences</code>: expected an object, got 5",
+        ),
+        (
+            lambda d: d["partners"][0].update(client_types=[["luxury"]]),
+            "<code>partners[0].client_types[0]</code>: a list is not one of",
+        ),
+        (
+            lambda d: d["partners"][0]["leads"][1].update(planning_session={"at": "x"}),
+            "<code>partners[0].leads[1].planning_session</code>: an object is not the starts_at",
+        ),
+    ],
+    ids=["cadences", "client_types", "lead_session"],
+)
+def test_a_value_of_the_wrong_type_is_refused_by_path_in_the_browser(
+    client, auth, db, team, change, expected
+):
+    document = read(V3_EVERY_FIELD)
+    change(document)
+    auth.login(team["admin"])
+    data = {"file": (io.BytesIO(json.dumps(document).encode()), "book.json")}
+    response = client.post("/book/import", data=data)
+    assert response.status_code == 422
+    assert expected in response.get_data(as_text=True).replace("&#39;", "'")
+    assert count(db, Partner) == 0

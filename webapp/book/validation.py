@@ -450,7 +450,8 @@ class Checker:
         if problem:
             self.add("team.planning_hours", problem)
         cadences = team.get("cadences")
-        if cadences is not None and self.object(cadences, "team.cadences", set(cadences)):
+        keys = set(cadences) if isinstance(cadences, dict) else set()  # any key: checked below
+        if cadences is not None and self.object(cadences, "team.cadences", keys):
             for key, cadence in cadences.items():
                 tier, _, profession = key.partition("/")
                 if tier not in CADENCE_TIERS or profession not in (ANY_PROFESSION, *PROFESSIONS):
@@ -525,7 +526,8 @@ class Checker:
                 self.add(item_path, f"{shown(value)} is not one of {one_of(CLIENT_TYPES)}")
             elif value in seen:
                 self.add(item_path, f"{shown(value)} is listed twice")
-            seen.add(value)
+            else:
+                seen.add(value)
         self.tags(partner, f"{path}.tags")
         if partner.get("cadence") is not None:
             self.cadence(partner["cadence"], f"{path}.cadence")
@@ -624,7 +626,7 @@ class Checker:
         self.choice(item, "status", f"{path}.status", LEAD_STATUSES)
         self.text(item, "notes", f"{path}.notes")
         session = item.get("planning_session")
-        if session is not None and session not in session_starts:
+        if session is not None and not (isinstance(session, str) and session in session_starts):
             self.add(
                 f"{path}.planning_session",
                 f"{shown(session)} is not the starts_at of one of this partner's planning sessions",
