@@ -215,7 +215,7 @@ def team_today(document: Any, into: Team | None) -> date:
         return clock.today(into.timezone)
     team = document.get("team") if isinstance(document, dict) else None
     zone = team.get("timezone") if isinstance(team, dict) else None
-    usable = isinstance(zone, str) and not timezone_problem(zone)
+    usable = isinstance(zone, str) and bool(zone) and not timezone_problem(zone)
     return clock.today(zone if usable else DEFAULT_TIMEZONE)
 
 

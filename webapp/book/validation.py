@@ -442,7 +442,7 @@ class Checker:
         self.money(team, "commission_per_side", "team.commission_per_side")
         self.text(team, "timezone", "team.timezone", LIMITS["team.timezone"])
         zone = team.get("timezone")
-        if isinstance(zone, str) and timezone_problem(zone):
+        if isinstance(zone, str) and (not zone or timezone_problem(zone)):  # "": no zone
             self.add("team.timezone", f"{shown(zone)} is not a time zone (e.g. America/New_York)")
         self.text(team, "planning_hours", "team.planning_hours", LIMITS["team.planning_hours"])
         hours = team.get("planning_hours")
