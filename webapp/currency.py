@@ -8,7 +8,7 @@ is the one check. Amounts are stored as they are entered (no conversion).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 # code -> (symbol, name). A symbol shared by several currencies ($) is
 # prefixed by the country letters where the team could mistake it.
@@ -62,6 +62,10 @@ def format_amount(
     rounds to nothing has no sign."""
     if value is None:
         return ""
-    shown = Decimal(str(value)).quantize(Decimal("0.01") if cents else Decimal(1), ROUND_HALF_UP)
+    value = Decimal(str(value))
+    with localcontext() as context:  # enough digits to round any amount, however large
+        context.prec = max(28, value.adjusted() + 4)
+        shown = value.quantize(Decimal("0.01") if cents else Decimal(1), ROUND_HALF_UP)
     sign = "−" if shown < 0 else ""
-    return f"{sign}{symbol(code)}{abs(shown):,}"
+    digits = f"{abs(shown):,.2f}" if cents else f"{abs(shown):,.0f}"  # rounded already
+    return f"{sign}{symbol(code)}{digits}"
