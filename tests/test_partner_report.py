@@ -267,3 +267,15 @@ def test_the_partner_page_says_why_an_agreed_report_is_not_sent(db, client, auth
     page = client.get(f"/partners/{partner.id}").text
     assert "Agreed, but not emailed: Sam Ortiz is deactivated; reassign the partner" in page
     assert "Emailed to Ryan McMillan after each quarter" not in page
+
+
+def test_an_archived_partners_report_still_counts_its_referrals(db, client, auth, team, partner):
+    """Archived after the quarter, the partner's PDF and email of that quarter say what
+    happened in it: the referral figures are not emptied by the archiving."""
+    partner.archived_at = datetime(2027, 4, 10, 15)
+    db.session.commit()
+    auth.login(team["agent"])
+    email = client.get(f"/partners/{partner.id}/report/email?quarter=2027Q1").text
+    assert "Referrals you sent us: <strong>2</strong>" in email
+    assert "Your referrals that closed: <strong>2</strong>" in email
+    assert "Planning sessions held: <strong>2</strong>" in email
