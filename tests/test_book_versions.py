@@ -423,3 +423,14 @@ def test_a_value_of_the_wrong_type_is_refused_by_path_in_the_browser(
     assert response.status_code == 422
     assert expected in response.get_data(as_text=True).replace("&#39;", "'")
     assert count(db, Partner) == 0
+
+
+def test_a_team_rules_name_is_kept_stripped_as_the_editor_keeps_it(runner, db):
+    """The check measures the name without its spaces (80 characters at most): stored
+    with them, an 80-character name between spaces would not fit its column."""
+    document = read(V3_EVERY_FIELD)
+    document["team_rules"][0]["name"] = "   " + "L" * 80 + "  "
+    result = import_text(runner, json.dumps(document))
+    assert result.exit_code == 0, result.output
+    names = set(db.session.scalars(sa.select(TeamRule.name)))
+    assert "L" * 80 in names

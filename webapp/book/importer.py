@@ -308,7 +308,10 @@ def store_team_rules(team: Team, records: list[dict], first: RuleSettings | None
         db.session.add(
             TeamRule(
                 team_id=team.id,
-                **{name: record.get(name) for name in ("slug", "name", "match", "action")},
+                **{name: record.get(name) for name in ("slug", "match", "action")},
+                # As the editor keeps it: the check measured it stripped, and 80
+                # characters between spaces would not fit the column otherwise.
+                name=record["name"].strip(),
                 enabled=record.get("enabled", True),
                 conditions=record["conditions"],
                 due_days=record.get("due_days") or 0,
