@@ -118,7 +118,7 @@ def placeholders(conditions: Iterable[Mapping]) -> set[str]:
             base = name.removesuffix("_ago")
             names |= {f"{base}_on", f"{base}_days"}
     for condition in conditions:
-        if WINDOW.fullmatch(str(condition.get("fact", ""))):
+        if isinstance(condition, Mapping) and WINDOW.fullmatch(str(condition.get("fact", ""))):
             names.add(condition["fact"])
     return names
 
@@ -153,12 +153,16 @@ def check(definition: Mapping) -> dict[str, str]:
     """Messages by field ("name", "slug", "conditions-0-value", "reason"...); empty when
     the definition may be stored and compiled."""
     errors: dict[str, str] = {}
-    name = str(definition.get("name") or "").strip()
+    # A book is hand-editable JSON: each field is checked for its type first, so
+    # that a number where a text belongs is a message, not a crash further on.
+    name = definition.get("name")
+    name = name.strip() if isinstance(name, str) else ""
     if not name:
         errors["name"] = "Give the rule a name."
     elif len(name) > NAME_LENGTH:
         errors["name"] = f"Keep the name within {NAME_LENGTH} characters."
-    if not SLUG.fullmatch(str(definition.get("slug") or "")):
+    slug = definition.get("slug")
+    if not (isinstance(slug, str) and SLUG.fullmatch(slug)):
         errors["slug"] = (
             "Use 1 to 35 lower-case letters, digits and hyphens, starting and ending "
             "with a letter or digit."
@@ -166,12 +170,18 @@ def check(definition: Mapping) -> dict[str, str]:
     if definition.get("match") not in ("all", "any"):
         errors["match"] = "Choose all or any."
     conditions = definition.get("conditions") or []
-    if not conditions:
+    if not isinstance(conditions, list):
+        errors["conditions"] = "Expected a list of conditions."
+        conditions = []
+    elif not conditions:
         errors["conditions"] = "Add at least one condition."
     elif len(conditions) > MAX_CONDITIONS:
         errors["conditions"] = f"Keep to {MAX_CONDITIONS} conditions at most."
     for index, condition in enumerate(conditions):
         where = f"conditions-{index}"
+        if not isinstance(condition, Mapping):
+            errors[where] = "Expected an object: a fact, an operator and a value."
+            continue
         fact = fact_of(str(condition.get("fact", "")))
         if fact is None:
             errors[f"{where}-fact"] = "Choose a fact from the list."
@@ -190,9 +200,9 @@ def check(definition: Mapping) -> dict[str, str]:
     action, tier_to = definition.get("action"), definition.get("tier_to")
     if (action is None) == (tier_to is None):
         errors["recommends"] = "Recommend either an action or a tier move."
-    elif action is not None and action not in INTERACTION_KINDS:
+    elif action is not None and not (isinstance(action, str) and action in INTERACTION_KINDS):
         errors["action"] = "Choose an interaction kind from the list."
-    elif tier_to is not None and tier_to not in TIERS:
+    elif tier_to is not None and not (isinstance(tier_to, str) and tier_to in TIERS):
         errors["tier_to"] = "Choose a tier from the list."
     due_days = definition.get("due_days", 0)
     if action is not None and not (
@@ -210,7 +220,8 @@ def check(definition: Mapping) -> dict[str, str]:
         errors["priority"] = f"Enter a whole number from {PRIORITY[0]} to {PRIORITY[1]}."
     if not isinstance(definition.get("enabled", True), bool):
         errors["enabled"] = "Say whether the rule is on."
-    errors.update(_check_reason(str(definition.get("reason") or ""), conditions))
+    reason = definition.get("reason")
+    errors.update(_check_reason(reason if isinstance(reason, str) else "", conditions))
     return errors
 
 

@@ -118,3 +118,21 @@ def test_the_admin_sets_the_currency_from_iso_4217_codes(client, auth, team, db)
     assert client.post("/admin/settings", data={**settings, "currency": "EUR"}).status_code == 303
     db.session.refresh(team["admin"].team)
     assert team["admin"].team.currency == "EUR"
+
+
+def test_a_huge_amount_under_a_yearly_limit_is_refused_not_warned_of(
+    client, auth, team, partner, db
+):
+    """An amount refused beside the field is not also weighed against the team's
+    limit of things of value (a warning naming a 310-digit total, or a server error)."""
+    partner.team.value_limit = Decimal(250)
+    db.session.commit()
+    auth.login(team["agent"])
+    response = client.post(
+        f"/logbook/partners/{partner.id}/interactions", data=lunch(amount_spent="1e309")
+    )
+    assert response.status_code == 422
+    field = flat(response).split('name="amount_spent"')[1].split("</div>")[0]
+    assert "Enter an amount of at most 1,000,000." in field
+    assert "over the team" not in flat(response) and "Confirm below" not in flat(response)
+    assert count(db, Interaction) == 0

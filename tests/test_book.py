@@ -477,3 +477,12 @@ def test_planning_hours_are_read_as_the_admin_form_reads_them(runner, db, tmp_pa
     else:
         assert result.exit_code == 0, result.output
         assert team.planning_hours == kept
+
+
+def test_an_empty_time_zone_is_refused_not_a_crash(runner, db, tmp_path):
+    """ "" names no zone: the import used to pass the check and fail storing the team."""
+    document = {**BOOK, "team": {**BOOK["team"], "timezone": ""}}
+    result = runner.invoke(args=["book", "import", write(tmp_path, document)])
+    assert result.exit_code == 1 and not isinstance(result.exception, ValueError)
+    assert "team.timezone: '' is not a time zone" in result.output
+    assert count(db, Team) == 0

@@ -359,3 +359,78 @@ def test_a_cadence_in_a_second_version_file_is_refused(runner, db):
     result = import_text(runner, json.dumps(document))
     assert result.exit_code == 1
     assert "partners[0].cadence: not part of partnerplan-book/2: it came with" in result.output
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("conditions", "profession is lender", "team_rules[0].conditions: expected a list"),
+        ("conditions", 5, "team_rules[0].conditions: expected a list"),
+        ("conditions", [None], "team_rules[0].conditions[0]: expected an object"),
+        ("conditions", ["tier"], "team_rules[0].conditions[0]: expected an object"),
+        ("name", 5, "team_rules[0].name: give the rule a name"),
+        ("slug", 5, "team_rules[0].slug: use 1 to 35 lower-case letters"),
+        ("reason", ["{name}"], "team_rules[0].reason: write the reason"),
+        ("action", ["coffee"], "team_rules[0].action: choose an interaction kind"),
+        ("tier_to", ["maintain"], "team_rules[0].tier_to: choose a tier"),
+        ("match", ["all"], "team_rules[0].match: choose all or any"),
+    ],
+)
+def test_a_team_rule_of_the_wrong_shape_is_refused_by_path_in_the_browser(
+    client, auth, db, team, field, value, expected
+):
+    """A hand-edited book whose rule holds a string, a number or a list where the
+    format has another type: the upload lists it, it is not a server error."""
+    document = read(V3_EVERY_FIELD)
+    document["team_rules"][0][field] = value
+    if field == "tier_to":
+        document["team_rules"][0]["action"] = None
+    auth.login(team["admin"])
+    data = {"file": (io.BytesIO(json.dumps(document).encode()), "book.json")}
+    response = client.post("/book/import", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert f"<code>{expected.split(': ')[0]}</code>: {expected.split(': ', 1)[1]}" in page
+    assert count(db, Partner) == 0 and count(db, TeamRule) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: d["team"].update(cadences=5),
+            "<code>team.cadences</code>: expected an object, got 5",
+        ),
+        (
+            lambda d: d["partners"][0].update(client_types=[["luxury"]]),
+            "<code>partners[0].client_types[0]</code>: a list is not one of",
+        ),
+        (
+            lambda d: d["partners"][0]["leads"][1].update(planning_session={"at": "x"}),
+            "<code>partners[0].leads[1].planning_session</code>: an object is not the starts_at",
+        ),
+    ],
+    ids=["cadences", "client_types", "lead_session"],
+)
+def test_a_value_of_the_wrong_type_is_refused_by_path_in_the_browser(
+    client, auth, db, team, change, expected
+):
+    document = read(V3_EVERY_FIELD)
+    change(document)
+    auth.login(team["admin"])
+    data = {"file": (io.BytesIO(json.dumps(document).encode()), "book.json")}
+    response = client.post("/book/import", data=data)
+    assert response.status_code == 422
+    assert expected in response.get_data(as_text=True).replace("&#39;", "'")
+    assert count(db, Partner) == 0
+
+
+def test_a_team_rules_name_is_kept_stripped_as_the_editor_keeps_it(runner, db):
+    """The check measures the name without its spaces (80 characters at most): stored
+    with them, an 80-character name between spaces would not fit its column."""
+    document = read(V3_EVERY_FIELD)
+    document["team_rules"][0]["name"] = "   " + "L" * 80 + "  "
+    result = import_text(runner, json.dumps(document))
+    assert result.exit_code == 0, result.output
+    names = set(db.session.scalars(sa.select(TeamRule.name)))
+    assert "L" * 80 in names

@@ -5,13 +5,16 @@ in the log form (and the API) before anything is saved; the mark on the
 partner page; the yearly exports; the erasure clears the notes only."""
 
 import html
+import time
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import count, flat, make_partner, make_token
+from tests.helpers import AuthActions, at_once, count, flat, make_partner, make_token, make_user
 from tests.test_api import call
+from webapp.extensions import db as shared_db
+from webapp.ledger import record
 from webapp.models import Interaction, LedgerEntry, Partner, Team
 
 HTMX = {"HX-Request": "true"}
@@ -229,3 +232,32 @@ def test_the_admin_sets_the_yearly_limit(client, auth, team, db):
     assert client.post("/admin/settings", data={**base, "value_limit": ""}).status_code == 303
     db.session.refresh(harbor)
     assert harbor.value_limit is None
+
+
+def test_two_lunches_saved_at_once_cannot_both_pass_the_limit_unwarned(shared_app, monkeypatch):
+    """Two saves at once each used to find the year under the limit and both went
+    in unmarked ($300 given against $250). The second now waits for the first and
+    is warned of the total as if it had come after it."""
+    shared_app.config["PARTNERPLAN_NOW"] = "2026-11-20T15:30-05:00"
+    harbor = Team(name="Harbor Realty Group", value_limit=Decimal(250))
+    shared_db.session.add(harbor)
+    shared_db.session.flush()
+    partner_id = make_partner(make_user(harbor, "kim@harbor.example"), "Ryan McMillan").id
+    shared_db.session.commit()
+
+    # Between the check and the save, time enough for the other request to check too.
+    slow = record.given
+    monkeypatch.setattr(record, "given", lambda *a, **k: (time.sleep(0.3), slow(*a, **k)))
+
+    def prepare():
+        client = shared_app.test_client()
+        AuthActions(client).login("kim@harbor.example")
+        return client
+
+    def act(client):
+        return client.post(
+            f"/logbook/partners/{partner_id}/interactions", data=spend(amount="150")
+        ).status_code
+
+    assert sorted(at_once(shared_app, prepare, act)) == [303, 422]
+    assert shared_db.session.scalars(sa.select(LedgerEntry.amount)).all() == [Decimal("150.00")]

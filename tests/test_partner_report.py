@@ -238,3 +238,44 @@ def test_a_forged_token_is_a_404(db, client, team, partner):
     assert client.get(f"/report/unsubscribe/{forged}").status_code == 404
     assert client.post(f"/report/unsubscribe/{forged}").status_code == 404
     assert client.get("/report/unsubscribe/not-a-token").status_code == 404
+
+
+def test_no_report_goes_out_in_the_name_of_an_agent_who_left(
+    app, db, team, partner, mailbox, frozen
+):
+    """A deactivated agent's partners stay theirs until reassigned: the report would
+    be signed by them and replies would go to an inbox nobody reads."""
+    partner.sends_quarterly_report = True
+    team["agent"].active = False
+    db.session.commit()
+    run_at(app, frozen, "2027-04-01T08:05-04:00", "2027-04-01T08:05")
+    assert report_emails(db) == []
+    # Reassigned to an agent who is here: it goes, in their name, that same quarter.
+    partner.owner_id = team["other_agent"].id
+    db.session.commit()
+    run_at(app, frozen, "2027-04-02T08:05-04:00", "2027-04-02T08:05")
+    [email] = report_emails(db)
+    sent = [message for to, message in mailbox.messages if "ryan@lender.example" in to]
+    assert len(sent) == 1 and "kim@harbor.example" in sent[0]["Reply-To"]
+
+
+def test_the_partner_page_says_why_an_agreed_report_is_not_sent(db, client, auth, team, partner):
+    partner.sends_quarterly_report = True
+    team["agent"].active = False
+    db.session.commit()
+    auth.login(team["manager"])
+    page = client.get(f"/partners/{partner.id}").text
+    assert "Agreed, but not emailed: Sam Ortiz is deactivated; reassign the partner" in page
+    assert "Emailed to Ryan McMillan after each quarter" not in page
+
+
+def test_an_archived_partners_report_still_counts_its_referrals(db, client, auth, team, partner):
+    """Archived after the quarter, the partner's PDF and email of that quarter say what
+    happened in it: the referral figures are not emptied by the archiving."""
+    partner.archived_at = datetime(2027, 4, 10, 15)
+    db.session.commit()
+    auth.login(team["agent"])
+    email = client.get(f"/partners/{partner.id}/report/email?quarter=2027Q1").text
+    assert "Referrals you sent us: <strong>2</strong>" in email
+    assert "Your referrals that closed: <strong>2</strong>" in email
+    assert "Planning sessions held: <strong>2</strong>" in email

@@ -47,6 +47,8 @@ def test_a_referral_is_logged_with_its_fee_and_forecast(client, auth, team, part
         ({"fee_percent": "", "fee_amount": "-1"}, "fee_amount", "Enter an amount of 0 or more."),
         ({"fee_direction": "maybe"}, "fee_direction", "Not a valid choice"),
         ({"fee_percent": "h)"}, "fee_percent", "Not a valid decimal value."),
+        # Too many digits to round to cents: refused by its range, not a server error.
+        ({"fee_percent": "1e309"}, "fee_percent", "Enter a percentage from 0 to 100."),
     ],
 )
 def test_a_wrong_fee_is_refused_by_the_api_as_by_the_page(

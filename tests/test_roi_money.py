@@ -163,3 +163,16 @@ def test_amounts_show_in_the_teams_currency(client, auth, book, team, db):
     auth.login(team["agent"])
     page = flat(client.get("/referrals/roi?period=last_year"))
     assert "€15,000" in page and "$15,000" not in page
+
+
+def test_whole_amounts_round_half_up_and_zero_has_no_sign(client, auth, book, team, db):
+    """Net is shown in whole units: $62.50 spent is a net of −$63 (as $63.50 is −$64,
+    not a rounding to the even unit), and 40 cents spent is −$0.40's "$0", unsigned."""
+    db.session.add(spend(book["bo"], "coffee", datetime(2026, 2, 1, 9, 0), "0.40"))
+    db.session.commit()
+    auth.login(team["agent"])
+    page = flat(client.get("/referrals/roi?period=custom&start=2026-02-01&end=2026-02-01"))
+    ana = page.split(f'id="roi-partner-{book["ana"].id}"')[1].split("</tr>")[0]
+    assert "<strong>−$63</strong>" in ana
+    bo = page.split(f'id="roi-partner-{book["bo"].id}"')[1].split("</tr>")[0]
+    assert "<strong>$0</strong>" in bo and "$0.40" in bo

@@ -8,7 +8,7 @@ is the one check. Amounts are stored as they are entered (no conversion).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 # code -> (symbol, name). A symbol shared by several currencies ($) is
 # prefixed by the country letters where the team could mistake it.
@@ -55,9 +55,17 @@ def choices() -> list[tuple[str, str]]:
 def format_amount(
     value: Decimal | int | float | None, code: str | None, cents: bool = False
 ) -> str:
-    """'$1,234' (or '$1,234.50' with `cents`); a negative amount as '−$60'."""
+    """'$1,234' (or '$1,234.50' with `cents`); a negative amount as '−$60'.
+
+    Half a unit rounds up, as people round money ($62.50 is $63, like $63.50 is
+    $64; Python's own formatting would round to the even one); an amount that
+    rounds to nothing has no sign."""
     if value is None:
         return ""
-    sign = "−" if value < 0 else ""
-    digits = f"{abs(value):,.2f}" if cents else f"{abs(value):,.0f}"
+    value = Decimal(str(value))
+    with localcontext() as context:  # enough digits to round any amount, however large
+        context.prec = max(28, value.adjusted() + 4)
+        shown = value.quantize(Decimal("0.01") if cents else Decimal(1), ROUND_HALF_UP)
+    sign = "−" if shown < 0 else ""
+    digits = f"{abs(shown):,.2f}" if cents else f"{abs(shown):,.0f}"  # rounded already
     return f"{sign}{symbol(code)}{digits}"

@@ -215,7 +215,7 @@ def team_today(document: Any, into: Team | None) -> date:
         return clock.today(into.timezone)
     team = document.get("team") if isinstance(document, dict) else None
     zone = team.get("timezone") if isinstance(team, dict) else None
-    usable = isinstance(zone, str) and not timezone_problem(zone)
+    usable = isinstance(zone, str) and bool(zone) and not timezone_problem(zone)
     return clock.today(zone if usable else DEFAULT_TIMEZONE)
 
 
@@ -308,7 +308,10 @@ def store_team_rules(team: Team, records: list[dict], first: RuleSettings | None
         db.session.add(
             TeamRule(
                 team_id=team.id,
-                **{name: record.get(name) for name in ("slug", "name", "match", "action")},
+                **{name: record.get(name) for name in ("slug", "match", "action")},
+                # As the editor keeps it: the check measured it stripped, and 80
+                # characters between spaces would not fit the column otherwise.
+                name=record["name"].strip(),
                 enabled=record.get("enabled", True),
                 conditions=record["conditions"],
                 due_days=record.get("due_days") or 0,

@@ -409,9 +409,11 @@ class Checker:
         if not self.object(rule, path, TEAM_RULE_FIELDS, "team_rules[]"):
             return
         for key, message in team.check(rule).items():
-            where = key.replace("conditions-", "conditions[").replace("-", "].", 1)
+            # "conditions-0-value" -> "conditions[0].value"; "conditions-0" -> "conditions[0]"
+            where = re.sub(r"^conditions-([0-9]+)", r"conditions[\1]", key).replace("]-", "].")
             self.add(f"{path}.{where}", message[:1].lower() + message[1:])
-        for index, condition in enumerate(rule.get("conditions") or []):
+        conditions = rule.get("conditions")
+        for index, condition in enumerate(conditions if isinstance(conditions, list) else []):
             if isinstance(condition, dict) and set(condition) - {"fact", "op", "value"}:
                 self.add(f"{path}.conditions[{index}]", "has fields other than fact, op, value")
         slug = rule.get("slug")
@@ -440,7 +442,7 @@ class Checker:
         self.money(team, "commission_per_side", "team.commission_per_side")
         self.text(team, "timezone", "team.timezone", LIMITS["team.timezone"])
         zone = team.get("timezone")
-        if isinstance(zone, str) and timezone_problem(zone):
+        if isinstance(zone, str) and (not zone or timezone_problem(zone)):  # "": no zone
             self.add("team.timezone", f"{shown(zone)} is not a time zone (e.g. America/New_York)")
         self.text(team, "planning_hours", "team.planning_hours", LIMITS["team.planning_hours"])
         hours = team.get("planning_hours")
@@ -448,7 +450,8 @@ class Checker:
         if problem:
             self.add("team.planning_hours", problem)
         cadences = team.get("cadences")
-        if cadences is not None and self.object(cadences, "team.cadences", set(cadences)):
+        keys = set(cadences) if isinstance(cadences, dict) else set()  # any key: checked below
+        if cadences is not None and self.object(cadences, "team.cadences", keys):
             for key, cadence in cadences.items():
                 tier, _, profession = key.partition("/")
                 if tier not in CADENCE_TIERS or profession not in (ANY_PROFESSION, *PROFESSIONS):
@@ -523,7 +526,8 @@ class Checker:
                 self.add(item_path, f"{shown(value)} is not one of {one_of(CLIENT_TYPES)}")
             elif value in seen:
                 self.add(item_path, f"{shown(value)} is listed twice")
-            seen.add(value)
+            else:
+                seen.add(value)
         self.tags(partner, f"{path}.tags")
         if partner.get("cadence") is not None:
             self.cadence(partner["cadence"], f"{path}.cadence")
@@ -622,7 +626,7 @@ class Checker:
         self.choice(item, "status", f"{path}.status", LEAD_STATUSES)
         self.text(item, "notes", f"{path}.notes")
         session = item.get("planning_session")
-        if session is not None and session not in session_starts:
+        if session is not None and not (isinstance(session, str) and session in session_starts):
             self.add(
                 f"{path}.planning_session",
                 f"{shown(session)} is not the starts_at of one of this partner's planning sessions",

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from .. import outbox
 from ..extensions import db
-from ..models import OutboxEmail, Partner, Team
+from ..models import OutboxEmail, Partner, Team, User
 from ..outbox import mail_configured
 from ..partner_report.message import compose, may_send, outbox_key
 from ..partner_report.quarters import Quarter
@@ -39,8 +39,10 @@ def partner_report(team: Team, when: datetime) -> str:
     partners = list(
         db.session.scalars(
             sa.select(Partner)
+            .join(User, User.id == Partner.owner_id)
             .where(
                 Partner.team_id == team.id,
+                User.active.is_(True),  # see may_send
                 Partner.sends_quarterly_report.is_(True),
                 Partner.archived_at.is_(None),
                 Partner.do_not_contact.is_(False),

@@ -41,6 +41,22 @@ def year_total(partner_id: int, year: int, *, leaving_out: int | None = None) ->
     return Decimal(db.session.scalar(query)).quantize(ZERO)
 
 
+def hold(partner: Partner) -> None:
+    """Until this transaction ends, another save of a thing of value to the partner
+    waits: two lunches saved at once must not each find the year under the limit.
+    PostgreSQL locks the partner's row; SQLite has no row locks, and any write
+    takes its one write lock (an update of no row does, changing nothing)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Partner.id).where(Partner.id == partner.id).with_for_update())
+    else:
+        db.session.execute(
+            sa.update(Partner)
+            .where(sa.false())
+            .values(name=Partner.name)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def limit_warning(
     partner: Partner, amount: Decimal | None, day: date, editing: Interaction | None = None
 ) -> str | None:
@@ -51,6 +67,7 @@ def limit_warning(
     limit = partner.team.value_limit
     if limit is None or amount is None:
         return None
+    hold(partner)  # the total read next stays true until the interaction is saved
     others = year_total(partner.id, day.year, leaving_out=editing.id if editing else None)
     before = year_total(partner.id, day.year)
     after = others + amount

@@ -81,7 +81,8 @@ class InteractionForm(FlaskForm):
     def validate_amount_spent(self, field):
         if field.data is not None and self.kind.data not in SPENDING_KINDS:
             raise ValidationError(f"Only a {SPENDING_LABELS} has an amount spent.")
-        if self._partner is None or self.at.errors or not self.at.data:
+        # An amount refused already (negative, too large) has nothing to warn of.
+        if self._partner is None or field.errors or self.at.errors or not self.at.data:
             return
         # Here, not at the top: the ledger's package (its pages) imports the logbook's.
         from ..ledger.record import limit_warning
@@ -194,8 +195,9 @@ class ReferralForm(FlaskForm):
 
     def validate_fee_percent(self, field):
         # Run when something was entered (Optional stops the chain otherwise); not
-        # a number, it has its message already.
-        if field.data is None:
+        # a number or out of range, it has its message already (and 1e309 has too
+        # many digits to round to cents).
+        if field.data is None or field.errors:
             return
         if field.data != field.data.quantize(Decimal("0.01")):
             raise ValidationError("Enter the percentage with at most two decimals.")

@@ -21,13 +21,30 @@ def outbox_key(partner: Partner, quarter: Quarter) -> str:
 
 
 def may_send(partner: Partner) -> bool:
-    """Consent given, an address, and nothing that forbids contact."""
+    """Consent given, an address, nothing that forbids contact, and an agent still
+    on the team: the report is signed by them and replies go to them, so a
+    departed agent's partners wait until they are reassigned."""
     return bool(
         partner.sends_quarterly_report
         and partner.email
         and not partner.do_not_contact
         and partner.archived_at is None
+        and partner.owner.active
     )
+
+
+def held_back(partner: Partner) -> str | None:
+    """Why a report the partner agreed to is not emailed now; None when it is (or
+    was not agreed to)."""
+    if not partner.sends_quarterly_report or may_send(partner):
+        return None
+    if partner.do_not_contact:
+        return "the partner is marked do-not-contact"
+    if partner.archived_at is not None:
+        return "the partner is archived"
+    if not partner.email:
+        return "the partner has no email address"
+    return f"{partner.owner.name} is deactivated; reassign the partner to send it"
 
 
 def email_context(report: Report) -> dict:

@@ -16,7 +16,7 @@ from . import bp
 from .document import pdf_filename, report_for, report_pdf
 from .forms import ConsentForm
 from .links import partner_of_token
-from .message import email_html
+from .message import email_html, held_back
 from .quarters import Quarter
 
 NO_EMAIL = "Add the partner's email address first: the report goes there."
@@ -40,7 +40,11 @@ def chosen_quarter(partner: Partner) -> Quarter:
 @partner_panel("partner_report", "partner_report/_panel.html", order=46)
 def report_panel(partner: Partner, user) -> dict:
     """The link to this quarter's report and whether it is emailed."""
-    return {"partner": partner, "quarter": Quarter.of(clock.today(partner.team.timezone))}
+    return {
+        "partner": partner,
+        "quarter": Quarter.of(clock.today(partner.team.timezone)),
+        "held_back": held_back(partner),
+    }
 
 
 @bp.get("/partners/<int:partner_id>/report.pdf")

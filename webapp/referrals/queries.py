@@ -368,8 +368,10 @@ def roi(
         .group_by(PlanningSession.partner_id)
         .subquery()
     )
+    # The page lists the partners in the book; one partner asked for by name (its
+    # report) is counted archived or not, as its sessions and leads are.
     query = (
-        partners_seen(user, agent)
+        partners_seen(user, agent, include_archived=partner is not None)
         .with_only_columns(
             Partner.id,
             Partner.name,
