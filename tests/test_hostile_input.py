@@ -252,8 +252,10 @@ REFERRAL = {
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"commission": "-12000"}, "Enter an amount between $0 and $10,000,000."),
-        ({"commission": "1e12"}, "Enter an amount between $0 and $10,000,000."),
+        ({"commission": "-12000"}, "Enter an amount between 0 and 10,000,000."),
+        ({"commission": "1e12"}, "Enter an amount between 0 and 10,000,000."),
+        ({"commission": "12000.555"}, "Enter the amount with at most two decimals (cents)"),
+        ({"commission": "1e309"}, "Enter an amount between 0 and 10,000,000."),
         ({"commission": "twelve grand"}, "Not a valid decimal value"),
         *[
             ({"commission": number}, "Not a valid decimal value")

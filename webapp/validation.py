@@ -99,6 +99,8 @@ AMOUNT_MAX = Decimal(1_000_000)
 AMOUNT_NEGATIVE_MESSAGE = "Enter an amount of 0 or more."
 AMOUNT_CENTS_MESSAGE = "Enter the amount with at most two decimals (cents), e.g. 62.50."
 AMOUNT_MAX_MESSAGE = f"Enter an amount of at most {AMOUNT_MAX:,}."
+COMMISSION_MAX = Decimal(10_000_000)
+COMMISSION_MESSAGE = f"Enter an amount between 0 and {COMMISSION_MAX:,}."
 SLOT_MESSAGE = "Pick one of the slots."
 HOLIDAY_NAME_MAX = 80
 TAG_MAX = 40
@@ -272,6 +274,18 @@ def amount_problem(value: Decimal | None) -> str | None:
     return None
 
 
+def commission_problem(value: Decimal | None) -> str | None:
+    """A referral's commission, earned or expected: 0 to COMMISSION_MAX, whole
+    cents (as the book file keeps it)."""
+    if value is None:
+        return None
+    if not value.is_finite() or not 0 <= value <= COMMISSION_MAX:
+        return COMMISSION_MESSAGE
+    if value != value.quantize(Decimal("0.01")):
+        return AMOUNT_CENTS_MESSAGE
+    return None
+
+
 def push_endpoint_problem(
     url: object, services: Iterable[str], *, loopback: bool = False
 ) -> str | None:
@@ -403,6 +417,7 @@ phone_number = field_validator(phone_problem)
 time_zone = field_validator(timezone_problem)
 currency_code = field_validator(currency_problem)
 money_amount = field_validator(amount_problem)
+commission_amount = field_validator(commission_problem)
 cost_share = field_validator(share_problem)
 document_reference = field_validator(document_problem)
 

@@ -33,7 +33,7 @@ from rules.vocabulary import (
 )
 
 from ..forms import CreateForm, FiniteDecimalField, SelectField, choices
-from ..validation import money_amount, one_line, plausible_date
+from ..validation import commission_amount, money_amount, one_line, plausible_date
 
 SPENDING_LABELS = ", ".join(
     INTERACTION_KINDS[kind].lower() for kind in INTERACTION_KINDS if kind in SPENDING_KINDS
@@ -140,19 +140,13 @@ class ReferralForm(FlaskForm):
     commission = FiniteDecimalField(
         "Commission ($)",
         places=2,
-        validators=[
-            Optional(),
-            NumberRange(0, 10_000_000, "Enter an amount between $0 and $10,000,000."),
-        ],
+        validators=[Optional(), commission_amount],
     )
     expected_close_on = DateField("Expected to close", validators=[Optional(), plausible_date])
     expected_commission = FiniteDecimalField(
         "Expected commission",
         places=2,
-        validators=[
-            Optional(),
-            NumberRange(0, 10_000_000, "Enter an amount between 0 and 10,000,000."),
-        ],
+        validators=[Optional(), commission_amount],
     )
     fee_direction = SelectField(
         "Referral fee",
