@@ -30,8 +30,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
-    """Serve the app; yields the base URL; stops the server on exit."""
+def gunicorn(
+    database_url: str, workers: int = 2, today: str | None = None, pid_file: Path | None = None
+):
+    """Serve the app; yields the base URL; stops the server on exit. `pid_file`:
+    where gunicorn writes its master's pid (its workers are that pid's children)."""
     instance = tempfile.mkdtemp(prefix="partnerplan-bench-")
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
     env.update(
@@ -56,6 +59,7 @@ def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
             str(workers),
             "--timeout",
             "120",
+            *(["--pid", str(pid_file)] if pid_file else []),
             "wsgi:app",
         ],
         cwd=ROOT,
