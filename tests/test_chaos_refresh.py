@@ -8,6 +8,9 @@ once, to the end. Copy B's refresh is killed once about half of the partners
 are evaluated, then run again to the end. Both are read back, ids and
 timestamps aside, and must be identical.
 
+And in-process, a refresh dying right after its commit: what it tells of what
+it opened (a push, webhook events) was committed with it, not lost.
+
 Two ways to run a refresh: `flask recommendations refresh` (two forked workers:
 the group is killed), and the nightly job run by `flask jobs run-due` (its
 killed run is taken again once its lease has passed).
@@ -25,7 +28,7 @@ import subprocess
 import sys
 import time as wallclock
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,7 +36,12 @@ import sqlalchemy as sa
 
 from bench.generate import Size, generate, sqlite_url
 from config import database_url
+from tests.helpers import make_partner
+from tests.push_service import push_service  # noqa: F401  (a fixture)
+from tests.test_push import opted_in  # noqa: F401  (a fixture)
 from webapp.extensions import db as _db
+from webapp.models import Interaction, PushMessage, Recommendation
+from webapp.recommendations import lifecycle
 
 pytestmark = pytest.mark.chaos
 
@@ -252,3 +260,51 @@ def test_a_refresh_killed_half_way_converges_to_the_uninterrupted_run(databases,
     assert f"{total} partners evaluated: 0 new recommendations" in output
     assert ", 0 closed." in output
     assert stored(interrupted) == found, "a third refresh changed what was stored"
+
+
+class Died(BaseException):
+    """The process ending there (not an Exception: nothing catches it)."""
+
+
+def test_a_refresh_dying_right_after_its_commit_has_stored_the_push_it_owes(
+    app,
+    db,
+    team,
+    frozen,
+    opted_in,
+    monkeypatch,  # noqa: F811
+):
+    """Invariant: a return-the-call push is stored in the transaction that opens its
+    recommendation, so a refresh that dies right after committing still pushes it
+    (the next run finds the recommendation stored, no longer new, and pushes
+    nothing); and only once."""
+    sam_phone = opted_in(team["agent"])
+    rachel = make_partner(team["agent"], "Rachel Kim", met_on=DAY - timedelta(days=10))
+    db.session.flush()
+    db.session.add(  # the office took a voicemail for Sam this morning
+        Interaction(partner_id=rachel.id, user_id=team["manager"].id, kind="voicemail",
+                    direction="inbound", at=datetime(2026, 12, 2, 9, 40))
+    )  # fmt: skip
+    db.session.commit()
+    committed = lifecycle.commit_keeping_loaded
+
+    def commit_then_die(*stale):
+        committed(*stale)
+        raise Died
+
+    monkeypatch.setattr(lifecycle, "commit_keeping_loaded", commit_then_die)
+    with pytest.raises(Died):
+        lifecycle.refresh_partners(rachel.team_id, [rachel.id])
+    monkeypatch.undo()
+    db.session.rollback()
+    assert lifecycle.refresh_partners(rachel.team_id, [rachel.id]).created == 0  # the next run
+
+    rules = db.session.scalars(
+        sa.select(Recommendation.rule).where(Recommendation.partner_id == rachel.id)
+    ).all()
+    assert rules.count("return_call") == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PushMessage)) == 1
+    from webapp.push import sender
+
+    sender.send_queued()  # what the tick does
+    assert [n["title"] for n in sam_phone.notifications()] == ["Return Rachel Kim's call"]
