@@ -268,7 +268,7 @@ def report(result: dict, command: str) -> str:
     if result["verdict"]["first_errors"]:
         lines.append(f"first errors: {result['verdict']['first_errors']}")
     lines.append("SOAK " + ("PASSED" if result["verdict"]["passed"] else "FAILED"))
-    return "\n".join([f"$ {command}", f"at {datetime.now():%Y-%m-%d %H:%M}", *lines]) + "\n"
+    return "\n".join([f"$ {command}", f"ended {datetime.now():%Y-%m-%d %H:%M}", *lines]) + "\n"
 
 
 def main(argv=None) -> int:
