@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: install run test test-fast test-postgres test-browser simulate load bench chaos lint format system-deps
+.PHONY: install run test test-fast test-postgres test-browser simulate load soak bench chaos lint format system-deps
 
 $(BIN)/activate: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "PartnerPlan needs Python 3.11 or 3.12"; exit 1; }
@@ -66,6 +66,13 @@ load: install
 chaos: install
 	CHAOS_SIZE=full $(BIN)/python -m pytest -m "chaos and not postgres" -s -p no:cacheprovider $(PYTEST_ARGS)
 	CHAOS_SIZE=full bash scripts/with-postgres.sh $(BIN)/python -m pytest -m "chaos and postgres" -s -p no:cacheprovider $(PYTEST_ARGS)
+
+# Soak (not in CI): a steady load through gunicorn for SOAK_MINUTES (30), sampled
+# every minute; fails when worker memory or p95 grows, or on any error.
+# `SOAK_MINUTES=3 make soak` for a short one. docs/RELIABILITY.md says what passes.
+SOAK_MINUTES ?= 30
+soak: install
+	SOAK_MINUTES=$(SOAK_MINUTES) $(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 lint: install
 	$(BIN)/ruff check webapp rules tests

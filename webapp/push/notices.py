@@ -1,5 +1,6 @@
 """What each notification says, and to whom. Each is called where the thing happens,
 after it is committed, and only stores the pushes (`sender.notify`): a job sends them.
+`return_calls` alone stores them in the refresh's own transaction (see there).
 
 - `return_calls`: a `return_call` recommendation was opened (an inbound
   voicemail or missed call, not returned) → the partner's owner, unless the
@@ -24,7 +25,7 @@ from rules.vocabulary import TIERS
 from ..extensions import db
 from ..links import absolute_url
 from ..models import Interaction, Partner, Recommendation, User
-from .sender import Notice, notify, plain
+from .sender import Notice, notify, plain, store_notice
 
 
 def page(endpoint: str, **values) -> str:
@@ -34,7 +35,10 @@ def page(endpoint: str, **values) -> str:
 
 def return_calls(opened: Iterable[dict], as_of: date) -> int:
     """Push 'Return Rachel Kim's call' for each `return_call` row just opened (the
-    refresh's rows: partner_id, due, reason) whose call came in on `as_of`."""
+    refresh's rows: partner_id, due, reason) whose call came in on `as_of`.
+
+    Stored in the refresh's transaction (`store_notice`): the refresh commits,
+    then calls `sender.send_soon`."""
     fresh = {row["partner_id"]: row for row in opened if row["due"] == as_of}
     if not fresh:
         return 0
@@ -51,7 +55,7 @@ def return_calls(opened: Iterable[dict], as_of: date) -> int:
             url=page("partners.detail", partner_id=partner_id),
             tag=f"return-call-{partner_id}",
         )
-        pushed += notify([owner_id], notice, key=f"return_call:{partner_id}:{as_of}")
+        pushed += store_notice([owner_id], notice, key=f"return_call:{partner_id}:{as_of}")
     return pushed
 
 

@@ -78,8 +78,21 @@ def plain(text: str, limit: int = 120) -> str:
 
 
 def notify(user_ids: Iterable[int], notice: Notice, key: str | None = None) -> int:
-    """Store `notice` for every device of those users who are active; how many
-    devices it was stored for (0 when `key` was stored already, or no device)."""
+    """Store `notice` for every device of those users who are active, commit, and
+    ask a worker to push at once; how many devices it was stored for (0 when `key`
+    was stored already, or no device)."""
+    stored = store_notice(user_ids, notice, key)
+    # Called after the request's own commit: what it loaded stays loaded.
+    commit_keeping_loaded()
+    if stored:
+        send_soon()
+    return stored
+
+
+def store_notice(user_ids: Iterable[int], notice: Notice, key: str | None = None) -> int:
+    """`notify`'s rows, in the caller's transaction: neither committed nor sent. For
+    a caller whose own writes and their pushes must stand or fall together (the
+    recommendations refresh): it commits, then calls `send_soon`."""
     ids = set(user_ids)
     if not ids:
         return 0
@@ -105,14 +118,15 @@ def notify(user_ids: Iterable[int], notice: Notice, key: str | None = None) -> i
         )
         for subscription_id in subscriptions
     )
-    # Called after the request's own commit: what it loaded stays loaded.
-    commit_keeping_loaded()
-    if stored:
-        try:
-            deliver()
-        except Exception:  # the queue is unreachable: the tick will push it
-            current_app.logger.warning("push: could not ask a worker to send", exc_info=True)
     return stored
+
+
+def send_soon() -> None:
+    """Ask a worker to push what is queued, once it is committed."""
+    try:
+        deliver()
+    except Exception:  # the queue is unreachable: the tick will push it
+        current_app.logger.warning("push: could not ask a worker to send", exc_info=True)
 
 
 def send_queued() -> int:

@@ -43,6 +43,7 @@ from ..models import (
     utcnow,
 )
 from ..push import notices
+from ..push import sender as push_sender
 from . import health
 from .facts import team_facts
 
@@ -182,6 +183,21 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
         connection.execute(_CLOSE, {"ids": closing, "closed_at": utcnow()})
     _mark_evaluated(team_id, facts.keys(), as_of, version)
     health.store(team_id, facts, as_of, settings)
+    # The news of what opened (a push for a call to return, the one recommendation
+    # that is news the moment it opens; a webhook event for each) is stored in the
+    # same transaction: a refresh killed right after committing its recommendations
+    # would otherwise never tell them (the next run finds them stored, not new).
+    pushed = told = 0
+    if calls := [row for row in created if row["rule"] == "return_call"]:
+        pushed = notices.return_calls(calls, as_of)
+    if created:
+        # Imported late: the events' payloads are the API's schemas, which read
+        # Today's queries.
+        from ..webhooks import events
+
+        told = events.recommendations_opened(
+            team_id, [(row["partner_id"], row["rule"]) for row in created]
+        )
     # Only loaded recommendations and evaluations can be out of date: the rest
     # the request loaded (its user, team, partner) stays loaded. A plain commit
     # would load it again: logging an interaction (which re-evaluates the
@@ -189,16 +205,10 @@ def _refresh(team_id: int, partner_ids, as_of: date | None) -> Summary:
     # CPU time (measured in-process on
     # `python -m bench --partners 5000 --interactions 250000 --referrals 15000`).
     commit_keeping_loaded(Recommendation, PartnerEvaluation, PartnerHealth)
-    # A call to return is the one recommendation that is news the moment it opens.
-    if calls := [row for row in created if row["rule"] == "return_call"]:
-        notices.return_calls(calls, as_of)
-    if created:
-        # Here, where every recommendation is first stored (imported late: the
-        # events' payloads are the API's schemas, which read Today's queries).
-        from ..webhooks import events
-
-        opened = [(row["partner_id"], row["rule"]) for row in created]
-        events.recommendations_opened(team_id, opened)
+    if pushed:
+        push_sender.send_soon()
+    if told:
+        events.send_soon()
     return summary
 
 

@@ -48,6 +48,19 @@ def listening(team_id: int, event_type: str) -> list[int]:
 def publish(team_id: int, event_type: str, data: dict) -> int:
     """Store the event for each of the team's active endpoints that takes its type,
     commit, and ask a worker to send at once; how many deliveries were stored."""
+    stored = store_event(team_id, event_type, data)
+    if not stored:
+        return 0
+    # Called after the request's own commit: what it loaded stays loaded.
+    commit_keeping_loaded()
+    send_soon()
+    return stored
+
+
+def store_event(team_id: int, event_type: str, data: dict) -> int:
+    """`publish`'s deliveries, in the caller's transaction: neither committed nor
+    sent. For a caller whose own writes and their events must stand or fall
+    together (the recommendations refresh): it commits, then calls `send_soon`."""
     targets = listening(team_id, event_type)
     if not targets:
         return 0
@@ -70,13 +83,15 @@ def publish(team_id: int, event_type: str, data: dict) -> int:
         )
         for endpoint_id in targets
     )
-    # Called after the request's own commit: what it loaded stays loaded.
-    commit_keeping_loaded()
+    return len(targets)
+
+
+def send_soon() -> None:
+    """Ask a worker to send what is queued, once it is committed."""
     try:
         sender.deliver()
     except Exception:  # the queue is unreachable: the tick will send it
         current_app.logger.warning("webhooks: could not ask a worker to send", exc_info=True)
-    return len(targets)
 
 
 def interaction_logged(interaction: Interaction, team_id: int) -> int:
@@ -101,8 +116,9 @@ def referral_status_changed(referral: Referral, status_from: str, team_id: int) 
 
 def recommendations_opened(team_id: int, opened: list[tuple[int, str]]) -> int:
     """Each recommendation a refresh opened, named by (partner id, rule): one event
-    each. Nothing is read when no endpoint of the team listens (the nightly
-    refresh opens many)."""
+    each, stored in the refresh's transaction (`store_event`: the refresh commits,
+    then calls `send_soon`). Nothing is read when no endpoint of the team listens
+    (the nightly refresh opens many)."""
     if not opened or not listening(team_id, "recommendation.opened"):
         return 0
     partner_ids, rules = {p for p, _ in opened}, {r for _, r in opened}
@@ -121,7 +137,7 @@ def recommendations_opened(team_id: int, opened: list[tuple[int, str]]) -> int:
     for row in rows:
         if (row.partner_id, row.rule) in wanted:
             data = schemas.OpenedRecommendation().dump(row)
-            told += publish(team_id, "recommendation.opened", data)
+            told += store_event(team_id, "recommendation.opened", data)
     return told
 
 
