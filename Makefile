@@ -61,11 +61,11 @@ load: install
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 # Faults survived, at full size (docs/RELIABILITY.md): every test marked `chaos`
-# (tests/test_chaos_*.py), on SQLite, then the PostgreSQL ones on a throwaway
-# server. Loopback only, bounded, stops by itself. `make test` runs them small.
+# (tests/test_chaos_*.py), on SQLite, then again on a throwaway PostgreSQL
+# server (SQLite-only ones skip there). Loopback only, bounded, stops by itself.
 chaos: install
 	CHAOS_SIZE=full $(BIN)/python -m pytest -m "chaos and not postgres" -s -p no:cacheprovider $(PYTEST_ARGS)
-	CHAOS_SIZE=full bash scripts/with-postgres.sh $(BIN)/python -m pytest -m "chaos and postgres" -s -p no:cacheprovider $(PYTEST_ARGS)
+	CHAOS_SIZE=full bash scripts/with-postgres.sh $(BIN)/python -m pytest -m chaos -s -p no:cacheprovider $(PYTEST_ARGS)
 
 # Soak (not in CI): a steady load through gunicorn for SOAK_MINUTES (30), sampled
 # every minute; fails when worker memory or p95 grows, or on any error.
