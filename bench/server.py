@@ -30,8 +30,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
-    """Serve the app; yields the base URL; stops the server on exit."""
+def gunicorn(
+    database_url: str, workers: int = 2, today: str | None = None, memory: dict | None = None
+):
+    """Serve the app; yields the base URL; stops the server on exit. `memory`
+    gets the workers' peak resident memory (`peak_bytes`) as they stop."""
     instance = tempfile.mkdtemp(prefix="partnerplan-bench-")
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
     env.update(
@@ -79,6 +82,8 @@ def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
             time.sleep(0.2)
         yield base
     finally:
+        if memory is not None:
+            memory["peak_bytes"] = max(map(peak_rss, children(process.pid)), default=None)
         process.terminate()
         try:
             process.wait(timeout=20)
@@ -86,6 +91,25 @@ def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
             process.kill()
             process.wait()
         log.close()
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (gunicorn's workers), from /proc."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def peak_rss(pid: int) -> int:
+    """A live process's peak resident memory in bytes (VmHWM), 0 if unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

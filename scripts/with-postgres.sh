@@ -5,6 +5,10 @@
 # port, creates a database, exports TEST_DATABASE_URL (and DATABASE_URL) for
 # the command, then stops the server and removes everything, whatever happens.
 #
+# PG_DURABLE=1 keeps durability as PostgreSQL ships it (fsync, synchronous_commit
+# and full_page_writes on), for benchmarks; the tests' cluster turns them off.
+# PG_REQUIRED=1 fails, as CI does, instead of skipping when PostgreSQL cannot run.
+#
 # PostgreSQL refuses to run as root: as root the cluster belongs to the
 # `postgres` system user (created by Debian's package), or to a system user
 # made for the purpose. When PostgreSQL cannot start, CI (CI=true) fails with
@@ -14,8 +18,8 @@ set -euo pipefail
 say() { echo "with-postgres: $*" >&2; }
 unavailable() {
   say "PostgreSQL is not available: $*"
-  if [ "${CI:-}" = "true" ]; then
-    say "FAILED: CI needs the PostgreSQL run (install the Debian package 'postgresql')."
+  if [ "${CI:-}" = "true" ] || [ "${PG_REQUIRED:-}" = 1 ]; then
+    say "FAILED: this run needs PostgreSQL (install the Debian package 'postgresql')."
     exit 1
   fi
   say "skipping the PostgreSQL run here (it is required in CI)."
@@ -69,9 +73,12 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 "${as_pg[@]}" "$pg_bin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
   >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; unavailable "initdb failed"; }
 
-# A throwaway cluster: durability off for speed, loopback only, socket in the temp dir.
+# A throwaway cluster: loopback only, socket in the temp dir; durability off for
+# speed unless PG_DURABLE=1 (a benchmark measures the server as it ships).
+durability="-F -c full_page_writes=off -c synchronous_commit=off"
+[ "${PG_DURABLE:-}" = 1 ] && durability=""
 "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-  -o "-h 127.0.0.1 -p $port -k $work -F -c full_page_writes=off -c synchronous_commit=off -c max_connections=100" \
+  -o "-h 127.0.0.1 -p $port -k $work $durability -c max_connections=100" \
   start >/dev/null || { cat "$log" >&2 || true; unavailable "the server did not start"; }
 
 "${as_pg[@]}" "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qc \

@@ -171,6 +171,13 @@ def _summary_query(listed: bool) -> sa.Select:
             ),
         ),
     )
+    if listed:
+        # Said again of the runs' side (the join implies it): PostgreSQL then reads
+        # only these partners' rows through ix_interaction_history; without it, it
+        # hashed the whole table's unanswered rows for every batch and partner page.
+        in_a_run = sa.and_(
+            run.partner_id.in_(sa.bindparam("partner_ids", expanding=True)), in_a_run
+        )
     return sa.select(lasts, run.at, run.kind, run.direction, run.outcome).outerjoin(runs, in_a_run)
 
 
