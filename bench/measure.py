@@ -194,7 +194,7 @@ def profile(run, top: int = 15) -> list[str]:
     stats = pstats.Stats(profiler, stream=out)
     # The product's own functions and the driver's execute: the framework's
     # layers above them only repeat the total.
-    stats.sort_stats("cumulative").print_stats(r"webapp/|rules/|method 'execute'", top)
+    stats.sort_stats("cumulative").print_stats(r"webapp/|rules/|method 'execute'|commit", top)
     lines = out.getvalue().splitlines()
     start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
     root = str(ROOT) + "/"
@@ -401,11 +401,28 @@ def explain_pages(
             "search": "/partners/?q=" + partners[0][1].split()[1][:4].lower(),
             "partner_page": f"/partners/{partners[len(partners) // 2][0]}",
         }
+        if role == "agent":
+            pages["log_interaction"] = f"/logbook/partners/{partners[1][0]}/interactions"
         found[role] = {}
         for label, path in pages.items():
-            # The search as the search box asks for it: the results fragment.
-            headers = {"HX-Request": "true"} if label == "search" else {}
-            client.get(path, headers=headers)  # warm: a page's first request loads more
+            # The search as the search box asks for it (the results fragment); the
+            # log as the partner page's form sends it.
+            headers = {"HX-Request": "true"} if label in ("search", "log_interaction") else {}
+            if label == "log_interaction":
+                headers["HX-Target"] = "logbook"
+                at = datetime.combine(day, datetime.min.time()).replace(hour=8)
+                form = {
+                    "kind": "call",
+                    "direction": "outbound",
+                    "outcome": "connected",
+                    "sentiment": "positive",
+                    "at": at.strftime("%Y-%m-%dT%H:%M"),
+                    "minutes": "5",
+                }
+                request = lambda c=client, p=path, h=headers, f=form: c.post(p, data=f, headers=h)  # noqa: E731
+            else:
+                request = lambda c=client, p=path, h=headers: c.get(p, headers=h)  # noqa: E731
+            request()  # warm: a page's first request loads more
             captured: list[tuple[str, object]] = []
 
             def capture(
@@ -418,7 +435,7 @@ def explain_pages(
                 engine = db.engine
             sa.event.listen(engine, "before_cursor_execute", capture)
             try:
-                status = client.get(path, headers=headers).status_code
+                status = request().status_code
             finally:
                 sa.event.remove(engine, "before_cursor_execute", capture)
             statements = []
@@ -446,9 +463,7 @@ def explain_pages(
                 "slowest": sorted(statements, key=lambda s: -(s["ms"] or 0))[:2],
             }
             if (role, label) in profile_pages:
-                entry["profile"] = profile(
-                    lambda c=client, p=path, h=headers: [c.get(p, headers=h) for _ in range(20)]
-                )
+                entry["profile"] = profile(lambda r=request: [r() for _ in range(20)])
             found[role][label] = entry
     return found
 
