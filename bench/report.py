@@ -52,6 +52,8 @@ def replace_section(text: str, key: str, body: str) -> str:
     found = {m.group(1): m.group(0) for m in SECTION.finditer(text)}
     if found:
         rest = text[list(SECTION.finditer(text))[-1].end() :]
+    elif text.startswith(HEADER):
+        rest = text[len(HEADER) :]
     else:
         rest = text.split("\n", 1)[1] if text.startswith("# ") else text
     found[key] = f"<!-- bench:begin {key} -->\n{body.rstrip()}\n<!-- bench:end {key} -->\n"
