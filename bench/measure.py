@@ -465,7 +465,21 @@ def explain_pages(
             if (role, label) in profile_pages:
                 entry["profile"] = profile(lambda r=request: [r() for _ in range(20)])
             found[role][label] = entry
+    scanned = {t for pages in found.values() for e in pages.values() for t in e["seq_scans"]}
+    found["table_rows"] = {table: table_rows(database, table) for table in sorted(scanned)}
     return found
+
+
+# A table this large scanned whole is a cost that grows with the team.
+LARGE_TABLE = 10_000
+
+
+def table_rows(database: Database, table: str) -> int:
+    """About how many rows the table has (the planner's estimate on PostgreSQL)."""
+    if database.kind == "postgres":
+        sql = "SELECT reltuples::bigint FROM pg_class WHERE relname = :name AND relkind = 'r'"
+        return int(database.column(sql, name=table)[0])
+    return database.column(f'SELECT count(*) FROM "{table}"')[0]
 
 
 def explain(cursor, kind: str, statement: str, parameters) -> dict:

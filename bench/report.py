@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bench.measure import LARGE_TABLE
+
 HEADER = """# Performance
 
 Measured by `make bench` (`python -m bench`, the `bench/` package): a synthetic
@@ -251,14 +253,37 @@ def plans(explain: dict) -> list[str]:
         "| who | page | statements | database time | indexes used | tables scanned whole |",
         "|---|---|---|---|---|---|",
     ]
+    sizes = explain.get("table_rows", {})
+    explain = {role: pages for role, pages in explain.items() if role != "table_rows"}
+
+    def scanned(table: str) -> str:
+        rows = sizes.get(table, 0)
+        text = f"`{table}` ({rows:,} rows)"
+        return f"**{text}**" if rows >= LARGE_TABLE else text
+
     for role, pages in explain.items():
         for label, e in pages.items():
             ms = f"{e['database_ms']:.1f} ms" if e["database_ms"] else "(not timed)"
             lines.append(
                 f"| {role} | {label} (`{e['path']}`) | {e['statements']} | {ms} | "
                 f"{', '.join(f'`{i}`' for i in e['indexes']) or 'none'} | "
-                f"{', '.join(f'`{t}`' for t in e['seq_scans']) or 'none'} |"
+                f"{', '.join(scanned(t) for t in e['seq_scans']) or 'none'} |"
             )
+    large = sorted(
+        {t for e in explain.get("agent", {}).values() for t in e["seq_scans"]}
+        & {t for t, rows in sizes.items() if rows >= LARGE_TABLE}
+    )
+    lines += [
+        "",
+        (
+            f"An agent's pages scan whole only tables of fewer than {LARGE_TABLE:,} rows "
+            "(settings, sessions, the team's small tables): every table that grows with "
+            "the team is read through an index."
+            if not large
+            else f"**An agent's pages scan whole tables that grow with the team: "
+            f"{', '.join(large)}.**"
+        ),
+    ]
     for role, pages in explain.items():
         for label, e in pages.items():
             if not e["slowest"] or e["slowest"][0]["ms"] is None:
@@ -281,7 +306,7 @@ def profiles(r: dict) -> list[str]:
     """Where the time goes, for each page or refresh that missed its target."""
     lines = []
     for role, pages in r.get("explain", {}).items():
-        if not isinstance(pages, dict):
+        if role == "table_rows" or not isinstance(pages, dict):
             continue
         for label, e in pages.items():
             if e.get("profile"):
