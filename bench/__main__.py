@@ -75,6 +75,12 @@ def main(argv=None) -> int:
     parser.add_argument("--db", type=Path, default=ROOT / "bench-data" / "bench.db")
     parser.add_argument("--reuse", action="store_true", help="measure the existing SQLite --db")
     parser.add_argument("--requests", type=int, default=500, help="per HTTP measurement")
+    parser.add_argument(
+        "--seconds-per-page",
+        type=float,
+        default=60,
+        help="at most this long per HTTP measurement (30 requests at least)",
+    )
     parser.add_argument("--load-agents", type=int, default=20)
     parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--load-max-requests", type=int, default=40_000)
@@ -142,7 +148,10 @@ def main(argv=None) -> int:
             lambda: measure.sharded_refresh(database, day_after, floor(), target("nightly_shards")),
         ),
         ("engines", lambda: measure.engines(measure.app_for(database, day_after), day_after)),
-        ("http", lambda: measure.http_timings(database, day_after, args.requests)),
+        (
+            "http",
+            lambda: measure.http_timings(database, day_after, args.requests, args.seconds_per_page),
+        ),
         (
             "explain",
             lambda: measure.explain_pages(database, day_after, missed_pages(results)),

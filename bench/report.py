@@ -140,8 +140,8 @@ def section(command: str, r: dict) -> list[str]:
         lines.append(
             f"- Pages measured for agent 001 ({http['agent'].get('partners', 0):,} partners) "
             f"and for the team's manager ({http['manager'].get('partners', 0):,} partners, "
-            f"the whole team's); {http['agent'].get('today', {}).get('n', 0)} requests each, "
-            "one gunicorn worker"
+            "the whole team's), one gunicorn worker; n: the requests timed (a measure "
+            f"stops after {http.get('budget_seconds', 60):g} s, 30 requests at least)"
         )
     floor = r["floor"]
     lines += [
