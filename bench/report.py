@@ -27,7 +27,7 @@ Each command writes (or replaces) its own section below:
 ```
 python -m bench --no-load                                 # SQLite, 1×
 python -m bench --database postgres --no-load             # PostgreSQL, 1×
-python -m bench --database postgres --scale 10 --no-load  # PostgreSQL, 10×
+python -m bench --database postgres --scale 10 --no-load --no-team-rules  # PostgreSQL, 10×
 ```
 
 (`make bench BENCH_ARGS="--database postgres --scale 10"` runs the same.
