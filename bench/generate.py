@@ -9,7 +9,8 @@ SQLite: the models' tables (`create_all`), rows through SQLAlchemy Core
 executemany in large batches inside one transaction. PostgreSQL: the schema
 as migrations make it (`flask db upgrade`), rows through `COPY` (the models'
 Python-side defaults filled in), the tables' secondary indexes and
-constraints dropped for the load and built again after it, then `ANALYZE`.
+constraints dropped for the load and built again after it, then `VACUUM
+(ANALYZE)` (the state autovacuum keeps a live database in).
 """
 
 from __future__ import annotations
@@ -283,8 +284,13 @@ def generate(url: str, size: Size, today: date, log=print) -> dict[str, float]:
                 conn.exec_driver_sql(statement)
             timings["indexes"] = time.perf_counter() - t
     t = time.perf_counter()
-    with engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    # PostgreSQL: VACUUM too, as autovacuum leaves a live database; without the
+    # visibility map it sets, the covering indexes cannot answer alone (index-only
+    # scans) and the planner read the whole interaction table for a batch of 500
+    # partners' history (115 ms instead of 15 at 1×).
+    options = {"isolation_level": "AUTOCOMMIT"} if postgres else {}
+    with engine.connect().execution_options(**options) as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE)" if postgres else "ANALYZE")
         conn.commit()
     timings["analyze"] = time.perf_counter() - t
     engine.dispose()
