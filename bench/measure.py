@@ -8,6 +8,7 @@ import os
 import pstats
 import random
 import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -168,6 +169,7 @@ def sharded_refresh(
         for name, value in zip(counts, found.groups(), strict=True):
             counts[name] += int(value)
     seconds = time.perf_counter() - started
+    shutil.rmtree(instance, ignore_errors=True)
     if failures:
         return {"status": f"failed: {failures[0]}"}
     return {

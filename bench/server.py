@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -91,6 +92,7 @@ def gunicorn(
             process.kill()
             process.wait()
         log.close()
+        shutil.rmtree(instance, ignore_errors=True)
 
 
 def children(pid: int) -> list[int]:
