@@ -30,7 +30,8 @@ python -m bench --database postgres --no-load             # PostgreSQL, 1×
 python -m bench --database postgres --scale 10 --no-load --no-team-rules  # PostgreSQL, 10×
 ```
 
-(`make bench BENCH_ARGS="--database postgres --scale 10"` runs the same.
+(`make bench BENCH_ARGS="--database postgres --scale 10"` is the last with the
+load test and the team rules' refreshes.
 `--database postgres` runs on a throwaway PostgreSQL cluster that
 `scripts/with-postgres.sh` starts with `PG_DURABLE=1` (fsync, synchronous_commit
 and full_page_writes on, as PostgreSQL ships) under `bench-data/`, schema by
