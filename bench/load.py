@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import sys
 import tempfile
 import threading
@@ -22,13 +21,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bench import features
-from bench.generate import PASSWORD, Size, agent_email, generate, sqlite_url
+from bench.database import Database
+from bench.generate import PASSWORD, Size, agent_email, generate
 from bench.measure import app_for, percentiles
 from bench.server import Client, gunicorn
 
 
 def run_load(
-    db_path: Path,
+    database: Database,
     today: date,
     agents: int,
     seconds: float,
@@ -36,19 +36,14 @@ def run_load(
     workers: int = 2,
     log=print,
 ) -> dict:
-    connection = sqlite3.connect(db_path)
-    before = connection.execute("SELECT count(*) FROM interaction").fetchone()[0]
+    before = database.column("SELECT count(*) FROM interaction")[0]
     owned = {}
     for number in range(1, agents + 1):
-        owned[number] = [
-            row[0]
-            for row in connection.execute(
-                "SELECT partner.id FROM partner JOIN user ON user.id = partner.owner_id "
-                "WHERE user.email = ? AND partner.archived_at IS NULL",
-                (agent_email(number),),
-            )
-        ]
-    connection.close()
+        owned[number] = database.column(
+            'SELECT partner.id FROM partner JOIN "user" ON "user".id = partner.owner_id '
+            'WHERE "user".email = :email AND partner.archived_at IS NULL',
+            email=agent_email(number),
+        )
     if any(not ids for ids in owned.values()):
         raise SystemExit(f"the database needs at least {agents} agents with partners")
 
@@ -102,7 +97,7 @@ def run_load(
                 with lock:
                     stats["errors"].append(f"agent {number}: {error}")
 
-    with gunicorn(sqlite_url(db_path), workers=workers, today=today.isoformat()) as base:
+    with gunicorn(database.url, workers=workers, today=today.isoformat()) as base:
         clients = {}
         for number in range(1, agents + 1):  # log everyone in before the clock starts
             clients[number] = Client(base)
@@ -121,9 +116,7 @@ def run_load(
         elapsed = time.monotonic() - started
         still_answering = Client(base).get("/auth/login")[0] == 200
 
-    connection = sqlite3.connect(db_path)
-    after = connection.execute("SELECT count(*) FROM interaction").fetchone()[0]
-    connection.close()
+    after = database.column("SELECT count(*) FROM interaction")[0]
     result = {
         "agents": agents,
         "seconds": elapsed,
@@ -135,7 +128,7 @@ def run_load(
         "interactions_added": after - before,
         "count_check": after - before == stats["logged"],
         "still_answering": still_answering,
-        "recommendations": consistency(db_path, today, sorted(touched)),
+        "recommendations": consistency(database, today, sorted(touched)),
     }
     if stats["log_seconds"]:
         result["log"] = percentiles(stats["log_seconds"])
@@ -152,7 +145,7 @@ def run_load(
     return result
 
 
-def consistency(db_path: Path, today: date, partner_ids: list[int]) -> dict:
+def consistency(database: Database, today: date, partner_ids: list[int]) -> dict:
     """Stored open recommendations of the touched partners = a fresh evaluation."""
     evaluate = features.evaluate()
     if evaluate is None or not partner_ids:
@@ -162,7 +155,7 @@ def consistency(db_path: Path, today: date, partner_ids: list[int]) -> dict:
     from webapp.extensions import db
     from webapp.models import Partner
 
-    app = app_for(db_path, today)
+    app = app_for(database, today)
     mismatches = []
     with app.app_context():
         team_id = db.session.scalar(sa.select(Partner.team_id).limit(1))
@@ -199,9 +192,14 @@ def main(argv=None) -> int:
                 agents=max(args.agents, 20), partners=2_000, interactions=50_000, referrals=6_000
             )
             print(f"generating a small brokerage in {db_path} ...")
-            generate(sqlite_url(db_path), size, today)
+            generate(Database.sqlite(db_path).url, size, today)
         result = run_load(
-            db_path, today, args.agents, args.seconds, args.max_requests, args.workers
+            Database.sqlite(db_path),
+            today,
+            args.agents,
+            args.seconds,
+            args.max_requests,
+            args.workers,
         )
     for key, value in result.items():
         print(f"{key}: {value}")

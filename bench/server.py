@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,16 +31,26 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2, today: str | None = None):
-    """Serve the app; yields the base URL; stops the server on exit."""
-    with serve(database_url, workers, today) as (base, _):
+def gunicorn(
+    database_url: str, workers: int = 2, today: str | None = None, memory: dict | None = None
+):
+    """Serve the app; yields the base URL; stops the server on exit. `memory`
+    gets the workers' peak resident memory (`peak_bytes`) as they stop."""
+    with serve(database_url, workers, today, memory=memory) as (base, _):
         yield base
 
 
 @contextmanager
-def serve(database_url: str, workers: int = 2, today: str | None = None, env: dict | None = None):
+def serve(
+    database_url: str,
+    workers: int = 2,
+    today: str | None = None,
+    env: dict | None = None,
+    memory: dict | None = None,
+):
     """Serve the app; yields the base URL and gunicorn's master process (whose
-    children are the workers); stops the server on exit. `env`: more settings."""
+    children are the workers); stops the server on exit. `env`: more settings;
+    `memory` gets the workers' peak resident memory (`peak_bytes`) as they stop."""
     instance = tempfile.mkdtemp(prefix="partnerplan-bench-")
     environment = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
     environment.update(
@@ -88,6 +99,8 @@ def serve(database_url: str, workers: int = 2, today: str | None = None, env: di
             time.sleep(0.2)
         yield base, process
     finally:
+        if memory is not None:
+            memory["peak_bytes"] = max(map(peak_rss, children(process.pid)), default=None)
         process.terminate()
         try:
             process.wait(timeout=20)
@@ -95,6 +108,26 @@ def serve(database_url: str, workers: int = 2, today: str | None = None, env: di
             process.kill()
             process.wait()
         log.close()
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (gunicorn's workers), from /proc."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def peak_rss(pid: int) -> int:
+    """A live process's peak resident memory in bytes (VmHWM), 0 if unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -11,6 +11,9 @@
 # PostgreSQL refuses to run as root: as root the cluster belongs to the
 # `postgres` system user (created by Debian's package), or to a system user
 # made for the purpose. When PostgreSQL cannot be had, exits 3 with the reason.
+#
+# PG_DURABLE=1 keeps durability as PostgreSQL ships it (fsync, synchronous_commit
+# and full_page_writes on), for benchmarks; the tests' clusters turn them off.
 set -euo pipefail
 
 say() { echo "pg-cluster: $*" >&2; }
@@ -48,9 +51,12 @@ fi
 start() {
   local port
   port="$(cat "$work/port")"
-  # A throwaway cluster: durability off for speed, loopback only, socket in DIR.
+  # A throwaway cluster: loopback only, socket in DIR; durability off for speed
+  # unless PG_DURABLE=1 (a benchmark measures the server as it ships).
+  local durability="-F -c full_page_writes=off -c synchronous_commit=off"
+  [ "${PG_DURABLE:-}" = 1 ] && durability=""
   "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-    -o "-h 127.0.0.1 -p $port -k $work -F -c full_page_writes=off -c synchronous_commit=off -c max_connections=100" \
+    -o "-h 127.0.0.1 -p $port -k $work $durability -c max_connections=100" \
     start >/dev/null || { cat "$log" >&2 || true; unavailable "the server did not start"; }
 }
 

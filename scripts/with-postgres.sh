@@ -7,13 +7,17 @@
 # The cluster's steps are scripts/pg-cluster.sh's (root runs the server as the
 # `postgres` system user). When PostgreSQL cannot start, CI (CI=true) fails
 # with the reason; elsewhere the run is skipped with the same message.
+#
+# PG_DURABLE=1 keeps durability as PostgreSQL ships it (fsync, synchronous_commit
+# and full_page_writes on), for benchmarks; the tests' cluster turns them off.
+# PG_REQUIRED=1 fails, as CI does, instead of skipping when PostgreSQL cannot run.
 set -euo pipefail
 
 say() { echo "with-postgres: $*" >&2; }
 unavailable() {
   say "PostgreSQL is not available ($*)"
-  if [ "${CI:-}" = "true" ]; then
-    say "FAILED: CI needs the PostgreSQL run (install the Debian package 'postgresql')."
+  if [ "${CI:-}" = "true" ] || [ "${PG_REQUIRED:-}" = 1 ]; then
+    say "FAILED: this run needs PostgreSQL (install the Debian package 'postgresql')."
     exit 1
   fi
   say "skipping the PostgreSQL run here (it is required in CI)."

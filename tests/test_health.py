@@ -260,3 +260,69 @@ def test_cadences_preview_then_save_as_a_new_version(db, team, client, auth):
 
 def newest(db) -> RuleSettings:
     return db.session.scalars(sa.select(RuleSettings).order_by(RuleSettings.version.desc())).first()
+
+
+def test_the_trend_read_once_equals_a_refresh_of_each_week(db, team):
+    """The page's trend folds one reading of the history week by week; each
+    point equals what the refresh's queries compute as of that week's day."""
+    from webapp.models import Agreement, PlanningSession
+    from webapp.recommendations.facts import team_facts
+    from webapp.recommendations.health import team_health, trend
+    from webapp.recommendations.lifecycle import current_settings
+    from webapp.recommendations.team_settings import team_cadences
+
+    agent = team["agent"]
+    partner = make_partner(agent, "Varied Val", tier="cultivate", profession="lender")
+    moments = [  # days ago, kind, direction, outcome, disrespectful
+        (80, "coffee", "outbound", "connected", False),
+        (70, "call", "outbound", "no_response", False),
+        (66, "call", "outbound", "no_response", False),
+        (60, "thank_you", "outbound", None, False),
+        (52, "voicemail", "inbound", None, False),
+        (45, "lunch", "outbound", "connected", True),
+        (30, "call", "inbound", "no_response", False),
+        (21, "text", "outbound", "no_response", False),
+        (9, "meeting", "outbound", "connected", False),
+        (2, "call", "outbound", "no_response", False),
+    ]
+    for days_ago, kind, direction, outcome, rude in moments:
+        at = datetime.combine(TODAY - timedelta(days=days_ago), datetime.min.time())
+        db.session.add(
+            Interaction(
+                partner_id=partner.id,
+                at=at.replace(hour=23),
+                kind=kind,
+                direction=direction,
+                outcome=outcome,
+                disrespectful=rude,
+            )
+        )
+    for days_ago, direction in ((75, "received"), (40, "sent"), (12, "received")):
+        refer(db, partner, days_ago, direction)
+    start = datetime.combine(TODAY - timedelta(days=35), datetime.min.time()).replace(hour=9)
+    db.session.add(PlanningSession(partner_id=partner.id, starts_at=start, status="held"))
+    for ends_ago in (50, -20):  # one ends inside the twelve weeks, one after them
+        db.session.add(
+            Agreement(
+                team_id=agent.team_id,
+                partner_id=partner.id,
+                kind="co_marketing",
+                starts_on=TODAY - timedelta(days=300),
+                ends_on=TODAY - timedelta(days=ends_ago),
+                our_share=50,
+                their_share=50,
+                document="Drive: agreement.pdf",
+            )
+        )
+    db.session.commit()
+
+    _, thresholds = current_settings(agent.team_id)
+    cadences = team_cadences(agent.team_id)
+    expected = []
+    for back in range(11, -1, -1):
+        day = TODAY - timedelta(weeks=back)
+        facts = team_facts(agent.team_id, day, [partner.id], cadences=cadences)
+        expected.append((day, team_health(agent.team_id, facts, day, thresholds)[partner.id].score))
+    points = trend(partner, TODAY, thresholds)
+    assert points == expected
+    assert len({score for _, score in points}) > 3  # the weeks differ: a real comparison

@@ -214,3 +214,29 @@ def test_an_owner_filter_that_is_no_id_lists_everyone_rather_than_failing(
     response = client.get("/partners/", query_string={"owner": owner})
     assert response.status_code == 200
     assert "Ana Lopez" in response.get_data(as_text=True)
+
+
+def test_only_a_managers_list_reads_the_team_for_its_agent_filter(client, auth, team, db):
+    """The agent filter is a manager's: an agent's list does not read the team's
+    users (hundreds in a large brokerage) for a field it does not show."""
+    make_partner(team["agent"], "Carla Diaz")
+
+    def team_reads(user) -> tuple[int, str]:
+        statements = []
+
+        def keep(conn, cursor, statement, *args):
+            statements.append(statement.replace('"', ""))
+
+        auth.login(user)
+        sa.event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            page = client.get("/partners/?q=carla").get_data(as_text=True)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", keep)
+        auth.logout()
+        return sum("ORDER BY user.name" in s for s in statements), page
+
+    reads, page = team_reads(team["agent"])
+    assert reads == 0 and "Carla Diaz" in page and "All agents" not in page
+    reads, page = team_reads(team["manager"])
+    assert reads == 1 and "Carla Diaz" in page and "All agents" in page

@@ -421,6 +421,32 @@ def test_the_panel_sends_the_today_count_out_of_band(app, db, team, partner):
     assert "Say thank you" in html and "Snooze" in html and "Dismiss" in html
 
 
+def test_the_partner_page_counts_what_awaits_once_for_its_menu(db, team, partner, client, auth):
+    """The panel's out-of-band count is for answers that update the badge: the
+    page's own menu counts once (a manager's count reads the whole team)."""
+    refer(db, partner, 1)
+    refresh_partners(partner.team_id)
+    counts = []
+
+    def keep(conn, cursor, statement, *args):
+        if "count(recommendation.id)" in statement.replace('"', ""):
+            counts.append(statement)
+
+    # The manager's menu counts the tier changes to review too.
+    for who, expected in (("agent", 1), ("manager", 2)):
+        counts.clear()
+        auth.login(team[who])
+        sa.event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", keep)
+        auth.logout()
+        assert '<span id="today-count" class="badge">1</span>' in page
+        assert "Say thank you" in page and 'hx-swap-oob="true">' not in page
+        assert len(counts) == expected, who
+
+
 def test_archived_partners_lose_their_open_recommendations(db, team, partner):
     refer(db, partner, 1)
     refresh_partners(partner.team_id)

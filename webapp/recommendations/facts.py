@@ -32,6 +32,7 @@ from rules.facts import (
     attempt,
     awaits_return,
     facts_of,
+    partner_facts,
 )
 from rules.vocabulary import LIVE_CONTACT_KINDS, PERSONAL_DETAILS
 
@@ -171,6 +172,13 @@ def _summary_query(listed: bool) -> sa.Select:
             ),
         ),
     )
+    if listed:
+        # Said again of the runs' side (the join implies it): PostgreSQL then reads
+        # only these partners' rows through ix_interaction_history; without it, it
+        # hashed the whole table's unanswered rows for every batch and partner page.
+        in_a_run = sa.and_(
+            run.partner_id.in_(sa.bindparam("partner_ids", expanding=True)), in_a_run
+        )
     return sa.select(lasts, run.at, run.kind, run.direction, run.outcome).outerjoin(runs, in_a_run)
 
 
@@ -226,6 +234,66 @@ def _agreements_query(listed: bool) -> sa.Select:
     return _of_partners(
         query.where(a.ends_on >= sa.bindparam("as_of", type_=sa.Date)), a.partner_id, listed
     )
+
+
+@functools.cache
+def _touches_query() -> sa.Select:
+    i = interaction.c
+    return sa.select(i.at, i.kind, i.direction, i.outcome, i.disrespectful).where(
+        i.partner_id == sa.bindparam("partner_id"), i.at < sa.bindparam("end", type_=sa.DateTime)
+    )
+
+
+class PartnerHistory:
+    """One active partner's record and whole history up to a day, read once:
+    its facts as of any earlier day are then folded in Python by the reference
+    (`rules.facts.partner_facts`, which tests/test_facts_sql.py holds equal to
+    the SQL of `team_facts`), with no query per day (the partner page's
+    twelve weekly health points)."""
+
+    def __init__(self, team_id: int, partner_id: int, since: date, until: date) -> None:
+        db.session.flush()
+        self.record = partner_records(team_id, [partner_id]).get(partner_id)
+        self.cadences = team_cadences(team_id)
+        listed = [partner_id]
+        end = datetime.combine(until + timedelta(days=1), time())
+        connection = db.session.connection()
+        self.touches = [
+            Touch(at, kind, direction, outcome, bool(disrespectful))
+            for at, kind, direction, outcome, disrespectful in connection.execute(
+                _touches_query(), {"partner_id": partner_id, "end": end}
+            )
+        ]
+        self.referrals = [
+            ReferralRecord(on, direction, client or "")
+            for _, on, direction, client in _rows(
+                _referrals_query(True), team_id, listed, as_of=until
+            )
+        ]
+        self.sessions = [
+            SessionRecord(starts_at, status)
+            for _, starts_at, status in _rows(_sessions_query(True), team_id, listed)
+        ]
+        # Those not ended by the first day asked about: only those can end soon.
+        self.agreements = [
+            AgreementRecord(ends_on, kind)
+            for _, ends_on, kind in _rows(_agreements_query(True), team_id, listed, as_of=since)
+        ]
+
+    def facts(self, as_of: date) -> dict[str, object] | None:
+        """The fact record as of a day between `since` and `until`; None when
+        the partner is archived (or gone)."""
+        if self.record is None:
+            return None
+        return partner_facts(
+            self.record,
+            self.touches,
+            self.referrals,
+            self.sessions,
+            as_of,
+            self.agreements,
+            self.cadences,
+        )
 
 
 def team_facts(
