@@ -11,6 +11,8 @@ import http.client
 import os
 import random
 import re
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -25,7 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.generate import PASSWORD, Size, agent_email, generate
-from bench.server import Client
+from bench.server import ROOT, Client
 from config import database_url
 
 FULL = os.environ.get("CHAOS_SIZE", "small") == "full"
@@ -34,6 +36,31 @@ LOGGED = re.compile(r"\b(?:[A-Z][a-z ]*) (?:already )?logged\.")
 
 def sized(small, full):
     return full if FULL else small
+
+
+def flask_process(
+    args: list[str], url: str, instance: Path, now: str, **settings: str
+) -> subprocess.Popen:
+    """`flask --app wsgi ARGS` on the database at `url`, its clock at `now`, in a
+    process group of its own (so that a test can kill it with whatever it forked),
+    its output piped; `settings`: more environment (the SMTP server's port)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DATABASE_URL=url,
+        PARTNERPLAN_INSTANCE=str(instance),
+        PARTNERPLAN_NOW=now,
+        PYTHONPATH=str(ROOT),
+        **settings,
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def brokerage(url: str, agents: int, today: date) -> None:

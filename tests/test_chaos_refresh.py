@@ -25,7 +25,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time as wallclock
 import uuid
 from datetime import date, datetime, timedelta
@@ -36,6 +35,7 @@ import sqlalchemy as sa
 
 from bench.generate import Size, generate, sqlite_url
 from config import database_url
+from tests.chaos import flask_process
 from tests.helpers import make_partner
 from tests.push_service import push_service  # noqa: F401  (a fixture)
 from tests.test_push import opted_in  # noqa: F401  (a fixture)
@@ -119,22 +119,7 @@ def databases(tmp_path):
 def flask(url: str, tmp_path: Path, now: str, *args: str) -> subprocess.Popen:
     """`flask --app wsgi ARGS` on the database at `url`, its clock at `now`, in a
     process group of its own (the refresh forks workers: all of them are killed)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "REDIS_URL")}
-    env.update(
-        DATABASE_URL=url,
-        PARTNERPLAN_INSTANCE=str(tmp_path / "instance"),
-        PARTNERPLAN_NOW=now,
-        PYTHONPATH=str(ROOT),
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    return flask_process(list(args), url, tmp_path / "instance", now)
 
 
 def finished(process: subprocess.Popen) -> str:

@@ -12,7 +12,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
+from tests.chaos import flask_process
 from tests.helpers import make_user
 from tests.mailbox import Inbox, free_port, link_in
 from webapp import outbox
@@ -159,23 +159,13 @@ class Stalling(Inbox):
 
 def sender(app, port: int, moment: datetime) -> subprocess.Popen:
     """`flask jobs run-due` in a process of its own, on the test's database."""
-    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "REDIS_URL")}
-    env.update(
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        PARTNERPLAN_INSTANCE=str(Path(app.instance_path)),
-        PARTNERPLAN_NOW=moment.isoformat() + "+00:00",
+    return flask_process(
+        list(RUN_DUE),
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        Path(app.instance_path),
+        moment.isoformat() + "+00:00",
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=str(port),
-        PYTHONPATH=str(ROOT),
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *RUN_DUE],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
     )
 
 
