@@ -65,6 +65,13 @@ from tests.simulation import (
     check_today_lists_what_awaits,
     team_counts,
 )
+from tests.simulation_features import (
+    check_ledger_page,
+    check_reports,
+    check_roi,
+    check_team_rule,
+    check_value_ledger,
+)
 from webapp.extensions import db
 from webapp.models import Partner, Recommendation
 
@@ -85,9 +92,31 @@ def check_the_day(sim: Simulation, day: date, n: int, baselines: dict) -> None:
     for who in ("agent", "jordan", "priya", "manager", "george@thames"):
         check_today_lists_what_awaits(sim, who, day)
     check_no_errors_logged(sim, day)
+    check_the_money(sim, day, n)
+    check_team_rule(sim, day)
+    check_reports(sim, day)
     check_pages(sim, day, [ROUND[(3 * n + k) % len(ROUND)] for k in range(3)])
     if n % 7 == 6:
         check_every_route(sim, day)
+
+
+def check_the_money(sim: Simulation, day: date, n: int) -> None:
+    """The ROI pages of both teams for the year (the last year's too on 1 Jan and
+    weekly), the ledgers of things of value, and one partner's ledger page in turn."""
+    new_year = (day.month, day.day) == (1, 1)
+    for manager in ("manager", "olivia@thames"):
+        check_roi(sim, day, manager)
+        if new_year or n % 7 == 3:
+            check_roi(sim, day, manager, "last_year")
+    for team_id in (sim.home_id, sim.away_id):
+        check_value_ledger(sim, team_id, day)
+    given = sorted(sim.money_partners[sim.home_id])
+    if given:
+        check_ledger_page(sim, "manager", given[n % len(given)], day.year, day)
+    if new_year and getattr(sim, "new_years_gift", None):
+        partner_id, old_year = sim.new_years_gift
+        check_ledger_page(sim, "agent", partner_id, old_year, day)
+        check_ledger_page(sim, "agent", partner_id, day.year, day)
 
 
 def leap_birthday(sim: Simulation, day: date) -> Recommendation | None:
@@ -103,7 +132,7 @@ def leap_birthday(sim: Simulation, day: date) -> Recommendation | None:
 
 
 def test_a_team_lives_through_its_year(app):
-    sim = Simulation(app, seed=SEED, start=START)
+    sim = Simulation(app, seed=SEED, start=START, days=DAYS)
     sim.begin()
     with app.app_context():
         baselines = {team_id: team_counts(team_id) for team_id in (sim.home_id, sim.away_id)}
@@ -139,9 +168,13 @@ def test_a_team_lives_through_its_year(app):
     # The year really happened: people did each thing, and the calendar's corners came round.
     for action in ("done", "snoozed", "dismissed", "approved", "rejected", "call_no_response",
                    "voicemail", "disrespectful", "referral_received", "series_booked",
-                   "session_held", "session_skipped", "rule_tuned"):  # fmt: skip
+                   "session_held", "session_skipped", "rule_tuned", "spent", "referral_closed",
+                   "over_limit_warned", "over_limit_confirmed", "team_rule_written",
+                   "team_rule_off", "report_unsubscribed"):  # fmt: skip
         if DAYS >= 60:
             assert done[action] > 0, f"in {DAYS} days nobody did {action}: {dict(done)}"
+    if DAYS >= 20:
+        assert sim.team_rule_peak > 0, "the team rule never held for anyone"
     with app.app_context():
         leap = db.session.scalar(sa.select(Partner).where(Partner.name == LEAP_PARTNER))
         assert leap.tier == "maintain"
