@@ -16,6 +16,24 @@ teams work through the web pages at the hours they would
   nothing logged is lost or duplicated; every tier is audited; the app
   logged no error; a few pages of the daily round answer every role as the
   access table says (the whole round every 3–4 days, in turn);
+- daily, the newest features (tests/simulation_features.py): the ROI page of
+  each team for the team's year shows, per partner, the commission, money
+  spent and fees it started with plus what was logged in that team-local year
+  (the last year's page too on 1 Jan and weekly: a gift logged at 23:30 New
+  York on 31 Dec 2027, already 1 Jan in UTC, is 2027's); each partner's ledger
+  of things of value adds up to what was saved that team-local year (nothing
+  again on 1 Jan), one ledger page in turn showing it; the team rule the
+  manager wrote on the Rules page ("lenders in Maintain with no live contact
+  in 14 days: call") is held only by partners its conditions hold for
+  (computed here from the interactions), and every such partner has it, the
+  stored recommendations equalling a fresh evaluation with it; once it is
+  switched off nobody holds it; each partner who agreed to the quarterly
+  report has exactly one report of each quarter ended, from the quarter's
+  first day on, never two, and the one who unsubscribed with the first
+  report's link gets no more;
+- as it is logged: a lunch, coffee or gift that takes a partner's year over
+  the home team's yearly limit (set by the admin on day 2) is warned of with
+  nothing saved, and saved only when confirmed;
 - weekly: every GET route answers every role as the access table says
   (a few hundred requests, so once a week).
 
