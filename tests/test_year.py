@@ -43,7 +43,8 @@ spring-forward on 12 Mar 2028 and the UK one on 26 Mar 2028).
 `make simulate DAYS=365` lives a whole year (a fall-back too) and prints the
 day-by-day summary (its "emails" column: the morning emails sent that day).
 On two shared cores 120 days take about 70 s on SQLite and about 2 minutes on
-PostgreSQL.
+PostgreSQL; the newest features' actions and checks are about 4% of it (3 s
+of 85 s over 40 days, timed one by one).
 
 It would have caught the bug of the day after a demo. Run against
 webapp/recommendations/service.py as of a466de3 (before `_LIVE_ROW`), it
