@@ -57,6 +57,7 @@ from tests.routes import (
     rules_of,
     url_params,
 )
+from tests.simulation_features import TEAM_RULE, Features
 from webapp import clock
 from webapp.demo import DEMO_PASSWORD, load_demo
 from webapp.extensions import db
@@ -154,11 +155,13 @@ def instant(day: date, at: time, timezone: str) -> str:
     return datetime.combine(day, at, ZoneInfo(timezone)).isoformat(timespec="minutes")
 
 
-class Simulation:
+class Simulation(Features):
     """Two teams living day after day through the Flask test client."""
 
-    def __init__(self, app: Flask, seed: int = 2028, start: date = START):
+    def __init__(self, app: Flask, seed: int = 2028, start: date = START, days: int = 120):
         self.app, self.rng, self.start = app, random.Random(seed), start
+        # The manager switches the team rule off half way (by day 40 at the latest).
+        self.team_rule_off = start + timedelta(days=max(3, min(40, days // 2)))
         self.day = start
         self.ledger = Ledger()
         self.people: dict[str, Person] = {}
@@ -207,7 +210,7 @@ class Simulation:
             expected.update(self.expected_mornings(team_id))
         before = len(self.inbox.messages)
         self.cli("jobs", "run-due")
-        received = self.inbox.messages[before:]
+        received = self.received_reports(self.inbox.messages[before:])
         check_morning_emails(self, expected, received)
         self.emails_by_day[self.day] += len(received)
 
@@ -288,6 +291,7 @@ class Simulation:
         self._found_the_away_team()
         self._leap_day_partner()
         self.start_worker()
+        self.begin_features()
 
     def start_worker(self) -> None:
         """From now on the worker's jobs run as the clock moves, and mail is received."""
@@ -346,7 +350,8 @@ class Simulation:
 
     def log(self, partner_id: int, who: str, kind: str, *, at: datetime | None = None,
             direction: str = "outbound", outcome: str = "connected", sentiment: str = "neutral",
-            disrespectful: bool = False, recommendation_id: int | None = None) -> None:  # fmt: skip
+            disrespectful: bool = False, recommendation_id: int | None = None,
+            extra: dict | None = None, expect: tuple[int, ...] = (302, 303)):  # fmt: skip
         person = self.people[who]
         at = at or clock_now(self.app, person.timezone)
         url = f"/logbook/partners/{partner_id}/interactions"
@@ -361,9 +366,11 @@ class Simulation:
         }
         if disrespectful:
             data["disrespectful"] = "y"
-        self.post(who, url, data)
-        self.ledger.add(person.team_id, "interactions")
-        self.ledger.actions[kind if kind != "call" else f"call_{outcome}"] += 1
+        response = self.post(who, url, {**data, **(extra or {})}, expect)
+        if response.status_code in (302, 303):  # saved (a warning saves nothing)
+            self.ledger.add(person.team_id, "interactions")
+            self.ledger.actions[kind if kind != "call" else f"call_{outcome}"] += 1
+        return response
 
     def refer(self, partner_id: int, who: str, direction: str, day: date) -> None:
         person = self.people[who]
@@ -373,6 +380,7 @@ class Simulation:
             "referred_on": day.isoformat(),
             "status": self.rng.choice(["new", "active"]),
         }
+        self.referral_money(partner_id, direction, day, data)
         self.post(who, f"/logbook/partners/{partner_id}/referrals", data)
         self.ledger.add(person.team_id, "referrals")
         self.ledger.actions[f"referral_{direction}"] += 1
@@ -463,6 +471,7 @@ class Simulation:
                     expect=(303, 422),  # 422: a move to Cease is already waiting
                 )  # fmt: skip
                 self.ledger.actions["proposed_cease"] += 1
+        self.spend_some(who, partners)
         if rng.random() < 0.12:
             self.refer(rng.choice(partners), who, "received", day)
         if rng.random() < 0.05:
@@ -592,9 +601,16 @@ class Simulation:
             self.agent_day(person.key, day)
         for person in self.team_people(self.away_id, "manager"):
             self.manager_day(person.key, day)
+        if day == self.start + timedelta(days=1):
+            self.set_value_limit(day)
         for person in self.team_people(self.home_id, "agent"):
             self.agent_day(person.key, day)
         self.manager_day("manager", day)
+        if day == self.start + timedelta(days=2):
+            self.write_team_rule(day)
+        elif day == self.team_rule_off:
+            self.switch_off_team_rule(day)
+        self.unsubscribe_one(day)
         self.at(day, 18, 30, HOME)  # before midnight in London too
 
     def late_evening(self, day: date) -> None:
@@ -605,6 +621,7 @@ class Simulation:
         tomorrow = day + timedelta(days=1)
         if f"{tomorrow:%Y}" not in page or f"{tomorrow.day}" not in page:
             raise DayFailed(f"{day}: London's Today at 21:30 New York should be {tomorrow}")
+        self.new_years_eve(day)
 
     def summary(self, day: date) -> DayRow:
         """The day in one line: open items per agent, tiers, who would get a morning email."""
@@ -835,7 +852,11 @@ def check_live_recommendations(team_id: int, day: date) -> None:
     rows = defaultdict(list)
     for row in db.session.scalars(
         sa.select(Recommendation).where(
-            Recommendation.team_id == team_id, Recommendation.rule.in_(list(RULES_BY_ID))
+            Recommendation.team_id == team_id,
+            sa.or_(  # the catalogue's rules and the team's own
+                Recommendation.rule.in_(list(RULES_BY_ID)),
+                Recommendation.rule.like(TEAM_RULE.split(":")[0] + ":%"),
+            ),
         )
     ):
         rows[row.partner_id, row.rule].append(row)
