@@ -123,3 +123,35 @@ def make_token(user: User, scope: str = "read", days: int | None = None) -> str:
 def bearer(secret: str) -> dict[str, str]:
     """The header an API request authenticates with."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+LENDER_RULE_REASON = "{name} is a lender in {tier}; last live contact {live_contact_on}"
+
+
+def lender_rule_form(do: str = "save", **changes) -> dict:
+    """The team rule form the tests write: lenders in Maintain with no live
+    contact in 14 days or more → coffee, as the Rules page's editor posts it
+    (`do`: save, preview or backtest; `changes`: any field else)."""
+    data = {
+        "name": "Lenders in Maintain: coffee",
+        "slug": "lender-coffee",
+        "enabled": "y",
+        "match": "all",
+        "conditions-0-fact": "profession",
+        "conditions-0-op": "==",
+        "conditions-0-value": "lender",
+        "conditions-1-fact": "tier",
+        "conditions-1-op": "==",
+        "conditions-1-value": "maintain",
+        "conditions-2-fact": "live_contact_ago",
+        "conditions-2-op": ">=",
+        "conditions-2-value": "14",
+        "recommends": "action",
+        "action": "coffee",
+        "due_days": "0",
+        "tier_to": "cultivate",
+        "priority": "85",
+        "reason": LENDER_RULE_REASON,
+        "do": do,
+    }
+    return {**data, **changes}

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from rules.vocabulary import LIVE_CONTACT_KINDS
+from tests.helpers import lender_rule_form
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Interaction, LedgerEntry, Partner, Recommendation, Team, TeamRule
@@ -34,28 +35,12 @@ from webapp.models import Interaction, LedgerEntry, Partner, Recommendation, Tea
 VALUE_LIMIT = Decimal("200.00")  # a partner's things of value in a team year (home team)
 TEAM_RULE = "team:lender-call"
 TEAM_RULE_DAYS = 14
-TEAM_RULE_FORM = {
-    "name": "Lenders in Maintain: call",
-    "slug": "lender-call",
-    "enabled": "y",
-    "match": "all",
-    "conditions-0-fact": "profession",
-    "conditions-0-op": "==",
-    "conditions-0-value": "lender",
-    "conditions-1-fact": "tier",
-    "conditions-1-op": "==",
-    "conditions-1-value": "maintain",
-    "conditions-2-fact": "live_contact_ago",
-    "conditions-2-op": ">=",
-    "conditions-2-value": str(TEAM_RULE_DAYS),
-    "recommends": "action",
-    "action": "call",
-    "due_days": "0",
-    "tier_to": "cultivate",
-    "priority": "85",
-    "reason": "{name} is a lender in {tier}; last live contact {live_contact_on}",
-    "do": "save",
-}
+TEAM_RULE_FORM = lender_rule_form(
+    name="Lenders in Maintain: call",
+    slug="lender-call",
+    action="call",
+    **{"conditions-2-value": str(TEAM_RULE_DAYS)},
+)
 REPORT_SUBJECT = re.compile(r"Our partnership this quarter: Q(\d) (\d{4})")
 AMOUNT = re.compile(r"(−?)[^\d−]*([\d,]+(?:\.\d+)?)")
 ROI_ROW = re.compile(r'<tr id="roi-partner-(\d+)"[^>]*>(.*?)</tr>', re.S)

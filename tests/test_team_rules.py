@@ -6,13 +6,13 @@ from datetime import date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import count, make_partner
+from tests.helpers import LENDER_RULE_REASON, count, lender_rule_form, make_partner
 from webapp.models import AuditEvent, Interaction, Recommendation, Referral, RuleSettings, TeamRule
 from webapp.recommendations.lifecycle import in_force
 
 TODAY = date(2026, 11, 20)
 RULE = "team:lender-coffee"
-REASON = "{name} is a lender in {tier}; last live contact {live_contact_on}"
+REASON = LENDER_RULE_REASON
 
 
 @pytest.fixture(autouse=True)
@@ -54,30 +54,7 @@ def history(db, team):
     return {"bea": bea, "eli": eli, "ann": ann, "carl": carl, "dee": dee}
 
 
-def rule_form(do: str = "save", **changes) -> dict:
-    data = {
-        "name": "Lenders in Maintain: coffee",
-        "slug": "lender-coffee",
-        "enabled": "y",
-        "match": "all",
-        "conditions-0-fact": "profession",
-        "conditions-0-op": "==",
-        "conditions-0-value": "lender",
-        "conditions-1-fact": "tier",
-        "conditions-1-op": "==",
-        "conditions-1-value": "maintain",
-        "conditions-2-fact": "live_contact_ago",
-        "conditions-2-op": ">=",
-        "conditions-2-value": "14",
-        "recommends": "action",
-        "action": "coffee",
-        "due_days": "0",
-        "tier_to": "cultivate",
-        "priority": "85",
-        "reason": REASON,
-        "do": do,
-    }
-    return {**data, **changes}
+rule_form = lender_rule_form
 
 
 def test_agents_and_other_teams_cannot_reach_the_editor(db, client, auth, team, history):

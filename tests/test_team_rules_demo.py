@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import lender_rule_form
 from webapp.demo import DEMO_PASSWORD
 from webapp.models import Recommendation, TeamRule
 
@@ -23,27 +24,8 @@ def demo(app, runner):
 
 
 def lender_rule(do: str) -> dict:
-    return {
-        "name": "Lenders in Maintain: coffee",
-        "slug": "",  # from the name
-        "enabled": "y",
-        "match": "all",
-        "conditions-0-fact": "profession",
-        "conditions-0-op": "==",
-        "conditions-0-value": "lender",
-        "conditions-1-fact": "tier",
-        "conditions-1-op": "==",
-        "conditions-1-value": "maintain",
-        "conditions-2-fact": "live_contact_ago",
-        "conditions-2-op": ">=",
-        "conditions-2-value": "14",
-        "recommends": "action",
-        "action": "coffee",
-        "due_days": "0",
-        "priority": "85",
-        "reason": "{name} is a lender in {tier}; last live contact {live_contact_on}",
-        "do": do,
-    }
+    """The shared lender rule, its slug made from its name."""
+    return lender_rule_form(do, slug="")
 
 
 def test_the_demo_manager_writes_a_rule_and_the_demo_agent_sees_it(demo, db, client, auth):
