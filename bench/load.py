@@ -24,7 +24,7 @@ from bench import features
 from bench.database import Database
 from bench.generate import PASSWORD, Size, agent_email, generate
 from bench.measure import app_for, percentiles
-from bench.server import Client, gunicorn
+from bench.server import Client, gunicorn, log_form
 
 
 def run_load(
@@ -62,14 +62,7 @@ def run_load(
         rng = random.Random(number)
         while time.monotonic() < deadline and take():
             partner = rng.choice(owned[number])
-            form = {
-                "kind": rng.choice(["call", "coffee", "email", "text"]),
-                "direction": "outbound",
-                "outcome": "connected",
-                "sentiment": "positive",
-                "at": at,
-                "minutes": "10",
-            }
+            form = log_form(rng.choice(["call", "coffee", "email", "text"]), at)
             try:
                 status, _, elapsed = client.post(
                     f"/logbook/partners/{partner}/interactions",

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from bench import features
 from bench.database import ROOT, Database
 from bench.generate import MANAGER_EMAIL, PASSWORD, agent_email
-from bench.server import Client, gunicorn
+from bench.server import Client, gunicorn, log_form
 
 REFRESH_BATCH = 500
 
@@ -340,14 +340,7 @@ def http_timings(
         at = datetime.combine(today, datetime.min.time()).replace(hour=8)
 
         def log_one():
-            form = {
-                "kind": "call",
-                "direction": "outbound",
-                "outcome": "connected",
-                "sentiment": "positive",
-                "at": at.strftime("%Y-%m-%dT%H:%M"),
-                "minutes": "5",
-            }
+            form = log_form("call", at.strftime("%Y-%m-%dT%H:%M"), minutes=5)
             return client.post(
                 f"/logbook/partners/{rng.choice(agent_partners)[0]}/interactions",
                 form,
@@ -424,14 +417,7 @@ def explain_pages(
             if label == "log_interaction":
                 headers["HX-Target"] = "logbook"
                 at = datetime.combine(day, datetime.min.time()).replace(hour=8)
-                form = {
-                    "kind": "call",
-                    "direction": "outbound",
-                    "outcome": "connected",
-                    "sentiment": "positive",
-                    "at": at.strftime("%Y-%m-%dT%H:%M"),
-                    "minutes": "5",
-                }
+                form = log_form("call", at.strftime("%Y-%m-%dT%H:%M"), minutes=5)
                 request = lambda c=client, p=path, h=headers, f=form: c.post(p, data=f, headers=h)  # noqa: E731
             else:
                 request = lambda c=client, p=path, h=headers: c.get(p, headers=h)  # noqa: E731

@@ -130,6 +130,23 @@ def peak_rss(pid: int) -> int:
     return 0
 
 
+def log_form(kind: str, at: str, minutes: int = 10, key: str | None = None) -> dict:
+    """An interaction as the partner page's log form posts it: outbound,
+    connected, positive; `at` as the form's datetime-local value; `key`: the
+    form's idempotency key, when the caller keeps one."""
+    form = {
+        "kind": kind,
+        "direction": "outbound",
+        "outcome": "connected",
+        "sentiment": "positive",
+        "at": at,
+        "minutes": str(minutes),
+    }
+    if key is not None:
+        form["idempotency_key"] = key
+    return form
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None

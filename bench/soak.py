@@ -42,7 +42,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bench.generate import PASSWORD, Size, agent_email, generate, sqlite_url
-from bench.server import ROOT, Client, serve
+from bench.server import ROOT, Client, log_form, serve
 
 MB = 1024 * 1024
 GROWTH, SLACK = 1.15, 10 * MB  # memory: flat within x 1.15 + 10 MB
@@ -119,14 +119,9 @@ class Traffic:
         rng, client = random.Random(number), self.clients[number]
         while not self.stop.is_set():
             partner = rng.choice(self.owned[number])
-            form = {
-                "kind": rng.choice(["call", "coffee", "email", "text"]),
-                "direction": "outbound",
-                "outcome": "connected",
-                "sentiment": "positive",
-                "at": self.at.strftime("%Y-%m-%dT%H:%M"),
-                "minutes": "10",
-            }
+            form = log_form(
+                rng.choice(["call", "coffee", "email", "text"]), self.at.strftime("%Y-%m-%dT%H:%M")
+            )
             for method, path in (
                 ("log", f"/logbook/partners/{partner}/interactions"),
                 ("today", "/today"),

@@ -27,7 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.generate import PASSWORD, Size, agent_email, generate
-from bench.server import ROOT, Client
+from bench.server import ROOT, Client, log_form
 from config import database_url
 
 FULL = os.environ.get("CHAOS_SIZE", "small") == "full"
@@ -136,16 +136,8 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def log_form(rng: random.Random, at: str, key: str) -> dict:
-    return {
-        "kind": rng.choice(["call", "coffee", "email", "text"]),
-        "direction": "outbound",
-        "outcome": "connected",
-        "sentiment": "positive",
-        "at": at,
-        "minutes": "10",
-        "idempotency_key": key,
-    }
+def random_log_form(rng: random.Random, at: str, key: str) -> dict:
+    return log_form(rng.choice(["call", "coffee", "email", "text"]), at, key=key)
 
 
 def log_until_acknowledged(
@@ -219,7 +211,7 @@ def run_agents(
         for _ in range(logs_each):
             if time.monotonic() > stop_at:
                 return
-            form = log_form(rng, at, str(uuid.uuid4()))
+            form = random_log_form(rng, at, str(uuid.uuid4()))
             log_until_acknowledged(
                 browsers[number], rng.choice(owned[number]), form, tally, give_up_at
             )

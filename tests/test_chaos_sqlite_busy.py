@@ -18,6 +18,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from bench.server import log_form
 from config import TestConfig
 from tests.chaos import sized
 from tests.helpers import TEN_AM, bearer, make_partner, make_token, make_user
@@ -90,15 +91,7 @@ def test_a_write_waits_the_busy_timeout_then_is_a_503_and_stores_nothing(busy_ap
     ).status_code in (302, 303)
     partner_id = busy_app.config["partner_id"]
     key = str(uuid.uuid4())
-    form = {
-        "kind": "coffee",
-        "direction": "outbound",
-        "outcome": "connected",
-        "sentiment": "positive",
-        "at": "2026-12-02T08:00",
-        "minutes": "30",
-        "idempotency_key": key,
-    }
+    form = log_form("coffee", "2026-12-02T08:00", minutes=30, key=key)
     url = f"/logbook/partners/{partner_id}/interactions"
     htmx = {"HX-Request": "true", "HX-Target": "logbook"}
 
